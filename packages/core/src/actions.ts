@@ -1,0 +1,91 @@
+import type { Customer, Invoice } from "./model.js";
+
+/** One line of an action's "why": which rule fired, which were skipped and why. */
+export interface TraceEntry {
+  rule: string;
+  outcome: "fired" | "skipped";
+  reason: string;
+}
+
+export type ActionKind = "message" | "escalate" | "pause" | "lifecycle";
+
+/**
+ * What the planner decides. `key` is the idempotency key: the same snapshot, policy and
+ * day give the same keys, and the outbox stores each key once.
+ */
+export interface PlannedAction {
+  key: string;
+  source: string;
+  customerRef: string;
+  invoiceRefs: string[];
+  stepId: string;
+  kind: ActionKind;
+  /** Channel instance id from config (for messages). */
+  channel: string | null;
+  /** Template name (for messages). */
+  template: string | null;
+  /** Earliest instant to send (inside the policy's window), ISO-8601 UTC. */
+  dueAt: string;
+  /** After this instant the action is stale and is skipped instead of sent. */
+  expiresAt: string | null;
+  /** Escalation target, variables mapping and anything the dispatcher needs. */
+  payload: Record<string, unknown>;
+  trace: TraceEntry[];
+}
+
+export type ActionStatus =
+  | "planned"
+  | "claimed"
+  | "sending"
+  | "sent"
+  | "delivered"
+  | "read"
+  | "failed"
+  | "skipped"
+  | "unknown";
+
+export interface ActionRow extends PlannedAction {
+  status: ActionStatus;
+  attempts: number;
+  claimedBy: string | null;
+  claimedUntil: string | null;
+  providerMessageId: string | null;
+  /** Provider code + text for failed, the reason for skipped. */
+  statusReason: string | null;
+  createdAt: string;
+  updatedAt: string;
+  sentAt: string | null;
+}
+
+/** A past action as the planner sees it (for caps, "no reply to earlier steps", catch-up). */
+export interface ActionHistoryEntry {
+  key: string;
+  stepId: string;
+  invoiceRefs: string[];
+  status: ActionStatus;
+  dueAt: string;
+  sentAt: string | null;
+  repliedAt: string | null;
+}
+
+export interface PaymentHistory {
+  /** Invoices paid in the last 365 days. */
+  paidCount: number;
+  /** Of those, paid after the due date. */
+  paidLateCount: number;
+  /** Mean days late over paid invoices, 0 when none. */
+  averageDaysLate: number;
+}
+
+/** Everything the planner knows about one customer. Built by the store, no raw payloads needed. */
+export interface CustomerSnapshot {
+  customer: Customer;
+  /** Invoices that are not paid or void. */
+  invoices: Invoice[];
+  history: ActionHistoryEntry[];
+  payments: PaymentHistory;
+  /** Opted out by phone or by record (the store merges both). */
+  optedOut: boolean;
+  /** A dunning pause set by an operator or a promise-to-pay, until this instant. */
+  pausedUntil: string | null;
+}

@@ -1,0 +1,245 @@
+import type { z } from "zod";
+import type { Clock } from "./clock.js";
+import type { Logger } from "./logger.js";
+import type { Money } from "./money.js";
+import type { CollectionActivity, Customer, Invoice, Payment } from "./model.js";
+import type { ReplyIntent } from "./reply.js";
+
+/* ------------------------------------------------------------------ shared */
+
+/** Durable per-instance state kept in the store: OAuth refresh tokens, sessions, watermarks. */
+export interface KeyValueState {
+  get(key: string): Promise<string | null>;
+  set(key: string, value: string): Promise<void>;
+  delete(key: string): Promise<void>;
+}
+
+export interface HttpClientOptions {
+  baseURL: string;
+  timeoutMs?: number;
+  /** Self-signed certificates are common on premise: false only when the user says so. */
+  rejectUnauthorized?: boolean;
+  headers?: Record<string, string>;
+  proxy?: string;
+}
+
+/**
+ * How a connector or channel gets an HTTP client: an axios instance made with the
+ * injected defaults. Tests pass the same factory and a baseURL on 127.0.0.1.
+ * Typed structurally so @regua/core does not depend on axios.
+ */
+export type HttpTransport = <TClient = unknown>(options: HttpClientOptions) => TClient;
+
+export interface PluginContext {
+  /** The instance id from config (`sources[].id` / `channels[].id`). */
+  instanceId: string;
+  http: HttpTransport;
+  clock: Clock;
+  log: Logger;
+  state: KeyValueState;
+  signal: AbortSignal;
+}
+
+export interface RawRequest {
+  method: string;
+  /** Path without the query string. */
+  path: string;
+  headers: Record<string, string | string[] | undefined>;
+  query: Record<string, string | undefined>;
+  /** The body exactly as received, for signature checks. */
+  rawBody: Buffer;
+}
+
+export interface RawResponse {
+  status: number;
+  headers?: Record<string, string>;
+  body: string;
+}
+
+export interface Health {
+  ok: boolean;
+  detail: string;
+  latencyMs?: number;
+}
+
+/* -------------------------------------------------------------- connectors */
+
+export type EntityName = "customers" | "invoices" | "payments";
+
+export interface ListQuery {
+  /**
+   * Opaque resume point a previous page returned (paging position and/or the ERP's change
+   * marker). null or absent: list everything (a full reconcile).
+   */
+  cursor?: string | null;
+}
+
+/** A record the connector could not map: named by source and ERP key, never silently dropped. */
+export interface RecordReject {
+  entity: EntityName;
+  externalId: string;
+  /** e.g. "dueDate: must be a date (got "31/02/2026")" */
+  error: string;
+  raw?: unknown;
+}
+
+export interface Page<T> {
+  items: T[];
+  /** Where to resume after this page; the last page's cursor is the next incremental start. */
+  cursor: string | null;
+  rejects?: RecordReject[];
+}
+
+export type ErpEvent =
+  | { kind: "changed"; entity: EntityName; externalId: string }
+  | { kind: "deleted"; entity: EntityName; externalId: string };
+
+export interface ConnectorCapabilities {
+  payments: boolean;
+  getInvoice: boolean;
+  writeActivity: boolean;
+  webhooks: boolean;
+}
+
+export interface Connector {
+  readonly capabilities: ConnectorCapabilities;
+  listCustomers(query: ListQuery): AsyncIterable<Page<Customer>>;
+  listInvoices(query: ListQuery): AsyncIterable<Page<Invoice>>;
+  listPayments?(query: ListQuery): AsyncIterable<Page<Payment>>;
+  /** A fresh read before a send; null when the ERP no longer has it. */
+  getInvoice?(externalId: string): Promise<Invoice | null>;
+  /**
+   * Idempotent: the activity's key is stored in the ERP record and looked up before writing,
+   * so a retry after a lost answer never creates a second activity.
+   */
+  writeActivity?(activity: CollectionActivity): Promise<{ externalId: string; created: boolean }>;
+  webhook?: {
+    verify(req: RawRequest): boolean;
+    parse(req: RawRequest): ErpEvent[];
+  };
+  healthCheck(): Promise<Health>;
+  close(): Promise<void>;
+}
+
+export interface ConnectorDefinition<TOptions extends z.ZodType = z.ZodType> {
+  /** The npm package name, as written in config: "@regua/connector-sap-b1". */
+  id: string;
+  displayName: string;
+  capabilities: ConnectorCapabilities;
+  optionsSchema: TOptions;
+  create(options: z.output<TOptions>, ctx: PluginContext): Connector | Promise<Connector>;
+}
+
+export function defineConnector<TOptions extends z.ZodType>(
+  definition: ConnectorDefinition<TOptions>,
+): ConnectorDefinition<TOptions> {
+  return definition;
+}
+
+/* ---------------------------------------------------------------- channels */
+
+export type TemplateParameter =
+  | { type: "text"; name?: string; text: string }
+  | { type: "currency"; name?: string; amount: Money; fallback: string }
+  | { type: "date_time"; name?: string; date: string; fallback: string };
+
+export interface TemplateMessage {
+  name: string;
+  /** BCP-47-ish code as the provider wants it: "pt_BR". */
+  language: string;
+  /** Header parameters (a text variable, or a document). */
+  header?: { type: "text"; parameters: TemplateParameter[] } | { type: "document"; document: DocumentRef };
+  body: TemplateParameter[];
+  /** Dynamic URL button suffixes, by button index. */
+  buttons?: { index: number; subType: "url" | "quick_reply" | "copy_code"; parameter: string }[];
+}
+
+export interface DocumentRef {
+  /** A public link, or a provider media id obtained by an upload. */
+  link?: string;
+  mediaId?: string;
+  filename: string;
+}
+
+export interface OutboundMessage {
+  /** The action's idempotency key; channels echo it back in status events when they can. */
+  actionKey: string;
+  /** E.164 recipient. */
+  to: string;
+  template?: TemplateMessage;
+  /** Free text: only where the channel allows it (WhatsApp: inside the 24h service window). */
+  text?: string;
+  document?: DocumentRef;
+  /** A plain-text rendering of what the customer sees, for activities and logs. */
+  preview: string;
+}
+
+export type DeliveryStatus = "sent" | "delivered" | "read" | "failed";
+
+export type ChannelEvent =
+  | {
+      kind: "status";
+      /** Unique per delivery of this event by the provider, for idempotent handling. */
+      eventId: string;
+      providerMessageId: string;
+      status: DeliveryStatus;
+      at: string;
+      actionKey: string | null;
+      recipient: string | null;
+      error: { code: string; message: string } | null;
+    }
+  | {
+      kind: "inbound";
+      eventId: string;
+      providerMessageId: string;
+      /** E.164 */
+      from: string;
+      at: string;
+      text: string;
+      intent: ReplyIntent;
+      /** The provider message id this replies to, when the provider says. */
+      replyTo: string | null;
+    };
+
+export interface ChannelCapabilities {
+  templates: boolean;
+  freeText: boolean;
+  documents: boolean;
+  statuses: boolean;
+  inbound: boolean;
+}
+
+export interface Problem {
+  path: string;
+  message: string;
+}
+
+export interface Channel {
+  readonly capabilities: ChannelCapabilities;
+  readonly rateLimit: { perSecond: number };
+  /** Checks a template reference and its variables before any send (used by `regua check`). */
+  checkTemplate?(template: TemplateMessage): Promise<Problem[]>;
+  send(message: OutboundMessage): Promise<{ providerMessageId: string }>;
+  webhook?: {
+    /** GET handshakes such as WhatsApp's hub.challenge; null when the request is not one. */
+    handshake?(req: RawRequest): RawResponse | null;
+    verify(req: RawRequest): boolean;
+    parse(req: RawRequest): ChannelEvent[];
+  };
+  healthCheck(): Promise<Health>;
+  close(): Promise<void>;
+}
+
+export interface ChannelDefinition<TOptions extends z.ZodType = z.ZodType> {
+  id: string;
+  displayName: string;
+  capabilities: ChannelCapabilities;
+  optionsSchema: TOptions;
+  create(options: z.output<TOptions>, ctx: PluginContext): Channel | Promise<Channel>;
+}
+
+export function defineChannel<TOptions extends z.ZodType>(
+  definition: ChannelDefinition<TOptions>,
+): ChannelDefinition<TOptions> {
+  return definition;
+}

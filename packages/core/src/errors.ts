@@ -1,0 +1,134 @@
+/**
+ * Errors carry a stable `code`, a `retryable` flag and the provider's own words.
+ * The engine decides retry / backoff / dead-letter from these fields alone.
+ * Checks go through `isReguaError` (a Symbol.for tag), not `instanceof`, so two copies of
+ * @regua/core in one install still agree.
+ */
+const TAG = Symbol.for("regua.error");
+
+export type ReguaErrorCode =
+  | "AUTH"
+  | "RATE_LIMIT"
+  | "NOT_FOUND"
+  | "VALIDATION"
+  | "TRANSIENT"
+  | "PERMANENT"
+  | "CONFIG";
+
+export interface ProviderDetail {
+  /** Which system said it: "sap-b1", "whatsapp", "quickbooks", … */
+  system: string;
+  /** The provider's own error code, as it sent it (131026, -304, "6000"). */
+  code?: string | number | undefined;
+  /** The provider's own message. */
+  message?: string | undefined;
+  /** HTTP status, when there was one. */
+  status?: number | undefined;
+}
+
+export interface ReguaErrorOptions {
+  provider?: ProviderDetail | undefined;
+  cause?: unknown;
+  /** Where the bad input came from: a file:line, a source + record id, a CLI argument. */
+  where?: string | undefined;
+}
+
+export class ReguaError extends Error {
+  readonly [TAG] = true;
+  readonly code: ReguaErrorCode;
+  readonly retryable: boolean;
+  readonly provider: ProviderDetail | undefined;
+  readonly where: string | undefined;
+
+  constructor(code: ReguaErrorCode, retryable: boolean, message: string, options: ReguaErrorOptions = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.name = new.target.name;
+    this.code = code;
+    this.retryable = retryable;
+    this.provider = options.provider;
+    this.where = options.where;
+  }
+
+  /** One line a person can act on: who said no, what they said, whether régua retries. */
+  describe(): string {
+    const parts = [`${this.code}: ${this.message}`];
+    if (this.where) parts.push(`at ${this.where}`);
+    if (this.provider) {
+      const p = this.provider;
+      const said = [p.status && `HTTP ${p.status}`, p.code !== undefined && `code ${p.code}`, p.message]
+        .filter(Boolean)
+        .join(", ");
+      parts.push(`(${p.system}${said ? `: ${said}` : ""})`);
+    }
+    parts.push(this.retryable ? "[will retry]" : "[not retried]");
+    return parts.join(" ");
+  }
+}
+
+export class AuthError extends ReguaError {
+  constructor(message: string, options?: ReguaErrorOptions) {
+    super("AUTH", false, message, options);
+  }
+}
+
+export class RateLimitError extends ReguaError {
+  readonly retryAfterMs: number;
+  constructor(message: string, retryAfterMs: number, options?: ReguaErrorOptions) {
+    super("RATE_LIMIT", true, message, options);
+    this.retryAfterMs = retryAfterMs;
+  }
+}
+
+export class NotFoundError extends ReguaError {
+  constructor(message: string, options?: ReguaErrorOptions) {
+    super("NOT_FOUND", false, message, options);
+  }
+}
+
+/** Bad input: a payload that fails its schema, a config field, a policy line. */
+export class ValidationError extends ReguaError {
+  readonly issues: readonly { path: string; message: string }[];
+  constructor(message: string, issues: readonly { path: string; message: string }[] = [], options?: ReguaErrorOptions) {
+    super("VALIDATION", false, message, options);
+    this.issues = issues;
+  }
+}
+
+export class TransientError extends ReguaError {
+  constructor(message: string, options?: ReguaErrorOptions) {
+    super("TRANSIENT", true, message, options);
+  }
+}
+
+export class PermanentError extends ReguaError {
+  constructor(message: string, options?: ReguaErrorOptions) {
+    super("PERMANENT", false, message, options);
+  }
+}
+
+export class ConfigError extends ReguaError {
+  constructor(message: string, options?: ReguaErrorOptions) {
+    super("CONFIG", false, message, options);
+  }
+}
+
+export function isReguaError(error: unknown): error is ReguaError {
+  return typeof error === "object" && error !== null && (error as Record<symbol, unknown>)[TAG] === true;
+}
+
+export function isRetryable(error: unknown): boolean {
+  return isReguaError(error) ? error.retryable : false;
+}
+
+/** Turns a zod error into a ValidationError whose message names the source and every field. */
+export function fromZodError(
+  error: { issues: readonly { path: readonly PropertyKey[]; message: string }[] },
+  where: string,
+): ValidationError {
+  const issues = error.issues.map((issue) => ({
+    path: issue.path.map((p) => (typeof p === "number" ? `[${p}]` : String(p))).join(".").replace(/\.\[/g, "["),
+    message: issue.message,
+  }));
+  const summary = issues.map((i) => `${i.path || "(root)"}: ${i.message}`).join("; ");
+  return new ValidationError(`${where}: ${summary}`, issues, { where });
+}

@@ -1,0 +1,15 @@
+export * from "./actions.js";
+export * from "./clock.js";
+export * from "./contracts.js";
+export * from "./errors.js";
+export * from "./logger.js";
+export * from "./model.js";
+export * from "./money.js";
+export * from "./rate-limit.js";
+export * from "./reply.js";
+export * from "./retry.js";
+export type * from "./store-port.js";
+export * from "./tax-id.js";
+export * from "./engine/index.js";
+export * from "./planner/index.js";
+export * from "./policy/index.js";

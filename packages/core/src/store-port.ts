@@ -1,0 +1,150 @@
+import type { ActionHistoryEntry, ActionRow, ActionStatus, CustomerSnapshot, PlannedAction } from "./actions.js";
+import type { EntityName, KeyValueState, RecordReject } from "./contracts.js";
+import type { CollectionActivity, Customer, Invoice, Payment } from "./model.js";
+
+/**
+ * The store as the engine needs it. @regua/store implements it over SQLite and PostgreSQL;
+ * both run one shared test suite. All instants are ISO-8601 UTC strings.
+ */
+export interface DunningStore {
+  /** Runs pending migrations; safe to call on every start and from several processes. */
+  migrate(): Promise<void>;
+  close(): Promise<void>;
+
+  /* ---- sync ---- */
+  getCursor(source: string, entity: EntityName): Promise<string | null>;
+  /**
+   * Upserts one page (unique on source + externalId) and advances the cursor in ONE
+   * transaction: a crash leaves either the whole page with its cursor, or neither.
+   */
+  commitPage(page: SyncPage): Promise<{ upserted: number }>;
+  recordSyncRun(run: SyncRun): Promise<void>;
+
+  getCustomer(source: string, externalId: string): Promise<Customer | null>;
+  getInvoice(source: string, externalId: string): Promise<Invoice | null>;
+  /** Upserts one invoice (after a fresh getInvoice); no cursor change. */
+  upsertInvoice(invoice: Invoice): Promise<void>;
+  findCustomersByPhone(phone: string): Promise<Customer[]>;
+
+  /**
+   * Customers with at least one unpaid, non-void invoice, in batches, ordered by
+   * (source, externalId), for the planner. Streams: never loads the whole table.
+   */
+  snapshots(options?: { batchSize?: number; source?: string }): AsyncIterable<CustomerSnapshot[]>;
+
+  /* ---- action outbox ---- */
+  /** Inserts actions whose key is new; returns how many were new. */
+  insertActions(actions: readonly PlannedAction[], at: string): Promise<number>;
+  /**
+   * Atomically moves up to `limit` planned actions with dueAt <= now to `claimed` for this
+   * worker until now + leaseMs. On PostgreSQL: FOR UPDATE SKIP LOCKED, so two runners never
+   * claim the same row.
+   */
+  claimDueActions(options: { now: string; limit: number; workerId: string; leaseMs: number }): Promise<ActionRow[]>;
+  /**
+   * Compare-and-set: moves `key` to `to` only if its status is one of `from`. Returns false
+   * when another worker or an event moved it first.
+   */
+  transitionAction(key: string, from: readonly ActionStatus[], to: ActionStatus, patch?: ActionPatch): Promise<boolean>;
+  getAction(key: string): Promise<ActionRow | null>;
+  findActionByProviderMessageId(providerMessageId: string): Promise<ActionRow | null>;
+  /** Skips every planned/claimed action of a customer (or only those naming one invoice). */
+  skipOpenActions(options: { source: string; customerRef: string; invoiceRef?: string; reason: string; at: string }): Promise<number>;
+  /**
+   * After a crash: `claimed` rows whose lease expired go back to `planned`; `sending` rows
+   * whose lease expired become `unknown` (never resent blindly).
+   */
+  recoverExpiredLeases(now: string): Promise<{ released: number; unknown: number }>;
+  listActions(options: { status?: ActionStatus[]; source?: string; customerRef?: string; limit?: number }): Promise<ActionRow[]>;
+  /** The history the planner uses, for one customer. */
+  actionHistory(source: string, customerRef: string): Promise<ActionHistoryEntry[]>;
+  markReplied(key: string, at: string): Promise<void>;
+
+  /* ---- activity outbox (write-back) ---- */
+  /** Enqueues once per activity key; returns false when the key was already there. */
+  enqueueActivity(activity: CollectionActivity, at: string): Promise<boolean>;
+  claimActivities(options: { now: string; limit: number; workerId: string; leaseMs: number }): Promise<ActivityRow[]>;
+  completeActivity(key: string, result: { externalId: string; at: string }): Promise<void>;
+  /** Records a failed attempt: back to pending at nextAttemptAt, or dead when dead is true. */
+  failActivity(key: string, failure: { error: string; at: string; nextAttemptAt: string; dead: boolean }): Promise<void>;
+  listActivities(options: { status?: ActivityStatus[]; limit?: number }): Promise<ActivityRow[]>;
+
+  /* ---- events, opt-outs, audit ---- */
+  /** Stores a webhook event once; false when this provider event id was seen before. */
+  recordInboundEvent(event: { provider: string; eventId: string; payload: unknown; receivedAt: string }): Promise<boolean>;
+  setOptOut(optOut: { phone: string | null; source: string | null; customerRef: string | null; reason: string; at: string }): Promise<void>;
+  isOptedOut(query: { phone?: string; source?: string; customerRef?: string }): Promise<boolean>;
+  appendAudit(entry: AuditEntry): Promise<void>;
+  listAudit(options?: { limit?: number; subject?: string }): Promise<AuditEntry[]>;
+
+  /* ---- reporting ---- */
+  report(now: string): Promise<StoreReport>;
+
+  /** Durable per-plugin state (namespace = instance id). */
+  state(namespace: string): KeyValueState;
+}
+
+export interface SyncPage {
+  source: string;
+  entity: EntityName;
+  customers?: readonly Customer[];
+  invoices?: readonly Invoice[];
+  payments?: readonly Payment[];
+  /** Cursor to store after this page commits. */
+  cursor: string | null;
+  at: string;
+}
+
+export interface SyncRun {
+  source: string;
+  entity: EntityName;
+  startedAt: string;
+  finishedAt: string;
+  records: number;
+  rejects: readonly RecordReject[];
+  error: string | null;
+}
+
+export interface ActionPatch {
+  providerMessageId?: string;
+  statusReason?: string;
+  sentAt?: string;
+  at: string;
+  /** Extends the worker's lease (claimed/sending rows). */
+  claimedUntil?: string;
+}
+
+export type ActivityStatus = "pending" | "claimed" | "written" | "dead";
+
+export interface ActivityRow {
+  key: string;
+  activity: CollectionActivity;
+  status: ActivityStatus;
+  attempts: number;
+  nextAttemptAt: string;
+  lastError: string | null;
+  externalId: string | null;
+  updatedAt: string;
+}
+
+export interface AuditEntry {
+  at: string;
+  /** Who: "engine", "webhook:whatsapp/wa", "cli:alice", a worker id. */
+  actor: string;
+  /** What: "action.sent", "optout", "sync.reject", … */
+  action: string;
+  /** Which record: an action key, "source/customerRef", … */
+  subject: string;
+  /** Why, and anything else worth keeping; never a secret. */
+  detail: Record<string, unknown>;
+}
+
+export interface StoreReport {
+  /** Open amount by days past due: current, 1-30, 31-60, 61-90, 90+; per currency. */
+  aging: { bucket: "current" | "1-30" | "31-60" | "61-90" | "90+"; currency: string; invoices: number; openAmountMinor: number }[];
+  actionsByStatus: { status: ActionStatus; count: number }[];
+  /** Invoices paid after at least one message was sent for them. */
+  recoveredAfterContact: { currency: string; invoices: number; amountMinor: number }[];
+  activitiesByStatus: { status: ActivityStatus; count: number }[];
+  sync: { source: string; entity: EntityName; lastFinishedAt: string | null; lastError: string | null; records: number; rejects: number }[];
+}

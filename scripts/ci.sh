@@ -1,0 +1,52 @@
+#!/usr/bin/env bash
+# Runs inside scripts/env.sh (Node >= 22.12 and pnpm on PATH). See .ci/run.
+set -uo pipefail
+export CI="${CI:-true}"
+export TURBO_TELEMETRY_DISABLED=1 DO_NOT_TRACK=1
+
+failed_steps=()
+step() {
+  local name=$1; shift
+  printf '\n=== %s ===\n' "$name"
+  local started=$SECONDS
+  if "$@"; then
+    printf '=== %s ok (%ss) ===\n' "$name" $((SECONDS - started))
+  else
+    printf '=== %s FAILED (%ss) ===\n' "$name" $((SECONDS - started))
+    failed_steps+=("$name")
+  fi
+}
+
+find . -name test-results.json -not -path '*/node_modules/*' -delete
+
+step install pnpm install --frozen-lockfile
+step build pnpm run build
+step typecheck pnpm run typecheck
+step lint pnpm run lint
+step test pnpm exec turbo run test --concurrency=1 --continue
+
+demo_passed=0
+demo_failed=0
+if node apps/runner/scripts/demo-smoke.mjs; then demo_passed=1; else demo_failed=1; failed_steps+=("demo"); fi
+
+# Sum vitest's JSON reports from every package.
+read -r passed failed < <(node -e '
+  const fs = require("node:fs"), path = require("node:path");
+  let passed = 0, failed = 0;
+  const walk = (dir) => { for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
+    if (e.name === "node_modules" || e.name.startsWith(".")) continue;
+    const p = path.join(dir, e.name);
+    if (e.isDirectory()) walk(p);
+    else if (e.name === "test-results.json") { const r = JSON.parse(fs.readFileSync(p, "utf8")); passed += r.numPassedTests; failed += r.numFailedTests; }
+  } };
+  walk(".");
+  console.log(passed, failed);
+')
+passed=$((passed + demo_passed))
+failed=$((failed + demo_failed))
+if [ ${#failed_steps[@]} -gt 0 ]; then
+  echo "failed steps: ${failed_steps[*]}"
+  [ "$failed" -eq 0 ] && failed=1
+fi
+echo "$passed passed, $failed failed"
+[ ${#failed_steps[@]} -eq 0 ] && [ "$failed" -eq 0 ]
