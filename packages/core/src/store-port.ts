@@ -17,7 +17,7 @@ export interface DunningStore {
    * Upserts one page (unique on source + externalId) and advances the cursor in ONE
    * transaction: a crash leaves either the whole page with its cursor, or neither.
    */
-  commitPage(page: SyncPage): Promise<{ upserted: number }>;
+  commitPage(page: SyncPage): Promise<CommitResult>;
   recordSyncRun(run: SyncRun): Promise<void>;
 
   getCustomer(source: string, externalId: string): Promise<Customer | null>;
@@ -95,6 +95,16 @@ export interface SyncPage {
   at: string;
 }
 
+export interface CommitResult {
+  upserted: number;
+  /**
+   * Invoices of this page that were stored before as open / partially_paid / disputed and are
+   * now paid: computed inside the page's transaction so "a payment stops the sequence" needs no
+   * extra reads.
+   */
+  paidNow: { externalId: string; customerRef: string }[];
+}
+
 export interface SyncRun {
   source: string;
   entity: EntityName;
@@ -110,8 +120,12 @@ export interface ActionPatch {
   statusReason?: string;
   sentAt?: string;
   at: string;
-  /** Extends the worker's lease (claimed/sending rows). */
-  claimedUntil?: string;
+  /** Extends the worker's lease (claimed/sending rows); null clears it. */
+  claimedUntil?: string | null;
+  /** Reschedules (a retryable send failure goes back to planned later). */
+  dueAt?: string;
+  /** Counts one more send attempt. */
+  incrementAttempts?: boolean;
 }
 
 export type ActivityStatus = "pending" | "claimed" | "written" | "dead";
