@@ -1,4 +1,4 @@
-import { Faker, pt_BR, base } from "@faker-js/faker";
+import { base, Faker, pt_BR } from "@faker-js/faker";
 import { withCnpjCheckDigits, withCpfCheckDigits } from "@regua/core";
 
 /**
@@ -70,8 +70,20 @@ export interface GenerateOptions {
 const DAY_MS = 86_400_000;
 const MOBILE_DDDS = ["11", "21", "31", "41", "47", "48", "51", "61", "71", "81", "85", "62", "27", "19"];
 const UF_BY_DDD: Record<string, string> = {
-  "11": "SP", "19": "SP", "21": "RJ", "27": "ES", "31": "MG", "41": "PR", "47": "SC", "48": "SC",
-  "51": "RS", "61": "DF", "62": "GO", "71": "BA", "81": "PE", "85": "CE",
+  "11": "SP",
+  "19": "SP",
+  "21": "RJ",
+  "27": "ES",
+  "31": "MG",
+  "41": "PR",
+  "47": "SC",
+  "48": "SC",
+  "51": "RS",
+  "61": "DF",
+  "62": "GO",
+  "71": "BA",
+  "81": "PE",
+  "85": "CE",
 };
 const SEGMENTS = ["varejo", "atacado", "servicos", "residencial"] as const;
 
@@ -94,7 +106,7 @@ export function* generateCustomers(faker: Faker, count: number, today: string): 
     const company = faker.number.float() < 0.3;
     const ddd = faker.helpers.arrayElement(MOBILE_DDDS);
     const taxId = company
-      ? withCnpjCheckDigits(faker.string.numeric(8) + "0001")
+      ? withCnpjCheckDigits(`${faker.string.numeric(8)}0001`)
       : withCpfCheckDigits(faker.string.numeric({ length: 9, allowLeadingZeros: true }));
     const name = company ? faker.company.name() : faker.person.fullName();
     yield {
@@ -133,7 +145,8 @@ export function* generateInvoices(
       const paid = paidState < paidShare;
       const partial = !paid && paidState < paidShare + 0.05;
       const paidCents = paid ? totalCents : partial ? Math.floor(totalCents / 2) : 0;
-      const status = paid || partial ? (paid ? "paid" : "open") : faker.number.float() < 0.02 ? "cancelled" : "open";
+      const status =
+        paid || partial ? (paid ? "paid" : "open") : faker.number.float() < 0.02 ? "cancelled" : "open";
       yield {
         id,
         number: String(100_000 + id),
@@ -153,7 +166,10 @@ export function* generateInvoices(
 }
 
 /** A payment for every paid or partially paid invoice, allocated to it. */
-export function* paymentsFor(invoices: Iterable<GeneratedInvoice>, faker: Faker): Generator<GeneratedPayment> {
+export function* paymentsFor(
+  invoices: Iterable<GeneratedInvoice>,
+  faker: Faker,
+): Generator<GeneratedPayment> {
   let id = 1;
   for (const invoice of invoices) {
     if (invoice.paid === "0.00" || invoice.status === "cancelled") continue;
@@ -237,7 +253,8 @@ function crc16(text: string): string {
   let crc = 0xffff;
   for (let i = 0; i < text.length; i++) {
     crc ^= text.charCodeAt(i) << 8;
-    for (let bit = 0; bit < 8; bit++) crc = crc & 0x8000 ? ((crc << 1) ^ 0x1021) & 0xffff : (crc << 1) & 0xffff;
+    for (let bit = 0; bit < 8; bit++)
+      crc = crc & 0x8000 ? ((crc << 1) ^ 0x1021) & 0xffff : (crc << 1) & 0xffff;
   }
   return crc.toString(16).toUpperCase().padStart(4, "0");
 }
