@@ -1,0 +1,101 @@
+import type { Health, Logger } from "@regua/core";
+import { systemClock } from "@regua/core";
+import { loadConfig } from "../config.js";
+import { shutdownSignal } from "../context.js";
+import { createLogger } from "../logger.js";
+import { createPlugins } from "../plugins.js";
+import { loadPolicy, openStore } from "../runtime.js";
+import { renderTable } from "../table.js";
+import { CommandFailed, describeError, type GlobalOptions, type Io } from "./shared.js";
+
+interface CheckRow {
+  what: string;
+  id: string;
+  ok: boolean;
+  detail: string;
+  latencyMs?: number | undefined;
+}
+
+async function timedHealth(check: () => Promise<Health>): Promise<Health> {
+  const started = performance.now();
+  try {
+    const health = await check();
+    return { latencyMs: Math.round(performance.now() - started), ...health };
+  } catch (error) {
+    return { ok: false, detail: describeError(error), latencyMs: Math.round(performance.now() - started) };
+  }
+}
+
+/** Validates config + policy, then pings every source and channel; exit 1 when anything fails. */
+export async function checkCommand(global: GlobalOptions, io: Io, logOverride?: Logger): Promise<void> {
+  const log = logOverride ?? createLogger({ level: global.logLevel === "info" ? "warn" : global.logLevel });
+  const rows: CheckRow[] = [];
+  const config = loadConfig(global.config); // a config error is fatal: nothing else can be checked
+  rows.push({ what: "config", id: config.file, ok: true, detail: "valid" });
+  try {
+    loadPolicy(config.policy);
+    rows.push({ what: "policy", id: config.policy, ok: true, detail: "valid" });
+  } catch (error) {
+    rows.push({ what: "policy", id: config.policy, ok: false, detail: describeError(error) });
+  }
+  const shutdown = shutdownSignal(log);
+  let store: Awaited<ReturnType<typeof openStore>> | null = null;
+  try {
+    store = await openStore(config, log);
+    rows.push({
+      what: "store",
+      id: "sqlite" in config.store ? config.store.sqlite : "postgres",
+      ok: true,
+      detail: "migrated",
+    });
+  } catch (error) {
+    rows.push({
+      what: "store",
+      id: "sqlite" in config.store ? config.store.sqlite : "postgres",
+      ok: false,
+      detail: describeError(error),
+    });
+  }
+  try {
+    if (store) {
+      const opened = store;
+      const plugins = await createPlugins(config, {
+        log,
+        clock: systemClock,
+        signal: shutdown.signal,
+        state: (id) => opened.state(id),
+      });
+      for (const s of plugins.sources) {
+        const h = await timedHealth(() => s.connector.healthCheck());
+        rows.push({ what: `source ${s.packageName}`, id: s.id, ...h });
+      }
+      for (const c of plugins.channels) {
+        const h = await timedHealth(() => c.channel.healthCheck());
+        rows.push({ what: `channel ${c.packageName}`, id: c.id, ...h });
+      }
+      await Promise.allSettled([
+        ...plugins.sources.map((s) => s.connector.close()),
+        ...plugins.channels.map((c) => c.channel.close()),
+      ]);
+    }
+  } catch (error) {
+    rows.push({ what: "plugins", id: "-", ok: false, detail: describeError(error) });
+  } finally {
+    await store?.close();
+    shutdown.dispose();
+  }
+  io.out(
+    renderTable(
+      ["check", "id", "result", "latency", "detail"],
+      rows.map((r) => [
+        r.what,
+        r.id,
+        r.ok ? "ok" : "FAIL",
+        r.latencyMs === undefined ? "" : `${r.latencyMs} ms`,
+        r.detail,
+      ]),
+    ),
+  );
+  const failed = rows.filter((r) => !r.ok).length;
+  if (failed > 0) throw new CommandFailed(`${failed} check(s) failed`);
+}

@@ -1,0 +1,79 @@
+import type { Clock, HttpTransport, Logger } from "@regua/core";
+import { isReguaError } from "@regua/core";
+import { loadConfig, type RunnerConfig } from "../config.js";
+import { shutdownSignal } from "../context.js";
+import { createLogger, type LogLevel } from "../logger.js";
+import { openRuntime, type Runtime } from "../runtime.js";
+
+/** Where a command writes: stdout for results, stderr for human notes. Tests pass their own. */
+export interface Io {
+  out(text: string): void;
+  err(text: string): void;
+  isTTY: boolean;
+}
+
+export const processIo: Io = {
+  out: (text) => process.stdout.write(`${text}\n`),
+  err: (text) => process.stderr.write(`${text}\n`),
+  isTTY: Boolean(process.stdout.isTTY),
+};
+
+export interface GlobalOptions {
+  config: string;
+  logLevel: LogLevel;
+}
+
+/** A bad command-line argument: exit code 2, like commander's own usage errors. */
+export class UsageError extends Error {
+  readonly exitCode = 2;
+}
+
+/** Thrown by a command that ran but found a problem (failed check): exit 1 without a stack. */
+export class CommandFailed extends Error {
+  readonly exitCode = 1;
+}
+
+export function describeError(error: unknown): string {
+  if (isReguaError(error)) return error.describe();
+  return error instanceof Error ? error.message : String(error);
+}
+
+export interface CommandEnv {
+  io: Io;
+  log: Logger;
+  config: RunnerConfig;
+  signal: AbortSignal;
+}
+
+export interface RuntimeOverrides {
+  clock?: Clock;
+  http?: HttpTransport;
+}
+
+/** Loads config, opens the store and plugins, runs `fn`, and always closes everything. */
+export async function withRuntime<T>(
+  global: GlobalOptions,
+  io: Io,
+  fn: (runtime: Runtime, env: CommandEnv) => Promise<T>,
+  overrides: RuntimeOverrides = {},
+): Promise<T> {
+  const log = createLogger({ level: global.logLevel });
+  const config = loadConfig(global.config);
+  const shutdown = shutdownSignal(log);
+  const runtime = await openRuntime(config, { log, signal: shutdown.signal, ...overrides });
+  try {
+    return await fn(runtime, { io, log, config, signal: shutdown.signal });
+  } finally {
+    await runtime.close();
+    shutdown.dispose();
+  }
+}
+
+/** Short JSON of an engine result for the terminal; the engine's own shape, untouched. */
+export function summarize(result: unknown): string {
+  return JSON.stringify(
+    result,
+    (_k, v: unknown) => (Array.isArray(v) && v.length > 20 ? `[${v.length} items]` : v),
+    2,
+  );
+}

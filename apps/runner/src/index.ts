@@ -1,0 +1,13 @@
+export {
+  type LoadOptions,
+  loadConfig,
+  parseConfig,
+  type RunnerConfig,
+  RunnerConfigSchema,
+} from "./config.js";
+export { axiosTransport } from "./context.js";
+export type { RunnerEngine, SyncProgress } from "./engine-port.js";
+export { createLogger } from "./logger.js";
+export { createMetrics, instrumentEngine, type RunnerMetrics } from "./metrics.js";
+export { createPlugins, shortPluginName } from "./plugins.js";
+export { type BuildServerOptions, buildServer, type ServerPlugin } from "./server.js";

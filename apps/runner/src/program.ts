@@ -1,0 +1,149 @@
+import { Command, CommanderError, InvalidArgumentError, Option } from "commander";
+import { z } from "zod";
+import { checkCommand } from "./commands/check.js";
+import { initCommand } from "./commands/init.js";
+import { runCommand, serveCommand } from "./commands/loop.js";
+import {
+  dispatchCommand,
+  planCommand,
+  reportCommand,
+  syncCommand,
+  writeBackCommand,
+} from "./commands/ops.js";
+import {
+  CommandFailed,
+  describeError,
+  type GlobalOptions,
+  type Io,
+  processIo,
+  UsageError,
+} from "./commands/shared.js";
+import { simulateCommand } from "./commands/simulate.js";
+import { demoCommand } from "./demo/command.js";
+
+/** Every argument goes through zod once; a bad one is a usage error (exit 2). */
+function parseWith<T>(schema: z.ZodType<T>, what: string) {
+  return (value: string): T => {
+    const parsed = schema.safeParse(value);
+    if (!parsed.success)
+      throw new InvalidArgumentError(`${what}: ${parsed.error.issues[0]?.message ?? "invalid"}`);
+    return parsed.data;
+  };
+}
+const positiveInt = parseWith(z.coerce.number().int().positive(), "must be a positive integer");
+const isoDate = parseWith(z.iso.date(), "must be a date as YYYY-MM-DD");
+const instanceId = parseWith(
+  z.string().regex(/^[a-z0-9][a-z0-9_-]*$/),
+  "must be an instance id from the config",
+);
+
+const GlobalSchema = z.object({
+  config: z.string().min(1),
+  logLevel: z.enum(["debug", "info", "warn", "error", "silent"]),
+});
+
+export function createProgram(io: Io = processIo): Command {
+  const program = new Command("regua")
+    .description(
+      "régua: dunning engine — sync from the ERP, plan by policy, send, stop on payment, write back",
+    )
+    .addOption(new Option("-c, --config <file>", "config file").default("./regua.yaml"))
+    .addOption(
+      new Option("--log-level <level>", "log level")
+        .choices(["debug", "info", "warn", "error", "silent"])
+        .default("info"),
+    )
+    .exitOverride()
+    .showHelpAfterError("(run regua --help for usage)")
+    .configureOutput({ writeOut: (s) => io.out(s.trimEnd()), writeErr: (s) => io.err(s.trimEnd()) });
+  const global = (): GlobalOptions => GlobalSchema.parse(program.opts());
+
+  program
+    .command("init")
+    .description("write regua.yaml and policy.yaml (never overwrites)")
+    .option("--dir <dir>", "where to write", ".")
+    .action((o: { dir: string }) => initCommand(o, io));
+  program
+    .command("check")
+    .description("validate config + policy and ping every source and channel")
+    .action(() => checkCommand(global(), io));
+  program
+    .command("sync")
+    .description("pull changes from the ERP sources")
+    .option("--source <id>", "only this source", instanceId)
+    .option("--full", "full reconcile instead of incremental", false)
+    .action((o: { source?: string; full: boolean }) => syncCommand(global(), o, io));
+  program
+    .command("plan")
+    .description("plan actions by the policy; --dry-run shows them with their traces without writing")
+    .option("--dry-run", "print only, write nothing", false)
+    .option("--limit <n>", "rows per table", positiveInt, 50)
+    .action((o: { dryRun: boolean; limit: number }) => planCommand(global(), o, io));
+  program
+    .command("dispatch")
+    .description("send due actions")
+    .option("--limit <n>", "send at most n", positiveInt)
+    .action((o: { limit?: number }) => dispatchCommand(global(), o, io));
+  program
+    .command("write-back")
+    .description("write pending activities to the ERP")
+    .action(() => writeBackCommand(global(), io));
+  program
+    .command("run")
+    .description("run sync/plan/dispatch/write-back on the config's schedule")
+    .option("--serve", "also serve webhooks, metrics and the dashboard", false)
+    .action((o: { serve: boolean }) => runCommand(global(), o, io));
+  program
+    .command("serve")
+    .description("serve webhooks, /healthz, /metrics, admin API and dashboard")
+    .action(() => serveCommand(global(), io));
+  program
+    .command("report")
+    .description("aging, messages by status, recovered after contact, sync health")
+    .option("--json", "JSON instead of tables", false)
+    .action((o: { json: boolean }) => reportCommand(global(), o, io));
+  program
+    .command("simulate")
+    .description("replay the policy over stored data, day by day, sending nothing")
+    .requiredOption("--from <date>", "first day (YYYY-MM-DD)", isoDate)
+    .requiredOption("--to <date>", "last day (YYYY-MM-DD)", isoDate)
+    .option("--json", "JSON output", false)
+    .action((o: { from: string; to: string; json: boolean }) => {
+      if (o.from > o.to) throw new UsageError(`--from ${o.from} is after --to ${o.to}`);
+      return simulateCommand(global(), o, io);
+    });
+  program
+    .command("demo")
+    .description("a full cycle against bundled fakes on a temporary SQLite store; no account needed")
+    .addOption(new Option("--erp <kind>", "which fake ERP").choices(["rest", "sap-b1"]).default("rest"))
+    .option("--customers <n>", "customers in the fake ERP", positiveInt, 300)
+    .option("--keep", "keep the temporary directory", false)
+    .action((o: { erp: "rest" | "sap-b1"; customers: number; keep: boolean }) => demoCommand(o, io));
+  for (const cmd of program.commands) {
+    cmd
+      .exitOverride()
+      .configureOutput({ writeOut: (s) => io.out(s.trimEnd()), writeErr: (s) => io.err(s.trimEnd()) });
+  }
+  return program;
+}
+
+/** Runs the CLI and returns the exit code: 0 ok, 1 failure, 2 usage error. */
+export async function main(argv: readonly string[], io: Io = processIo): Promise<number> {
+  const program = createProgram(io);
+  try {
+    await program.parseAsync(argv, { from: "user" });
+    return 0;
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      // help and --version end here too, with exit code 0
+      return error.exitCode === 0 ? 0 : 2;
+    }
+    if (error instanceof UsageError) {
+      io.err(`error: ${error.message}`);
+      return 2;
+    }
+    io.err(`error: ${describeError(error)}`);
+    if (!(error instanceof CommandFailed) && process.env.REGUA_DEBUG) io.err(String((error as Error).stack));
+    return 1;
+  }
+}

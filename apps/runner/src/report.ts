@@ -1,0 +1,63 @@
+import type { StoreReport } from "@regua/core";
+import { formatMoney } from "@regua/core";
+import type { Cell } from "./table.js";
+import { renderTable } from "./table.js";
+
+/** The report as titled tables, shared by `regua report` and the dashboard page. */
+export interface ReportSection {
+  title: string;
+  headers: string[];
+  rows: Cell[][];
+}
+
+export function reportSections(report: StoreReport): ReportSection[] {
+  return [
+    {
+      title: "Aging (open amount by days past due)",
+      headers: ["bucket", "currency", "invoices", "open amount"],
+      rows: report.aging.map((a) => [
+        a.bucket,
+        a.currency,
+        a.invoices,
+        formatMoney({ amountMinor: a.openAmountMinor, currency: a.currency }),
+      ]),
+    },
+    {
+      title: "Messages by status",
+      headers: ["status", "actions"],
+      rows: report.actionsByStatus.map((s) => [s.status, s.count]),
+    },
+    {
+      title: "Recovered after contact",
+      headers: ["currency", "invoices", "amount"],
+      rows: report.recoveredAfterContact.map((r) => [
+        r.currency,
+        r.invoices,
+        formatMoney({ amountMinor: r.amountMinor, currency: r.currency }),
+      ]),
+    },
+    {
+      title: "Write-back (ERP activities)",
+      headers: ["status", "activities"],
+      rows: report.activitiesByStatus.map((s) => [s.status, s.count]),
+    },
+    {
+      title: "Sync health",
+      headers: ["source", "entity", "last finished", "records", "rejects", "last error"],
+      rows: report.sync.map((s) => [
+        s.source,
+        s.entity,
+        s.lastFinishedAt ?? "never",
+        s.records,
+        s.rejects,
+        s.lastError ?? "",
+      ]),
+    },
+  ];
+}
+
+export function renderReportText(report: StoreReport): string {
+  return reportSections(report)
+    .map((s) => `${s.title}\n${s.rows.length > 0 ? renderTable(s.headers, s.rows) : "  (none)"}`)
+    .join("\n\n");
+}

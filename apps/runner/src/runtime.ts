@@ -1,0 +1,108 @@
+import { readFileSync } from "node:fs";
+import { hostname } from "node:os";
+import type { Channel, Clock, Connector, DunningStore, HttpTransport, Logger, Policy } from "@regua/core";
+import { ConfigError, parsePolicy, systemClock } from "@regua/core";
+import type { RunnerConfig } from "./config.js";
+import { createRunnerEngine, loadStoreFactories, type RunnerEngine } from "./engine-port.js";
+import { type ChannelInstance, createPlugins, type Importer, type SourceInstance } from "./plugins.js";
+
+/** Everything a command needs, built from one config: store, plugins, policy, engine. */
+export interface Runtime {
+  config: RunnerConfig;
+  log: Logger;
+  clock: Clock;
+  store: DunningStore;
+  policy: Policy;
+  sources: SourceInstance[];
+  channels: ChannelInstance[];
+  engine: RunnerEngine;
+  close(): Promise<void>;
+}
+
+export interface RuntimeOptions {
+  log: Logger;
+  signal: AbortSignal;
+  clock?: Clock;
+  http?: HttpTransport;
+  importer?: Importer;
+  /** Tests and the demo pass a store they built; otherwise the config's store is opened. */
+  store?: DunningStore;
+}
+
+export function loadPolicy(file: string): Policy {
+  let text: string;
+  try {
+    text = readFileSync(file, "utf8");
+  } catch (error) {
+    throw new ConfigError(`${file}: policy file not readable (${(error as NodeJS.ErrnoException).code})`, {
+      where: file,
+      cause: error,
+    });
+  }
+  return parsePolicy(text, file);
+}
+
+export async function openStore(config: RunnerConfig, log: Logger): Promise<DunningStore> {
+  const factories = await loadStoreFactories();
+  if (config.secretKeyGeneratedAt) {
+    log.warn(
+      { keyFile: config.secretKeyGeneratedAt },
+      "no secretKey in config: generated a random key beside the SQLite file (mode 0600); back it up with the database",
+    );
+  }
+  const store =
+    "sqlite" in config.store
+      ? await factories.createSqliteStore({ file: config.store.sqlite, secretKey: config.secretKey })
+      : await factories.createPostgresStore({
+          connectionString: config.store.postgres,
+          secretKey: config.secretKey,
+        });
+  await store.migrate();
+  return store;
+}
+
+export async function openRuntime(config: RunnerConfig, options: RuntimeOptions): Promise<Runtime> {
+  const clock = options.clock ?? systemClock;
+  const policy = loadPolicy(config.policy);
+  const store = options.store ?? (await openStore(config, options.log));
+  try {
+    const { sources, channels } = await createPlugins(config, {
+      log: options.log,
+      clock,
+      signal: options.signal,
+      state: (id) => store.state(id),
+      ...(options.http ? { http: options.http } : {}),
+      ...(options.importer ? { importer: options.importer } : {}),
+    });
+    const engine = createRunnerEngine({
+      store,
+      connectors: new Map<string, Connector>(sources.map((s) => [s.id, s.connector])),
+      channels: new Map<string, Channel>(channels.map((c) => [c.id, c.channel])),
+      policy,
+      clock,
+      log: options.log,
+      workerId: `${hostname()}:${process.pid}`,
+      defaultRegion: config.defaultRegion,
+    });
+    return {
+      config,
+      log: options.log,
+      clock,
+      store,
+      policy,
+      sources,
+      channels,
+      engine,
+      async close() {
+        await Promise.allSettled([
+          ...sources.map((s) => s.connector.close()),
+          ...channels.map((c) => c.channel.close()),
+        ]);
+        if (!options.store) await store.close();
+      },
+    };
+  } catch (error) {
+    if (!options.store) await store.close();
+    throw error;
+  }
+}
