@@ -1,2 +1,40 @@
-// Owned by the engine work: sync, plan, dispatch, write-back, events over the DunningStore port.
-export {};
+// The engine: sync, plan, dispatch, write-back and events over the DunningStore port.
+// It owns no I/O: the store, connectors, channels and clock are injected.
+import { resolveContext } from "./context.js";
+import { Dispatcher, recoverLeases } from "./dispatch.js";
+import { handleChannelEvents } from "./events.js";
+import { runPlan } from "./plan.js";
+import { handleErpEvents } from "./refresh.js";
+import { runSync } from "./sync.js";
+import type { Engine, EngineOptions } from "./types.js";
+import { runWriteBack } from "./writeback.js";
+
+export { PAYMENT_CONFIRMATION_STEP, paymentConfirmation } from "./lifecycle.js";
+export type {
+  DispatchOptions,
+  DispatchSummary,
+  Engine,
+  EngineLimits,
+  EngineOptions,
+  EntitySyncResult,
+  EventSummary,
+  PlanOptions,
+  PlanSummary,
+  SyncOptions,
+  SyncSummary,
+  WriteBackSummary,
+} from "./types.js";
+
+export function createEngine(options: EngineOptions): Engine {
+  const ctx = resolveContext(options);
+  const dispatcher = new Dispatcher(ctx);
+  return {
+    sync: (o) => runSync(ctx, o),
+    plan: (o) => runPlan(ctx, o),
+    dispatch: (o) => dispatcher.run(o),
+    writeBack: (o) => runWriteBack(ctx, o),
+    handleChannelEvents: (channelId, events) => handleChannelEvents(ctx, channelId, events),
+    handleErpEvents: (sourceId, events) => handleErpEvents(ctx, sourceId, events),
+    recover: () => recoverLeases(ctx),
+  };
+}

@@ -1,0 +1,119 @@
+import type { CountryCode } from "libphonenumber-js";
+import type { Clock } from "../clock.js";
+import type { Channel, Connector } from "../contracts.js";
+import { isReguaError, RateLimitError } from "../errors.js";
+import type { Logger } from "../logger.js";
+import type { Policy } from "../policy/index.js";
+import { backoffDelay, type RetryOptions } from "../retry.js";
+import type { DunningStore } from "../store-port.js";
+import type { EngineOptions } from "./types.js";
+
+/** The engine's resolved options, shared by its parts. */
+export interface EngineContext {
+  store: DunningStore;
+  connectors: ReadonlyMap<string, Connector>;
+  channels: ReadonlyMap<string, Channel>;
+  policy: Policy;
+  clock: Clock;
+  log: Logger;
+  workerId: string;
+  defaultRegion: CountryCode;
+  random: () => number;
+  claimBatch: number;
+  leaseMs: number;
+  sendAttempts: number;
+  writeAttempts: number;
+  syncAttempts: number;
+  backoffBaseMs: number;
+  backoffMaxMs: number;
+}
+
+export function resolveContext(options: EngineOptions): EngineContext {
+  const limits = options.limits ?? {};
+  return {
+    store: options.store,
+    connectors: options.connectors,
+    channels: options.channels,
+    policy: options.policy,
+    clock: options.clock,
+    log: options.log.child({ component: "engine", workerId: options.workerId }),
+    workerId: options.workerId,
+    defaultRegion: (options.defaultRegion ?? "BR") as CountryCode,
+    random: options.random ?? Math.random,
+    claimBatch: positive(limits.claimBatch, 20, "claimBatch"),
+    leaseMs: positive(limits.leaseMs, 5 * 60_000, "leaseMs"),
+    sendAttempts: positive(limits.sendAttempts, 5, "sendAttempts"),
+    writeAttempts: positive(limits.writeAttempts, 8, "writeAttempts"),
+    syncAttempts: positive(limits.syncAttempts, 3, "syncAttempts"),
+    backoffBaseMs: positive(limits.backoffBaseMs, 30_000, "backoffBaseMs"),
+    backoffMaxMs: positive(limits.backoffMaxMs, 60 * 60_000, "backoffMaxMs"),
+  };
+}
+
+function positive(value: number | undefined, fallback: number, name: string): number {
+  if (value === undefined) return fallback;
+  if (!Number.isInteger(value) || value < 1)
+    throw new RangeError(`limits.${name} must be a positive integer`);
+  return value;
+}
+
+export function nowIso(ctx: EngineContext): string {
+  return ctx.clock.now().toISOString();
+}
+
+export function plusMs(ctx: EngineContext, ms: number): string {
+  return new Date(ctx.clock.now().getTime() + ms).toISOString();
+}
+
+/** Delay before attempt `attempt + 1`; a rate limit waits at least what the provider asked. */
+export function retryDelayMs(ctx: EngineContext, attempt: number, error: unknown): number {
+  const delay = backoffDelay(attempt, {
+    baseMs: ctx.backoffBaseMs,
+    maxMs: ctx.backoffMaxMs,
+    random: ctx.random,
+  });
+  if (error instanceof RateLimitError || (isReguaError(error) && error.code === "RATE_LIMIT")) {
+    return Math.max(delay, (error as RateLimitError).retryAfterMs ?? 0);
+  }
+  return delay;
+}
+
+/** One line naming who said no and what they said; never the request (it may hold secrets). */
+export function describeError(error: unknown): string {
+  if (isReguaError(error)) {
+    const issues =
+      "issues" in error && Array.isArray(error.issues)
+        ? (error.issues as { path: string; message: string }[])
+        : [];
+    const unnamed = issues.filter((i) => !error.message.includes(i.path));
+    const suffix = unnamed.map((i) => `${i.path}: ${i.message}`).join("; ");
+    return suffix ? `${error.describe()} (${suffix})` : error.describe();
+  }
+  if (error instanceof Error) return `${error.name}: ${error.message}`;
+  return String(error);
+}
+
+export async function audit(
+  ctx: EngineContext,
+  action: string,
+  subject: string,
+  detail: Record<string, unknown>,
+  actor: string = ctx.workerId,
+): Promise<void> {
+  await ctx.store.appendAudit({ at: nowIso(ctx), actor, action, subject, detail });
+}
+
+/** Bounded retries of an idempotent call (a read, an upsert) with the engine's backoff. */
+export function retryOptions(ctx: EngineContext, attempts: number, signal?: AbortSignal): RetryOptions {
+  const options: RetryOptions = {
+    attempts,
+    clock: ctx.clock,
+    baseMs: ctx.backoffBaseMs,
+    maxMs: ctx.backoffMaxMs,
+    random: ctx.random,
+    onRetry: (error, attempt, delayMs) =>
+      ctx.log.warn({ attempt, delayMs, error: describeError(error) }, "retrying after a retryable error"),
+  };
+  if (signal) options.signal = signal;
+  return options;
+}

@@ -1,0 +1,179 @@
+import type { ActionRow } from "../actions.js";
+import type { Channel, OutboundMessage } from "../contracts.js";
+import { ConfigError, isReguaError, ValidationError } from "../errors.js";
+import { type Customer, type Invoice, normalizePhone } from "../model.js";
+import { renderMessage } from "../policy/index.js";
+import type { TokenBucket } from "../rate-limit.js";
+import { type EngineContext, nowIso, plusMs } from "./context.js";
+import {
+  failAction,
+  markUnknown,
+  type Outcome,
+  recordSent,
+  recordWithoutSend,
+  retryOrFail,
+  skipAction,
+} from "./outcomes.js";
+import { refreshInvoice } from "./refresh.js";
+
+export type BucketFor = (channelId: string, channel: Channel) => TokenBucket;
+
+/** Ready to send, or the outcome that ends this action now. */
+type Prepared = { message: OutboundMessage; channel: Channel; channelId: string } | { outcome: Outcome };
+
+/**
+ * One claimed action, start to end. Everything before `sending` is safe to retry; the send
+ * itself happens only after the row is `sending`, so a crash leaves evidence, never a resend.
+ */
+export async function deliverAction(
+  ctx: EngineContext,
+  row: ActionRow,
+  bucketFor: BucketFor,
+  signal?: AbortSignal,
+): Promise<Outcome> {
+  if (row.expiresAt !== null && ctx.clock.now().toISOString() > row.expiresAt)
+    return skipAction(ctx, row, "expired");
+  let prepared: Prepared;
+  try {
+    if (row.kind === "escalate" || row.kind === "pause") {
+      const stale = await staleReason(ctx, row, signal);
+      return stale ? skipAction(ctx, row, stale) : recordWithoutSend(ctx, row);
+    }
+    prepared = await prepare(ctx, row, signal);
+  } catch (error) {
+    return retryOrFail(ctx, row, error, ["claimed"]);
+  }
+  if ("outcome" in prepared) return prepared.outcome;
+  try {
+    await bucketFor(prepared.channelId, prepared.channel).take(signal);
+  } catch {
+    return release(ctx, row);
+  }
+  if (!(await holdsLease(ctx, row))) return "released";
+  const sending = await ctx.store.transitionAction(row.key, ["claimed"], "sending", {
+    at: nowIso(ctx),
+    claimedUntil: plusMs(ctx, ctx.leaseMs),
+  });
+  if (!sending) return "released";
+  return send(ctx, row, prepared.channel, prepared.message);
+}
+
+async function send(
+  ctx: EngineContext,
+  row: ActionRow,
+  channel: Channel,
+  message: OutboundMessage,
+): Promise<Outcome> {
+  let providerMessageId: string;
+  try {
+    ({ providerMessageId } = await channel.send(message));
+  } catch (error) {
+    if (isReguaError(error)) return retryOrFail(ctx, row, error, ["sending"]);
+    return markUnknown(ctx, row, error);
+  }
+  return recordSent(ctx, row, providerMessageId, message.preview);
+}
+
+async function prepare(ctx: EngineContext, row: ActionRow, signal?: AbortSignal): Promise<Prepared> {
+  const channelId = row.channel;
+  const channel = channelId === null ? undefined : ctx.channels.get(channelId);
+  if (!channel || channelId === null) {
+    const error = new ConfigError(`action ${row.key}: no channel "${channelId ?? ""}" is configured`);
+    return { outcome: await failAction(ctx, row, error, ["claimed"]) };
+  }
+  const customer = await ctx.store.getCustomer(row.source, row.customerRef);
+  if (!customer) {
+    const error = new ValidationError(`customer ${row.source}/${row.customerRef} is not in the store`);
+    return { outcome: await failAction(ctx, row, error, ["claimed"]) };
+  }
+  const to = await reachablePhone(ctx, customer);
+  if (to === null || to === "opted_out") return { outcome: await skipAction(ctx, row, to ?? "no_phone") };
+  const invoices = await currentInvoices(ctx, row, signal);
+  if ("skip" in invoices) return { outcome: await skipAction(ctx, row, invoices.skip) };
+  try {
+    const message = renderChecked(ctx, row, customer, invoices.sendable, to);
+    return { message, channel, channelId };
+  } catch (error) {
+    return { outcome: await failAction(ctx, row, error, ["claimed"]) };
+  }
+}
+
+/** The first phone that is valid and not opted out; "opted_out" when the customer (or every phone) is. */
+async function reachablePhone(ctx: EngineContext, customer: Customer): Promise<string | "opted_out" | null> {
+  const { source, externalId: customerRef } = customer;
+  if (customer.consent === "opted_out" || (await ctx.store.isOptedOut({ source, customerRef })))
+    return "opted_out";
+  const phones = customer.phones
+    .map((phone) => normalizePhone(phone, ctx.defaultRegion))
+    .filter((p): p is string => p !== null);
+  if (phones.length === 0) return null;
+  for (const phone of phones) if (!(await ctx.store.isOptedOut({ phone }))) return phone;
+  return "opted_out";
+}
+
+/**
+ * Re-reads the action's invoices ("skip if paid since the plan"). A dunning message goes out
+ * for the invoices still open; when none is, the action is skipped. A lifecycle message (the
+ * payment confirmation) is about a paid invoice, so it only needs the invoices to exist.
+ */
+async function currentInvoices(
+  ctx: EngineContext,
+  row: ActionRow,
+  signal?: AbortSignal,
+): Promise<{ sendable: Invoice[] } | { skip: string }> {
+  const invoices: Invoice[] = [];
+  for (const ref of row.invoiceRefs) {
+    const invoice =
+      row.kind === "lifecycle"
+        ? await ctx.store.getInvoice(row.source, ref)
+        : await refreshInvoice(ctx, row.source, ref, signal);
+    if (invoice) invoices.push(invoice);
+  }
+  if (row.kind === "lifecycle") return { sendable: invoices };
+  const sendable = invoices.filter((i) => i.status === "open" || i.status === "partially_paid");
+  if (sendable.length > 0 || row.invoiceRefs.length === 0) return { sendable };
+  if (invoices.some((i) => i.status === "paid")) return { skip: "paid" };
+  if (invoices.some((i) => i.status === "disputed")) return { skip: "disputed" };
+  return { skip: "void" };
+}
+
+/** The template renderer never gets to send an empty message, and the key always travels. */
+function renderChecked(
+  ctx: EngineContext,
+  row: ActionRow,
+  customer: Customer,
+  invoices: readonly Invoice[],
+  to: string,
+): OutboundMessage {
+  const rendered = renderMessage({ policy: ctx.policy, action: row, customer, invoices, to });
+  if (!rendered.template && !rendered.text?.trim() && !rendered.document) {
+    throw new ValidationError(`action ${row.key}: the rendered message is empty`, [
+      { path: "message", message: "has no template, text or document" },
+    ]);
+  }
+  return { ...rendered, actionKey: row.key, to };
+}
+
+async function staleReason(ctx: EngineContext, row: ActionRow, signal?: AbortSignal): Promise<string | null> {
+  const invoices = await currentInvoices(ctx, row, signal);
+  return "skip" in invoices ? invoices.skip : null;
+}
+
+/** Only the lease holder may send: after an expiry another worker may own the row. */
+async function holdsLease(ctx: EngineContext, row: ActionRow): Promise<boolean> {
+  const current = await ctx.store.getAction(row.key);
+  const now = nowIso(ctx);
+  return (
+    current !== null &&
+    current.status === "claimed" &&
+    current.claimedBy === ctx.workerId &&
+    current.claimedUntil !== null &&
+    current.claimedUntil > now
+  );
+}
+
+/** Aborted before the send: hand the row back untouched. */
+async function release(ctx: EngineContext, row: ActionRow): Promise<Outcome> {
+  await ctx.store.transitionAction(row.key, ["claimed"], "planned", { at: nowIso(ctx), claimedUntil: null });
+  return "released";
+}

@@ -1,0 +1,74 @@
+import type { Channel } from "../contracts.js";
+import { TokenBucket } from "../rate-limit.js";
+import { audit, type EngineContext, nowIso } from "./context.js";
+import { deliverAction } from "./deliver.js";
+import type { Outcome } from "./outcomes.js";
+import type { DispatchOptions, DispatchSummary } from "./types.js";
+
+/** Claims due actions batch by batch and delivers them under each channel's rate limit. */
+export class Dispatcher {
+  /** One bucket per channel instance for the life of the engine, so limits hold across runs. */
+  private readonly buckets = new Map<string, TokenBucket>();
+
+  constructor(private readonly ctx: EngineContext) {}
+
+  async run(options: DispatchOptions = {}): Promise<DispatchSummary> {
+    const { ctx } = this;
+    const recovered = await recoverLeases(ctx);
+    const summary: DispatchSummary = {
+      claimed: 0,
+      sent: 0,
+      recorded: 0,
+      skipped: 0,
+      failed: 0,
+      retried: 0,
+      unknown: 0,
+      recovered,
+    };
+    let remaining = options.limit ?? Number.POSITIVE_INFINITY;
+    while (remaining > 0 && !options.signal?.aborted) {
+      const limit = Math.min(ctx.claimBatch, remaining);
+      const rows = await ctx.store.claimDueActions({
+        now: nowIso(ctx),
+        limit,
+        workerId: ctx.workerId,
+        leaseMs: ctx.leaseMs,
+      });
+      if (rows.length === 0) break;
+      summary.claimed += rows.length;
+      remaining -= rows.length;
+      for (const row of rows) {
+        count(
+          summary,
+          await deliverAction(ctx, row, (id, channel) => this.bucketFor(id, channel), options.signal),
+        );
+      }
+    }
+    ctx.log.info({ ...summary }, "dispatch");
+    return summary;
+  }
+
+  private bucketFor(channelId: string, channel: Channel): TokenBucket {
+    let bucket = this.buckets.get(channelId);
+    if (!bucket) {
+      const perSecond = channel.rateLimit.perSecond;
+      bucket = new TokenBucket(perSecond, Math.max(1, Math.floor(perSecond)), this.ctx.clock);
+      this.buckets.set(channelId, bucket);
+    }
+    return bucket;
+  }
+}
+
+function count(summary: DispatchSummary, outcome: Outcome): void {
+  if (outcome !== "released") summary[outcome] += 1;
+}
+
+/** Expired claims go back to planned; expired `sending` rows become `unknown`, never resent. */
+export async function recoverLeases(ctx: EngineContext): Promise<{ released: number; unknown: number }> {
+  const recovered = await ctx.store.recoverExpiredLeases(nowIso(ctx));
+  if (recovered.released > 0 || recovered.unknown > 0) {
+    ctx.log.warn(recovered, "recovered expired leases");
+    await audit(ctx, "leases.recovered", "outbox", { ...recovered });
+  }
+  return recovered;
+}

@@ -1,0 +1,128 @@
+import type { ActionRow, ActionStatus } from "../actions.js";
+import type { ChannelEvent, DeliveryStatus } from "../contracts.js";
+import type { ActivityKind } from "../model.js";
+import { audit, type EngineContext, nowIso } from "./context.js";
+import { handleInbound } from "./inbound.js";
+import { enqueueActionActivity } from "./outcomes.js";
+import type { EventSummary } from "./types.js";
+
+type StatusEvent = Extract<ChannelEvent, { kind: "status" }>;
+
+/**
+ * Statuses only move forward: sent → delivered → read. `sending` and `unknown` (a crash
+ * between marking and the answer) are reconciled by any status. A failure after delivery is
+ * ignored, so late or out-of-order deliveries never regress a row.
+ */
+const FORWARD_FROM: Record<DeliveryStatus, readonly ActionStatus[]> = {
+  sent: ["claimed", "sending", "unknown"],
+  delivered: ["claimed", "sending", "unknown", "sent"],
+  read: ["claimed", "sending", "unknown", "sent", "delivered"],
+  failed: ["claimed", "sending", "unknown", "sent"],
+};
+
+const ACTIVITY_OF: Record<DeliveryStatus, ActivityKind> = {
+  sent: "message_sent",
+  delivered: "message_delivered",
+  read: "message_read",
+  failed: "message_failed",
+};
+
+export async function handleChannelEvents(
+  ctx: EngineContext,
+  channelId: string,
+  events: readonly ChannelEvent[],
+): Promise<EventSummary> {
+  const summary: EventSummary = {
+    received: events.length,
+    duplicates: 0,
+    applied: 0,
+    unmatched: 0,
+    ignored: 0,
+  };
+  for (const event of events) {
+    const fresh = await ctx.store.recordInboundEvent({
+      provider: channelId,
+      eventId: event.eventId,
+      payload: event,
+      receivedAt: nowIso(ctx),
+    });
+    if (!fresh) {
+      summary.duplicates += 1;
+      continue;
+    }
+    const result =
+      event.kind === "status"
+        ? await applyStatus(ctx, channelId, event)
+        : await handleInbound(ctx, channelId, event);
+    summary[result] += 1;
+  }
+  return summary;
+}
+
+async function findAction(ctx: EngineContext, event: StatusEvent): Promise<ActionRow | null> {
+  const byId = await ctx.store.findActionByProviderMessageId(event.providerMessageId);
+  if (byId) return byId;
+  // After a crash the row has no provider id yet: the key came back as the callback data.
+  return event.actionKey ? ctx.store.getAction(event.actionKey) : null;
+}
+
+async function applyStatus(
+  ctx: EngineContext,
+  channelId: string,
+  event: StatusEvent,
+): Promise<"applied" | "unmatched" | "ignored"> {
+  const action = await findAction(ctx, event);
+  if (!action) {
+    ctx.log.warn(
+      { channel: channelId, providerMessageId: event.providerMessageId },
+      "status for an unknown message",
+    );
+    return "unmatched";
+  }
+  const error = event.error ? `${channelId} ${event.error.code}: ${event.error.message}` : undefined;
+  const moved = await ctx.store.transitionAction(action.key, FORWARD_FROM[event.status], event.status, {
+    at: nowIso(ctx),
+    providerMessageId: action.providerMessageId ?? event.providerMessageId,
+    sentAt: action.sentAt ?? event.at,
+    claimedUntil: null,
+    ...(error === undefined ? {} : { statusReason: error }),
+  });
+  if (!moved) {
+    ctx.log.debug(
+      { action: action.key, status: event.status, current: action.status },
+      "status ignored: not forward",
+    );
+    return "ignored";
+  }
+  const actor = `webhook:${channelId}`;
+  if (action.status === "sending" || action.status === "unknown" || action.status === "claimed") {
+    // The send was never recorded (crash, or the webhook won the race): record it now.
+    const subject = `Message sent: ${action.template ?? action.stepId}`;
+    await enqueueActionActivity(
+      ctx,
+      action,
+      "message_sent",
+      { subject, providerMessageId: event.providerMessageId },
+      event.at,
+    );
+  }
+  if (event.status !== "sent") {
+    const subject = `Message ${event.status}: ${action.template ?? action.stepId}`;
+    const details = error ?? "";
+    await enqueueActionActivity(
+      ctx,
+      action,
+      ACTIVITY_OF[event.status],
+      { subject, details, providerMessageId: event.providerMessageId },
+      event.at,
+    );
+  }
+  await audit(
+    ctx,
+    `action.${event.status}`,
+    action.key,
+    { from: action.status, providerMessageId: event.providerMessageId, error },
+    actor,
+  );
+  return "applied";
+}

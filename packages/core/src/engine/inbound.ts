@@ -1,0 +1,129 @@
+import type { ActionRow } from "../actions.js";
+import type { ChannelEvent } from "../contracts.js";
+import { type ActivityKind, type Customer, normalizePhone } from "../model.js";
+import type { ReplyIntent } from "../reply.js";
+import { audit, describeError, type EngineContext, nowIso } from "./context.js";
+import { handleErpEvents } from "./refresh.js";
+
+type InboundEvent = Extract<ChannelEvent, { kind: "inbound" }>;
+
+const ACTIVITY_OF: Record<ReplyIntent, ActivityKind> = {
+  opt_out: "opted_out",
+  already_paid: "reply_received",
+  talk_to_human: "escalated",
+  other: "reply_received",
+};
+
+const SUBJECT_OF: Record<ReplyIntent, string> = {
+  opt_out: "Customer opted out of dunning messages",
+  already_paid: "Customer replied they already paid",
+  talk_to_human: "Customer asked to talk to a person",
+  other: "Customer replied",
+};
+
+/**
+ * A customer's reply: "PARAR" opts the phone out and stops every open action of every customer
+ * with that phone; any reply marks the latest contact replied (for "no reply to earlier steps")
+ * and is written back; "já paguei" also re-reads that customer's invoices.
+ */
+export async function handleInbound(
+  ctx: EngineContext,
+  channelId: string,
+  event: InboundEvent,
+): Promise<"applied" | "unmatched"> {
+  const phone = normalizePhone(event.from, ctx.defaultRegion) ?? event.from;
+  const actor = `webhook:${channelId}`;
+  if (event.intent === "opt_out") {
+    const reason = `customer replied "${event.text.slice(0, 40)}" on ${channelId}`;
+    await ctx.store.setOptOut({ phone, source: null, customerRef: null, reason, at: nowIso(ctx) });
+    await audit(ctx, "optout", phone, { channel: channelId, eventId: event.eventId }, actor);
+  }
+  const customers = await ctx.store.findCustomersByPhone(phone);
+  if (customers.length === 0) {
+    ctx.log.info(
+      { channel: channelId, eventId: event.eventId, intent: event.intent },
+      "reply from an unknown phone",
+    );
+    return event.intent === "opt_out" ? "applied" : "unmatched";
+  }
+  for (const customer of customers) await applyReply(ctx, channelId, event, customer);
+  return "applied";
+}
+
+async function applyReply(ctx: EngineContext, channelId: string, event: InboundEvent, customer: Customer) {
+  const { source, externalId: customerRef } = customer;
+  const at = nowIso(ctx);
+  const contact = await latestContact(ctx, customer, event.replyTo);
+  if (contact) await ctx.store.markReplied(contact.key, event.at);
+  let skipped = 0;
+  if (event.intent === "opt_out") {
+    skipped = await ctx.store.skipOpenActions({ source, customerRef, reason: "opted_out", at });
+  }
+  const kind = ACTIVITY_OF[event.intent];
+  await ctx.store.enqueueActivity(
+    {
+      key: `${channelId}:${event.eventId}:${kind}:${source}:${customerRef}`,
+      source,
+      kind,
+      customerRef,
+      invoiceRefs: contact ? [...contact.invoiceRefs] : [],
+      occurredAt: event.at,
+      channel: channelId,
+      providerMessageId: event.providerMessageId,
+      subject: SUBJECT_OF[event.intent],
+      details: event.text,
+      actionKey: contact?.key ?? null,
+    },
+    at,
+  );
+  const detail = { intent: event.intent, eventId: event.eventId, repliedTo: contact?.key ?? null, skipped };
+  await audit(ctx, "reply", `${source}/${customerRef}`, detail, `webhook:${channelId}`);
+  if (event.intent === "already_paid") await recheckInvoices(ctx, source, customerRef);
+}
+
+/** The message replied to when the provider says, else the customer's latest contact. */
+async function latestContact(
+  ctx: EngineContext,
+  customer: Customer,
+  replyTo: string | null,
+): Promise<ActionRow | null> {
+  const { source, externalId: customerRef } = customer;
+  if (replyTo) {
+    const action = await ctx.store.findActionByProviderMessageId(replyTo);
+    if (action && action.source === source && action.customerRef === customerRef) return action;
+  }
+  const contacted = await ctx.store.listActions({
+    status: ["sent", "delivered", "read"],
+    source,
+    customerRef,
+  });
+  let latest: ActionRow | null = null;
+  for (const action of contacted) {
+    if (action.kind !== "message" && action.kind !== "lifecycle") continue;
+    if (!latest || (action.sentAt ?? "") > (latest.sentAt ?? "")) latest = action;
+  }
+  return latest;
+}
+
+/** "Já paguei": re-read the invoices the sequence is about, so a payment stops it at once. */
+async function recheckInvoices(ctx: EngineContext, source: string, customerRef: string): Promise<void> {
+  const actions = await ctx.store.listActions({
+    source,
+    customerRef,
+    status: ["planned", "claimed", "sent", "delivered", "read"],
+  });
+  const refs = [...new Set(actions.flatMap((a) => a.invoiceRefs))];
+  if (refs.length === 0 || !ctx.connectors.has(source)) return;
+  try {
+    await handleErpEvents(
+      ctx,
+      source,
+      refs.map((externalId) => ({ kind: "changed", entity: "invoices", externalId })),
+    );
+  } catch (error) {
+    ctx.log.warn(
+      { source, customerRef, error: describeError(error) },
+      "could not re-read invoices after a reply",
+    );
+  }
+}

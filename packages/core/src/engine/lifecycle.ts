@@ -1,0 +1,107 @@
+import type { ActionRow, PlannedAction } from "../actions.js";
+import type { ActivityKind, CollectionActivity } from "../model.js";
+import type { Policy } from "../policy/index.js";
+import { audit, type EngineContext, nowIso } from "./context.js";
+
+export const PAYMENT_CONFIRMATION_STEP = "lifecycle.paymentConfirmation";
+
+interface LifecycleMessage {
+  channel: string;
+  template: string | null;
+  settings: Record<string, unknown>;
+}
+
+function asRecord(value: unknown): Record<string, unknown> | null {
+  return typeof value === "object" && value !== null && !Array.isArray(value)
+    ? (value as Record<string, unknown>)
+    : null;
+}
+
+/**
+ * The policy's payment-confirmation message, if it has one: `lifecycle.paymentConfirmation`
+ * with a channel (its own, or the policy's default `channel`) and a template. Read
+ * structurally so the engine does not depend on every detail of the policy schema.
+ */
+export function paymentConfirmation(policy: Policy): LifecycleMessage | null {
+  const root = asRecord(policy);
+  const settings = asRecord(asRecord(root?.lifecycle)?.paymentConfirmation);
+  if (!root || !settings || settings.enabled === false) return null;
+  const defaults = asRecord(root.defaults);
+  const channel = [settings.channel, root.channel, defaults?.channel].find((c) => typeof c === "string");
+  if (typeof channel !== "string") return null;
+  const template = typeof settings.template === "string" ? settings.template : null;
+  return { channel, template, settings };
+}
+
+/** Keyed by source + invoice: one confirmation per paid invoice, however often it is seen paid. */
+export function paymentConfirmationAction(
+  message: LifecycleMessage,
+  paid: { source: string; customerRef: string; externalId: string },
+  at: string,
+): PlannedAction {
+  return {
+    key: `${paid.source}:${paid.customerRef}:${paid.externalId}:${PAYMENT_CONFIRMATION_STEP}`,
+    source: paid.source,
+    customerRef: paid.customerRef,
+    invoiceRefs: [paid.externalId],
+    stepId: PAYMENT_CONFIRMATION_STEP,
+    kind: "lifecycle",
+    channel: message.channel,
+    template: message.template,
+    dueAt: at,
+    expiresAt: null,
+    payload: { lifecycle: "paymentConfirmation", ...message.settings },
+    trace: [
+      { rule: PAYMENT_CONFIRMATION_STEP, outcome: "fired", reason: `invoice ${paid.externalId} was paid` },
+    ],
+  };
+}
+
+/** A payment stops the sequence at once and queues the confirmation when the policy has one. */
+export async function stopForPaidInvoice(
+  ctx: EngineContext,
+  paid: { source: string; customerRef: string; externalId: string },
+  actor: string = ctx.workerId,
+): Promise<void> {
+  const at = nowIso(ctx);
+  const skipped = await ctx.store.skipOpenActions({
+    source: paid.source,
+    customerRef: paid.customerRef,
+    invoiceRef: paid.externalId,
+    reason: "paid",
+    at,
+  });
+  const message = paymentConfirmation(ctx.policy);
+  const confirmations = message
+    ? await ctx.store.insertActions([paymentConfirmationAction(message, paid, at)], at)
+    : 0;
+  ctx.log.info({ ...paid, skipped, confirmation: confirmations > 0 }, "invoice paid: sequence stopped");
+  await audit(
+    ctx,
+    "sequence.stopped",
+    `${paid.source}/${paid.customerRef}`,
+    { invoice: paid.externalId, reason: "paid", skipped, confirmationQueued: confirmations > 0 },
+    actor,
+  );
+}
+
+export function actionActivity(
+  action: ActionRow,
+  kind: ActivityKind,
+  occurredAt: string,
+  text: { subject: string; details?: string; providerMessageId?: string | null },
+): CollectionActivity {
+  return {
+    key: `${action.key}:${kind}`,
+    source: action.source,
+    kind,
+    customerRef: action.customerRef,
+    invoiceRefs: [...action.invoiceRefs],
+    occurredAt,
+    channel: action.channel,
+    providerMessageId: text.providerMessageId ?? action.providerMessageId,
+    subject: text.subject,
+    details: text.details ?? "",
+    actionKey: action.key,
+  };
+}

@@ -1,0 +1,144 @@
+import type { Clock } from "../clock.js";
+import type { Channel, ChannelEvent, Connector, EntityName, ErpEvent } from "../contracts.js";
+import type { Logger } from "../logger.js";
+import type { PlanResult } from "../planner/index.js";
+import type { Policy } from "../policy/index.js";
+import type { DunningStore } from "../store-port.js";
+
+export interface EngineLimits {
+  /** Actions (and activities) claimed per store round trip. Default 20. */
+  claimBatch?: number;
+  /** How long a claim (and a `sending` row) belongs to this worker. Default 5 minutes. */
+  leaseMs?: number;
+  /** Send attempts per action for retryable errors, the first included. Default 5. */
+  sendAttempts?: number;
+  /** Write-back attempts per activity, the first included. Default 8. */
+  writeAttempts?: number;
+  /** Attempts per sync entity (a retryable error resumes from the last committed page). Default 3. */
+  syncAttempts?: number;
+  /** Base of the exponential backoff between attempts. Default 30 seconds. */
+  backoffBaseMs?: number;
+  /** Ceiling of that backoff. Default 1 hour. */
+  backoffMaxMs?: number;
+}
+
+export interface EngineOptions {
+  store: DunningStore;
+  /** By source id (`sources[].id`). */
+  connectors: ReadonlyMap<string, Connector>;
+  /** By channel instance id (`channels[].id`). */
+  channels: ReadonlyMap<string, Channel>;
+  policy: Policy;
+  clock: Clock;
+  log: Logger;
+  /** Unique per process: it owns the leases it takes. */
+  workerId: string;
+  /** Region for phone numbers written without a country code; default "BR". */
+  defaultRegion?: string;
+  limits?: EngineLimits;
+  /** Source of randomness for backoff jitter; tests pass a constant. Default Math.random. */
+  random?: () => number;
+}
+
+export interface SyncOptions {
+  /** Only this source; default every configured source. */
+  source?: string;
+  /** Ignore the stored cursors and list everything (a reconcile). */
+  full?: boolean;
+  signal?: AbortSignal;
+  onProgress?: (progress: { source: string; entity: EntityName; records: number }) => void;
+}
+
+export interface EntitySyncResult {
+  source: string;
+  entity: EntityName;
+  pages: number;
+  records: number;
+  rejects: number;
+  /** Invoices of this entity's pages that turned paid: their sequences were stopped. */
+  paidNow: number;
+  /** Why the entity stopped early (a describe() line), or null when it ran to the end. */
+  error: string | null;
+}
+
+export interface SyncSummary {
+  entities: EntitySyncResult[];
+  records: number;
+  rejects: number;
+  paidNow: number;
+  errors: number;
+}
+
+export interface PlanOptions {
+  /** Compute and return the plan without writing anything. */
+  dryRun?: boolean;
+  /**
+   * Keep the planned actions and skips in the summary (default true). Pass false on large
+   * books when only the counts are wanted: memory then stays flat whatever the size.
+   */
+  collect?: boolean;
+}
+
+export interface PlanSummary {
+  /** The actions and skips planned (empty when `collect` is false). */
+  result: PlanResult;
+  customers: number;
+  actions: number;
+  skips: number;
+  /** Actions whose key was new to the outbox (0 in a dry run). */
+  inserted: number;
+  dryRun: boolean;
+}
+
+export interface DispatchOptions {
+  /** At most this many actions in this call. */
+  limit?: number;
+  signal?: AbortSignal;
+}
+
+export interface DispatchSummary {
+  claimed: number;
+  sent: number;
+  /** Escalations and pauses recorded (no channel send). */
+  recorded: number;
+  skipped: number;
+  failed: number;
+  /** Put back to planned for a later attempt. */
+  retried: number;
+  /** Outcome not known (the channel threw something unclassified): left for status webhooks. */
+  unknown: number;
+  /** Leases recovered before claiming. */
+  recovered: { released: number; unknown: number };
+}
+
+export interface WriteBackSummary {
+  claimed: number;
+  written: number;
+  /** Failed this time, to be retried later. */
+  failed: number;
+  /** Given up on (permanent error, no capability, or out of attempts). */
+  dead: number;
+}
+
+export interface EventSummary {
+  received: number;
+  duplicates: number;
+  /** Events that changed something (an action status, an opt-out, a reply). */
+  applied: number;
+  /** Events naming a message or phone the store does not know. */
+  unmatched: number;
+  /** Known events that changed nothing: a status older than the one stored. */
+  ignored: number;
+}
+
+export interface Engine {
+  sync(options?: SyncOptions): Promise<SyncSummary>;
+  plan(options?: PlanOptions): Promise<PlanSummary>;
+  dispatch(options?: DispatchOptions): Promise<DispatchSummary>;
+  writeBack(options?: { limit?: number }): Promise<WriteBackSummary>;
+  handleChannelEvents(channelId: string, events: readonly ChannelEvent[]): Promise<EventSummary>;
+  /** A targeted sync of the records an ERP webhook named. */
+  handleErpEvents(sourceId: string, events: readonly ErpEvent[]): Promise<void>;
+  /** Releases expired claims; expired `sending` rows become `unknown`. */
+  recover(): Promise<{ released: number; unknown: number }>;
+}
