@@ -1,0 +1,336 @@
+import { randomBytes } from "node:crypto";
+import Fastify, { type FastifyReply, type FastifyRequest } from "fastify";
+import { seededRandom, type WebhookDelivery, WebhookSender } from "./delivery.js";
+import { GRAPH_ERRORS, graphErrorBody } from "./errors.js";
+import { parseMultipart } from "./multipart.js";
+import { explainMessageError, loadSpecValidators } from "./spec.js";
+import {
+  checkTemplateSend,
+  DEFAULT_TEMPLATES,
+  type FakeTemplate,
+  templateListingEntry,
+} from "./templates.js";
+
+export interface FakeGraphApiOptions {
+  /** The only access token accepted (`Authorization: Bearer <token>`); others get code 190. */
+  token: string;
+  /** Signs every webhook (`X-Hub-Signature-256`). */
+  appSecret: string;
+  phoneNumberId: string;
+  /** The WhatsApp Business Account whose message_templates are listed. Default "102290129340398". */
+  wabaId?: string;
+  displayPhoneNumber?: string;
+  /** Per-phone-number throughput; beyond it sends fail with 130429. Default 80. */
+  ratePerSecond?: number;
+  /** Where status and inbound webhooks are POSTed; settable later with setWebhookUrl(). */
+  webhookUrl?: string;
+  templates?: FakeTemplate[];
+  /** Webhook delays are Meta-like divided by this. Default 1 (real time). */
+  clockSpeed?: number;
+  /** Chance that a webhook is posted twice. Default 0.02. */
+  duplicateRate?: number;
+  /** Chance that `read` arrives before `delivered`. Default 0.02. */
+  outOfOrderRate?: number;
+  seed?: number;
+  /** Path of Meta's OpenAPI description; defaults to ../shared/specs/whatsapp/…v23.0.yaml. */
+  specPath?: string;
+}
+
+export interface SentMessage {
+  /** The wamid returned in messages[0].id. */
+  id: string;
+  /** Digits, as sent in `to`. */
+  to: string;
+  type: string;
+  actionKey: string | undefined;
+  body: Record<string, unknown>;
+  at: Date;
+}
+
+export interface UploadedMedia {
+  id: string;
+  mimeType: string;
+  filename: string | undefined;
+  size: number;
+}
+
+export interface InjectOptions {
+  /** How many following requests fail. Default 1. */
+  count?: number;
+  /** "response" (default): the request fails; "webhook": it is accepted, then a failed status arrives. */
+  via?: "response" | "webhook";
+}
+
+export interface FakeGraphApi {
+  url: string;
+  sent: SentMessage[];
+  media: UploadedMedia[];
+  templates: FakeTemplate[];
+  webhooks: WebhookDelivery[];
+  /** Every request the fake answered, with its status, in order. */
+  requests: { method: string; path: string; status: number }[];
+  inject(code: number, options?: InjectOptions): void;
+  /** A customer writes to the business: posts a signed inbound webhook; returns its wamid. */
+  reply(from: string, text: string, options?: { context?: string; name?: string }): string;
+  setWebhookUrl(url: string | undefined): void;
+  /** Resolves when every scheduled webhook has been posted. */
+  idle(): Promise<void>;
+  close(): Promise<void>;
+}
+
+const DAY_MS = 24 * 60 * 60 * 1000;
+type Params = { version: string; node: string };
+
+export async function startFakeGraphApi(options: FakeGraphApiOptions): Promise<FakeGraphApi> {
+  const validators = await loadSpecValidators(options.specPath);
+  const random = seededRandom(options.seed ?? 1);
+  const wabaId = options.wabaId ?? "102290129340398";
+  const ratePerSecond = options.ratePerSecond ?? 80;
+  const templates = [...(options.templates ?? DEFAULT_TEMPLATES)];
+  const sender = new WebhookSender({
+    appSecret: options.appSecret,
+    phoneNumberId: options.phoneNumberId,
+    wabaId,
+    displayPhoneNumber: options.displayPhoneNumber ?? "5511900000000",
+    random,
+    clockSpeed: options.clockSpeed ?? 1,
+    duplicateRate: options.duplicateRate ?? 0.02,
+    outOfOrderRate: options.outOfOrderRate ?? 0.02,
+  });
+  sender.url = options.webhookUrl;
+  const sent: SentMessage[] = [];
+  const media: UploadedMedia[] = [];
+  const requests: FakeGraphApi["requests"] = [];
+  const injected: { code: number; remaining: number; via: "response" | "webhook" }[] = [];
+  const lastInbound = new Map<string, number>();
+  let tokens = ratePerSecond;
+  let refilledAt = performance.now();
+  let sequence = 0;
+
+  const traceId = () => `A${randomBytes(9).toString("base64url")}`;
+  const wamid = (to: string) =>
+    `wamid.${Buffer.from(`${to}:${Date.now()}:${++sequence}:${Math.floor(random() * 1e9)}`).toString("base64url")}`;
+  const fail = (reply: FastifyReply, code: number, overrides?: { message?: string; details?: string }) => {
+    const { status, body } = graphErrorBody(code, overrides, traceId());
+    return reply
+      .code(status)
+      .header("www-authenticate", code === 190 ? 'OAuth "Facebook Platform" "invalid_token"' : undefined)
+      .send(body);
+  };
+
+  /** Meta measures throughput per phone number; a bucket as deep as one second of it. */
+  const takeThroughput = (): boolean => {
+    const now = performance.now();
+    tokens = Math.min(ratePerSecond, tokens + ((now - refilledAt) / 1000) * ratePerSecond);
+    refilledAt = now;
+    if (tokens < 1) return false;
+    tokens -= 1;
+    return true;
+  };
+
+  const nextInjected = () => {
+    const entry = injected[0];
+    if (!entry) return undefined;
+    entry.remaining -= 1;
+    if (entry.remaining <= 0) injected.shift();
+    return entry;
+  };
+
+  /** Checks shared by every phone-number endpoint; answers and returns false on failure. */
+  const admit = (request: FastifyRequest<{ Params: Params }>, reply: FastifyReply, throttled: boolean) => {
+    if (request.headers.authorization !== `Bearer ${options.token}`) {
+      fail(reply, 190, { message: "Invalid OAuth access token - Cannot parse access token" });
+      return false;
+    }
+    if (!/^v\d+\.\d+$/.test(request.params.version)) {
+      fail(reply, 100, { message: `Unknown path components: /${request.params.version}` });
+      return false;
+    }
+    if (request.params.node !== options.phoneNumberId) {
+      fail(reply, 100, {
+        message: `Unsupported post request. Object with ID '${request.params.node}' does not exist, cannot be loaded due to missing permissions, or does not support this operation.`,
+      });
+      return false;
+    }
+    if (throttled && !takeThroughput()) {
+      fail(reply, 130429);
+      return false;
+    }
+    return true;
+  };
+
+  const app = Fastify({ logger: false, bodyLimit: 100 * 1024 * 1024 });
+  app.addContentTypeParser("multipart/form-data", { parseAs: "buffer" }, (_req, body, done) =>
+    done(null, body),
+  );
+  app.setErrorHandler((error, _request, reply) => {
+    fail(reply, 100, { details: error instanceof Error ? error.message : String(error) });
+  });
+  app.addHook("onResponse", async (request, reply) => {
+    requests.push({
+      method: request.method,
+      path: request.url.split("?")[0] ?? "",
+      status: reply.statusCode,
+    });
+  });
+
+  // https://developers.facebook.com/docs/whatsapp/cloud-api/reference/messages
+  app.post<{ Params: Params }>("/:version/:node/messages", async (request, reply) => {
+    if (!admit(request, reply, true)) return reply;
+    const injection = nextInjected();
+    if (injection?.via === "response") return fail(reply, injection.code);
+    const body = request.body;
+    if (!validators.message(body)) {
+      return fail(reply, 100, { details: explainMessageError(validators, body) });
+    }
+    const message = body as Record<string, unknown> & { to: string; type: string };
+    if (message.messaging_product !== "whatsapp") {
+      return fail(reply, 100, { details: "Param messaging_product must be whatsapp" });
+    }
+    const to = message.to.replace(/^\+/, "");
+    let failure: number | undefined = injection?.code;
+    if (message.type === "template") {
+      const rejection = checkTemplateSend(
+        templates,
+        message.template as Parameters<typeof checkTemplateSend>[1],
+      );
+      if (rejection) return fail(reply, rejection.code, { details: rejection.details });
+    } else if (Date.now() - (lastInbound.get(to) ?? Number.NEGATIVE_INFINITY) > DAY_MS) {
+      // Meta accepts a free-form message outside the service window and fails it by webhook.
+      failure ??= 131047;
+    }
+    const id = wamid(to);
+    const actionKey =
+      typeof message.biz_opaque_callback_data === "string" ? message.biz_opaque_callback_data : undefined;
+    sent.push({ id, to, type: message.type, actionKey, body: message, at: new Date() });
+    const failureSpec = failure === undefined ? undefined : GRAPH_ERRORS[failure];
+    sender.scheduleStatuses(
+      { id, to, actionKey },
+      failure === undefined || !failureSpec
+        ? undefined
+        : {
+            code: failure,
+            title: failureSpec.message,
+            message: failureSpec.message,
+            details: failureSpec.details,
+          },
+    );
+    return reply.send({
+      messaging_product: "whatsapp",
+      contacts: [{ input: message.to, wa_id: to }],
+      messages: [{ id, ...(message.type === "template" ? { message_status: "accepted" } : {}) }],
+    });
+  });
+
+  // https://developers.facebook.com/docs/whatsapp/cloud-api/reference/media#upload-media
+  app.post<{ Params: Params }>("/:version/:node/media", async (request, reply) => {
+    if (!admit(request, reply, false)) return reply;
+    const injection = nextInjected();
+    if (injection) return fail(reply, injection.code);
+    const contentType = request.headers["content-type"] ?? "";
+    const parts = Buffer.isBuffer(request.body) ? parseMultipart(request.body, contentType) : null;
+    if (!parts) return fail(reply, 100, { details: "Param file must be a multipart/form-data upload" });
+    const fields = Object.fromEntries(
+      parts.map((p) => [p.name, p.filename === undefined ? p.data.toString("utf8") : "<binary>"]),
+    );
+    if (!validators.media(fields)) return fail(reply, 100, { details: "Invalid media upload" });
+    const file = parts.find((p) => p.name === "file" && p.filename !== undefined);
+    if (fields.messaging_product !== "whatsapp")
+      return fail(reply, 100, { details: "Param messaging_product is required" });
+    if (!file) return fail(reply, 100, { details: "Param file is required" });
+    const mimeType = fields.type ?? file.contentType ?? "";
+    if (!/^(application\/pdf|image\/(jpeg|png)|text\/plain)$/.test(mimeType)) {
+      return fail(reply, 131053, {
+        message: "Media upload error",
+        details: `Unsupported file type ${mimeType}`,
+      });
+    }
+    const id = String(4490709327384033 + media.length);
+    media.push({ id, mimeType, filename: file.filename, size: file.data.length });
+    return reply.send({ id });
+  });
+
+  // https://developers.facebook.com/docs/graph-api/reference/whats-app-business-account/message_templates/
+  app.get<{ Params: Params; Querystring: { name?: string; limit?: string; after?: string } }>(
+    "/:version/:node/message_templates",
+    async (request, reply) => {
+      if (request.headers.authorization !== `Bearer ${options.token}`) {
+        return fail(reply, 190, { message: "Invalid OAuth access token - Cannot parse access token" });
+      }
+      if (request.params.node !== wabaId)
+        return fail(reply, 100, {
+          message: `Unsupported get request. Object with ID '${request.params.node}' does not exist`,
+        });
+      const matching = templates.filter((t) => !request.query.name || t.name === request.query.name);
+      const offset = Number(
+        request.query.after ? Buffer.from(request.query.after, "base64url").toString() : 0,
+      );
+      const limit = Number(request.query.limit ?? 25);
+      const page = matching.slice(offset, offset + limit);
+      const after = Buffer.from(String(offset + page.length)).toString("base64url");
+      const base = `http://${request.headers.host}${request.url.split("?")[0]}`;
+      return reply.send({
+        data: page.map((t, i) => templateListingEntry(t, String(1000 + offset + i))),
+        paging: {
+          cursors: { before: Buffer.from(String(offset)).toString("base64url"), after },
+          ...(offset + page.length < matching.length
+            ? { next: `${base}?limit=${limit}&after=${after}` }
+            : {}),
+        },
+      });
+    },
+  );
+
+  // https://developers.facebook.com/docs/graph-api/reference/whats-app-business-account-to-number-current-status/
+  app.get<{ Params: Params }>("/:version/:node", async (request, reply) => {
+    if (!admit(request, reply, false)) return reply;
+    return reply.send({
+      verified_name: "Régua Demo",
+      display_phone_number: options.displayPhoneNumber ?? "+55 11 90000-0000",
+      id: options.phoneNumberId,
+      quality_rating: "GREEN",
+    });
+  });
+
+  const address = await app.listen({ host: "127.0.0.1", port: 0 });
+
+  return {
+    url: address,
+    sent,
+    media,
+    templates,
+    webhooks: sender.deliveries,
+    requests,
+    inject(code, injectOptions = {}) {
+      injected.push({ code, remaining: injectOptions.count ?? 1, via: injectOptions.via ?? "response" });
+    },
+    reply(from, text, replyOptions = {}) {
+      const waId = from.replace(/^\+/, "");
+      lastInbound.set(waId, Date.now());
+      const id = wamid(waId);
+      sender.inbound(
+        {
+          from: waId,
+          id,
+          timestamp: String(Math.floor(Date.now() / 1000)),
+          type: "text",
+          text: { body: text },
+          ...(replyOptions.context
+            ? { context: { from: options.phoneNumberId, id: replyOptions.context } }
+            : {}),
+        },
+        replyOptions.name ?? "Cliente",
+        waId,
+      );
+      return id;
+    },
+    setWebhookUrl(url) {
+      sender.url = url;
+    },
+    idle: () => sender.idle(),
+    async close() {
+      sender.close();
+      await app.close();
+    },
+  };
+}
