@@ -1,0 +1,87 @@
+import type {
+  ActionRow,
+  ChannelEvent,
+  DunningStore,
+  ErpEvent,
+  KeyValueState,
+  StoreReport,
+} from "@regua/core";
+import type { RunnerEngine } from "../src/engine-port.js";
+
+export const EMPTY_REPORT: StoreReport = {
+  aging: [{ bucket: "1-30", currency: "BRL", invoices: 2, openAmountMinor: 12345 }],
+  actionsByStatus: [
+    { status: "sent", count: 3 },
+    { status: "skipped", count: 1 },
+  ],
+  recoveredAfterContact: [{ currency: "BRL", invoices: 1, amountMinor: 5000 }],
+  activitiesByStatus: [{ status: "written", count: 3 }],
+  sync: [
+    {
+      source: "erp",
+      entity: "invoices",
+      lastFinishedAt: "2026-03-02T10:00:00.000Z",
+      lastError: null,
+      records: 9,
+      rejects: 0,
+    },
+  ],
+};
+
+/** The few store reads the server makes; anything else throws so a test notices. */
+export function fakeStore(overrides: { reachable?: boolean; actions?: ActionRow[] } = {}): DunningStore {
+  const reads = {
+    async getCursor() {
+      if (overrides.reachable === false) throw new Error("database is locked");
+      return null;
+    },
+    async report() {
+      return EMPTY_REPORT;
+    },
+    async listActions(options: { status?: string[] }) {
+      return (overrides.actions ?? []).filter((a) => !options.status || options.status.includes(a.status));
+    },
+    state(): KeyValueState {
+      const map = new Map<string, string>();
+      return {
+        get: async (k) => map.get(k) ?? null,
+        set: async (k, v) => void map.set(k, v),
+        delete: async (k) => void map.delete(k),
+      };
+    },
+  };
+  return new Proxy(reads, {
+    get(target, prop) {
+      if (prop in target) return target[prop as keyof typeof target];
+      if (prop === "then") return undefined;
+      throw new Error(`fakeStore: ${String(prop)} not faked`);
+    },
+  }) as unknown as DunningStore;
+}
+
+export interface RecordingEngine extends RunnerEngine {
+  channelEvents: { channelId: string; events: ChannelEvent[] }[];
+  erpEvents: { sourceId: string; events: ErpEvent[] }[];
+}
+
+export function recordingEngine(): RecordingEngine {
+  const channelEvents: RecordingEngine["channelEvents"] = [];
+  const erpEvents: RecordingEngine["erpEvents"] = [];
+  return {
+    channelEvents,
+    erpEvents,
+    sync: async () => ({}),
+    plan: async () => ({ actions: [], skips: [] }),
+    dispatch: async () => ({}),
+    writeBack: async () => ({}),
+    recover: async () => ({}),
+    async handleChannelEvents(channelId, events) {
+      channelEvents.push({ channelId, events });
+      return { handled: events.length };
+    },
+    async handleErpEvents(sourceId, events) {
+      erpEvents.push({ sourceId, events });
+      return { handled: events.length };
+    },
+  };
+}
