@@ -1,22 +1,7 @@
-// Owned by the policy/planner work. Pure and deterministic: no I/O, no Date.now().
-import type { CustomerSnapshot, PlannedAction, TraceEntry } from "../actions.js";
-import type { Policy } from "../policy/index.js";
-
-export interface PlanSkip {
-  source: string;
-  customerRef: string;
-  invoiceRefs: string[];
-  stepId: string | null;
-  /** Short machine reason: "paid", "opted_out", "quiet_hours", "holiday", "cap", "paused", "disputed", … */
-  reason: string;
-  trace: TraceEntry[];
-}
-
-export interface PlanResult {
-  actions: PlannedAction[];
-  skips: PlanSkip[];
-}
-
-export function plan(_policy: Policy, _snapshots: Iterable<CustomerSnapshot>, _now: Date): PlanResult {
-  throw new Error("plan: not implemented yet");
-}
+// The pure planner: plan(policy, snapshots, now) → actions + skips, and simulate() for `regua simulate`.
+// No I/O, no Date.now(): time comes in as `now`.
+export { epochDay, isoDateOfDay, localTime, SendCalendar, type SendSlot, zonedInstant } from "./calendar.js";
+export { customerActionKey, invoiceActionKey } from "./keys.js";
+export { plan } from "./plan.js";
+export { type SimulatedDay, simulate } from "./simulate.js";
+export type { PlanResult, PlanSkip } from "./types.js";

@@ -1,0 +1,193 @@
+import Holidays from "date-holidays";
+import type { TraceEntry } from "../actions.js";
+import { type Policy, WEEKDAYS } from "../policy/schema.js";
+
+/**
+ * Calendar arithmetic in the policy's time zone. Days are "epoch days" (days since
+ * 1970-01-01 as a calendar date, no time zone), minutes are minutes since local midnight.
+ * Intl formatters and holiday tables are built once per zone / policy / year, never per invoice.
+ */
+
+export const MS_PER_DAY = 86_400_000;
+const MS_PER_MINUTE = 60_000;
+
+/** "2026-11-20" → epoch day. */
+export function epochDay(isoDate: string): number {
+  const year = Number(isoDate.slice(0, 4));
+  const month = Number(isoDate.slice(5, 7));
+  const day = Number(isoDate.slice(8, 10));
+  return Date.UTC(year, month - 1, day) / MS_PER_DAY;
+}
+
+export function isoDateOfDay(day: number): string {
+  return new Date(day * MS_PER_DAY).toISOString().slice(0, 10);
+}
+
+/** 0 = Sunday … 6 = Saturday (1970-01-01 was a Thursday). */
+export function weekdayOf(day: number): number {
+  return (((day + 4) % 7) + 7) % 7;
+}
+
+function minutesText(minutes: number): string {
+  return `${String(Math.floor(minutes / 60)).padStart(2, "0")}:${String(minutes % 60).padStart(2, "0")}`;
+}
+
+const zoneFormats = new Map<string, Intl.DateTimeFormat>();
+
+function zoneFormat(timeZone: string): Intl.DateTimeFormat {
+  let format = zoneFormats.get(timeZone);
+  if (!format) {
+    format = new Intl.DateTimeFormat("en-US", {
+      timeZone,
+      hourCycle: "h23",
+      year: "numeric",
+      month: "2-digit",
+      day: "2-digit",
+      hour: "2-digit",
+      minute: "2-digit",
+      second: "2-digit",
+    });
+    zoneFormats.set(timeZone, format);
+  }
+  return format;
+}
+
+/** Local wall-clock of an instant: epoch day and minutes since local midnight. */
+export function localTime(
+  instantMs: number,
+  timeZone: string,
+): { day: number; minutes: number; offsetMs: number } {
+  const parts = zoneFormat(timeZone).formatToParts(new Date(instantMs));
+  const get = (type: Intl.DateTimeFormatPartTypes) => Number(parts.find((p) => p.type === type)?.value ?? 0);
+  const localMs = Date.UTC(
+    get("year"),
+    get("month") - 1,
+    get("day"),
+    get("hour"),
+    get("minute"),
+    get("second"),
+  );
+  const day = Math.floor(localMs / MS_PER_DAY);
+  const offsetMs = localMs - Math.floor(instantMs / 1000) * 1000;
+  return { day, minutes: Math.floor((localMs - day * MS_PER_DAY) / MS_PER_MINUTE), offsetMs };
+}
+
+/** The instant of a local wall-clock time (day + minutes) in a zone; DST gaps move forward. */
+export function zonedInstant(day: number, minutes: number, timeZone: string): number {
+  const wall = day * MS_PER_DAY + minutes * MS_PER_MINUTE;
+  const first = wall - localTime(wall, timeZone).offsetMs;
+  const second = wall - localTime(first, timeZone).offsetMs;
+  return second;
+}
+
+export interface WindowRange {
+  start: number;
+  end: number;
+  text: string;
+}
+
+/** Where the next send can happen: the first open window at or after `now`. */
+export interface SendSlot {
+  dueAtMs: number;
+  expiresAtMs: number;
+  /** Local day of the slot (caps count per this day and its Monday-based week). */
+  day: number;
+  /** Why the send moved (quiet hours, closed weekday, holiday), and where to; empty when open now. */
+  trace: TraceEntry[];
+}
+
+export class SendCalendar {
+  readonly timeZone: string;
+  private readonly windows: (WindowRange | null)[];
+  private readonly holidays: Holidays | null;
+  private readonly holidayTypes: ReadonlySet<string>;
+  private readonly holidayYears = new Map<number, Map<string, string>>();
+  private readonly slots = new Map<number, SendSlot | null>();
+
+  constructor(policy: Policy) {
+    this.timeZone = policy.timezone;
+    this.windows = WEEKDAYS.map((weekday) => parseWindow(policy.window[weekday]));
+    const rule = policy.holidays;
+    this.holidays = rule
+      ? rule.state
+        ? new Holidays(rule.country, rule.state, { timezone: policy.timezone })
+        : new Holidays(rule.country, { timezone: policy.timezone })
+      : null;
+    this.holidayTypes = new Set(rule?.types ?? []);
+  }
+
+  window(day: number): WindowRange | null {
+    return this.windows[weekdayOf(day)] ?? null;
+  }
+
+  /** The blocking holiday's name on a local day, or null. Cached per year. */
+  holidayName(day: number): string | null {
+    if (!this.holidays) return null;
+    const iso = isoDateOfDay(day);
+    const year = Number(iso.slice(0, 4));
+    let names = this.holidayYears.get(year);
+    if (!names) {
+      names = new Map();
+      for (const holiday of this.holidays.getHolidays(year) || []) {
+        if (this.holidayTypes.has(holiday.type)) names.set(holiday.date.slice(0, 10), holiday.name);
+      }
+      this.holidayYears.set(year, names);
+    }
+    return names.get(iso) ?? null;
+  }
+
+  /** The first send slot at or after `nowMs` within 62 days, or null; cached per instant. */
+  nextSlot(nowMs: number): SendSlot | null {
+    if (this.slots.has(nowMs)) return this.slots.get(nowMs) ?? null;
+    const slot = this.findSlot(nowMs);
+    if (this.slots.size > 1000) this.slots.clear();
+    this.slots.set(nowMs, slot);
+    return slot;
+  }
+
+  private findSlot(nowMs: number): SendSlot | null {
+    const now = localTime(nowMs, this.timeZone);
+    const trace: TraceEntry[] = [];
+    for (let day = now.day; day <= now.day + 62; day++) {
+      const iso = isoDateOfDay(day);
+      const weekday = WEEKDAYS[weekdayOf(day)] as string;
+      const holiday = this.holidayName(day);
+      if (holiday) {
+        trace.push({
+          rule: "holiday",
+          outcome: "skipped",
+          reason: `${iso} (${weekday}) is a holiday: ${holiday}`,
+        });
+        continue;
+      }
+      const window = this.window(day);
+      if (!window) {
+        trace.push({ rule: "window", outcome: "skipped", reason: `${iso} (${weekday}) has no send window` });
+        continue;
+      }
+      if (day === now.day && now.minutes >= window.end) {
+        const reason = `quiet hours: ${minutesText(now.minutes)} is after ${weekday} window ${window.text}`;
+        trace.push({ rule: "window", outcome: "skipped", reason });
+        continue;
+      }
+      const startMs = zonedInstant(day, window.start, this.timeZone);
+      const dueAtMs = day === now.day ? Math.max(nowMs, startMs) : startMs;
+      if (day === now.day && dueAtMs > nowMs) {
+        const reason = `quiet hours: ${minutesText(now.minutes)} is before ${weekday} window ${window.text}`;
+        trace.push({ rule: "window", outcome: "skipped", reason });
+      }
+      if (dueAtMs > nowMs) {
+        const reason = `moved to ${iso} ${minutesText(window.start)} (${this.timeZone})`;
+        trace.push({ rule: "schedule", outcome: "fired", reason });
+      }
+      return { dueAtMs, expiresAtMs: zonedInstant(day, window.end, this.timeZone), day, trace };
+    }
+    return null;
+  }
+}
+
+function parseWindow(text: string | null): WindowRange | null {
+  if (!text) return null;
+  const minutes = (hhmm: string) => Number(hhmm.slice(0, 2)) * 60 + Number(hhmm.slice(3, 5));
+  return { start: minutes(text.slice(0, 5)), end: minutes(text.slice(6, 11)), text };
+}

@@ -1,0 +1,163 @@
+import type { ActionHistoryEntry, CustomerSnapshot, TraceEntry } from "../actions.js";
+import type { Invoice } from "../model.js";
+import { epochDay } from "./calendar.js";
+import { type CompiledPolicy, type CompiledStep, type ConditionInput, failedCondition } from "./compile.js";
+import type { PlanSkip } from "./types.js";
+
+/** A step due for one invoice (or, after merging, for several with the same due date). */
+export interface Draft {
+  step: CompiledStep;
+  invoices: Invoice[];
+  dueDate: string;
+  daysOverdue: number;
+  /** Earlier missed steps that catch-up replaced with this one. */
+  superseded: string[] | null;
+}
+
+/** What the customer's past actions say: steps done per invoice, replies, cap counts. */
+export interface HistoryIndex {
+  byInvoice: Map<string, { steps: Set<string>; maxOffset: number }>;
+  repliedSteps: Set<string> | null;
+  sentOnSlotDay: number;
+  sentInSlotWeek: number;
+}
+
+const NOT_COUNTED: ReadonlySet<string> = new Set(["failed", "skipped"]);
+
+export function indexHistory(
+  compiled: CompiledPolicy,
+  history: readonly ActionHistoryEntry[],
+  ranges: { day: [number, number]; week: [number, number] } | null,
+): HistoryIndex {
+  const index: HistoryIndex = {
+    byInvoice: new Map(),
+    repliedSteps: null,
+    sentOnSlotDay: 0,
+    sentInSlotWeek: 0,
+  };
+  for (const entry of history) {
+    const step = compiled.byId.get(entry.stepId);
+    for (const ref of entry.invoiceRefs) {
+      let done = index.byInvoice.get(ref);
+      if (!done) {
+        done = { steps: new Set(), maxOffset: Number.NEGATIVE_INFINITY };
+        index.byInvoice.set(ref, done);
+      }
+      done.steps.add(entry.stepId);
+      if (step && step.offset > done.maxOffset) done.maxOffset = step.offset;
+    }
+    if (entry.repliedAt !== null) {
+      index.repliedSteps ??= new Set();
+      index.repliedSteps.add(entry.stepId);
+    }
+    // Messages (and lifecycle messages, which have no policy step) count toward the caps.
+    if (ranges && (!step || step.isMessage) && !NOT_COUNTED.has(entry.status)) {
+      const at = Date.parse(entry.sentAt ?? entry.dueAt);
+      if (at >= ranges.day[0] && at < ranges.day[1]) index.sentOnSlotDay++;
+      if (at >= ranges.week[0] && at < ranges.week[1]) index.sentInSlotWeek++;
+    }
+  }
+  return index;
+}
+
+export interface DueContext {
+  compiled: CompiledPolicy;
+  today: number;
+  snapshot: CustomerSnapshot;
+  history: HistoryIndex | null;
+  /** The customer's open total in the policy currency (grouping: customer), else null. */
+  customerOpenMinor: number | null;
+  skips: PlanSkip[];
+}
+
+/**
+ * Steps due for one invoice today: occurrence day (due date + offset) ≤ today, not already in
+ * the history, not before the latest step already taken, conditions holding. With
+ * `catchUp: latest` only the latest due offset fires; earlier missed steps are superseded.
+ */
+export function collectDueSteps(context: DueContext, invoice: Invoice, drafts: Draft[]): void {
+  const { steps } = context.compiled;
+  const daysOverdue = context.today - epochDay(invoice.dueDate);
+  const firstStep = steps[0];
+  if (!firstStep || firstStep.offset > daysOverdue) return;
+  const done = context.history?.byInvoice.get(invoice.externalId);
+  const floor = done?.maxOffset ?? Number.NEGATIVE_INFINITY;
+  let high = steps.length - 1;
+  while (high >= 0 && (steps[high] as CompiledStep).offset > daysOverdue) high--;
+  const input = conditionInput(context, invoice, daysOverdue);
+  const latestOnly = context.compiled.policy.catchUp === "latest";
+  let firedOffset: number | null = null;
+  const firstDraft = drafts.length;
+  let superseded: string[] | null = null;
+  for (let i = high; i >= 0; i--) {
+    const step = steps[i] as CompiledStep;
+    if (step.offset < floor) break;
+    if (done?.steps.has(step.id)) continue;
+    if (latestOnly && firedOffset !== null && step.offset < firedOffset) {
+      superseded ??= [];
+      superseded.push(step.id);
+      continue;
+    }
+    const failed = failedCondition(step, input);
+    if (failed !== null) {
+      context.skips.push(conditionSkip(context.snapshot, invoice, step, failed));
+      continue;
+    }
+    firedOffset = step.offset;
+    drafts.push({ step, invoices: [invoice], dueDate: invoice.dueDate, daysOverdue, superseded: null });
+  }
+  if (superseded)
+    for (let i = firstDraft; i < drafts.length; i++) (drafts[i] as Draft).superseded = superseded;
+}
+
+function conditionInput(context: DueContext, invoice: Invoice, daysOverdue: number): ConditionInput {
+  const { policy } = context.compiled;
+  const openMinor =
+    policy.grouping === "customer"
+      ? context.customerOpenMinor
+      : invoice.openAmount.currency === policy.currency
+        ? invoice.openAmount.amountMinor
+        : null;
+  return {
+    snapshot: context.snapshot,
+    openMinor,
+    currency: policy.currency,
+    daysOverdue,
+    repliedSteps: context.history?.repliedSteps ?? null,
+  };
+}
+
+function conditionSkip(
+  snapshot: CustomerSnapshot,
+  invoice: Invoice,
+  step: CompiledStep,
+  why: string,
+): PlanSkip {
+  const trace: TraceEntry[] = [{ rule: `conditions:${step.id}`, outcome: "skipped", reason: why }];
+  return {
+    source: snapshot.customer.source,
+    customerRef: snapshot.customer.externalId,
+    invoiceRefs: [invoice.externalId],
+    stepId: step.id,
+    reason: "condition",
+    trace,
+  };
+}
+
+/** grouping: customer — one draft per (step, due date) listing every invoice it covers. */
+export function mergeByStep(drafts: readonly Draft[]): Draft[] {
+  const merged = new Map<string, Draft>();
+  for (const draft of drafts) {
+    const key = `${draft.step.id}\u0000${draft.dueDate}`;
+    const existing = merged.get(key);
+    if (!existing) {
+      merged.set(key, { ...draft, invoices: [...draft.invoices] });
+      continue;
+    }
+    existing.invoices.push(...draft.invoices);
+    if (draft.superseded) {
+      existing.superseded = [...new Set([...(existing.superseded ?? []), ...draft.superseded])].sort();
+    }
+  }
+  return [...merged.values()];
+}

@@ -1,0 +1,259 @@
+import type { CustomerSnapshot, PlannedAction, TraceEntry } from "../actions.js";
+import type { Invoice } from "../model.js";
+import type { Policy } from "../policy/schema.js";
+import { localTime, type SendSlot, weekdayOf, zonedInstant } from "./calendar.js";
+import { type CompiledPolicy, compilePolicy } from "./compile.js";
+import { collectDueSteps, type Draft, type HistoryIndex, indexHistory, mergeByStep } from "./due.js";
+import { customerActionKey, invoiceActionKey } from "./keys.js";
+import type { PlanResult, PlanSkip } from "./types.js";
+
+/** One plan() call: everything that depends only on the policy and `now`, computed once. */
+interface PlanRun {
+  compiled: CompiledPolicy;
+  nowMs: number;
+  nowIso: string;
+  today: number;
+  slot: SendSlot | null;
+  dueAtIso: string;
+  expiresAtIso: string | null;
+  capRanges: { day: [number, number]; week: [number, number] } | null;
+  actions: PlannedAction[];
+  skips: PlanSkip[];
+}
+
+/**
+ * Decides who gets which step now. Pure and deterministic: the same policy, snapshots (in any
+ * order) and `now` give the same actions and keys. Messages are scheduled at the first
+ * instant inside the send window that is not a holiday; escalations and pauses are due now.
+ */
+export function plan(policy: Policy, snapshots: Iterable<CustomerSnapshot>, now: Date): PlanResult {
+  const run = startRun(policy, now);
+  for (const snapshot of snapshots) planCustomer(run, snapshot);
+  return { actions: run.actions, skips: run.skips };
+}
+
+function startRun(policy: Policy, now: Date): PlanRun {
+  const compiled = compilePolicy(policy);
+  const nowMs = now.getTime();
+  const zone = policy.timezone;
+  const slot = compiled.calendar.nextSlot(nowMs);
+  let capRanges: PlanRun["capRanges"] = null;
+  if (slot) {
+    const monday = slot.day - ((weekdayOf(slot.day) + 6) % 7);
+    capRanges = {
+      day: [zonedInstant(slot.day, 0, zone), zonedInstant(slot.day + 1, 0, zone)],
+      week: [zonedInstant(monday, 0, zone), zonedInstant(monday + 7, 0, zone)],
+    };
+  }
+  return {
+    compiled,
+    nowMs,
+    nowIso: now.toISOString(),
+    today: localTime(nowMs, zone).day,
+    slot,
+    dueAtIso: new Date(slot?.dueAtMs ?? nowMs).toISOString(),
+    expiresAtIso: slot ? new Date(slot.expiresAtMs).toISOString() : null,
+    capRanges,
+    actions: [],
+    skips: [],
+  };
+}
+
+const STATUS_SKIPS: Readonly<Record<string, string>> = { paid: "paid", void: "void", disputed: "disputed" };
+
+function planCustomer(run: PlanRun, snapshot: CustomerSnapshot): void {
+  const { customer } = snapshot;
+  if (snapshot.optedOut || customer.consent === "opted_out") {
+    skipCustomer(run, snapshot, "opted_out", "customer opted out of collection messages");
+    return;
+  }
+  if (snapshot.pausedUntil !== null && Date.parse(snapshot.pausedUntil) > run.nowMs) {
+    skipCustomer(run, snapshot, "paused", `dunning paused until ${snapshot.pausedUntil}`);
+    return;
+  }
+  const open = openInvoices(run, snapshot);
+  if (open.length === 0) return;
+  const history =
+    snapshot.history.length > 0 ? indexHistory(run.compiled, snapshot.history, run.capRanges) : null;
+  const { policy } = run.compiled;
+  const context = {
+    compiled: run.compiled,
+    today: run.today,
+    snapshot,
+    history,
+    customerOpenMinor: policy.grouping === "customer" ? openTotalMinor(open, policy.currency) : null,
+    skips: run.skips,
+  };
+  let drafts: Draft[] = [];
+  for (const invoice of open) collectDueSteps(context, invoice, drafts);
+  if (drafts.length === 0) return;
+  if (policy.grouping === "customer") drafts = mergeByStep(drafts);
+  emitActions(run, snapshot, drafts, history);
+}
+
+function openInvoices(run: PlanRun, snapshot: CustomerSnapshot): Invoice[] {
+  const open: Invoice[] = [];
+  for (const invoice of snapshot.invoices) {
+    const reason =
+      STATUS_SKIPS[invoice.status] ?? (invoice.openAmount.amountMinor <= 0 ? "nothing_open" : null);
+    if (reason === null) {
+      open.push(invoice);
+      continue;
+    }
+    run.skips.push({
+      source: invoice.source,
+      customerRef: snapshot.customer.externalId,
+      invoiceRefs: [invoice.externalId],
+      stepId: null,
+      reason,
+      trace: [
+        { rule: "invoice-status", outcome: "skipped", reason: `invoice ${invoice.number} is ${reason}` },
+      ],
+    });
+  }
+  return open;
+}
+
+function openTotalMinor(invoices: readonly Invoice[], currency: string): number {
+  let total = 0;
+  for (const invoice of invoices)
+    if (invoice.openAmount.currency === currency) total += invoice.openAmount.amountMinor;
+  return total;
+}
+
+function skipCustomer(run: PlanRun, snapshot: CustomerSnapshot, reason: string, why: string): void {
+  run.skips.push({
+    source: snapshot.customer.source,
+    customerRef: snapshot.customer.externalId,
+    invoiceRefs: snapshot.invoices.map((i) => i.externalId).sort(),
+    stepId: null,
+    reason,
+    trace: [{ rule: reason === "paused" ? "pause" : "opt-out", outcome: "skipped", reason: why }],
+  });
+}
+
+/** Most advanced step first, so a cap keeps the step that matters most; then by invoice. */
+function byPriority(a: Draft, b: Draft): number {
+  if (a.step.offset !== b.step.offset) return b.step.offset - a.step.offset;
+  const ar = a.invoices[0]?.externalId ?? "";
+  const br = b.invoices[0]?.externalId ?? "";
+  return ar < br ? -1 : ar > br ? 1 : a.step.id < b.step.id ? -1 : a.step.id > b.step.id ? 1 : 0;
+}
+
+function emitActions(
+  run: PlanRun,
+  snapshot: CustomerSnapshot,
+  drafts: Draft[],
+  history: HistoryIndex | null,
+): void {
+  drafts.sort(byPriority);
+  const caps = run.compiled.policy.caps;
+  let today = history?.sentOnSlotDay ?? 0;
+  let week = history?.sentInSlotWeek ?? 0;
+  for (const draft of drafts) {
+    if (!draft.step.isMessage) {
+      run.actions.push(buildAction(run, snapshot, draft, null));
+      continue;
+    }
+    const refusal =
+      run.slot === null
+        ? ["no_window", "no send window in the next 62 days"]
+        : snapshot.customer.phones.length === 0
+          ? ["no_phone", "customer has no phone number"]
+          : caps.perCustomerPerDay !== null && today >= caps.perCustomerPerDay
+            ? ["cap", `perCustomerPerDay ${caps.perCustomerPerDay} reached (${today} on the send day)`]
+            : caps.perCustomerPerWeek !== null && week >= caps.perCustomerPerWeek
+              ? ["cap", `perCustomerPerWeek ${caps.perCustomerPerWeek} reached (${week} this week)`]
+              : null;
+    if (refusal) {
+      run.skips.push(draftSkip(snapshot, draft, refusal[0] as string, refusal[1] as string));
+      continue;
+    }
+    today++;
+    week++;
+    const capLine = `${today} of ${caps.perCustomerPerDay ?? "∞"} on the send day, ${week} of ${caps.perCustomerPerWeek ?? "∞"} this week`;
+    run.actions.push(buildAction(run, snapshot, draft, capLine));
+  }
+}
+
+function draftSkip(snapshot: CustomerSnapshot, draft: Draft, reason: string, why: string): PlanSkip {
+  return {
+    source: snapshot.customer.source,
+    customerRef: snapshot.customer.externalId,
+    invoiceRefs: draft.invoices.map((i) => i.externalId).sort(),
+    stepId: draft.step.id,
+    reason,
+    trace: [firedLine(draft), { rule: reason, outcome: "skipped", reason: why }],
+  };
+}
+
+function firedLine(draft: Draft): TraceEntry {
+  const when =
+    draft.daysOverdue > 0
+      ? `${draft.daysOverdue} days overdue`
+      : draft.daysOverdue === 0
+        ? "due today"
+        : `due in ${-draft.daysOverdue} days`;
+  const what =
+    draft.invoices.length === 1
+      ? `invoice ${(draft.invoices[0] as Invoice).number}`
+      : `${draft.invoices.length} invoices (${draft.invoices.map((i) => i.number).join(", ")})`;
+  return {
+    rule: `step:${draft.step.id}`,
+    outcome: "fired",
+    reason: `${draft.step.label}: ${what} due ${draft.dueDate}, ${when}`,
+  };
+}
+
+function buildAction(
+  run: PlanRun,
+  snapshot: CustomerSnapshot,
+  draft: Draft,
+  capLine: string | null,
+): PlannedAction {
+  const { step } = draft.step;
+  const source = snapshot.customer.source;
+  const invoiceRefs = draft.invoices.map((i) => i.externalId).sort();
+  const key =
+    run.compiled.policy.grouping === "customer"
+      ? customerActionKey(source, snapshot.customer.externalId, step.id, draft.dueDate, invoiceRefs)
+      : invoiceActionKey(source, invoiceRefs[0] as string, step.id, draft.dueDate);
+  const trace: TraceEntry[] = [firedLine(draft)];
+  if (draft.step.conditionsText !== "") {
+    trace.push({
+      rule: `conditions:${step.id}`,
+      outcome: "fired",
+      reason: `met: ${draft.step.conditionsText}`,
+    });
+  }
+  for (const id of draft.superseded ?? []) {
+    trace.push({
+      rule: `step:${id}`,
+      outcome: "skipped",
+      reason: `catch-up: missed, superseded by ${step.id}`,
+    });
+  }
+  const payload: Record<string, unknown> = { offsetDays: step.offsetDays, dueDate: draft.dueDate };
+  if (capLine !== null) {
+    trace.push(...(run.slot?.trace ?? []), { rule: "caps", outcome: "fired", reason: capLine });
+    payload.language = step.template?.language;
+    if (step.attachDocument) payload.attachDocument = true;
+  }
+  if (step.escalate) Object.assign(payload, step.escalate);
+  if (step.pauseDays !== undefined) payload.pauseDays = step.pauseDays;
+  const isMessage = capLine !== null;
+  return {
+    key,
+    source,
+    customerRef: snapshot.customer.externalId,
+    invoiceRefs,
+    stepId: step.id,
+    kind: step.action,
+    channel: step.channel ?? null,
+    template: step.template?.name ?? null,
+    dueAt: isMessage ? run.dueAtIso : run.nowIso,
+    expiresAt: isMessage ? run.expiresAtIso : null,
+    payload,
+    trace,
+  };
+}

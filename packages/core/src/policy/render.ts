@@ -1,0 +1,190 @@
+import type { PlannedAction } from "../actions.js";
+import type { OutboundMessage, TemplateMessage, TemplateParameter } from "../contracts.js";
+import { ValidationError } from "../errors.js";
+import type { Customer, Invoice } from "../model.js";
+import { addMoney, formatMoney, type Money } from "../money.js";
+import {
+  LIFECYCLE_KINDS,
+  type LifecycleKind,
+  type MessageSpec,
+  type Policy,
+  type VariableSource,
+} from "./schema.js";
+
+export interface RenderInput {
+  policy: Policy;
+  action: PlannedAction;
+  customer: Customer;
+  invoices: readonly Invoice[];
+  /** E.164 recipient. */
+  to: string;
+}
+
+/** Lifecycle actions carry `stepId: "lifecycle:<kind>"`, e.g. "lifecycle:paymentConfirmation". */
+export const LIFECYCLE_STEP_PREFIX = "lifecycle:";
+
+const dateFormats = new Map<string, Intl.DateTimeFormat>();
+
+/** "2026-11-25" → "25/11/2026" for pt-BR; one cached formatter per locale. */
+export function formatIsoDate(isoDate: string, locale: string): string {
+  let format = dateFormats.get(locale);
+  if (!format) {
+    format = new Intl.DateTimeFormat(locale, {
+      timeZone: "UTC",
+      day: "2-digit",
+      month: "2-digit",
+      year: "numeric",
+    });
+    dateFormats.set(locale, format);
+  }
+  return format.format(new Date(`${isoDate}T00:00:00Z`));
+}
+
+/**
+ * Renders the message an action sends: template name/language and body parameters in the
+ * order of the step's `variables`, filled from the canonical model. Numeric variable names
+ * ("1", "2") are positional parameters; other names are WhatsApp named parameters.
+ * With several invoices, `invoice.*` means the oldest one (earliest due date).
+ * Throws ValidationError naming the step and variable when a value is missing.
+ */
+export function renderMessage(input: RenderInput): OutboundMessage {
+  const { policy, action, customer, to } = input;
+  const spec = findMessageSpec(policy, action);
+  const invoices = selectInvoices(action, input.invoices);
+  const context: RenderContext = { policy, action, customer, invoices, spec };
+  const body: TemplateParameter[] = [];
+  for (const [name, source] of Object.entries(spec.variables)) {
+    const parameter = resolveVariable(context, name, source);
+    if (!/^\d+$/.test(name)) parameter.name = name;
+    body.push(parameter);
+  }
+  const template: TemplateMessage = { name: spec.template.name, language: spec.template.language, body };
+  const documentUrl = invoices[0]?.instruments.documentUrl;
+  if (spec.attachDocument && documentUrl) {
+    const filename = `boleto-${(invoices[0] as Invoice).number.replace(/[^\w.-]/g, "_")}.pdf`;
+    template.header = { type: "document", document: { link: documentUrl, filename } };
+  }
+  const shown = body
+    .map((p, i) => `${p.name ?? i + 1}=${p.type === "text" ? p.text : p.fallback}`)
+    .join(", ");
+  const preview = `${spec.template.name} (${spec.template.language}) → ${to}: ${shown}`;
+  return { actionKey: action.key, to, template, preview };
+}
+
+interface RenderContext {
+  policy: Policy;
+  action: PlannedAction;
+  customer: Customer;
+  invoices: readonly Invoice[];
+  spec: MessageSpec;
+}
+
+function findMessageSpec(policy: Policy, action: PlannedAction): MessageSpec {
+  const where = `action ${action.key}`;
+  if (action.stepId.startsWith(LIFECYCLE_STEP_PREFIX)) {
+    const kind = action.stepId.slice(LIFECYCLE_STEP_PREFIX.length) as LifecycleKind;
+    const spec = LIFECYCLE_KINDS.includes(kind) ? policy.lifecycle[kind] : undefined;
+    if (!spec) throw new ValidationError(`policy has no lifecycle message "${kind}"`, [], { where });
+    return spec;
+  }
+  const step = policy.steps.find((s) => s.id === action.stepId);
+  if (!step) throw new ValidationError(`policy has no step "${action.stepId}"`, [], { where });
+  if (step.action !== "message" || !step.channel || !step.template) {
+    throw new ValidationError(`step "${step.id}" is an ${step.action} step, not a message`, [], { where });
+  }
+  return {
+    channel: step.channel,
+    template: step.template,
+    variables: step.variables,
+    attachDocument: step.attachDocument,
+  };
+}
+
+/** The action's invoices (all given ones when none match its refs), oldest due date first. */
+function selectInvoices(action: PlannedAction, given: readonly Invoice[]): Invoice[] {
+  const refs = new Set(action.invoiceRefs);
+  const matching = given.filter((invoice) => refs.has(invoice.externalId));
+  const chosen = matching.length > 0 ? matching : [...given];
+  return chosen.sort((a, b) =>
+    a.dueDate === b.dueDate ? a.number.localeCompare(b.number) : a.dueDate < b.dueDate ? -1 : 1,
+  );
+}
+
+function resolveVariable(context: RenderContext, name: string, source: VariableSource): TemplateParameter {
+  if (typeof source !== "string") return { type: "text", text: source.literal };
+  const { customer, invoices, policy } = context;
+  const missing = (what: string): never => {
+    const path = `${stepPath(context)}.variables.${name}`;
+    const message = `${context.action.stepId}: variable "${name}" (${source}) is missing: ${what}`;
+    throw new ValidationError(message, [{ path, message: `${source} is missing` }], {
+      where: `action ${context.action.key}`,
+    });
+  };
+  const text = (value: string | null | undefined, what: string): TemplateParameter =>
+    value && value.trim() !== "" ? { type: "text", text: value } : missing(what);
+  const invoice = (): Invoice => invoices[0] ?? missing("the action has no invoice");
+  const currency = (amount: Money): TemplateParameter => ({
+    type: "currency",
+    amount,
+    fallback: formatMoney(amount, policy.locale),
+  });
+  switch (source) {
+    case "customer.name":
+      return text(customer.name, `customer ${customer.externalId} has no name`);
+    case "customer.firstName":
+      return text(customer.name.trim().split(/\s+/)[0], `customer ${customer.externalId} has no name`);
+    case "invoice.number":
+      return text(invoice().number, "invoice number");
+    case "invoice.openAmount":
+      return currency(invoice().openAmount);
+    case "invoice.total":
+      return currency(invoice().total);
+    case "invoice.dueDate": {
+      const due = invoice().dueDate;
+      return { type: "date_time", date: due, fallback: formatIsoDate(due, policy.locale) };
+    }
+    case "invoice.boletoLine":
+      return text(invoice().instruments.boletoLine, `invoice ${invoice().number} has no boleto line`);
+    case "invoice.pixCode":
+      return text(invoice().instruments.pixCode, `invoice ${invoice().number} has no PIX code`);
+    case "invoice.payLink":
+      return text(invoice().instruments.payLink, `invoice ${invoice().number} has no pay link`);
+    case "invoices.count":
+      return invoices.length > 0 ? { type: "text", text: String(invoices.length) } : missing("no invoices");
+    case "invoices.totalOpen":
+      return currency(totalOpen(invoices) ?? missing("no invoices, or invoices in different currencies"));
+    case "invoices.list":
+      return invoices.length > 0
+        ? { type: "text", text: listInvoices(invoices, policy.locale) }
+        : missing("no invoices");
+    default:
+      return { type: "text", text: source };
+  }
+}
+
+function stepPath(context: RenderContext): string {
+  const { stepId } = context.action;
+  if (stepId.startsWith(LIFECYCLE_STEP_PREFIX))
+    return `lifecycle.${stepId.slice(LIFECYCLE_STEP_PREFIX.length)}`;
+  return `steps[${context.policy.steps.findIndex((s) => s.id === stepId)}]`;
+}
+
+function totalOpen(invoices: readonly Invoice[]): Money | null {
+  const [first, ...rest] = invoices;
+  if (!first) return null;
+  let total = first.openAmount;
+  for (const invoice of rest) {
+    if (invoice.openAmount.currency !== total.currency) return null;
+    total = addMoney(total, invoice.openAmount);
+  }
+  return total;
+}
+
+/** One line (WhatsApp parameters may not contain newlines): "nº 123 R$ 10,00 venc. 25/11/2026; …". */
+function listInvoices(invoices: readonly Invoice[], locale: string): string {
+  return invoices
+    .map(
+      (i) => `nº ${i.number} ${formatMoney(i.openAmount, locale)} venc. ${formatIsoDate(i.dueDate, locale)}`,
+    )
+    .join("; ");
+}

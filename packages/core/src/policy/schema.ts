@@ -1,0 +1,254 @@
+import Holidays from "date-holidays";
+import { z } from "zod";
+import { CurrencyCode, currencyExponent } from "../money.js";
+
+/**
+ * The policy (the régua) as zod sees it. Values stay as written (window strings, decimal
+ * amounts) so a parsed policy prints back as it was read; the planner compiles them once.
+ */
+
+export const WEEKDAYS = ["sun", "mon", "tue", "wed", "thu", "fri", "sat"] as const;
+export type Weekday = (typeof WEEKDAYS)[number];
+
+/** Where a template variable's value comes from. Anything else that starts with one of the
+ * prefixes is a typo; other strings are literals. `{ literal }` forces a literal. */
+export const VARIABLE_SOURCES = [
+  "customer.name",
+  "customer.firstName",
+  "invoice.number",
+  "invoice.openAmount",
+  "invoice.total",
+  "invoice.dueDate",
+  "invoice.boletoLine",
+  "invoice.pixCode",
+  "invoice.payLink",
+  "invoices.count",
+  "invoices.totalOpen",
+  "invoices.list",
+] as const;
+export type VariableSourceName = (typeof VARIABLE_SOURCES)[number];
+const SOURCE_PREFIX = /^(customer|invoices?)\./;
+
+const VariableSource = z.union([
+  z
+    .string()
+    .min(1)
+    .refine((text) => !SOURCE_PREFIX.test(text) || (VARIABLE_SOURCES as readonly string[]).includes(text), {
+      error: (issue) =>
+        `unknown variable source ${JSON.stringify(issue.input)}; expected one of ${VARIABLE_SOURCES.join(", ")} or a literal`,
+    }),
+  z.strictObject({ literal: z.string() }),
+]);
+export type VariableSource = z.infer<typeof VariableSource>;
+
+/** "08:00-20:00", start before end, same day. */
+const WindowRange = z
+  .string()
+  .regex(/^([01]\d|2[0-3]):[0-5]\d-(([01]\d|2[0-3]):[0-5]\d|24:00)$/, 'must look like "08:00-20:00"')
+  .refine((text) => text.slice(0, 5) < text.slice(6), "the window must end after it starts")
+  .nullable();
+
+const SendWindow = z
+  .strictObject({
+    mon: WindowRange.default("08:00-20:00"),
+    tue: WindowRange.default("08:00-20:00"),
+    wed: WindowRange.default("08:00-20:00"),
+    thu: WindowRange.default("08:00-20:00"),
+    fri: WindowRange.default("08:00-20:00"),
+    sat: WindowRange.default(null),
+    sun: WindowRange.default(null),
+  })
+  .refine(
+    (window) => Object.values(window).some((range) => range !== null),
+    "at least one weekday needs a window",
+  );
+
+const TimeZone = z.string().refine((zone) => {
+  try {
+    new Intl.DateTimeFormat("en", { timeZone: zone });
+    return true;
+  } catch {
+    return false;
+  }
+}, "is not an IANA time zone such as America/Sao_Paulo");
+
+const HolidayRule = z
+  .strictObject({
+    country: z.string().regex(/^[A-Z]{2}$/, "must be an ISO 3166 country code such as BR"),
+    state: z.string().min(1).optional(),
+    /** date-holidays types that block sends. */
+    types: z
+      .array(z.enum(["public", "bank", "school", "optional", "observance"]))
+      .min(1)
+      .default(["public"]),
+  })
+  .superRefine((rule, ctx) => {
+    const countries = new Holidays().getCountries() as Record<string, string> | undefined;
+    if (!countries?.[rule.country]) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["country"],
+        message: `no holiday data for country ${rule.country}`,
+      });
+    } else if (rule.state) {
+      const states = new Holidays().getStates(rule.country) as Record<string, string> | undefined;
+      if (!states?.[rule.state]) {
+        ctx.addIssue({
+          code: "custom",
+          path: ["state"],
+          message: `no holiday data for ${rule.country}-${rule.state}`,
+        });
+      }
+    }
+  });
+
+/** A decimal amount in the policy currency, as a string ("1000.00") or a plain number. */
+const DecimalAmount = z.union([
+  z.string().regex(/^\d+(\.\d+)?$/, 'must be a decimal amount such as "1000.00"'),
+  z.number().nonnegative(),
+]);
+
+const Conditions = z.strictObject({
+  minOpenAmount: DecimalAmount.optional(),
+  maxOpenAmount: DecimalAmount.optional(),
+  minDaysOverdue: z.number().int().optional(),
+  maxDaysOverdue: z.number().int().optional(),
+  segments: z.array(z.string().min(1)).min(1).optional(),
+  minCustomerValue: z.number().optional(),
+  maxCustomerValue: z.number().optional(),
+  paymentHistory: z
+    .strictObject({
+      minPaidLateShare: z.number().min(0).max(1).optional(),
+      maxPaidLateShare: z.number().min(0).max(1).optional(),
+      maxAverageDaysLate: z.number().nonnegative().optional(),
+    })
+    .optional(),
+  /** Fires only when the customer did not reply to any of these steps. */
+  noReplyTo: z.array(z.string().min(1)).min(1).optional(),
+});
+export type StepConditions = z.infer<typeof Conditions>;
+
+const TemplateRef = z.strictObject({
+  name: z.string().regex(/^[a-z0-9_]+$/, "must be a template name such as fatura_vencida"),
+  language: z.string().min(2).default("pt_BR"),
+});
+
+/** What a message sends: channel instance id, template and where each variable comes from. */
+const MessageSpec = z.strictObject({
+  channel: z.string().min(1),
+  template: TemplateRef,
+  variables: z
+    .record(z.string().regex(/^\w+$/, "must be a parameter name or position"), VariableSource)
+    .default({}),
+  /** Attach the boleto PDF (invoice.instruments.documentUrl) as the template's document header. */
+  attachDocument: z.boolean().default(false),
+});
+export type MessageSpec = z.infer<typeof MessageSpec>;
+
+const Step = z
+  .strictObject({
+    id: z.string().regex(/^[A-Za-z0-9_-]+$/, "must be letters, digits, - or _"),
+    /** Days from the due date; negative = before due. */
+    offsetDays: z.number().int().min(-365).max(3650),
+    action: z.enum(["message", "escalate", "pause"]).default("message"),
+    channel: z.string().min(1).optional(),
+    template: TemplateRef.optional(),
+    variables: MessageSpec.shape.variables,
+    attachDocument: z.boolean().default(false),
+    conditions: Conditions.prefault({}),
+    escalate: z
+      .strictObject({ queue: z.string().min(1), target: z.enum(["operator", "legal", "cartorio"]) })
+      .optional(),
+    /** For `pause`: how long to pause dunning; absent = until an operator resumes it. */
+    pauseDays: z.number().int().positive().optional(),
+  })
+  .superRefine((step, ctx) => {
+    if (step.action === "message") {
+      if (!step.channel)
+        ctx.addIssue({ code: "custom", path: ["channel"], message: "a message step needs a channel" });
+      if (!step.template)
+        ctx.addIssue({ code: "custom", path: ["template"], message: "a message step needs a template" });
+    }
+    if (step.action === "escalate" && !step.escalate) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["escalate"],
+        message: "an escalate step needs escalate: { queue, target }",
+      });
+    }
+  });
+export type PolicyStep = z.infer<typeof Step>;
+
+export const LIFECYCLE_KINDS = [
+  "paymentConfirmation",
+  "cancellation",
+  "renegotiation",
+  "negativeRecordRemoval",
+] as const;
+export type LifecycleKind = (typeof LIFECYCLE_KINDS)[number];
+
+const Lifecycle = z.strictObject({
+  paymentConfirmation: MessageSpec.optional(),
+  cancellation: MessageSpec.optional(),
+  renegotiation: MessageSpec.optional(),
+  negativeRecordRemoval: MessageSpec.optional(),
+});
+
+export const PolicySchema = z
+  .strictObject({
+    version: z.literal(1).default(1),
+    timezone: TimeZone,
+    currency: CurrencyCode.default("BRL"),
+    locale: z.string().min(2).default("pt-BR"),
+    window: SendWindow.prefault({}),
+    holidays: HolidayRule.nullable().default(null),
+    caps: z
+      .strictObject({
+        perCustomerPerDay: z.number().int().positive().nullable().default(1),
+        perCustomerPerWeek: z.number().int().positive().nullable().default(3),
+      })
+      .prefault({}),
+    grouping: z.enum(["customer", "invoice"]).default("invoice"),
+    catchUp: z.enum(["latest", "all"]).default("latest"),
+    steps: z.array(Step).min(1),
+    lifecycle: Lifecycle.prefault({}),
+  })
+  .superRefine((policy, ctx) => checkCrossReferences(policy, ctx));
+
+export type Policy = z.infer<typeof PolicySchema>;
+export type PolicyInput = z.input<typeof PolicySchema>;
+
+function checkCrossReferences(policy: { currency: string; steps: PolicyStep[] }, ctx: z.RefinementCtx): void {
+  const seen = new Map<string, number>();
+  policy.steps.forEach((step, index) => {
+    const first = seen.get(step.id);
+    if (first !== undefined) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["steps", index, "id"],
+        message: `duplicate step id "${step.id}" (also steps[${first}])`,
+      });
+    } else seen.set(step.id, index);
+  });
+  const exponent = currencyExponent(policy.currency);
+  policy.steps.forEach((step, index) => {
+    step.conditions.noReplyTo?.forEach((ref, refIndex) => {
+      if (!seen.has(ref)) {
+        const path = ["steps", index, "conditions", "noReplyTo", refIndex];
+        ctx.addIssue({
+          code: "custom",
+          path,
+          message: `unknown step "${ref}"; steps are ${[...seen.keys()].join(", ")}`,
+        });
+      }
+    });
+    for (const field of ["minOpenAmount", "maxOpenAmount"] as const) {
+      const value = step.conditions[field];
+      const fraction = typeof value === "string" ? (value.split(".")[1] ?? "") : "";
+      if (fraction.length > exponent) {
+        const message = `${policy.currency} has ${exponent} decimal places; got "${value}"`;
+        ctx.addIssue({ code: "custom", path: ["steps", index, "conditions", field], message });
+      }
+    }
+  });
+}
