@@ -17,7 +17,7 @@ async function call(path: string, init: RequestInit = {}, token = TOKEN) {
   return {
     status: response.status,
     headers: response.headers,
-    body: (await response.json()) as Record<string, never>,
+    body: (await response.json()) as { data?: unknown; meta?: unknown; error?: unknown },
   };
 }
 
