@@ -1,56 +1,34 @@
 import type { ActionRow, PlannedAction } from "../actions.js";
 import type { ActivityKind, CollectionActivity } from "../model.js";
-import type { Policy } from "../policy/index.js";
+import { invoiceActionKey } from "../planner/index.js";
+import { LIFECYCLE_STEP_PREFIX, type MessageSpec, type Policy } from "../policy/index.js";
 import { audit, type EngineContext, nowIso } from "./context.js";
 
-export const PAYMENT_CONFIRMATION_STEP = "lifecycle.paymentConfirmation";
+export const PAYMENT_CONFIRMATION_STEP = `${LIFECYCLE_STEP_PREFIX}paymentConfirmation`;
 
-interface LifecycleMessage {
-  channel: string;
-  template: string | null;
-  settings: Record<string, unknown>;
-}
-
-function asRecord(value: unknown): Record<string, unknown> | null {
-  return typeof value === "object" && value !== null && !Array.isArray(value)
-    ? (value as Record<string, unknown>)
-    : null;
-}
-
-/**
- * The policy's payment-confirmation message, if it has one: `lifecycle.paymentConfirmation`
- * with a channel (its own, or the policy's default `channel`) and a template. Read
- * structurally so the engine does not depend on every detail of the policy schema.
- */
-export function paymentConfirmation(policy: Policy): LifecycleMessage | null {
-  const root = asRecord(policy);
-  const settings = asRecord(asRecord(root?.lifecycle)?.paymentConfirmation);
-  if (!root || !settings || settings.enabled === false) return null;
-  const defaults = asRecord(root.defaults);
-  const channel = [settings.channel, root.channel, defaults?.channel].find((c) => typeof c === "string");
-  if (typeof channel !== "string") return null;
-  const template = typeof settings.template === "string" ? settings.template : null;
-  return { channel, template, settings };
+/** The policy's payment-confirmation message, if it has one. */
+export function paymentConfirmation(policy: Policy): MessageSpec | null {
+  return policy.lifecycle?.paymentConfirmation ?? null;
 }
 
 /** Keyed by source + invoice: one confirmation per paid invoice, however often it is seen paid. */
 export function paymentConfirmationAction(
-  message: LifecycleMessage,
+  message: MessageSpec,
   paid: { source: string; customerRef: string; externalId: string },
   at: string,
 ): PlannedAction {
   return {
-    key: `${paid.source}:${paid.customerRef}:${paid.externalId}:${PAYMENT_CONFIRMATION_STEP}`,
+    key: invoiceActionKey(paid.source, paid.externalId, PAYMENT_CONFIRMATION_STEP, "paid"),
     source: paid.source,
     customerRef: paid.customerRef,
     invoiceRefs: [paid.externalId],
     stepId: PAYMENT_CONFIRMATION_STEP,
     kind: "lifecycle",
     channel: message.channel,
-    template: message.template,
+    template: message.template.name,
     dueAt: at,
     expiresAt: null,
-    payload: { lifecycle: "paymentConfirmation", ...message.settings },
+    payload: { lifecycle: "paymentConfirmation", language: message.template.language },
     trace: [
       { rule: PAYMENT_CONFIRMATION_STEP, outcome: "fired", reason: `invoice ${paid.externalId} was paid` },
     ],

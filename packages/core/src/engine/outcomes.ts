@@ -149,8 +149,8 @@ export async function markUnknown(ctx: EngineContext, row: ActionRow, error: unk
 /** Escalations and pauses: nothing is sent, the step is recorded and written back. */
 export async function recordWithoutSend(ctx: EngineContext, row: ActionRow): Promise<Outcome> {
   const at = nowIso(ctx);
-  const target = typeof row.payload.target === "string" ? row.payload.target : null;
-  const reason = row.kind === "escalate" ? `escalated${target ? ` to ${target}` : ""}` : "paused";
+  const queue = [row.payload.queue, row.payload.target].filter((part) => typeof part === "string").join("/");
+  const reason = row.kind === "escalate" ? `escalated${queue ? ` to ${queue}` : ""}` : "paused";
   const moved = await ctx.store.transitionAction(row.key, ["claimed"], "sent", {
     at,
     sentAt: at,

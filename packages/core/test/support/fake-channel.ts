@@ -1,0 +1,49 @@
+import type { Channel, ChannelCapabilities, OutboundMessage } from "../../src/contracts.js";
+
+type Behaviour = "accept" | "accept-then-hang" | Error;
+
+/**
+ * A messaging provider in memory. `accepted` is what the provider took (what the customer
+ * gets); scripted behaviours make the next sends fail, or hang after the provider accepted
+ * (the process dies while waiting for the answer).
+ */
+export class FakeChannel implements Channel {
+  readonly capabilities: ChannelCapabilities = {
+    templates: true,
+    freeText: true,
+    documents: true,
+    statuses: true,
+    inbound: true,
+  };
+  readonly rateLimit: { perSecond: number };
+  readonly accepted: { providerMessageId: string; message: OutboundMessage }[] = [];
+  readonly script: Behaviour[] = [];
+  calls = 0;
+  /** Resolves when the provider accepted the message of a hanging send. */
+  onAccepted: (() => void) | null = null;
+
+  constructor(perSecond = 10) {
+    this.rateLimit = { perSecond };
+  }
+
+  async send(message: OutboundMessage): Promise<{ providerMessageId: string }> {
+    this.calls += 1;
+    const behaviour = this.script.shift() ?? "accept";
+    if (behaviour instanceof Error) throw behaviour;
+    const providerMessageId = `wamid.${this.accepted.length + 1}`;
+    this.accepted.push({ providerMessageId, message: structuredClone(message) });
+    this.onAccepted?.();
+    if (behaviour === "accept-then-hang") return new Promise(() => {});
+    return { providerMessageId };
+  }
+
+  sentTo(phone: string): number {
+    return this.accepted.filter((a) => a.message.to === phone).length;
+  }
+
+  async healthCheck() {
+    return { ok: true, detail: "fake" };
+  }
+
+  async close(): Promise<void> {}
+}

@@ -1,0 +1,198 @@
+import type {
+  ActionHistoryEntry,
+  ActionRow,
+  ActionStatus,
+  CustomerSnapshot,
+  PlannedAction,
+} from "../../src/actions.js";
+import type { EntityName, KeyValueState } from "../../src/contracts.js";
+import type { CollectionActivity, Customer, Invoice, Payment } from "../../src/model.js";
+import type {
+  ActionPatch,
+  ActivityRow,
+  ActivityStatus,
+  AuditEntry,
+  CommitResult,
+  DunningStore,
+  StoreReport,
+  SyncPage,
+  SyncRun,
+} from "../../src/store-port.js";
+import { MemoryOutbox } from "./memory-outbox.js";
+
+const DUNNABLE = new Set(["open", "partially_paid", "disputed"]);
+const clone = <T>(value: T): T => structuredClone(value);
+const recordKey = (source: string, externalId: string) => `${source}\u0000${externalId}`;
+
+/**
+ * A test double of the DunningStore port, in memory. Faithful to the port's semantics where
+ * the engine depends on them: page + cursor commit together, unique keys, compare-and-set
+ * transitions, leases, dedupe of inbound events. Everything returned is a copy.
+ */
+export class MemoryStore extends MemoryOutbox implements DunningStore {
+  readonly customers = new Map<string, Customer>();
+  readonly invoices = new Map<string, Invoice>();
+  readonly payments = new Map<string, Payment>();
+  readonly cursors = new Map<string, string | null>();
+  readonly syncRuns: SyncRun[] = [];
+  readonly audit: AuditEntry[] = [];
+  readonly inboundEvents = new Map<string, unknown>();
+  readonly optOuts: {
+    phone: string | null;
+    source: string | null;
+    customerRef: string | null;
+    reason: string;
+  }[] = [];
+  private readonly kv = new Map<string, string>();
+
+  async migrate(): Promise<void> {}
+  async close(): Promise<void> {}
+
+  async getCursor(source: string, entity: EntityName): Promise<string | null> {
+    return this.cursors.get(`${source}/${entity}`) ?? null;
+  }
+
+  async commitPage(page: SyncPage): Promise<CommitResult> {
+    const paidNow: CommitResult["paidNow"] = [];
+    for (const customer of page.customers ?? [])
+      this.customers.set(recordKey(customer.source, customer.externalId), clone(customer));
+    for (const invoice of page.invoices ?? []) {
+      const before = this.invoices.get(recordKey(invoice.source, invoice.externalId));
+      if (before && DUNNABLE.has(before.status) && invoice.status === "paid") {
+        paidNow.push({ externalId: invoice.externalId, customerRef: invoice.customerRef });
+      }
+      this.invoices.set(recordKey(invoice.source, invoice.externalId), clone(invoice));
+    }
+    for (const payment of page.payments ?? [])
+      this.payments.set(recordKey(payment.source, payment.externalId), clone(payment));
+    this.cursors.set(`${page.source}/${page.entity}`, page.cursor);
+    const upserted =
+      (page.customers?.length ?? 0) + (page.invoices?.length ?? 0) + (page.payments?.length ?? 0);
+    return { upserted, paidNow };
+  }
+
+  async recordSyncRun(run: SyncRun): Promise<void> {
+    this.syncRuns.push(clone(run));
+  }
+
+  async getCustomer(source: string, externalId: string): Promise<Customer | null> {
+    return clone(this.customers.get(recordKey(source, externalId)) ?? null);
+  }
+
+  async getInvoice(source: string, externalId: string): Promise<Invoice | null> {
+    return clone(this.invoices.get(recordKey(source, externalId)) ?? null);
+  }
+
+  async upsertInvoice(invoice: Invoice): Promise<void> {
+    this.invoices.set(recordKey(invoice.source, invoice.externalId), clone(invoice));
+  }
+
+  async findCustomersByPhone(phone: string): Promise<Customer[]> {
+    return [...this.customers.values()].filter((c) => c.phones.includes(phone)).map(clone);
+  }
+
+  async *snapshots(options: { batchSize?: number; source?: string } = {}): AsyncIterable<CustomerSnapshot[]> {
+    const size = options.batchSize ?? 100;
+    const customers = [...this.customers.values()]
+      .filter((c) => options.source === undefined || c.source === options.source)
+      .sort((a, b) => recordKey(a.source, a.externalId).localeCompare(recordKey(b.source, b.externalId)));
+    let batch: CustomerSnapshot[] = [];
+    for (const customer of customers) {
+      const snapshot = await this.snapshotOf(customer);
+      if (snapshot.invoices.length === 0) continue;
+      batch.push(snapshot);
+      if (batch.length >= size) {
+        yield batch;
+        batch = [];
+      }
+    }
+    if (batch.length > 0) yield batch;
+  }
+
+  private async snapshotOf(customer: Customer): Promise<CustomerSnapshot> {
+    const invoices = [...this.invoices.values()].filter(
+      (i) =>
+        i.source === customer.source &&
+        i.customerRef === customer.externalId &&
+        i.status !== "paid" &&
+        i.status !== "void",
+    );
+    const optedOut =
+      customer.consent === "opted_out" ||
+      (await this.isOptedOut({ source: customer.source, customerRef: customer.externalId })) ||
+      (await Promise.all(customer.phones.map((phone) => this.isOptedOut({ phone })))).some(Boolean);
+    return {
+      customer: clone(customer),
+      invoices: clone(invoices),
+      history: await this.actionHistory(customer.source, customer.externalId),
+      payments: { paidCount: 0, paidLateCount: 0, averageDaysLate: 0 },
+      optedOut,
+      pausedUntil: null,
+    };
+  }
+
+  async recordInboundEvent(event: { provider: string; eventId: string; payload: unknown }): Promise<boolean> {
+    const key = `${event.provider}/${event.eventId}`;
+    if (this.inboundEvents.has(key)) return false;
+    this.inboundEvents.set(key, clone(event.payload));
+    return true;
+  }
+
+  async setOptOut(optOut: {
+    phone: string | null;
+    source: string | null;
+    customerRef: string | null;
+    reason: string;
+  }) {
+    this.optOuts.push({
+      phone: optOut.phone,
+      source: optOut.source,
+      customerRef: optOut.customerRef,
+      reason: optOut.reason,
+    });
+  }
+
+  /** Opted out when any given criterion matches an opt-out (by phone, or by record). */
+  async isOptedOut(query: { phone?: string; source?: string; customerRef?: string }): Promise<boolean> {
+    return this.optOuts.some(
+      (o) =>
+        (query.phone !== undefined && o.phone === query.phone) ||
+        (query.customerRef !== undefined && o.source === query.source && o.customerRef === query.customerRef),
+    );
+  }
+
+  async appendAudit(entry: AuditEntry): Promise<void> {
+    this.audit.push(clone(entry));
+  }
+
+  async listAudit(options: { limit?: number; subject?: string } = {}): Promise<AuditEntry[]> {
+    const entries = this.audit.filter((e) => options.subject === undefined || e.subject === options.subject);
+    return clone(entries.slice(-(options.limit ?? entries.length)).reverse());
+  }
+
+  async report(_now: string): Promise<StoreReport> {
+    const counts = new Map<ActionStatus, number>();
+    for (const row of this.actions.values()) counts.set(row.status, (counts.get(row.status) ?? 0) + 1);
+    const activityCounts = new Map<ActivityStatus, number>();
+    for (const row of this.activities.values())
+      activityCounts.set(row.status, (activityCounts.get(row.status) ?? 0) + 1);
+    return {
+      aging: [],
+      actionsByStatus: [...counts].map(([status, count]) => ({ status, count })),
+      recoveredAfterContact: [],
+      activitiesByStatus: [...activityCounts].map(([status, count]) => ({ status, count })),
+      sync: [],
+    };
+  }
+
+  state(namespace: string): KeyValueState {
+    const kv = this.kv;
+    return {
+      get: async (key) => kv.get(`${namespace}/${key}`) ?? null,
+      set: async (key, value) => void kv.set(`${namespace}/${key}`, value),
+      delete: async (key) => void kv.delete(`${namespace}/${key}`),
+    };
+  }
+}
+
+export type { ActionHistoryEntry, ActionPatch, ActionRow, ActivityRow, CollectionActivity, PlannedAction };
