@@ -1,62 +1,20 @@
-import type {
-  Channel,
-  ChannelEvent,
-  Clock,
-  Connector,
-  DunningStore,
-  EntityName,
-  ErpEvent,
-  Logger,
-  PlanResult,
-  Policy,
-} from "@regua/core";
-import * as core from "@regua/core";
-import { ConfigError } from "@regua/core";
+import type { DunningStore, Engine, EngineOptions, EntityName } from "@regua/core";
+import { ConfigError, createEngine } from "@regua/core";
 
-/**
- * The slice of the engine (@regua/core `createEngine`) the runner drives. Results are read
- * defensively: the runner prints what it finds and never depends on more than these names.
- */
+/** The engine the runner drives: @regua/core's `createEngine`. */
+export type RunnerEngine = Engine;
+
 export interface SyncProgress {
   source: string;
   entity: EntityName;
   /** Records committed so far for this source + entity. */
   records: number;
-  /** Total when the ERP says (a count query); otherwise undefined. */
+  /** Total when known; the engine does not count up front, so usually undefined. */
   total?: number;
 }
 
-export interface RunnerEngine {
-  sync(options?: {
-    source?: string;
-    full?: boolean;
-    onProgress?: (progress: SyncProgress) => void;
-  }): Promise<unknown>;
-  plan(options: { dryRun: boolean }): Promise<PlanResult & Record<string, unknown>>;
-  dispatch(options?: { limit?: number }): Promise<unknown>;
-  writeBack(): Promise<unknown>;
-  handleChannelEvents(channelId: string, events: ChannelEvent[]): Promise<unknown>;
-  handleErpEvents(sourceId: string, events: ErpEvent[]): Promise<unknown>;
-  recover(): Promise<unknown>;
-}
-
-export interface EngineDeps {
-  store: DunningStore;
-  connectors: Map<string, Connector>;
-  channels: Map<string, Channel>;
-  policy: Policy;
-  clock: Clock;
-  log: Logger;
-  workerId: string;
-  defaultRegion: string;
-}
-
-export function createRunnerEngine(deps: EngineDeps): RunnerEngine {
-  const factory = (core as Record<string, unknown>).createEngine;
-  if (typeof factory !== "function") {
-    throw new ConfigError("this build of @regua/core has no createEngine yet: the engine is not available");
-  }
-  return (factory as (d: EngineDeps) => RunnerEngine)(deps);
+export function createRunnerEngine(options: EngineOptions): RunnerEngine {
+  return createEngine(options);
 }
 
 export interface StoreFactories {

@@ -108,7 +108,8 @@ export function createProgram(io: Io = processIo): Command {
     .requiredOption("--from <date>", "first day (YYYY-MM-DD)", isoDate)
     .requiredOption("--to <date>", "last day (YYYY-MM-DD)", isoDate)
     .option("--json", "JSON output", false)
-    .action((o: { from: string; to: string; json: boolean }) => {
+    .option("--details", "list each day's actions", false)
+    .action((o: { from: string; to: string; json: boolean; details: boolean }) => {
       if (o.from > o.to) throw new UsageError(`--from ${o.from} is after --to ${o.to}`);
       return simulateCommand(global(), o, io);
     });

@@ -1,4 +1,4 @@
-import type { StoreReport } from "@regua/core";
+import type { StoreReport, SyncSummary } from "@regua/core";
 import { formatMoney } from "@regua/core";
 import type { Cell } from "./table.js";
 import { renderTable } from "./table.js";
@@ -60,4 +60,20 @@ export function renderReportText(report: StoreReport): string {
   return reportSections(report)
     .map((s) => `${s.title}\n${s.rows.length > 0 ? renderTable(s.headers, s.rows) : "  (none)"}`)
     .join("\n\n");
+}
+
+export function renderSyncSummary(summary: SyncSummary): string {
+  const table = renderTable(
+    ["source", "entity", "pages", "records", "rejects", "paid now", "error"],
+    summary.entities.map((e) => [
+      e.source,
+      e.entity,
+      e.pages,
+      e.records,
+      e.rejects,
+      e.paidNow,
+      e.error ?? "",
+    ]),
+  );
+  return `${table}\nsynced ${summary.records} record(s), ${summary.rejects} rejected, ${summary.paidNow} invoice(s) newly paid, ${summary.errors} error(s)`;
 }

@@ -70,18 +70,33 @@ export function recordingEngine(): RecordingEngine {
   return {
     channelEvents,
     erpEvents,
-    sync: async () => ({}),
-    plan: async () => ({ actions: [], skips: [] }),
-    dispatch: async () => ({}),
-    writeBack: async () => ({}),
-    recover: async () => ({}),
+    sync: async () => ({ entities: [], records: 0, rejects: 0, paidNow: 0, errors: 0 }),
+    plan: async () => ({
+      result: { actions: [], skips: [] },
+      customers: 0,
+      actions: 0,
+      skips: 0,
+      inserted: 0,
+      dryRun: true,
+    }),
+    dispatch: async () => ({
+      claimed: 0,
+      sent: 0,
+      recorded: 0,
+      skipped: 0,
+      failed: 0,
+      retried: 0,
+      unknown: 0,
+      recovered: { released: 0, unknown: 0 },
+    }),
+    writeBack: async () => ({ claimed: 0, written: 0, failed: 0, dead: 0 }),
+    recover: async () => ({ released: 0, unknown: 0 }),
     async handleChannelEvents(channelId, events) {
-      channelEvents.push({ channelId, events });
-      return { handled: events.length };
+      channelEvents.push({ channelId, events: [...events] });
+      return { received: events.length, duplicates: 0, applied: events.length, unmatched: 0, ignored: 0 };
     },
     async handleErpEvents(sourceId, events) {
-      erpEvents.push({ sourceId, events });
-      return { handled: events.length };
+      erpEvents.push({ sourceId, events: [...events] });
     },
   };
 }

@@ -1,6 +1,6 @@
 import { existsSync, writeFileSync } from "node:fs";
 import path from "node:path";
-import * as core from "@regua/core";
+import { SAMPLE_POLICY_YAML } from "@regua/core";
 import { CommandFailed, type Io } from "./shared.js";
 
 export const CONFIG_TEMPLATE = `# régua runner config. Secrets are written as { env: NAME } and read at start.
@@ -30,12 +30,9 @@ defaultRegion: BR
 `;
 
 export function initCommand(options: { dir: string }, io: Io): void {
-  const samplePolicy = (core as Record<string, unknown>).SAMPLE_POLICY_YAML;
-  if (typeof samplePolicy !== "string")
-    throw new CommandFailed("this @regua/core has no SAMPLE_POLICY_YAML yet");
   const files = [
     { file: path.resolve(options.dir, "regua.yaml"), text: CONFIG_TEMPLATE },
-    { file: path.resolve(options.dir, "policy.yaml"), text: samplePolicy },
+    { file: path.resolve(options.dir, "policy.yaml"), text: SAMPLE_POLICY_YAML },
   ];
   const existing = files.filter((f) => existsSync(f.file)).map((f) => f.file);
   if (existing.length > 0) {

@@ -1,8 +1,8 @@
 import { SingleBar } from "cli-progress";
 import type { SyncProgress } from "../engine-port.js";
 import { renderActions, renderSkips, skipReasons } from "../plan-format.js";
-import { renderReportText } from "../report.js";
-import { type GlobalOptions, type Io, summarize, withRuntime } from "./shared.js";
+import { renderReportText, renderSyncSummary } from "../report.js";
+import { CommandFailed, type GlobalOptions, type Io, withRuntime } from "./shared.js";
 
 /** A progress bar per source+entity on a TTY; nothing otherwise (the JSON logs say it). */
 function progressReporter(io: Io): { onProgress?: (p: SyncProgress) => void; stop(): void } {
@@ -33,7 +33,7 @@ export async function syncCommand(
   options: { source?: string; full?: boolean },
   io: Io,
 ) {
-  await withRuntime(global, io, async (rt) => {
+  await withRuntime(global, io, async (rt, env) => {
     if (options.source && !rt.sources.some((s) => s.id === options.source)) {
       throw new Error(
         `no source with id ${options.source} in ${rt.config.file} (have: ${rt.sources.map((s) => s.id).join(", ")})`,
@@ -44,10 +44,12 @@ export async function syncCommand(
       const result = await rt.engine.sync({
         ...(options.source ? { source: options.source } : {}),
         full: options.full ?? false,
+        signal: env.signal,
         ...(progress.onProgress ? { onProgress: progress.onProgress } : {}),
       });
       progress.stop();
-      io.out(summarize(result));
+      io.out(renderSyncSummary(result));
+      if (result.errors > 0) throw new CommandFailed(`${result.errors} sync error(s); see the table above`);
     } finally {
       progress.stop();
     }
@@ -60,9 +62,11 @@ export async function planCommand(
   io: Io,
 ) {
   await withRuntime(global, io, async (rt) => {
-    const result = await rt.engine.plan({ dryRun: options.dryRun });
+    const summary = await rt.engine.plan({ dryRun: options.dryRun });
+    const result = summary.result;
     io.out(
-      `${options.dryRun ? "Would plan" : "Planned"} ${result.actions.length} action(s); skipped: ${skipReasons(result.skips)}`,
+      `${options.dryRun ? "Would plan" : "Planned"} ${summary.actions} action(s) for ${summary.customers} customer(s)` +
+        `${options.dryRun ? "" : ` (${summary.inserted} new)`}; skipped: ${skipReasons(result.skips)}`,
     );
     if (result.actions.length > 0) io.out(`\nActions\n${renderActions(result.actions, options.limit)}`);
     if (result.skips.length > 0) io.out(`\nSkips\n${renderSkips(result.skips, options.limit)}`);
@@ -71,15 +75,22 @@ export async function planCommand(
 }
 
 export async function dispatchCommand(global: GlobalOptions, options: { limit?: number }, io: Io) {
-  await withRuntime(global, io, async (rt) => {
-    await rt.engine.recover();
-    io.out(summarize(await rt.engine.dispatch(options.limit === undefined ? {} : { limit: options.limit })));
+  await withRuntime(global, io, async (rt, env) => {
+    const d = await rt.engine.dispatch({
+      signal: env.signal,
+      ...(options.limit === undefined ? {} : { limit: options.limit }),
+    });
+    io.out(
+      `claimed ${d.claimed}, sent ${d.sent}, recorded ${d.recorded}, skipped ${d.skipped}, failed ${d.failed}, ` +
+        `retry later ${d.retried}, unknown ${d.unknown} (recovered leases: ${d.recovered.released} released, ${d.recovered.unknown} unknown)`,
+    );
   });
 }
 
 export async function writeBackCommand(global: GlobalOptions, io: Io) {
   await withRuntime(global, io, async (rt) => {
-    io.out(summarize(await rt.engine.writeBack()));
+    const w = await rt.engine.writeBack();
+    io.out(`claimed ${w.claimed}, written ${w.written}, failed (will retry) ${w.failed}, dead ${w.dead}`);
   });
 }
 

@@ -1,26 +1,44 @@
-import type { CustomerSnapshot, Policy } from "@regua/core";
-import * as core from "@regua/core";
-import { CommandFailed, type GlobalOptions, type Io, summarize, withRuntime } from "./shared.js";
+import type { CustomerSnapshot } from "@regua/core";
+import { simulate } from "@regua/core";
+import { renderActions, skipReasons } from "../plan-format.js";
+import { renderTable } from "../table.js";
+import { type GlobalOptions, type Io, withRuntime } from "./shared.js";
 
-type Simulate = (
-  policy: Policy,
-  snapshots: CustomerSnapshot[],
-  range: { from: string; to: string },
-) => unknown;
-
-/** Replays the policy over the stored snapshots day by day; sends nothing, writes nothing. */
+/**
+ * Replays the policy over the stored snapshots day by day (core's `simulate`): prints what
+ * would be sent each day. Sends nothing and writes nothing.
+ */
 export async function simulateCommand(
   global: GlobalOptions,
-  range: { from: string; to: string; json: boolean },
+  options: { from: string; to: string; json: boolean; details: boolean },
   io: Io,
 ) {
-  const simulate = (core as Record<string, unknown>).simulate;
-  if (typeof simulate !== "function") throw new CommandFailed("this @regua/core has no simulate() yet");
   await withRuntime(global, io, async (rt) => {
     const snapshots: CustomerSnapshot[] = [];
     for await (const batch of rt.store.snapshots()) snapshots.push(...batch);
-    const result = await (simulate as Simulate)(rt.policy, snapshots, { from: range.from, to: range.to });
-    io.out(range.json ? JSON.stringify(result, null, 2) : summarize(result));
-    io.err(`simulated ${snapshots.length} customer(s) from ${range.from} to ${range.to}; nothing was sent`);
+    const days = simulate(rt.policy, snapshots, { from: options.from, to: options.to });
+    if (options.json) {
+      io.out(JSON.stringify(days, null, 2));
+    } else {
+      io.out(
+        renderTable(
+          ["date", "messages", "escalations", "skips", "skip reasons"],
+          days.map((d) => [
+            d.date,
+            d.actions.filter((a) => a.kind === "message").length,
+            d.actions.filter((a) => a.kind === "escalate").length,
+            d.skips.length,
+            skipReasons(d.skips),
+          ]),
+        ),
+      );
+      if (options.details) {
+        for (const d of days.filter((day) => day.actions.length > 0))
+          io.out(`\n${d.date}\n${renderActions(d.actions, 20)}`);
+      }
+    }
+    io.err(
+      `simulated ${snapshots.length} customer(s) from ${options.from} to ${options.to}; nothing was sent`,
+    );
   });
 }
