@@ -159,5 +159,11 @@ export function mergeByStep(drafts: readonly Draft[]): Draft[] {
       existing.superseded = [...new Set([...(existing.superseded ?? []), ...draft.superseded])].sort();
     }
   }
-  return [...merged.values()];
+  const result = [...merged.values()];
+  for (const draft of result) draft.invoices.sort(byExternalId);
+  return result;
+}
+
+function byExternalId(a: Invoice, b: Invoice): number {
+  return a.externalId < b.externalId ? -1 : a.externalId > b.externalId ? 1 : 0;
 }
