@@ -1,0 +1,248 @@
+import type { ActionHistoryEntry, ActionPatch, ActionRow, ActionStatus, PlannedAction } from "@regua/core";
+import type { Insertable, Updateable } from "kysely";
+import { addMs, readActionRow, readHistoryEntry, toInstant, toInstantOrNull, toNumber } from "./codec.js";
+import type { ActionsTable, StoreContext } from "./schema.js";
+import { writeTransaction } from "./tx.js";
+
+const OPEN_STATUSES: ActionStatus[] = ["planned", "claimed"];
+
+/** Rows per INSERT (22 columns each): under SQLite's and PostgreSQL's bound-parameter limits. */
+const ACTIONS_PER_STATEMENT = 500;
+
+export async function insertActions(
+  ctx: StoreContext,
+  actions: readonly PlannedAction[],
+  at: string,
+): Promise<number> {
+  if (actions.length === 0) return 0;
+  const now = toInstant(at);
+  const byKey = new Map<string, PlannedAction>();
+  for (const action of actions) if (!byKey.has(action.key)) byKey.set(action.key, action);
+  const unique = [...byKey.values()];
+  return writeTransaction(ctx, async (trx) => {
+    let inserted = 0;
+    for (let i = 0; i < unique.length; i += ACTIONS_PER_STATEMENT) {
+      const chunk = unique.slice(i, i + ACTIONS_PER_STATEMENT);
+      // ON CONFLICT DO NOTHING + RETURNING yields exactly the keys that were new (both dialects).
+      const fresh = await trx
+        .insertInto("actions")
+        .values(chunk.map((action) => actionValues(action, now)))
+        .onConflict((oc) => oc.column("key").doNothing())
+        .returning("key")
+        .execute();
+      inserted += fresh.length;
+      const links = fresh.flatMap(({ key }) => {
+        const action = byKey.get(key)!;
+        return [...new Set(action.invoiceRefs)].map((ref) => ({
+          action_key: key,
+          source: action.source,
+          invoice_ref: ref,
+        }));
+      });
+      for (let j = 0; j < links.length; j += ACTIONS_PER_STATEMENT) {
+        await trx
+          .insertInto("action_invoices")
+          .values(links.slice(j, j + ACTIONS_PER_STATEMENT))
+          .execute();
+      }
+    }
+    return inserted;
+  });
+}
+
+function actionValues(action: PlannedAction, now: string): Insertable<ActionsTable> {
+  return {
+    key: action.key,
+    source: action.source,
+    customer_ref: action.customerRef,
+    invoice_refs: JSON.stringify(action.invoiceRefs),
+    step_id: action.stepId,
+    kind: action.kind,
+    channel: action.channel,
+    template: action.template,
+    due_at: toInstant(action.dueAt),
+    expires_at: toInstantOrNull(action.expiresAt),
+    payload: JSON.stringify(action.payload),
+    trace: JSON.stringify(action.trace),
+    status: "planned",
+    attempts: 0,
+    created_at: now,
+    updated_at: now,
+  };
+}
+
+export async function claimDueActions(
+  ctx: StoreContext,
+  options: { now: string; limit: number; workerId: string; leaseMs: number },
+): Promise<ActionRow[]> {
+  const now = toInstant(options.now);
+  const claimedUntil = addMs(now, options.leaseMs);
+  // One statement, atomic on both dialects (no explicit transaction: with better-sqlite3 an open
+  // transaction would hold the file's write lock across awaits).
+  let due = ctx.db
+    .selectFrom("actions")
+    .select("key")
+    .where("status", "=", "planned")
+    .where("due_at", "<=", now)
+    .orderBy("due_at")
+    .orderBy("key")
+    .limit(options.limit);
+  // Several runners on one PostgreSQL: each skips the rows another is claiming, so a due action
+  // goes to exactly one of them. SQLite has a single writer, so the UPDATE alone is enough.
+  if (ctx.dialect === "postgres") due = due.forUpdate().skipLocked();
+  const rows = await ctx.db
+    .updateTable("actions")
+    .set({ status: "claimed", claimed_by: options.workerId, claimed_until: claimedUntil, updated_at: now })
+    .where("key", "in", due)
+    .where("status", "=", "planned")
+    .returningAll()
+    .execute();
+  return rows.map(readActionRow).sort((a, b) => a.dueAt.localeCompare(b.dueAt) || a.key.localeCompare(b.key));
+}
+
+export async function transitionAction(
+  ctx: StoreContext,
+  key: string,
+  from: readonly ActionStatus[],
+  to: ActionStatus,
+  patch?: ActionPatch,
+): Promise<boolean> {
+  if (from.length === 0) return false;
+  const set: Updateable<ActionsTable> = {
+    status: to,
+    updated_at: toInstant(patch?.at ?? new Date().toISOString()),
+  };
+  if (patch?.providerMessageId !== undefined) set.provider_message_id = patch.providerMessageId;
+  if (patch?.statusReason !== undefined) set.status_reason = patch.statusReason;
+  if (patch?.sentAt !== undefined) set.sent_at = toInstant(patch.sentAt);
+  if (patch?.dueAt !== undefined) set.due_at = toInstant(patch.dueAt);
+  if (patch?.claimedUntil !== undefined) {
+    set.claimed_until = toInstantOrNull(patch.claimedUntil);
+    if (patch.claimedUntil === null) set.claimed_by = null;
+  }
+  const result = await ctx.db
+    .updateTable("actions")
+    .set((eb) => (patch?.incrementAttempts ? { ...set, attempts: eb("attempts", "+", 1) } : set))
+    .where("key", "=", key)
+    .where("status", "in", [...from])
+    .executeTakeFirst();
+  return toNumber(result.numUpdatedRows) > 0;
+}
+
+export async function getAction(ctx: StoreContext, key: string): Promise<ActionRow | null> {
+  const row = await ctx.db.selectFrom("actions").selectAll().where("key", "=", key).executeTakeFirst();
+  return row ? readActionRow(row) : null;
+}
+
+export async function findActionByProviderMessageId(
+  ctx: StoreContext,
+  providerMessageId: string,
+): Promise<ActionRow | null> {
+  const row = await ctx.db
+    .selectFrom("actions")
+    .selectAll()
+    .where("provider_message_id", "=", providerMessageId)
+    .orderBy("created_at", "desc")
+    .executeTakeFirst();
+  return row ? readActionRow(row) : null;
+}
+
+export async function skipOpenActions(
+  ctx: StoreContext,
+  options: { source: string; customerRef: string; invoiceRef?: string; reason: string; at: string },
+): Promise<number> {
+  let query = ctx.db
+    .updateTable("actions")
+    .set({
+      status: "skipped",
+      status_reason: options.reason,
+      claimed_until: null,
+      updated_at: toInstant(options.at),
+    })
+    .where("source", "=", options.source)
+    .where("customer_ref", "=", options.customerRef)
+    .where("status", "in", OPEN_STATUSES);
+  if (options.invoiceRef !== undefined) {
+    const invoiceRef = options.invoiceRef;
+    query = query.where("key", "in", (eb) =>
+      eb
+        .selectFrom("action_invoices")
+        .select("action_key")
+        .where("source", "=", options.source)
+        .where("invoice_ref", "=", invoiceRef),
+    );
+  }
+  const result = await query.executeTakeFirst();
+  return toNumber(result.numUpdatedRows);
+}
+
+export async function recoverExpiredLeases(
+  ctx: StoreContext,
+  nowInput: string,
+): Promise<{ released: number; unknown: number }> {
+  const now = toInstant(nowInput);
+  return writeTransaction(ctx, async (trx) => {
+    const released = await trx
+      .updateTable("actions")
+      .set({ status: "planned", claimed_by: null, claimed_until: null, updated_at: now })
+      .where("status", "=", "claimed")
+      .where("claimed_until", "<", now)
+      .executeTakeFirst();
+    const unknown = await trx
+      .updateTable("actions")
+      .set({
+        status: "unknown",
+        status_reason: "lease expired while sending; reconcile from status webhooks",
+        claimed_until: null,
+        updated_at: now,
+      })
+      .where("status", "=", "sending")
+      .where("claimed_until", "<", now)
+      .executeTakeFirst();
+    return { released: toNumber(released.numUpdatedRows), unknown: toNumber(unknown.numUpdatedRows) };
+  });
+}
+
+export async function listActions(
+  ctx: StoreContext,
+  options: { status?: ActionStatus[]; source?: string; customerRef?: string; limit?: number },
+): Promise<ActionRow[]> {
+  let query = ctx.db.selectFrom("actions").selectAll();
+  if (options.status) {
+    if (options.status.length === 0) return [];
+    query = query.where("status", "in", options.status);
+  }
+  if (options.source !== undefined) query = query.where("source", "=", options.source);
+  if (options.customerRef !== undefined) query = query.where("customer_ref", "=", options.customerRef);
+  const rows = await query
+    .orderBy("due_at")
+    .orderBy("key")
+    .limit(options.limit ?? 1000)
+    .execute();
+  return rows.map(readActionRow);
+}
+
+export async function actionHistory(
+  ctx: StoreContext,
+  source: string,
+  customerRef: string,
+): Promise<ActionHistoryEntry[]> {
+  const rows = await ctx.db
+    .selectFrom("actions")
+    .select(["key", "step_id", "invoice_refs", "status", "due_at", "sent_at", "replied_at"])
+    .where("source", "=", source)
+    .where("customer_ref", "=", customerRef)
+    .orderBy("due_at")
+    .orderBy("key")
+    .execute();
+  return rows.map(readHistoryEntry);
+}
+
+export async function markReplied(ctx: StoreContext, key: string, at: string): Promise<void> {
+  const instant = toInstant(at);
+  await ctx.db
+    .updateTable("actions")
+    .set((eb) => ({ replied_at: eb.fn.coalesce("replied_at", eb.val(instant)), updated_at: instant }))
+    .where("key", "=", key)
+    .execute();
+}

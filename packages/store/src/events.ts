@@ -1,0 +1,138 @@
+import { type AuditEntry, ValidationError } from "@regua/core";
+import { readDetail, toInstant, toInstantOrNull } from "./codec.js";
+import type { StoreContext } from "./schema.js";
+
+/** Webhook dedupe, opt-outs, operator pauses and the append-only audit log. */
+
+export async function recordInboundEvent(
+  ctx: StoreContext,
+  event: { provider: string; eventId: string; payload: unknown; receivedAt: string },
+): Promise<boolean> {
+  const inserted = await ctx.db
+    .insertInto("inbound_events")
+    .values({
+      provider: event.provider,
+      event_id: event.eventId,
+      payload: JSON.stringify(event.payload ?? null),
+      received_at: toInstant(event.receivedAt),
+    })
+    .onConflict((oc) => oc.columns(["provider", "event_id"]).doNothing())
+    .returning("event_id")
+    .execute();
+  return inserted.length > 0;
+}
+
+export interface OptOutInput {
+  phone: string | null;
+  source: string | null;
+  customerRef: string | null;
+  reason: string;
+  at: string;
+}
+
+export async function setOptOut(ctx: StoreContext, optOut: OptOutInput): Promise<void> {
+  if (optOut.phone === null && (optOut.source === null || optOut.customerRef === null)) {
+    throw new ValidationError("setOptOut needs a phone, or a source and a customerRef");
+  }
+  await ctx.db
+    .insertInto("opt_outs")
+    .values({
+      phone: optOut.phone,
+      source: optOut.source,
+      customer_ref: optOut.customerRef,
+      reason: optOut.reason,
+      at: toInstant(optOut.at),
+    })
+    .execute();
+}
+
+/** Opted out by phone, by an opt-out naming the record, or by the ERP's own consent field. */
+export async function isOptedOut(
+  ctx: StoreContext,
+  query: { phone?: string; source?: string; customerRef?: string },
+): Promise<boolean> {
+  const { phone, source, customerRef } = query;
+  const byRecord = source !== undefined && customerRef !== undefined;
+  if (phone === undefined && !byRecord) return false;
+  const row = await ctx.db
+    .selectFrom("opt_outs")
+    .select("id")
+    .where((eb) => {
+      const matches = [];
+      if (phone !== undefined) matches.push(eb("phone", "=", phone));
+      if (byRecord) matches.push(eb.and([eb("source", "=", source), eb("customer_ref", "=", customerRef)]));
+      return eb.or(matches);
+    })
+    .limit(1)
+    .executeTakeFirst();
+  if (row) return true;
+  if (!byRecord) return false;
+  const customer = await ctx.db
+    .selectFrom("customers")
+    .select("consent")
+    .where("source", "=", source)
+    .where("external_id", "=", customerRef)
+    .executeTakeFirst();
+  return customer?.consent === "opted_out";
+}
+
+export interface PauseInput {
+  source: string;
+  customerRef: string;
+  /** Until this instant; null lifts the pause. */
+  until: string | null;
+  reason: string;
+  at: string;
+}
+
+export async function setPause(ctx: StoreContext, pause: PauseInput): Promise<void> {
+  const row = {
+    source: pause.source,
+    customer_ref: pause.customerRef,
+    paused_until: toInstantOrNull(pause.until),
+    reason: pause.reason,
+    at: toInstant(pause.at),
+  };
+  await ctx.db
+    .insertInto("pauses")
+    .values(row)
+    .onConflict((oc) =>
+      oc
+        .columns(["source", "customer_ref"])
+        .doUpdateSet({ paused_until: row.paused_until, reason: row.reason, at: row.at }),
+    )
+    .execute();
+}
+
+export async function appendAudit(ctx: StoreContext, entry: AuditEntry): Promise<void> {
+  await ctx.db
+    .insertInto("audit_log")
+    .values({
+      at: toInstant(entry.at),
+      actor: entry.actor,
+      action: entry.action,
+      subject: entry.subject,
+      detail: JSON.stringify(entry.detail),
+    })
+    .execute();
+}
+
+/** Newest first. */
+export async function listAudit(
+  ctx: StoreContext,
+  options: { limit?: number; subject?: string } = {},
+): Promise<AuditEntry[]> {
+  let query = ctx.db.selectFrom("audit_log").select(["at", "actor", "action", "subject", "detail"]);
+  if (options.subject !== undefined) query = query.where("subject", "=", options.subject);
+  const rows = await query
+    .orderBy("id", "desc")
+    .limit(options.limit ?? 100)
+    .execute();
+  return rows.map((row) => ({
+    at: row.at,
+    actor: row.actor,
+    action: row.action,
+    subject: row.subject,
+    detail: readDetail(row.detail),
+  }));
+}

@@ -1,0 +1,34 @@
+import { ConfigError } from "@regua/core";
+import { createPostgresStore } from "./postgres.js";
+import { createSqliteStore } from "./sqlite.js";
+import type { ReguaStore } from "./store.js";
+
+export type { PauseInput } from "./events.js";
+export { createPostgresStore, type PostgresStoreOptions } from "./postgres.js";
+export type { Dialect } from "./schema.js";
+export type { SnapshotOptions } from "./snapshots.js";
+export { createSqliteStore, type SqliteStoreOptions } from "./sqlite.js";
+export type { ReguaStore } from "./store.js";
+
+export type StoreConfig = { sqlite: string } | { postgres: string };
+
+export interface StoreOptions {
+  secretKey?: string;
+  /** PostgreSQL pool size. */
+  poolSize?: number;
+}
+
+/** The runner's `store:` config line → a store (not yet migrated: call `migrate()`). */
+export function createStore(config: StoreConfig, options: StoreOptions = {}): ReguaStore {
+  if ("sqlite" in config) return createSqliteStore({ file: config.sqlite, secretKey: options.secretKey });
+  if ("postgres" in config) {
+    return createPostgresStore({
+      connectionString: config.postgres,
+      poolSize: options.poolSize,
+      secretKey: options.secretKey,
+    });
+  }
+  throw new ConfigError(
+    'store config needs either { sqlite: "<file>" } or { postgres: "<connection string>" }',
+  );
+}

@@ -1,0 +1,296 @@
+import { type Kysely, sql } from "kysely";
+import type { Migration, MigrationProvider } from "kysely/migration";
+import type { Dialect } from "./schema.js";
+
+/**
+ * Versioned migrations, in code (no files to ship or find at run time). Names sort in the
+ * order they run; never edit a released one, add the next. `Kysely<unknown>` on purpose: a
+ * migration sees the database as it was then, not as `Database` describes it today.
+ */
+export function migrationProvider(dialect: Dialect): MigrationProvider {
+  return {
+    async getMigrations(): Promise<Record<string, Migration>> {
+      return {
+        "0001_initial": { up: (db) => initial(db, dialect) },
+      };
+    },
+  };
+}
+
+async function initial(db: Kysely<unknown>, dialect: Dialect): Promise<void> {
+  // Money is BIGINT minor units on both (SQLite's INTEGER is 64-bit anyway).
+  const money = sql`bigint`;
+  const autoId = dialect === "postgres" ? sql`bigserial` : sql`integer`;
+
+  await db.schema
+    .createTable("customers")
+    .addColumn("source", "text", (c) => c.notNull())
+    .addColumn("external_id", "text", (c) => c.notNull())
+    .addColumn("name", "text", (c) => c.notNull())
+    .addColumn("consent", "text", (c) => c.notNull())
+    .addColumn("record", "text", (c) => c.notNull())
+    .addColumn("updated_at", "text")
+    .addColumn("synced_at", "text", (c) => c.notNull())
+    .addPrimaryKeyConstraint("customers_pk", ["source", "external_id"])
+    .execute();
+
+  await db.schema
+    .createTable("customer_phones")
+    .addColumn("phone", "text", (c) => c.notNull())
+    .addColumn("source", "text", (c) => c.notNull())
+    .addColumn("customer_ref", "text", (c) => c.notNull())
+    .addPrimaryKeyConstraint("customer_phones_pk", ["phone", "source", "customer_ref"])
+    .execute();
+  await db.schema
+    .createIndex("customer_phones_by_customer")
+    .on("customer_phones")
+    .columns(["source", "customer_ref"])
+    .execute();
+
+  await db.schema
+    .createTable("invoices")
+    .addColumn("source", "text", (c) => c.notNull())
+    .addColumn("external_id", "text", (c) => c.notNull())
+    .addColumn("customer_ref", "text", (c) => c.notNull())
+    .addColumn("status", "text", (c) => c.notNull())
+    .addColumn("due_date", "text", (c) => c.notNull())
+    .addColumn("total_minor", money, (c) => c.notNull())
+    .addColumn("open_amount_minor", money, (c) => c.notNull().check(sql`open_amount_minor >= 0`))
+    .addColumn("currency", "text", (c) => c.notNull())
+    .addColumn("record", "text", (c) => c.notNull())
+    .addColumn("updated_at", "text")
+    .addColumn("synced_at", "text", (c) => c.notNull())
+    .addPrimaryKeyConstraint("invoices_pk", ["source", "external_id"])
+    .execute();
+  await db.schema
+    .createIndex("invoices_by_customer")
+    .on("invoices")
+    .columns(["source", "customer_ref", "status"])
+    .execute();
+  await db.schema
+    .createIndex("invoices_by_status_due")
+    .on("invoices")
+    .columns(["status", "due_date"])
+    .execute();
+
+  await db.schema
+    .createTable("payments")
+    .addColumn("source", "text", (c) => c.notNull())
+    .addColumn("external_id", "text", (c) => c.notNull())
+    .addColumn("customer_ref", "text")
+    .addColumn("paid_on", "text", (c) => c.notNull())
+    .addColumn("amount_minor", money, (c) => c.notNull())
+    .addColumn("currency", "text", (c) => c.notNull())
+    .addColumn("record", "text", (c) => c.notNull())
+    .addColumn("updated_at", "text")
+    .addColumn("synced_at", "text", (c) => c.notNull())
+    .addPrimaryKeyConstraint("payments_pk", ["source", "external_id"])
+    .execute();
+  await db.schema
+    .createTable("payment_allocations")
+    .addColumn("source", "text", (c) => c.notNull())
+    .addColumn("payment_ref", "text", (c) => c.notNull())
+    .addColumn("invoice_ref", "text", (c) => c.notNull())
+    .addColumn("paid_on", "text", (c) => c.notNull())
+    .addColumn("amount_minor", money, (c) => c.notNull())
+    .execute();
+  await db.schema
+    .createIndex("payment_allocations_by_payment")
+    .on("payment_allocations")
+    .columns(["source", "payment_ref"])
+    .execute();
+  await db.schema
+    .createIndex("payment_allocations_by_invoice")
+    .on("payment_allocations")
+    .columns(["source", "invoice_ref"])
+    .execute();
+
+  await db.schema
+    .createTable("sync_cursors")
+    .addColumn("source", "text", (c) => c.notNull())
+    .addColumn("entity", "text", (c) => c.notNull())
+    .addColumn("cursor", "text")
+    .addColumn("updated_at", "text", (c) => c.notNull())
+    .addPrimaryKeyConstraint("sync_cursors_pk", ["source", "entity"])
+    .execute();
+
+  await db.schema
+    .createTable("sync_runs")
+    .addColumn("id", autoId, (c) => c.primaryKey())
+    .addColumn("source", "text", (c) => c.notNull())
+    .addColumn("entity", "text", (c) => c.notNull())
+    .addColumn("started_at", "text", (c) => c.notNull())
+    .addColumn("finished_at", "text", (c) => c.notNull())
+    .addColumn("records", "integer", (c) => c.notNull())
+    .addColumn("rejects", "integer", (c) => c.notNull())
+    .addColumn("rejects_json", "text", (c) => c.notNull())
+    .addColumn("error", "text")
+    .execute();
+  await db.schema
+    .createIndex("sync_runs_by_stream")
+    .on("sync_runs")
+    .columns(["source", "entity", "id"])
+    .execute();
+
+  await createActionTables(db);
+  await createEventTables(db, autoId);
+  await protectAuditLog(db, dialect);
+}
+
+async function createActionTables(db: Kysely<unknown>): Promise<void> {
+  await db.schema
+    .createTable("actions")
+    .addColumn("key", "text", (c) => c.primaryKey())
+    .addColumn("source", "text", (c) => c.notNull())
+    .addColumn("customer_ref", "text", (c) => c.notNull())
+    .addColumn("invoice_refs", "text", (c) => c.notNull())
+    .addColumn("step_id", "text", (c) => c.notNull())
+    .addColumn("kind", "text", (c) => c.notNull())
+    .addColumn("channel", "text")
+    .addColumn("template", "text")
+    .addColumn("due_at", "text", (c) => c.notNull())
+    .addColumn("expires_at", "text")
+    .addColumn("payload", "text", (c) => c.notNull())
+    .addColumn("trace", "text", (c) => c.notNull())
+    .addColumn("status", "text", (c) => c.notNull())
+    .addColumn("attempts", "integer", (c) => c.notNull().defaultTo(0))
+    .addColumn("claimed_by", "text")
+    .addColumn("claimed_until", "text")
+    .addColumn("provider_message_id", "text")
+    .addColumn("status_reason", "text")
+    .addColumn("created_at", "text", (c) => c.notNull())
+    .addColumn("updated_at", "text", (c) => c.notNull())
+    .addColumn("sent_at", "text")
+    .addColumn("replied_at", "text")
+    .execute();
+  await db.schema.createIndex("actions_due").on("actions").columns(["status", "due_at"]).execute();
+  await db.schema
+    .createIndex("actions_by_customer")
+    .on("actions")
+    .columns(["source", "customer_ref"])
+    .execute();
+  await db.schema
+    .createIndex("actions_by_provider_message")
+    .on("actions")
+    .column("provider_message_id")
+    .execute();
+
+  await db.schema
+    .createTable("action_invoices")
+    .addColumn("action_key", "text", (c) => c.notNull())
+    .addColumn("source", "text", (c) => c.notNull())
+    .addColumn("invoice_ref", "text", (c) => c.notNull())
+    .addPrimaryKeyConstraint("action_invoices_pk", ["action_key", "invoice_ref"])
+    .execute();
+  await db.schema
+    .createIndex("action_invoices_by_invoice")
+    .on("action_invoices")
+    .columns(["source", "invoice_ref"])
+    .execute();
+
+  await db.schema
+    .createTable("activities")
+    .addColumn("key", "text", (c) => c.primaryKey())
+    .addColumn("source", "text", (c) => c.notNull())
+    .addColumn("record", "text", (c) => c.notNull())
+    .addColumn("status", "text", (c) => c.notNull())
+    .addColumn("attempts", "integer", (c) => c.notNull().defaultTo(0))
+    .addColumn("next_attempt_at", "text", (c) => c.notNull())
+    .addColumn("claimed_by", "text")
+    .addColumn("claimed_until", "text")
+    .addColumn("last_error", "text")
+    .addColumn("external_id", "text")
+    .addColumn("created_at", "text", (c) => c.notNull())
+    .addColumn("updated_at", "text", (c) => c.notNull())
+    .execute();
+  await db.schema
+    .createIndex("activities_due")
+    .on("activities")
+    .columns(["status", "next_attempt_at"])
+    .execute();
+}
+
+async function createEventTables(db: Kysely<unknown>, autoId: ReturnType<typeof sql>): Promise<void> {
+  await db.schema
+    .createTable("inbound_events")
+    .addColumn("provider", "text", (c) => c.notNull())
+    .addColumn("event_id", "text", (c) => c.notNull())
+    .addColumn("payload", "text", (c) => c.notNull())
+    .addColumn("received_at", "text", (c) => c.notNull())
+    .addPrimaryKeyConstraint("inbound_events_pk", ["provider", "event_id"])
+    .execute();
+
+  await db.schema
+    .createTable("opt_outs")
+    .addColumn("id", autoId, (c) => c.primaryKey())
+    .addColumn("phone", "text")
+    .addColumn("source", "text")
+    .addColumn("customer_ref", "text")
+    .addColumn("reason", "text", (c) => c.notNull())
+    .addColumn("at", "text", (c) => c.notNull())
+    .addCheckConstraint("opt_outs_target", sql`phone is not null or customer_ref is not null`)
+    .execute();
+  await db.schema.createIndex("opt_outs_by_phone").on("opt_outs").column("phone").execute();
+  await db.schema
+    .createIndex("opt_outs_by_customer")
+    .on("opt_outs")
+    .columns(["source", "customer_ref"])
+    .execute();
+
+  await db.schema
+    .createTable("pauses")
+    .addColumn("source", "text", (c) => c.notNull())
+    .addColumn("customer_ref", "text", (c) => c.notNull())
+    .addColumn("paused_until", "text")
+    .addColumn("reason", "text", (c) => c.notNull())
+    .addColumn("at", "text", (c) => c.notNull())
+    .addPrimaryKeyConstraint("pauses_pk", ["source", "customer_ref"])
+    .execute();
+
+  await db.schema
+    .createTable("audit_log")
+    .addColumn("id", autoId, (c) => c.primaryKey())
+    .addColumn("at", "text", (c) => c.notNull())
+    .addColumn("actor", "text", (c) => c.notNull())
+    .addColumn("action", "text", (c) => c.notNull())
+    .addColumn("subject", "text", (c) => c.notNull())
+    .addColumn("detail", "text", (c) => c.notNull())
+    .execute();
+  await db.schema.createIndex("audit_log_by_subject").on("audit_log").columns(["subject", "id"]).execute();
+
+  await db.schema
+    .createTable("kv_state")
+    .addColumn("namespace", "text", (c) => c.notNull())
+    .addColumn("key", "text", (c) => c.notNull())
+    .addColumn("value", "text", (c) => c.notNull())
+    .addColumn("updated_at", "text", (c) => c.notNull())
+    .addPrimaryKeyConstraint("kv_state_pk", ["namespace", "key"])
+    .execute();
+}
+
+/** The audit log is append-only in the database itself, not only by convention. */
+async function protectAuditLog(db: Kysely<unknown>, dialect: Dialect): Promise<void> {
+  if (dialect === "sqlite") {
+    for (const op of ["UPDATE", "DELETE"]) {
+      await sql
+        .raw(
+          `CREATE TRIGGER audit_log_no_${op.toLowerCase()} BEFORE ${op} ON audit_log
+           BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END`,
+        )
+        .execute(db);
+    }
+    return;
+  }
+  await sql
+    .raw(
+      `CREATE FUNCTION regua_audit_log_append_only() RETURNS trigger LANGUAGE plpgsql AS $$
+       BEGIN RAISE EXCEPTION 'audit_log is append-only'; END $$`,
+    )
+    .execute(db);
+  await sql
+    .raw(
+      `CREATE TRIGGER audit_log_append_only BEFORE UPDATE OR DELETE ON audit_log
+       FOR EACH ROW EXECUTE FUNCTION regua_audit_log_append_only()`,
+    )
+    .execute(db);
+}

@@ -1,0 +1,195 @@
+import type { Generated, Kysely } from "kysely";
+
+/**
+ * The tables as Kysely sees them. Column names are snake_case; instants are ISO-8601 UTC
+ * strings as produced by `Date.prototype.toISOString()` (so text order is time order), calendar
+ * dates are YYYY-MM-DD, money is integer minor units (BIGINT on PostgreSQL, read back as number).
+ * Canonical records are kept whole as JSON text in `record` and parsed through @regua/core's
+ * schemas when read; the other columns exist to be queried.
+ */
+export interface Database {
+  customers: CustomersTable;
+  customer_phones: CustomerPhonesTable;
+  invoices: InvoicesTable;
+  payments: PaymentsTable;
+  payment_allocations: PaymentAllocationsTable;
+  sync_cursors: SyncCursorsTable;
+  sync_runs: SyncRunsTable;
+  actions: ActionsTable;
+  action_invoices: ActionInvoicesTable;
+  activities: ActivitiesTable;
+  inbound_events: InboundEventsTable;
+  opt_outs: OptOutsTable;
+  pauses: PausesTable;
+  audit_log: AuditLogTable;
+  kv_state: KvStateTable;
+}
+
+export type Db = Kysely<Database>;
+
+export type Dialect = "sqlite" | "postgres";
+
+/** What every store module needs: the query builder and which SQL dialect is underneath. */
+export interface StoreContext {
+  db: Db;
+  dialect: Dialect;
+}
+
+export interface CustomersTable {
+  source: string;
+  external_id: string;
+  name: string;
+  consent: string;
+  record: string;
+  updated_at: string | null;
+  synced_at: string;
+}
+
+/** One row per (phone, customer): the index behind findCustomersByPhone and opt-out checks. */
+export interface CustomerPhonesTable {
+  phone: string;
+  source: string;
+  customer_ref: string;
+}
+
+export interface InvoicesTable {
+  source: string;
+  external_id: string;
+  customer_ref: string;
+  status: string;
+  due_date: string;
+  total_minor: number;
+  open_amount_minor: number;
+  currency: string;
+  record: string;
+  updated_at: string | null;
+  synced_at: string;
+}
+
+export interface PaymentsTable {
+  source: string;
+  external_id: string;
+  customer_ref: string | null;
+  paid_on: string;
+  amount_minor: number;
+  currency: string;
+  record: string;
+  updated_at: string | null;
+  synced_at: string;
+}
+
+/** A payment's allocations, flattened: gives each paid invoice its payment date. */
+export interface PaymentAllocationsTable {
+  source: string;
+  payment_ref: string;
+  invoice_ref: string;
+  paid_on: string;
+  amount_minor: number;
+}
+
+export interface SyncCursorsTable {
+  source: string;
+  entity: string;
+  cursor: string | null;
+  updated_at: string;
+}
+
+export interface SyncRunsTable {
+  id: Generated<number>;
+  source: string;
+  entity: string;
+  started_at: string;
+  finished_at: string;
+  records: number;
+  rejects: number;
+  rejects_json: string;
+  error: string | null;
+}
+
+export interface ActionsTable {
+  key: string;
+  source: string;
+  customer_ref: string;
+  invoice_refs: string;
+  step_id: string;
+  kind: string;
+  channel: string | null;
+  template: string | null;
+  due_at: string;
+  expires_at: string | null;
+  payload: string;
+  trace: string;
+  status: string;
+  attempts: number;
+  claimed_by: string | null;
+  claimed_until: string | null;
+  provider_message_id: string | null;
+  status_reason: string | null;
+  created_at: string;
+  updated_at: string;
+  sent_at: string | null;
+  replied_at: string | null;
+}
+
+/** Which invoices an action names, as rows (for "skip actions naming this invoice" and reports). */
+export interface ActionInvoicesTable {
+  action_key: string;
+  source: string;
+  invoice_ref: string;
+}
+
+export interface ActivitiesTable {
+  key: string;
+  source: string;
+  record: string;
+  status: string;
+  attempts: number;
+  next_attempt_at: string;
+  claimed_by: string | null;
+  claimed_until: string | null;
+  last_error: string | null;
+  external_id: string | null;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface InboundEventsTable {
+  provider: string;
+  event_id: string;
+  payload: string;
+  received_at: string;
+}
+
+export interface OptOutsTable {
+  id: Generated<number>;
+  phone: string | null;
+  source: string | null;
+  customer_ref: string | null;
+  reason: string;
+  at: string;
+}
+
+export interface PausesTable {
+  source: string;
+  customer_ref: string;
+  paused_until: string | null;
+  reason: string;
+  at: string;
+}
+
+export interface AuditLogTable {
+  id: Generated<number>;
+  at: string;
+  actor: string;
+  action: string;
+  subject: string;
+  detail: string;
+}
+
+export interface KvStateTable {
+  namespace: string;
+  key: string;
+  /** "v1:" + base64 iv, auth tag and ciphertext (AES-256-GCM); never the clear value. */
+  value: string;
+  updated_at: string;
+}

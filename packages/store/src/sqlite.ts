@@ -1,0 +1,32 @@
+import BetterSqlite3 from "better-sqlite3";
+import { Kysely, SqliteDialect } from "kysely";
+import { migrateSqlite } from "./migrate.js";
+import type { Database } from "./schema.js";
+import { createKyselyStore, type ReguaStore } from "./store.js";
+
+export interface SqliteStoreOptions {
+  /** A file path (created when missing) or ":memory:". */
+  file: string;
+  /** Encrypts plugin state at rest; required before `state()` is used. */
+  secretKey?: string;
+  /** How long a writer waits for another process's lock, in ms. Default 5000. */
+  busyTimeoutMs?: number;
+}
+
+/** The default store: one file, zero setup. Migrations run when `migrate()` is called. */
+export function createSqliteStore(options: SqliteStoreOptions): ReguaStore {
+  const database = new BetterSqlite3(options.file);
+  // https://www.sqlite.org/wal.html — readers never block the writer; NORMAL is durable in WAL
+  // mode except for the last transactions on power loss, never corrupting.
+  database.pragma("journal_mode = WAL");
+  database.pragma("synchronous = NORMAL");
+  database.pragma(`busy_timeout = ${Math.trunc(options.busyTimeoutMs ?? 5000)}`);
+  database.pragma("foreign_keys = ON");
+  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database }) });
+  return createKyselyStore({
+    ctx: { db, dialect: "sqlite" },
+    migrate: () => migrateSqlite(db),
+    close: () => db.destroy(),
+    secretKey: options.secretKey,
+  });
+}

@@ -1,0 +1,85 @@
+import { ConfigError, type CustomerSnapshot, type DunningStore, type KeyValueState } from "@regua/core";
+import * as actions from "./actions-outbox.js";
+import * as activities from "./activities.js";
+import * as events from "./events.js";
+import { createKeyValueState, deriveKey } from "./kv-state.js";
+import { report } from "./report.js";
+import type { Dialect, StoreContext } from "./schema.js";
+import { type SnapshotOptions, snapshots } from "./snapshots.js";
+import * as sync from "./sync.js";
+
+/**
+ * What @regua/store returns: the DunningStore port, plus operator pauses (which feed
+ * CustomerSnapshot.pausedUntil) and an optional `now` for snapshots' payment-history window.
+ */
+export interface ReguaStore extends DunningStore {
+  readonly dialect: Dialect;
+  snapshots(options?: SnapshotOptions): AsyncIterable<CustomerSnapshot[]>;
+  /** Pauses dunning for a customer until an instant (operator, promise-to-pay); null lifts it. */
+  setPause(pause: events.PauseInput): Promise<void>;
+}
+
+export interface StoreInternals {
+  ctx: StoreContext;
+  migrate(): Promise<void>;
+  close(): Promise<void>;
+  secretKey: string | undefined;
+}
+
+/** One implementation over Kysely; the dialect factories only differ in connection and locking. */
+export function createKyselyStore(internals: StoreInternals): ReguaStore {
+  const { ctx } = internals;
+  let key: Buffer | undefined;
+  const store = {
+    dialect: ctx.dialect,
+    migrate: internals.migrate,
+    close: internals.close,
+
+    getCursor: (source, entity) => sync.getCursor(ctx, source, entity),
+    commitPage: (page) => sync.commitPage(ctx, page),
+    recordSyncRun: (run) => sync.recordSyncRun(ctx, run),
+    getCustomer: (source, externalId) => sync.getCustomer(ctx, source, externalId),
+    getInvoice: (source, externalId) => sync.getInvoice(ctx, source, externalId),
+    upsertInvoice: (invoice) => sync.upsertInvoice(ctx, invoice),
+    findCustomersByPhone: (phone) => sync.findCustomersByPhone(ctx, phone),
+    snapshots: (options?: SnapshotOptions) => snapshots(ctx, options),
+
+    insertActions: (planned, at) => actions.insertActions(ctx, planned, at),
+    claimDueActions: (options) => actions.claimDueActions(ctx, options),
+    transitionAction: (k, from, to, patch) => actions.transitionAction(ctx, k, from, to, patch),
+    getAction: (k) => actions.getAction(ctx, k),
+    findActionByProviderMessageId: (id) => actions.findActionByProviderMessageId(ctx, id),
+    skipOpenActions: (options) => actions.skipOpenActions(ctx, options),
+    recoverExpiredLeases: (now) => actions.recoverExpiredLeases(ctx, now),
+    listActions: (options) => actions.listActions(ctx, options),
+    actionHistory: (source, customerRef) => actions.actionHistory(ctx, source, customerRef),
+    markReplied: (k, at) => actions.markReplied(ctx, k, at),
+
+    enqueueActivity: (activity, at) => activities.enqueueActivity(ctx, activity, at),
+    claimActivities: (options) => activities.claimActivities(ctx, options),
+    completeActivity: (k, result) => activities.completeActivity(ctx, k, result),
+    failActivity: (k, failure) => activities.failActivity(ctx, k, failure),
+    listActivities: (options) => activities.listActivities(ctx, options),
+
+    recordInboundEvent: (event) => events.recordInboundEvent(ctx, event),
+    setOptOut: (optOut) => events.setOptOut(ctx, optOut),
+    isOptedOut: (query) => events.isOptedOut(ctx, query),
+    setPause: (pause: events.PauseInput) => events.setPause(ctx, pause),
+    appendAudit: (entry) => events.appendAudit(ctx, entry),
+    listAudit: (options) => events.listAudit(ctx, options),
+
+    report: (now) => report(ctx, now),
+
+    state(namespace: string): KeyValueState {
+      if (internals.secretKey === undefined) {
+        throw new ConfigError(
+          "store.state() needs a secretKey: plugin state (OAuth tokens, sessions) is encrypted at rest; " +
+            "pass { secretKey } to createSqliteStore/createPostgresStore (the runner takes it from config)",
+        );
+      }
+      key ??= deriveKey(internals.secretKey);
+      return createKeyValueState(ctx, key, namespace);
+    },
+  } satisfies ReguaStore;
+  return store;
+}

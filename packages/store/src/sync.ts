@@ -1,0 +1,291 @@
+import type { CommitResult, Customer, EntityName, Invoice, Payment, SyncPage, SyncRun } from "@regua/core";
+import { readCustomer, readInvoice, toInstant, toInstantOrNull } from "./codec.js";
+import type { Db, StoreContext } from "./schema.js";
+import { writeTransaction } from "./tx.js";
+
+/** Rows per INSERT: well under SQLite's 32,766 and PostgreSQL's 65,535 bound parameters. */
+const ROWS_PER_STATEMENT = 500;
+/** Statuses that, followed by "paid", mean a payment landed (CommitResult.paidNow). */
+const UNPAID_BEFORE = ["open", "partially_paid", "disputed"];
+
+function chunks<T>(items: readonly T[], size = ROWS_PER_STATEMENT): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
+  return out;
+}
+
+/** A page may name a record twice (ERP paging overlaps): the last one wins, as it would in order. */
+function lastPerKey<T extends { source: string; externalId: string }>(records: readonly T[]): T[] {
+  const byKey = new Map<string, T>();
+  for (const record of records) byKey.set(`${record.source}\u0000${record.externalId}`, record);
+  return [...byKey.values()];
+}
+
+function groupBySource<T extends { source: string }>(records: readonly T[]): Map<string, T[]> {
+  const groups = new Map<string, T[]>();
+  for (const record of records) {
+    const group = groups.get(record.source);
+    if (group) group.push(record);
+    else groups.set(record.source, [record]);
+  }
+  return groups;
+}
+
+export async function commitPage(ctx: StoreContext, page: SyncPage): Promise<CommitResult> {
+  const at = toInstant(page.at);
+  const customers = lastPerKey(page.customers ?? []);
+  const invoices = lastPerKey(page.invoices ?? []);
+  const payments = lastPerKey(page.payments ?? []);
+  return writeTransaction(ctx, async (trx) => {
+    const paidNow = await invoicesPaidNow(trx, invoices);
+    await upsertCustomers(trx, customers, at);
+    await upsertInvoices(trx, invoices, at);
+    await upsertPayments(trx, payments, at);
+    await trx
+      .insertInto("sync_cursors")
+      .values({ source: page.source, entity: page.entity, cursor: page.cursor, updated_at: at })
+      .onConflict((oc) =>
+        oc.columns(["source", "entity"]).doUpdateSet({ cursor: page.cursor, updated_at: at }),
+      )
+      .execute();
+    return { upserted: customers.length + invoices.length + payments.length, paidNow };
+  });
+}
+
+/** Reads, inside the page's transaction and before the upsert, which invoices are being paid. */
+async function invoicesPaidNow(trx: Db, invoices: readonly Invoice[]): Promise<CommitResult["paidNow"]> {
+  const paid = invoices.filter((invoice) => invoice.status === "paid");
+  const wasUnpaid = new Set<string>();
+  for (const [source, group] of groupBySource(paid)) {
+    for (const chunk of chunks(group)) {
+      const rows = await trx
+        .selectFrom("invoices")
+        .select("external_id")
+        .where("source", "=", source)
+        .where(
+          "external_id",
+          "in",
+          chunk.map((invoice) => invoice.externalId),
+        )
+        .where("status", "in", UNPAID_BEFORE)
+        .execute();
+      for (const row of rows) wasUnpaid.add(`${source}\u0000${row.external_id}`);
+    }
+  }
+  return paid
+    .filter((invoice) => wasUnpaid.has(`${invoice.source}\u0000${invoice.externalId}`))
+    .map((invoice) => ({ externalId: invoice.externalId, customerRef: invoice.customerRef }));
+}
+
+async function upsertCustomers(trx: Db, customers: readonly Customer[], at: string): Promise<void> {
+  for (const chunk of chunks(customers)) {
+    await trx
+      .insertInto("customers")
+      .values(
+        chunk.map((customer) => ({
+          source: customer.source,
+          external_id: customer.externalId,
+          name: customer.name,
+          consent: customer.consent,
+          record: JSON.stringify(customer),
+          updated_at: toInstantOrNull(customer.updatedAt),
+          synced_at: at,
+        })),
+      )
+      .onConflict((oc) =>
+        oc.columns(["source", "external_id"]).doUpdateSet((eb) => ({
+          name: eb.ref("excluded.name"),
+          consent: eb.ref("excluded.consent"),
+          record: eb.ref("excluded.record"),
+          updated_at: eb.ref("excluded.updated_at"),
+          synced_at: eb.ref("excluded.synced_at"),
+        })),
+      )
+      .execute();
+    for (const [source, group] of groupBySource(chunk)) {
+      await trx
+        .deleteFrom("customer_phones")
+        .where("source", "=", source)
+        .where(
+          "customer_ref",
+          "in",
+          group.map((customer) => customer.externalId),
+        )
+        .execute();
+    }
+    const phones = chunk.flatMap((customer) =>
+      [...new Set(customer.phones)].map((phone) => ({
+        phone,
+        source: customer.source,
+        customer_ref: customer.externalId,
+      })),
+    );
+    if (phones.length > 0) await trx.insertInto("customer_phones").values(phones).execute();
+  }
+}
+
+async function upsertInvoices(trx: Db, invoices: readonly Invoice[], at: string): Promise<void> {
+  for (const chunk of chunks(invoices)) {
+    await trx
+      .insertInto("invoices")
+      .values(
+        chunk.map((invoice) => ({
+          source: invoice.source,
+          external_id: invoice.externalId,
+          customer_ref: invoice.customerRef,
+          status: invoice.status,
+          due_date: invoice.dueDate,
+          total_minor: invoice.total.amountMinor,
+          open_amount_minor: invoice.openAmount.amountMinor,
+          currency: invoice.openAmount.currency,
+          record: JSON.stringify(invoice),
+          updated_at: toInstantOrNull(invoice.updatedAt),
+          synced_at: at,
+        })),
+      )
+      .onConflict((oc) =>
+        oc.columns(["source", "external_id"]).doUpdateSet((eb) => ({
+          customer_ref: eb.ref("excluded.customer_ref"),
+          status: eb.ref("excluded.status"),
+          due_date: eb.ref("excluded.due_date"),
+          total_minor: eb.ref("excluded.total_minor"),
+          open_amount_minor: eb.ref("excluded.open_amount_minor"),
+          currency: eb.ref("excluded.currency"),
+          record: eb.ref("excluded.record"),
+          updated_at: eb.ref("excluded.updated_at"),
+          synced_at: eb.ref("excluded.synced_at"),
+        })),
+      )
+      .execute();
+  }
+}
+
+async function upsertPayments(trx: Db, payments: readonly Payment[], at: string): Promise<void> {
+  for (const chunk of chunks(payments)) {
+    await trx
+      .insertInto("payments")
+      .values(
+        chunk.map((payment) => ({
+          source: payment.source,
+          external_id: payment.externalId,
+          customer_ref: payment.customerRef,
+          paid_on: payment.date,
+          amount_minor: payment.amount.amountMinor,
+          currency: payment.amount.currency,
+          record: JSON.stringify(payment),
+          updated_at: toInstantOrNull(payment.updatedAt),
+          synced_at: at,
+        })),
+      )
+      .onConflict((oc) =>
+        oc.columns(["source", "external_id"]).doUpdateSet((eb) => ({
+          customer_ref: eb.ref("excluded.customer_ref"),
+          paid_on: eb.ref("excluded.paid_on"),
+          amount_minor: eb.ref("excluded.amount_minor"),
+          currency: eb.ref("excluded.currency"),
+          record: eb.ref("excluded.record"),
+          updated_at: eb.ref("excluded.updated_at"),
+          synced_at: eb.ref("excluded.synced_at"),
+        })),
+      )
+      .execute();
+    for (const [source, group] of groupBySource(chunk)) {
+      await trx
+        .deleteFrom("payment_allocations")
+        .where("source", "=", source)
+        .where(
+          "payment_ref",
+          "in",
+          group.map((payment) => payment.externalId),
+        )
+        .execute();
+    }
+    const allocations = chunk.flatMap((payment) =>
+      payment.allocations.map((allocation) => ({
+        source: payment.source,
+        payment_ref: payment.externalId,
+        invoice_ref: allocation.invoiceRef,
+        paid_on: payment.date,
+        amount_minor: allocation.amount.amountMinor,
+      })),
+    );
+    for (const part of chunks(allocations))
+      await trx.insertInto("payment_allocations").values(part).execute();
+  }
+}
+
+export async function upsertInvoice(ctx: StoreContext, invoice: Invoice): Promise<void> {
+  await writeTransaction(ctx, (trx) => upsertInvoices(trx, [invoice], new Date().toISOString()));
+}
+
+export async function getCursor(
+  ctx: StoreContext,
+  source: string,
+  entity: EntityName,
+): Promise<string | null> {
+  const row = await ctx.db
+    .selectFrom("sync_cursors")
+    .select("cursor")
+    .where("source", "=", source)
+    .where("entity", "=", entity)
+    .executeTakeFirst();
+  return row?.cursor ?? null;
+}
+
+export async function recordSyncRun(ctx: StoreContext, run: SyncRun): Promise<void> {
+  await ctx.db
+    .insertInto("sync_runs")
+    .values({
+      source: run.source,
+      entity: run.entity,
+      started_at: toInstant(run.startedAt),
+      finished_at: toInstant(run.finishedAt),
+      records: run.records,
+      rejects: run.rejects.length,
+      rejects_json: JSON.stringify(run.rejects),
+      error: run.error,
+    })
+    .execute();
+}
+
+export async function getCustomer(
+  ctx: StoreContext,
+  source: string,
+  externalId: string,
+): Promise<Customer | null> {
+  const row = await ctx.db
+    .selectFrom("customers")
+    .select("record")
+    .where("source", "=", source)
+    .where("external_id", "=", externalId)
+    .executeTakeFirst();
+  return row ? readCustomer(row.record) : null;
+}
+
+export async function getInvoice(
+  ctx: StoreContext,
+  source: string,
+  externalId: string,
+): Promise<Invoice | null> {
+  const row = await ctx.db
+    .selectFrom("invoices")
+    .select("record")
+    .where("source", "=", source)
+    .where("external_id", "=", externalId)
+    .executeTakeFirst();
+  return row ? readInvoice(row.record) : null;
+}
+
+export async function findCustomersByPhone(ctx: StoreContext, phone: string): Promise<Customer[]> {
+  const rows = await ctx.db
+    .selectFrom("customer_phones as p")
+    .innerJoin("customers as c", (join) =>
+      join.onRef("c.source", "=", "p.source").onRef("c.external_id", "=", "p.customer_ref"),
+    )
+    .select("c.record")
+    .where("p.phone", "=", phone)
+    .orderBy("c.source")
+    .orderBy("c.external_id")
+    .execute();
+  return rows.map((row) => readCustomer(row.record));
+}

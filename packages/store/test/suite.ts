@@ -1,0 +1,38 @@
+import { afterEach, beforeEach, describe } from "vitest";
+import type { ReguaStore } from "../src/index.js";
+import type { StoreFactory } from "./fixtures.js";
+import { outboxTests } from "./suite-outbox.js";
+import { recordsTests } from "./suite-records.js";
+import { reportTests } from "./suite-report.js";
+import { snapshotTests } from "./suite-snapshots.js";
+
+export type { StoreFactory } from "./fixtures.js";
+
+/** A fresh, migrated store per test, closed after it. */
+export function useStore(factory: StoreFactory): () => ReguaStore {
+  let store: ReguaStore | undefined;
+  beforeEach(async () => {
+    store = await factory();
+  });
+  afterEach(async () => {
+    await store?.close();
+    store = undefined;
+  });
+  return () => {
+    if (!store) throw new Error("store used outside a test");
+    return store;
+  };
+}
+
+/**
+ * The one behaviour suite every dialect runs (drizzle-style: same tests, one file per driver).
+ * `factory` must return a store on an empty database, already migrated.
+ */
+export function describeStoreSuite(name: string, factory: StoreFactory): void {
+  describe(`DunningStore on ${name}`, () => {
+    describe("sync records", () => recordsTests(factory));
+    describe("snapshots", () => snapshotTests(factory));
+    describe("outboxes", () => outboxTests(factory));
+    describe("events, state and report", () => reportTests(factory));
+  });
+}
