@@ -1,0 +1,99 @@
+import {
+  type Channel,
+  E164,
+  isReguaError,
+  type OutboundMessage,
+  type PluginContext,
+  type Problem,
+  type TemplateMessage,
+  ValidationError,
+} from "@regua/core";
+import { GraphClient } from "./client.js";
+import { toGraphSendBody } from "./map.js";
+import type { WhatsAppOptions } from "./schemas.js";
+import { templateProblems } from "./templates.js";
+import { handshake, parseNotification, verifySignature } from "./webhooks.js";
+import { ServiceWindow } from "./window.js";
+
+export interface WhatsAppChannel extends Channel {
+  /**
+   * Uploads a document (a boleto PDF, a statement) and returns the media id to put in
+   * `DocumentRef.mediaId`. Meta keeps uploaded media for 30 days.
+   */
+  uploadMedia(file: Uint8Array, options: { filename: string; mimeType?: string }): Promise<string>;
+}
+
+export function createWhatsAppChannel(options: WhatsAppOptions, ctx: PluginContext): WhatsAppChannel {
+  const client = new GraphClient(options, ctx);
+  const serviceWindow = new ServiceWindow(ctx.state, ctx.clock, ctx.log);
+  const log = ctx.log.child({ channel: "whatsapp", phoneNumberId: options.phoneNumberId });
+
+  async function assertSendable(message: OutboundMessage): Promise<void> {
+    if (!E164.safeParse(message.to).success) {
+      throw new ValidationError(`WhatsApp: "${message.to}" is not an E.164 number`, [
+        { path: "to", message: "must be E.164" },
+      ]);
+    }
+    if (message.template) return;
+    if (message.text === undefined && message.document === undefined) {
+      throw new ValidationError("WhatsApp: a message needs a template, a text or a document", [
+        { path: "template", message: "required" },
+      ]);
+    }
+    if (!(await serviceWindow.isOpen(message.to))) {
+      throw new ValidationError(
+        `WhatsApp: free-form messages to ${message.to} are only allowed within 24 hours of the customer's last message; send an approved template`,
+        [{ path: "text", message: "outside the 24-hour customer service window" }],
+      );
+    }
+  }
+
+  return {
+    capabilities: { templates: true, freeText: true, documents: true, statuses: true, inbound: true },
+    rateLimit: { perSecond: options.tier.perSecond },
+
+    async send(message) {
+      await assertSendable(message);
+      const body = toGraphSendBody(message, options.defaultLanguage);
+      const providerMessageId = await client.sendMessage(body, message.to);
+      log.debug(
+        { actionKey: message.actionKey, providerMessageId, type: body.type },
+        "whatsapp message accepted",
+      );
+      return { providerMessageId };
+    },
+
+    async checkTemplate(template: TemplateMessage): Promise<Problem[]> {
+      if (!options.wabaId) return [];
+      return templateProblems(template, await client.listTemplates(options.wabaId, template.name));
+    },
+
+    uploadMedia(file, { filename, mimeType = "application/pdf" }) {
+      return client.uploadMedia(file, mimeType, filename);
+    },
+
+    webhook: {
+      handshake: (req) => handshake(req, options.verifyToken),
+      verify: (req) => verifySignature(req, options.appSecret),
+      parse(req) {
+        const events = parseNotification(req, options.phoneNumberId);
+        for (const event of events) if (event.kind === "inbound") serviceWindow.record(event.from, event.at);
+        return events;
+      },
+    },
+
+    async healthCheck() {
+      const started = ctx.clock.now().getTime();
+      try {
+        const info = await client.phoneNumberInfo();
+        const latencyMs = ctx.clock.now().getTime() - started;
+        const name = info.verified_name ?? info.display_phone_number ?? info.id;
+        return { ok: true, detail: `${name} (quality ${info.quality_rating ?? "unknown"})`, latencyMs };
+      } catch (error) {
+        return { ok: false, detail: isReguaError(error) ? error.describe() : String(error) };
+      }
+    },
+
+    async close() {},
+  };
+}

@@ -1,0 +1,194 @@
+import type { OutboundMessage } from "@regua/core";
+import type { FakeGraphApi } from "@regua/test-fixtures/whatsapp";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type ChannelUnderTest, captureError, createChannel, startFake } from "./helpers.js";
+
+let fake: FakeGraphApi;
+let subject: ChannelUnderTest;
+
+beforeAll(async () => {
+  fake = await startFake({ ratePerSecond: 1000 });
+  subject = await createChannel(fake, { tier: "upgraded" });
+});
+afterAll(() => fake.close());
+
+const reminder: OutboundMessage = {
+  actionKey: "matriz:inv-1001:d-3:2026-03-12",
+  to: "+5511987654321",
+  template: {
+    name: "lembrete_vencimento",
+    language: "pt_BR",
+    body: [
+      { type: "text", text: "Maria" },
+      { type: "text", text: "1001" },
+      { type: "currency", amount: { amountMinor: 12345, currency: "BRL" }, fallback: "R$ 123,45" },
+      { type: "date_time", date: "2026-03-15", fallback: "15/03/2026" },
+    ],
+    buttons: [{ index: 0, subType: "url", parameter: "inv-1001" }],
+  },
+  preview: "Olá Maria, sua fatura 1001 de R$ 123,45 vence em 15/03/2026.",
+};
+
+const lastBody = () => fake.sent.at(-1)?.body as Record<string, unknown>;
+
+describe("send: templates on the wire", () => {
+  it("posts a template with positional, currency and date_time parameters and returns the wamid", async () => {
+    const { providerMessageId } = await subject.channel.send(reminder);
+    expect(providerMessageId).toMatch(/^wamid\./);
+    expect(fake.sent.at(-1)?.id).toBe(providerMessageId);
+    expect(lastBody()).toEqual({
+      messaging_product: "whatsapp",
+      recipient_type: "individual",
+      to: "5511987654321",
+      type: "template",
+      biz_opaque_callback_data: "matriz:inv-1001:d-3:2026-03-12",
+      template: {
+        name: "lembrete_vencimento",
+        language: { policy: "deterministic", code: "pt_BR" },
+        components: [
+          {
+            type: "body",
+            parameters: [
+              { type: "text", text: "Maria" },
+              { type: "text", text: "1001" },
+              {
+                type: "currency",
+                currency: { fallback_value: "R$ 123,45", code: "BRL", amount_1000: 123450 },
+              },
+              { type: "date_time", date_time: { fallback_value: "15/03/2026" } },
+            ],
+          },
+          { type: "button", sub_type: "url", index: "0", parameters: [{ type: "text", text: "inv-1001" }] },
+        ],
+      },
+    });
+  });
+
+  it("sends named parameters, a boleto PDF header by link and a PIX copy-code button", async () => {
+    await subject.channel.send({
+      actionKey: "k-named",
+      to: "+5521912345678",
+      template: {
+        name: "boleto_vencido",
+        language: "pt_BR",
+        header: {
+          type: "document",
+          document: { link: "https://erp.example.com/boleto/1001.pdf", filename: "boleto-1001.pdf" },
+        },
+        body: [
+          { type: "text", name: "nome", text: "João" },
+          { type: "text", name: "fatura", text: "1001" },
+          {
+            type: "currency",
+            name: "valor",
+            amount: { amountMinor: 9990, currency: "BRL" },
+            fallback: "R$ 99,90",
+          },
+        ],
+        buttons: [{ index: 0, subType: "copy_code", parameter: "00020126PIX" }],
+      },
+      preview: "boleto",
+    });
+    const template = (lastBody().template as { components: unknown[] }).components;
+    expect(template[0]).toEqual({
+      type: "header",
+      parameters: [
+        {
+          type: "document",
+          document: { link: "https://erp.example.com/boleto/1001.pdf", filename: "boleto-1001.pdf" },
+        },
+      ],
+    });
+    expect(template[1]).toMatchObject({
+      parameters: [{ parameter_name: "nome" }, { parameter_name: "fatura" }, { parameter_name: "valor" }],
+    });
+    expect(template[2]).toEqual({
+      type: "button",
+      sub_type: "copy_code",
+      index: "0",
+      parameters: [{ type: "coupon_code", coupon_code: "00020126PIX" }],
+    });
+  });
+
+  it("uploads a PDF by multipart and sends it as the template header by media id", async () => {
+    const mediaId = await subject.channel.uploadMedia(new TextEncoder().encode("%PDF-1.7 extrato"), {
+      filename: "extrato-marco.pdf",
+    });
+    expect(fake.media.find((m) => m.id === mediaId)).toMatchObject({
+      mimeType: "application/pdf",
+      filename: "extrato-marco.pdf",
+    });
+    await subject.channel.send({
+      actionKey: "k-media",
+      to: "+5521912345678",
+      template: {
+        name: "boleto_vencido",
+        language: "pt_BR",
+        header: { type: "document", document: { mediaId, filename: "extrato-marco.pdf" } },
+        body: [
+          { type: "text", name: "nome", text: "João" },
+          { type: "text", name: "fatura", text: "1002" },
+          { type: "text", name: "valor", text: "R$ 10,00" },
+        ],
+        buttons: [{ index: 0, subType: "copy_code", parameter: "PIX2" }],
+      },
+      preview: "extrato",
+    });
+    const header = (lastBody().template as { components: { parameters: unknown[] }[] }).components[0];
+    expect(header?.parameters[0]).toEqual({
+      type: "document",
+      document: { id: mediaId, filename: "extrato-marco.pdf" },
+    });
+  });
+
+  it("refuses a non-E.164 recipient before any call", async () => {
+    const before = fake.requests.length;
+    const error = await captureError(() => subject.channel.send({ ...reminder, to: "11987654321" }));
+    expect(error).toMatchObject({ code: "VALIDATION" });
+    expect(fake.requests.length).toBe(before);
+  });
+});
+
+describe("send: free-form text and the 24-hour window", () => {
+  it("refuses free text to a customer who has not written, before any call", async () => {
+    const before = fake.requests.length;
+    const error = await captureError(() =>
+      subject.channel.send({
+        actionKey: "k-text",
+        to: "+5511900001111",
+        text: "Podemos ajudar?",
+        preview: "Podemos ajudar?",
+      }),
+    );
+    expect(error).toMatchObject({ code: "VALIDATION", retryable: false });
+    expect(String((error as Error).message)).toContain("24 hours");
+    expect(fake.requests.length).toBe(before);
+  });
+
+  it("sends free text once the customer's message opened the window (from ctx.state)", async () => {
+    await subject.state.set("whatsapp:last-inbound:+5511900002222", new Date().toISOString());
+    const { providerMessageId } = await subject.channel.send({
+      actionKey: "k-text-ok",
+      to: "+5511900002222",
+      text: "Claro, segue o boleto.",
+      preview: "Claro, segue o boleto.",
+    });
+    expect(providerMessageId).toMatch(/^wamid\./);
+    expect(lastBody()).toMatchObject({
+      type: "text",
+      text: { body: "Claro, segue o boleto.", preview_url: false },
+      to: "5511900002222",
+    });
+  });
+
+  it("treats a window older than 24 hours as closed", async () => {
+    await subject.state.set(
+      "whatsapp:last-inbound:+5511900003333",
+      new Date(Date.now() - 25 * 3600_000).toISOString(),
+    );
+    const error = await captureError(() =>
+      subject.channel.send({ actionKey: "k-old", to: "+5511900003333", text: "oi", preview: "oi" }),
+    );
+    expect(error).toMatchObject({ code: "VALIDATION" });
+  });
+});
