@@ -7,8 +7,14 @@ describe("engine.sync", () => {
     const h = harness();
     h.connector.put("customers", customer("C1"), customer("C2"), customer("C3"));
     const progress: number[] = [];
-    const summary = await h.engine.sync({ onProgress: (p) => p.entity === "customers" && progress.push(p.records) });
-    expect(summary.entities.find((e) => e.entity === "customers")).toMatchObject({ pages: 2, records: 3, error: null });
+    const summary = await h.engine.sync({
+      onProgress: (p) => p.entity === "customers" && progress.push(p.records),
+    });
+    expect(summary.entities.find((e) => e.entity === "customers")).toMatchObject({
+      pages: 2,
+      records: 3,
+      error: null,
+    });
     expect(progress).toEqual([2, 3]);
     expect(await h.store.getCursor(SOURCE, "customers")).toBe("3");
     expect(h.store.customers.size).toBe(3);
@@ -47,15 +53,28 @@ describe("engine.sync", () => {
   it("retries a retryable listing error from the last committed cursor, a bounded number of times", async () => {
     const h = harness({ limits: { syncAttempts: 3 } });
     h.connector.put("customers", customer("C1"), customer("C2"), customer("C3"));
-    h.connector.listFailure = { entity: "customers", beforePage: 1, error: new TransientError("ERP busy"), times: 1 };
+    h.connector.listFailure = {
+      entity: "customers",
+      beforePage: 1,
+      error: new TransientError("ERP busy"),
+      times: 1,
+    };
     const summary = await h.engine.sync();
     expect(summary.errors).toBe(0);
-    expect(h.connector.listings.filter((l) => l.entity === "customers").map((l) => l.cursor)).toEqual([null, "2"]);
+    expect(h.connector.listings.filter((l) => l.entity === "customers").map((l) => l.cursor)).toEqual([
+      null,
+      "2",
+    ]);
     expect(h.store.customers.size).toBe(3);
 
     const g = harness({ limits: { syncAttempts: 2 } });
     g.connector.put("customers", customer("C1"));
-    g.connector.listFailure = { entity: "customers", beforePage: 0, error: new TransientError("ERP down"), times: 5 };
+    g.connector.listFailure = {
+      entity: "customers",
+      beforePage: 0,
+      error: new TransientError("ERP down"),
+      times: 5,
+    };
     const failed = await g.engine.sync();
     expect(g.connector.listings.filter((l) => l.entity === "customers")).toHaveLength(2);
     expect(failed.entities[0]?.error).toMatch(/TRANSIENT: ERP down/);
@@ -64,7 +83,12 @@ describe("engine.sync", () => {
   it("does not retry a permanent error", async () => {
     const h = harness();
     h.connector.put("invoices", invoice("I1", "C1"));
-    h.connector.listFailure = { entity: "invoices", beforePage: 0, error: new PermanentError("bad query"), times: 5 };
+    h.connector.listFailure = {
+      entity: "invoices",
+      beforePage: 0,
+      error: new PermanentError("bad query"),
+      times: 5,
+    };
     const summary = await h.engine.sync();
     expect(h.connector.listings.filter((l) => l.entity === "invoices")).toHaveLength(1);
     expect(summary.errors).toBe(1);
@@ -73,13 +97,19 @@ describe("engine.sync", () => {
   it("reports rejected records by source, entity and key, and keeps the good ones", async () => {
     const h = harness();
     h.connector.put("invoices", invoice("I1", "C1"));
-    const reject = { entity: "invoices" as const, externalId: "I2", error: 'dueDate: must be a date (got "31/02/2026")' };
+    const reject = {
+      entity: "invoices" as const,
+      externalId: "I2",
+      error: 'dueDate: must be a date (got "31/02/2026")',
+    };
     h.connector.rejects.set("invoices", [reject]);
     const summary = await h.engine.sync();
     expect(summary.rejects).toBe(1);
     expect(h.store.invoices.size).toBe(1);
     expect(h.store.syncRuns.find((r) => r.entity === "invoices")?.rejects).toEqual([reject]);
-    expect(h.store.audit).toContainEqual(expect.objectContaining({ action: "sync.reject", subject: `${SOURCE}/invoices/I2` }));
+    expect(h.store.audit).toContainEqual(
+      expect.objectContaining({ action: "sync.reject", subject: `${SOURCE}/invoices/I2` }),
+    );
     const line = h.log.lines.find((l) => l.msg.includes("rejected"));
     expect(line?.fields).toMatchObject({ source: SOURCE, entity: "invoices", externalId: "I2" });
   });
@@ -109,7 +139,10 @@ describe("a payment stops the sequence", () => {
     const [planned] = await h.store.listActions({ status: ["planned"] });
     expect(planned?.stepId).toBe("d3");
 
-    h.connector.put("invoices", invoice("I1", "C1", { status: "paid", openAmount: { amountMinor: 0, currency: "BRL" } }));
+    h.connector.put(
+      "invoices",
+      invoice("I1", "C1", { status: "paid", openAmount: { amountMinor: 0, currency: "BRL" } }),
+    );
     const summary = await h.engine.sync();
     expect(summary.paidNow).toBe(1);
     expect((await h.store.getAction(planned?.key ?? ""))?.status).toBe("skipped");

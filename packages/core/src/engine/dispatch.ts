@@ -27,7 +27,7 @@ export class Dispatcher {
     };
     let remaining = options.limit ?? Number.POSITIVE_INFINITY;
     while (remaining > 0 && !options.signal?.aborted) {
-      const limit = Math.min(ctx.claimBatch, remaining);
+      const limit = Math.min(this.batchSize(), remaining);
       const rows = await ctx.store.claimDueActions({
         now: nowIso(ctx),
         limit,
@@ -46,6 +46,17 @@ export class Dispatcher {
     }
     ctx.log.info({ ...summary }, "dispatch");
     return summary;
+  }
+
+  /**
+   * No more than the slowest channel sends in half a lease: a claimed row waiting for its
+   * token must not outlive its lease (it would then be skipped, as another worker may own it).
+   */
+  private batchSize(): number {
+    const rates = [...this.ctx.channels.values()].map((channel) => channel.rateLimit.perSecond);
+    if (rates.length === 0) return this.ctx.claimBatch;
+    const perLease = Math.floor((Math.min(...rates) * this.ctx.leaseMs) / 2_000);
+    return Math.max(1, Math.min(this.ctx.claimBatch, perLease));
   }
 
   private bucketFor(channelId: string, channel: Channel): TokenBucket {

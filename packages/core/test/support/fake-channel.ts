@@ -1,6 +1,6 @@
 import type { Channel, ChannelCapabilities, OutboundMessage } from "../../src/contracts.js";
 
-type Behaviour = "accept" | "accept-then-hang" | Error;
+type Behaviour = "accept" | "accept-then-hang" | Error | { acceptThenThrow: Error };
 
 /**
  * A messaging provider in memory. `accepted` is what the provider took (what the customer
@@ -34,6 +34,7 @@ export class FakeChannel implements Channel {
     this.accepted.push({ providerMessageId, message: structuredClone(message) });
     this.onAccepted?.();
     if (behaviour === "accept-then-hang") return new Promise(() => {});
+    if (behaviour !== "accept") throw behaviour.acceptThenThrow;
     return { providerMessageId };
   }
 

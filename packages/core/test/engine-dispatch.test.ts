@@ -1,0 +1,226 @@
+import { describe, expect, it, vi } from "vitest";
+import type { ActionStatus } from "../src/actions.js";
+import { PermanentError, RateLimitError, TransientError } from "../src/errors.js";
+import { customer, harness, invoice, SOURCE, seeded, testPolicy } from "./support/harness.js";
+
+async function planned(h: Awaited<ReturnType<typeof seeded>>) {
+  const summary = await h.engine.plan();
+  expect(summary.inserted).toBe(1);
+  const [action] = await h.store.listActions({ status: ["planned"] });
+  if (!action) throw new Error("nothing planned");
+  return action;
+}
+
+describe("engine.plan", () => {
+  it("inserts new actions once, and a dry run writes nothing", async () => {
+    const h = await seeded();
+    const dry = await h.engine.plan({ dryRun: true });
+    expect(dry).toMatchObject({ dryRun: true, actions: 1, inserted: 0 });
+    expect(dry.result.actions[0]?.stepId).toBe("d3");
+    expect(h.store.actions.size).toBe(0);
+    expect((await h.engine.plan()).inserted).toBe(1);
+    expect((await h.engine.plan()).inserted).toBe(0);
+    expect(h.store.actions.size).toBe(1);
+  });
+
+  it("plans batch by batch and can keep only the counts", async () => {
+    const h = harness({ limits: { claimBatch: 1 } });
+    for (const id of ["C1", "C2", "C3"]) {
+      h.connector.put("customers", customer(id, { phones: [`+55119876500${id.slice(1)}1`] }));
+      h.connector.put("invoices", invoice(`I${id}`, id));
+    }
+    await h.engine.sync();
+    const batches: number[] = [];
+    const snapshots = h.store.snapshots.bind(h.store);
+    vi.spyOn(h.store, "snapshots").mockImplementation(async function* (options) {
+      for await (const batch of snapshots({ ...options, batchSize: 2 })) {
+        batches.push(batch.length);
+        yield batch;
+      }
+    });
+    const summary = await h.engine.plan({ collect: false });
+    expect(batches).toEqual([2, 1]);
+    expect(summary).toMatchObject({ customers: 3, actions: 3, inserted: 3 });
+    expect(summary.result.actions).toEqual([]);
+  });
+});
+
+describe("engine.dispatch", () => {
+  it("marks the action sending before the channel is called, then sent with the provider id", async () => {
+    const h = await seeded();
+    const action = await planned(h);
+    const seen: (ActionStatus | undefined)[] = [];
+    const send = h.channel.send.bind(h.channel);
+    vi.spyOn(h.channel, "send").mockImplementation(async (message) => {
+      seen.push((await h.store.getAction(message.actionKey))?.status);
+      return send(message);
+    });
+    const summary = await h.engine.dispatch();
+    expect(summary).toMatchObject({ claimed: 1, sent: 1, failed: 0 });
+    expect(seen).toEqual(["sending"]);
+    const row = await h.store.getAction(action.key);
+    expect(row).toMatchObject({
+      status: "sent",
+      providerMessageId: "wamid.1",
+      sentAt: h.clock.now().toISOString(),
+    });
+    expect(h.channel.accepted[0]?.message).toMatchObject({ actionKey: action.key, to: "+5511987650000" });
+    const activity = h.store.activities.get(`${action.key}:message_sent`);
+    expect(activity?.activity).toMatchObject({
+      kind: "message_sent",
+      providerMessageId: "wamid.1",
+      actionKey: action.key,
+    });
+  });
+
+  it("skips when the fresh read says the invoice was paid or voided since the plan", async () => {
+    const h = await seeded();
+    const action = await planned(h);
+    h.connector.put("invoices", invoice("I1", "C1", { status: "paid" }));
+    const summary = await h.engine.dispatch();
+    expect(summary).toMatchObject({ skipped: 1, sent: 0 });
+    expect(h.channel.calls).toBe(0);
+    expect(h.connector.getInvoiceCalls).toEqual(["I1"]);
+    expect(await h.store.getAction(action.key)).toMatchObject({ status: "skipped", statusReason: "paid" });
+    expect((await h.store.getInvoice(SOURCE, "I1"))?.status).toBe("paid");
+
+    const v = await seeded();
+    const other = await planned(v);
+    v.connector.put("invoices", invoice("I1", "C1", { status: "void" }));
+    await v.engine.dispatch();
+    expect(await v.store.getAction(other.key)).toMatchObject({ status: "skipped", statusReason: "void" });
+  });
+
+  it("uses the stored invoice when the connector cannot read one", async () => {
+    const h = await seeded();
+    h.connector.capabilities = { ...h.connector.capabilities, getInvoice: false };
+    await planned(h);
+    expect((await h.engine.dispatch()).sent).toBe(1);
+    expect(h.connector.getInvoiceCalls).toEqual([]);
+  });
+
+  it("re-checks opt-out and the phone before sending", async () => {
+    const h = await seeded();
+    const action = await planned(h);
+    await h.store.setOptOut({
+      phone: null,
+      source: SOURCE,
+      customerRef: "C1",
+      reason: "operator",
+      at: h.clock.now().toISOString(),
+    });
+    await h.engine.dispatch();
+    expect(await h.store.getAction(action.key)).toMatchObject({
+      status: "skipped",
+      statusReason: "opted_out",
+    });
+
+    const g = await seeded();
+    const other = await planned(g);
+    g.store.customers.set(`${SOURCE}\u0000C1`, customer("C1", { phones: [] }));
+    await g.engine.dispatch();
+    expect(await g.store.getAction(other.key)).toMatchObject({ status: "skipped", statusReason: "no_phone" });
+    expect(h.channel.calls + g.channel.calls).toBe(0);
+  });
+
+  it("fails without sending when a template variable has no value, naming it", async () => {
+    const policy = testPolicy({
+      steps: [
+        {
+          id: "d3",
+          offsetDays: 3,
+          channel: "wa",
+          template: { name: "fatura_vencida" },
+          variables: { "1": "customer.firstName", "2": "invoice.pixCode" },
+        },
+      ],
+    });
+    const h = await seeded({ policy });
+    const action = await planned(h);
+    expect((await h.engine.dispatch()).failed).toBe(1);
+    expect(h.channel.calls).toBe(0);
+    const row = await h.store.getAction(action.key);
+    expect(row?.status).toBe("failed");
+    expect(row?.statusReason).toContain("invoice.pixCode");
+  });
+
+  it("retries a retryable send error later, bounded by sendAttempts", async () => {
+    const h = await seeded({ limits: { sendAttempts: 3 } });
+    const action = await planned(h);
+    h.channel.script.push(new TransientError("503"), new TransientError("503"), new TransientError("503"));
+    expect((await h.engine.dispatch()).retried).toBe(1);
+    const row = await h.store.getAction(action.key);
+    expect(row).toMatchObject({ status: "planned", attempts: 1 });
+    expect(Date.parse(row?.dueAt ?? "")).toBe(h.clock.now().getTime() + 1_000);
+    for (let i = 0; i < 5; i++) {
+      h.clock.advance(3_600_000);
+      await h.engine.dispatch();
+    }
+    expect(h.channel.calls).toBe(3);
+    expect(await h.store.getAction(action.key)).toMatchObject({ status: "failed", attempts: 3 });
+    expect(h.store.activities.get(`${action.key}:message_failed`)).toBeDefined();
+  });
+
+  it("waits what a rate limit asks before the next attempt", async () => {
+    const h = await seeded();
+    const action = await planned(h);
+    h.channel.script.push(
+      new RateLimitError("too many", 90_000, { provider: { system: "whatsapp", code: 130429 } }),
+    );
+    await h.engine.dispatch();
+    const row = await h.store.getAction(action.key);
+    expect(Date.parse(row?.dueAt ?? "")).toBe(h.clock.now().getTime() + 90_000);
+    h.clock.advance(90_000);
+    expect((await h.engine.dispatch()).sent).toBe(1);
+  });
+
+  it("fails at once on a permanent error, keeping the provider's code and words", async () => {
+    const h = await seeded();
+    const action = await planned(h);
+    const provider = { system: "whatsapp", code: 131026, message: "Message undeliverable" };
+    h.channel.script.push(new PermanentError("recipient cannot receive", { provider }));
+    expect((await h.engine.dispatch()).failed).toBe(1);
+    const row = await h.store.getAction(action.key);
+    expect(row?.status).toBe("failed");
+    expect(row?.statusReason).toContain("131026");
+    expect(row?.statusReason).toContain("Message undeliverable");
+    expect(h.channel.calls).toBe(1);
+  });
+
+  it("skips an action whose send window has passed", async () => {
+    const h = await seeded();
+    const action = await planned(h);
+    h.clock.set(new Date(Date.parse(action.expiresAt ?? "") + 1));
+    expect((await h.engine.dispatch()).skipped).toBe(1);
+    expect(await h.store.getAction(action.key)).toMatchObject({ status: "skipped", statusReason: "expired" });
+  });
+
+  it("records an escalation without sending anything", async () => {
+    const policy = testPolicy({
+      steps: [
+        { id: "esc", offsetDays: 3, action: "escalate", escalate: { queue: "cobranca", target: "operator" } },
+      ],
+    });
+    const h = await seeded({ policy });
+    const action = await planned(h);
+    expect((await h.engine.dispatch()).recorded).toBe(1);
+    expect(h.channel.calls).toBe(0);
+    expect(await h.store.getAction(action.key)).toMatchObject({ status: "sent" });
+    expect(h.store.activities.get(`${action.key}:escalated`)?.activity.subject).toContain("cobranca");
+  });
+
+  it("sends under the channel's rate limit and honours the limit option", async () => {
+    const h = harness();
+    h.channel.rateLimit.perSecond = 1;
+    for (const id of ["1", "2", "3", "4"]) {
+      h.connector.put("customers", customer(`C${id}`, { phones: [`+551198765000${id}`] }));
+      h.connector.put("invoices", invoice(`I${id}`, `C${id}`));
+    }
+    await h.engine.sync();
+    await h.engine.plan();
+    expect((await h.engine.dispatch({ limit: 3 })).sent).toBe(3);
+    // One token at start, then one a second: two waits of a second on the injected clock.
+    expect(h.clock.sleeps.reduce((a, b) => a + b, 0)).toBe(2_000);
+    expect((await h.engine.dispatch()).sent).toBe(1);
+  });
+});
