@@ -90,10 +90,17 @@ export async function claimDueActions(
   // Several runners on one PostgreSQL: each skips the rows another is claiming, so a due action
   // goes to exactly one of them. SQLite has a single writer, so the UPDATE alone is enough.
   if (ctx.dialect === "postgres") due = due.forUpdate().skipLocked();
+  // A MATERIALIZED CTE runs the locking select exactly once. As a plain `IN (subquery)`,
+  // PostgreSQL may re-run it per outer row and, skipping the rows it just locked, claim more than
+  // `limit` (seen in this suite).
   const rows = await ctx.db
+    .with(
+      (cte) => cte("due").materialized(),
+      () => due,
+    )
     .updateTable("actions")
     .set({ status: "claimed", claimed_by: options.workerId, claimed_until: claimedUntil, updated_at: now })
-    .where("key", "in", due)
+    .where("key", "in", (eb) => eb.selectFrom("due").select("due.key"))
     .where("status", "=", "planned")
     .returningAll()
     .execute();

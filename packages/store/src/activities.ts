@@ -51,7 +51,14 @@ export async function claimActivities(
     .orderBy("key")
     .limit(options.limit);
   if (ctx.dialect === "postgres") due = due.forUpdate().skipLocked();
+  // A MATERIALIZED CTE runs the locking select exactly once. As a plain `IN (subquery)`,
+  // PostgreSQL may re-run it per outer row and, skipping the rows it just locked, claim more than
+  // `limit` (seen in this suite).
   const rows = await ctx.db
+    .with(
+      (cte) => cte("due").materialized(),
+      () => due,
+    )
     .updateTable("activities")
     .set({
       status: "claimed",
@@ -59,7 +66,7 @@ export async function claimActivities(
       claimed_until: addMs(now, options.leaseMs),
       updated_at: now,
     })
-    .where("key", "in", due)
+    .where("key", "in", (eb) => eb.selectFrom("due").select("due.key"))
     .returningAll()
     .execute();
   return rows

@@ -1,0 +1,112 @@
+import type { PlannedAction } from "@regua/core";
+import pg from "pg";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createPostgresStore, createStore, type ReguaStore } from "../src/index.js";
+import { describeStoreSuite } from "./suite.js";
+import { startTestPostgres, type TestPostgres } from "./support/postgres-server.js";
+
+const SECRET = "test-secret-key-not-for-production";
+let server: TestPostgres;
+
+beforeAll(async () => {
+  server = await startTestPostgres();
+});
+afterAll(async () => {
+  await server?.stop();
+});
+
+describeStoreSuite("PostgreSQL", async (options = { secretKey: SECRET }) => {
+  const store = createPostgresStore({
+    connectionString: await server.createDatabase(),
+    poolSize: 4,
+    ...options,
+  });
+  await store.migrate();
+  return store;
+});
+
+function plannedAction(key: string): PlannedAction {
+  return {
+    key,
+    source: "erp",
+    customerRef: "C1",
+    invoiceRefs: [`I-${key}`],
+    stepId: "s",
+    kind: "message",
+    channel: "wa",
+    template: "t",
+    dueAt: "2026-03-10T00:00:00Z",
+    expiresAt: null,
+    payload: {},
+    trace: [],
+  };
+}
+
+describe("PostgreSQL specifics", () => {
+  it("two processes' stores migrate together, then never claim the same due action", async () => {
+    const url = await server.createDatabase();
+    const stores: ReguaStore[] = [
+      createPostgresStore({ connectionString: url, poolSize: 5 }),
+      createStore({ postgres: url }, { poolSize: 5 }),
+    ];
+    try {
+      await Promise.all(stores.map((store) => store.migrate()));
+      const keys = Array.from({ length: 300 }, (_, i) => `k${String(i).padStart(3, "0")}`);
+      expect(await stores[0]!.insertActions(keys.map(plannedAction), "2026-03-10T00:00:00Z")).toBe(300);
+      // Eight workers per store, each claiming in small batches until nothing is left.
+      const worker = async (store: ReguaStore, workerId: string) => {
+        const mine: string[] = [];
+        for (;;) {
+          const rows = await store.claimDueActions({
+            now: "2026-03-10T01:00:00Z",
+            limit: 7,
+            workerId,
+            leaseMs: 60_000,
+          });
+          if (rows.length === 0) return mine;
+          mine.push(...rows.map((row) => row.key));
+        }
+      };
+      const results = await Promise.all(
+        stores.flatMap((store, s) => Array.from({ length: 8 }, (_, w) => worker(store, `s${s}w${w}`))),
+      );
+      const claimed = results.flat();
+      expect(claimed).toHaveLength(300);
+      expect(new Set(claimed).size).toBe(300);
+      // Both stores took part (SKIP LOCKED let them work side by side).
+      expect(results.slice(0, 8).flat().length).toBeGreaterThan(0);
+      expect(results.slice(8).flat().length).toBeGreaterThan(0);
+      const rows = await stores[1]!.listActions({ status: ["claimed"], limit: 1000 });
+      expect(rows).toHaveLength(300);
+    } finally {
+      await Promise.all(stores.map((store) => store.close()));
+    }
+  });
+
+  it("keeps state encrypted at rest and the audit log append-only", async () => {
+    const url = await server.createDatabase();
+    const store = createPostgresStore({ connectionString: url, secretKey: SECRET });
+    await store.migrate();
+    await store.state("qbo").set("refresh_token", "AB11-very-secret-token");
+    await store.appendAudit({
+      at: "2026-03-10T00:00:00Z",
+      actor: "engine",
+      action: "x",
+      subject: "s",
+      detail: {},
+    });
+    await store.close();
+
+    const raw = new pg.Client({ connectionString: url });
+    await raw.connect();
+    try {
+      const { rows } = await raw.query<{ value: string }>("select value from kv_state");
+      expect(rows[0]?.value).toMatch(/^v1:/);
+      expect(rows[0]?.value).not.toContain("very-secret");
+      await expect(raw.query("update audit_log set actor = 'mallory'")).rejects.toThrow(/append-only/);
+      await expect(raw.query("delete from audit_log")).rejects.toThrow(/append-only/);
+    } finally {
+      await raw.end();
+    }
+  });
+});
