@@ -1,25 +1,36 @@
 import type { PlannedAction, PlanSkip, TraceEntry } from "@regua/core";
-import { renderTable } from "./table.js";
+import { type Cell, renderTable } from "./table.js";
 
-/** "✓ step d+3 (3 days past due) · ✗ quiet-hours (22:00 is outside 08:00-20:00)" */
-export function formatTrace(trace: readonly TraceEntry[]): string {
-  return trace.map((t) => `${t.outcome === "fired" ? "+" : "-"} ${t.rule}: ${t.reason}`).join("; ");
+/** One line per rule, indented under its row: "    fired    step:vencida-d3: D+3: …". */
+function traceLines(trace: readonly TraceEntry[]): string[] {
+  return trace.map((t) => `      ${t.outcome.padEnd(7)}  ${t.rule}: ${t.reason}`);
+}
+
+/** A table whose every row is followed by its trace (the "why"). */
+function tableWithTraces(headers: string[], rows: { cells: Cell[]; trace: readonly TraceEntry[] }[]): string {
+  const [head = "", rule = "", ...body] = renderTable(
+    headers,
+    rows.map((r) => r.cells),
+  ).split("\n");
+  return [head, rule, ...body.flatMap((line, i) => [line, ...traceLines(rows[i]?.trace ?? [])])].join("\n");
 }
 
 export function renderActions(actions: readonly PlannedAction[], limit = Number.POSITIVE_INFINITY): string {
   const shown = actions.slice(0, limit);
-  const table = renderTable(
-    ["customer", "invoices", "step", "kind", "channel", "template", "due at", "why"],
-    shown.map((a) => [
-      `${a.source}/${a.customerRef}`,
-      a.invoiceRefs.join(","),
-      a.stepId,
-      a.kind,
-      a.channel ?? "",
-      a.template ?? "",
-      a.dueAt,
-      formatTrace(a.trace),
-    ]),
+  const table = tableWithTraces(
+    ["customer", "invoices", "step", "kind", "channel", "template", "due at"],
+    shown.map((a) => ({
+      cells: [
+        `${a.source}/${a.customerRef}`,
+        a.invoiceRefs.join(","),
+        a.stepId,
+        a.kind,
+        a.channel ?? "",
+        a.template ?? "",
+        a.dueAt.replace(/:\d\d\.\d+Z$/, "Z"),
+      ],
+      trace: a.trace,
+    })),
   );
   return actions.length > shown.length
     ? `${table}\n… and ${actions.length - shown.length} more actions`
@@ -28,15 +39,12 @@ export function renderActions(actions: readonly PlannedAction[], limit = Number.
 
 export function renderSkips(skips: readonly PlanSkip[], limit = Number.POSITIVE_INFINITY): string {
   const shown = skips.slice(0, limit);
-  const table = renderTable(
-    ["customer", "invoices", "step", "reason", "why"],
-    shown.map((s) => [
-      `${s.source}/${s.customerRef}`,
-      s.invoiceRefs.join(","),
-      s.stepId ?? "",
-      s.reason,
-      formatTrace(s.trace),
-    ]),
+  const table = tableWithTraces(
+    ["customer", "invoices", "step", "skipped because"],
+    shown.map((s) => ({
+      cells: [`${s.source}/${s.customerRef}`, s.invoiceRefs.join(","), s.stepId ?? "", s.reason],
+      trace: s.trace,
+    })),
   );
   return skips.length > shown.length ? `${table}\n… and ${skips.length - shown.length} more skips` : table;
 }

@@ -16,6 +16,7 @@ import {
   type GlobalOptions,
   type Io,
   processIo,
+  type RuntimeOverrides,
   UsageError,
 } from "./commands/shared.js";
 import { simulateCommand } from "./commands/simulate.js";
@@ -42,7 +43,7 @@ const GlobalSchema = z.object({
   logLevel: z.enum(["debug", "info", "warn", "error", "silent"]),
 });
 
-export function createProgram(io: Io = processIo): Command {
+export function createProgram(io: Io = processIo, deps: RuntimeOverrides = {}): Command {
   const program = new Command("regua")
     .description(
       "régua: dunning engine — sync from the ERP, plan by policy, send, stop on payment, write back",
@@ -66,42 +67,42 @@ export function createProgram(io: Io = processIo): Command {
   program
     .command("check")
     .description("validate config + policy and ping every source and channel")
-    .action(() => checkCommand(global(), io));
+    .action(() => checkCommand(global(), io, deps));
   program
     .command("sync")
     .description("pull changes from the ERP sources")
     .option("--source <id>", "only this source", instanceId)
     .option("--full", "full reconcile instead of incremental", false)
-    .action((o: { source?: string; full: boolean }) => syncCommand(global(), o, io));
+    .action((o: { source?: string; full: boolean }) => syncCommand(global(), o, io, deps));
   program
     .command("plan")
     .description("plan actions by the policy; --dry-run shows them with their traces without writing")
     .option("--dry-run", "print only, write nothing", false)
     .option("--limit <n>", "rows per table", positiveInt, 50)
-    .action((o: { dryRun: boolean; limit: number }) => planCommand(global(), o, io));
+    .action((o: { dryRun: boolean; limit: number }) => planCommand(global(), o, io, deps));
   program
     .command("dispatch")
     .description("send due actions")
     .option("--limit <n>", "send at most n", positiveInt)
-    .action((o: { limit?: number }) => dispatchCommand(global(), o, io));
+    .action((o: { limit?: number }) => dispatchCommand(global(), o, io, deps));
   program
     .command("write-back")
     .description("write pending activities to the ERP")
-    .action(() => writeBackCommand(global(), io));
+    .action(() => writeBackCommand(global(), io, deps));
   program
     .command("run")
     .description("run sync/plan/dispatch/write-back on the config's schedule")
     .option("--serve", "also serve webhooks, metrics and the dashboard", false)
-    .action((o: { serve: boolean }) => runCommand(global(), o, io));
+    .action((o: { serve: boolean }) => runCommand(global(), o, io, deps));
   program
     .command("serve")
     .description("serve webhooks, /healthz, /metrics, admin API and dashboard")
-    .action(() => serveCommand(global(), io));
+    .action(() => serveCommand(global(), io, deps));
   program
     .command("report")
     .description("aging, messages by status, recovered after contact, sync health")
     .option("--json", "JSON instead of tables", false)
-    .action((o: { json: boolean }) => reportCommand(global(), o, io));
+    .action((o: { json: boolean }) => reportCommand(global(), o, io, deps));
   program
     .command("simulate")
     .description("replay the policy over stored data, day by day, sending nothing")
@@ -111,7 +112,7 @@ export function createProgram(io: Io = processIo): Command {
     .option("--details", "list each day's actions", false)
     .action((o: { from: string; to: string; json: boolean; details: boolean }) => {
       if (o.from > o.to) throw new UsageError(`--from ${o.from} is after --to ${o.to}`);
-      return simulateCommand(global(), o, io);
+      return simulateCommand(global(), o, io, deps);
     });
   program
     .command("demo")
@@ -129,8 +130,12 @@ export function createProgram(io: Io = processIo): Command {
 }
 
 /** Runs the CLI and returns the exit code: 0 ok, 1 failure, 2 usage error. */
-export async function main(argv: readonly string[], io: Io = processIo): Promise<number> {
-  const program = createProgram(io);
+export async function main(
+  argv: readonly string[],
+  io: Io = processIo,
+  deps: RuntimeOverrides = {},
+): Promise<number> {
+  const program = createProgram(io, deps);
   try {
     await program.parseAsync(argv, { from: "user" });
     return 0;

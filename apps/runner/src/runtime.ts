@@ -2,8 +2,9 @@ import { readFileSync } from "node:fs";
 import { hostname } from "node:os";
 import type { Channel, Clock, Connector, DunningStore, HttpTransport, Logger, Policy } from "@regua/core";
 import { ConfigError, parsePolicy, systemClock } from "@regua/core";
+import { createStore } from "@regua/store";
 import type { RunnerConfig } from "./config.js";
-import { createRunnerEngine, loadStoreFactories, type RunnerEngine } from "./engine-port.js";
+import { createRunnerEngine, type RunnerEngine } from "./engine-port.js";
 import { type ChannelInstance, createPlugins, type Importer, type SourceInstance } from "./plugins.js";
 
 /** Everything a command needs, built from one config: store, plugins, policy, engine. */
@@ -43,20 +44,13 @@ export function loadPolicy(file: string): Policy {
 }
 
 export async function openStore(config: RunnerConfig, log: Logger): Promise<DunningStore> {
-  const factories = await loadStoreFactories();
   if (config.secretKeyGeneratedAt) {
     log.warn(
       { keyFile: config.secretKeyGeneratedAt },
       "no secretKey in config: generated a random key beside the SQLite file (mode 0600); back it up with the database",
     );
   }
-  const store =
-    "sqlite" in config.store
-      ? await factories.createSqliteStore({ file: config.store.sqlite, secretKey: config.secretKey })
-      : await factories.createPostgresStore({
-          connectionString: config.store.postgres,
-          secretKey: config.secretKey,
-        });
+  const store = createStore(config.store, { secretKey: config.secretKey });
   await store.migrate();
   return store;
 }

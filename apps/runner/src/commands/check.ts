@@ -1,4 +1,4 @@
-import type { Health, Logger } from "@regua/core";
+import type { Health } from "@regua/core";
 import { systemClock } from "@regua/core";
 import { loadConfig } from "../config.js";
 import { shutdownSignal } from "../context.js";
@@ -6,7 +6,13 @@ import { createLogger } from "../logger.js";
 import { createPlugins } from "../plugins.js";
 import { loadPolicy, openStore } from "../runtime.js";
 import { renderTable } from "../table.js";
-import { CommandFailed, describeError, type GlobalOptions, type Io } from "./shared.js";
+import {
+  CommandFailed,
+  describeError,
+  type GlobalOptions,
+  type Io,
+  type RuntimeOverrides,
+} from "./shared.js";
 
 interface CheckRow {
   what: string;
@@ -27,8 +33,12 @@ async function timedHealth(check: () => Promise<Health>): Promise<Health> {
 }
 
 /** Validates config + policy, then pings every source and channel; exit 1 when anything fails. */
-export async function checkCommand(global: GlobalOptions, io: Io, logOverride?: Logger): Promise<void> {
-  const log = logOverride ?? createLogger({ level: global.logLevel === "info" ? "warn" : global.logLevel });
+export async function checkCommand(
+  global: GlobalOptions,
+  io: Io,
+  deps: RuntimeOverrides = {},
+): Promise<void> {
+  const log = createLogger({ level: global.logLevel === "info" ? "warn" : global.logLevel });
   const rows: CheckRow[] = [];
   const config = loadConfig(global.config); // a config error is fatal: nothing else can be checked
   rows.push({ what: "config", id: config.file, ok: true, detail: "valid" });
@@ -61,9 +71,11 @@ export async function checkCommand(global: GlobalOptions, io: Io, logOverride?: 
       const opened = store;
       const plugins = await createPlugins(config, {
         log,
-        clock: systemClock,
+        clock: deps.clock ?? systemClock,
         signal: shutdown.signal,
         state: (id) => opened.state(id),
+        ...(deps.importer ? { importer: deps.importer } : {}),
+        ...(deps.http ? { http: deps.http } : {}),
       });
       for (const s of plugins.sources) {
         const h = await timedHealth(() => s.connector.healthCheck());

@@ -2,7 +2,7 @@ import { Cron } from "croner";
 import { createMetrics, instrumentEngine } from "../metrics.js";
 import type { Runtime } from "../runtime.js";
 import { buildServer } from "../server.js";
-import { describeError, type GlobalOptions, type Io, withRuntime } from "./shared.js";
+import { describeError, type GlobalOptions, type Io, type RuntimeOverrides, withRuntime } from "./shared.js";
 
 function serverOptions(rt: Runtime, metrics: ReturnType<typeof createMetrics>) {
   return {
@@ -29,12 +29,17 @@ const untilAborted = (signal: AbortSignal) =>
     signal.aborted ? resolve() : signal.addEventListener("abort", () => resolve(), { once: true }),
   );
 
-export async function serveCommand(global: GlobalOptions, io: Io) {
-  await withRuntime(global, io, async (rt, env) => {
-    const app = await listen(rt, createMetrics({ store: rt.store, now: () => rt.clock.now() }), io);
-    await untilAborted(env.signal);
-    await app.close();
-  });
+export async function serveCommand(global: GlobalOptions, io: Io, deps: RuntimeOverrides = {}) {
+  await withRuntime(
+    global,
+    io,
+    async (rt, env) => {
+      const app = await listen(rt, createMetrics({ store: rt.store, now: () => rt.clock.now() }), io);
+      await untilAborted(env.signal);
+      await app.close();
+    },
+    deps,
+  );
 }
 
 /**
@@ -42,59 +47,69 @@ export async function serveCommand(global: GlobalOptions, io: Io) {
  * `protect`ed (croner skips a tick while the previous run is still going), and shutdown
  * waits for the running jobs to finish before the store closes.
  */
-export async function runCommand(global: GlobalOptions, options: { serve: boolean }, io: Io) {
-  await withRuntime(global, io, async (rt, env) => {
-    const metrics = createMetrics({ store: rt.store, now: () => rt.clock.now() });
-    const engine = instrumentEngine(rt.engine, metrics);
-    const app = options.serve ? await listen(rt, metrics, io) : null;
-    await engine.recover();
-    const running = new Set<Promise<unknown>>();
-    const job = (name: string, fn: () => Promise<unknown>) => async () => {
-      if (env.signal.aborted) return;
-      const started = Date.now();
-      const run = fn().then(
-        (result) => rt.log.info({ job: name, ms: Date.now() - started, result }, `${name} finished`),
-        (error: unknown) => rt.log.error({ job: name, err: describeError(error) }, `${name} failed`),
-      );
-      running.add(run);
-      await run;
-      running.delete(run);
-    };
-    const { schedule } = rt.config;
-    const syncThenPlan = job("sync+plan", async () => {
-      await engine.sync({});
-      if (!schedule.plan) return engine.plan({ dryRun: false });
-    });
-    const crons = [
-      new Cron(schedule.sync, { protect: true, name: "sync" }, syncThenPlan),
-      new Cron(
-        schedule.dispatch,
-        { protect: true, name: "dispatch" },
-        job("dispatch", () => engine.dispatch({})),
-      ),
-      ...(schedule.plan
-        ? [
-            new Cron(
-              schedule.plan,
-              { protect: true },
-              job("plan", () => engine.plan({ dryRun: false })),
-            ),
-          ]
-        : []),
-      // Without its own line, write-back follows each dispatch tick.
-      new Cron(
-        schedule.writeBack ?? schedule.dispatch,
-        { protect: true },
-        job("writeBack", () => engine.writeBack()),
-      ),
-    ];
-    for (const c of crons)
-      rt.log.info({ job: c.name ?? "job", next: c.nextRun()?.toISOString() }, "scheduled");
-    io.err(`regua running (${crons.length} schedules); Ctrl-C to stop`);
-    await untilAborted(env.signal);
-    for (const c of crons) c.stop();
-    await Promise.allSettled(running);
-    await app?.close();
-    rt.log.info({}, "stopped");
-  });
+export async function runCommand(
+  global: GlobalOptions,
+  options: { serve: boolean },
+  io: Io,
+  deps: RuntimeOverrides = {},
+) {
+  await withRuntime(
+    global,
+    io,
+    async (rt, env) => {
+      const metrics = createMetrics({ store: rt.store, now: () => rt.clock.now() });
+      const engine = instrumentEngine(rt.engine, metrics);
+      const app = options.serve ? await listen(rt, metrics, io) : null;
+      await engine.recover();
+      const running = new Set<Promise<unknown>>();
+      const job = (name: string, fn: () => Promise<unknown>) => async () => {
+        if (env.signal.aborted) return;
+        const started = Date.now();
+        const run = fn().then(
+          (result) => rt.log.info({ job: name, ms: Date.now() - started, result }, `${name} finished`),
+          (error: unknown) => rt.log.error({ job: name, err: describeError(error) }, `${name} failed`),
+        );
+        running.add(run);
+        await run;
+        running.delete(run);
+      };
+      const { schedule } = rt.config;
+      const syncThenPlan = job("sync+plan", async () => {
+        await engine.sync({});
+        if (!schedule.plan) return engine.plan({ dryRun: false });
+      });
+      const crons = [
+        new Cron(schedule.sync, { protect: true, name: "sync" }, syncThenPlan),
+        new Cron(
+          schedule.dispatch,
+          { protect: true, name: "dispatch" },
+          job("dispatch", () => engine.dispatch({})),
+        ),
+        ...(schedule.plan
+          ? [
+              new Cron(
+                schedule.plan,
+                { protect: true },
+                job("plan", () => engine.plan({ dryRun: false })),
+              ),
+            ]
+          : []),
+        // Without its own line, write-back follows each dispatch tick.
+        new Cron(
+          schedule.writeBack ?? schedule.dispatch,
+          { protect: true },
+          job("writeBack", () => engine.writeBack()),
+        ),
+      ];
+      for (const c of crons)
+        rt.log.info({ job: c.name ?? "job", next: c.nextRun()?.toISOString() }, "scheduled");
+      io.err(`regua running (${crons.length} schedules); Ctrl-C to stop`);
+      await untilAborted(env.signal);
+      for (const c of crons) c.stop();
+      await Promise.allSettled(running);
+      await app?.close();
+      rt.log.info({}, "stopped");
+    },
+    deps,
+  );
 }

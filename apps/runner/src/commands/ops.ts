@@ -2,7 +2,7 @@ import { SingleBar } from "cli-progress";
 import type { SyncProgress } from "../engine-port.js";
 import { renderActions, renderSkips, skipReasons } from "../plan-format.js";
 import { renderReportText, renderSyncSummary } from "../report.js";
-import { CommandFailed, type GlobalOptions, type Io, withRuntime } from "./shared.js";
+import { CommandFailed, type GlobalOptions, type Io, type RuntimeOverrides, withRuntime } from "./shared.js";
 
 /** A progress bar per source+entity on a TTY; nothing otherwise (the JSON logs say it). */
 function progressReporter(io: Io): { onProgress?: (p: SyncProgress) => void; stop(): void } {
@@ -32,71 +32,108 @@ export async function syncCommand(
   global: GlobalOptions,
   options: { source?: string; full?: boolean },
   io: Io,
+  deps: RuntimeOverrides = {},
 ) {
-  await withRuntime(global, io, async (rt, env) => {
-    if (options.source && !rt.sources.some((s) => s.id === options.source)) {
-      throw new Error(
-        `no source with id ${options.source} in ${rt.config.file} (have: ${rt.sources.map((s) => s.id).join(", ")})`,
-      );
-    }
-    const progress = progressReporter(io);
-    try {
-      const result = await rt.engine.sync({
-        ...(options.source ? { source: options.source } : {}),
-        full: options.full ?? false,
-        signal: env.signal,
-        ...(progress.onProgress ? { onProgress: progress.onProgress } : {}),
-      });
-      progress.stop();
-      io.out(renderSyncSummary(result));
-      if (result.errors > 0) throw new CommandFailed(`${result.errors} sync error(s); see the table above`);
-    } finally {
-      progress.stop();
-    }
-  });
+  await withRuntime(
+    global,
+    io,
+    async (rt, env) => {
+      if (options.source && !rt.sources.some((s) => s.id === options.source)) {
+        throw new Error(
+          `no source with id ${options.source} in ${rt.config.file} (have: ${rt.sources.map((s) => s.id).join(", ")})`,
+        );
+      }
+      const progress = progressReporter(io);
+      try {
+        const result = await rt.engine.sync({
+          ...(options.source ? { source: options.source } : {}),
+          full: options.full ?? false,
+          signal: env.signal,
+          ...(progress.onProgress ? { onProgress: progress.onProgress } : {}),
+        });
+        progress.stop();
+        io.out(renderSyncSummary(result));
+        if (result.errors > 0) throw new CommandFailed(`${result.errors} sync error(s); see the table above`);
+      } finally {
+        progress.stop();
+      }
+    },
+    deps,
+  );
 }
 
 export async function planCommand(
   global: GlobalOptions,
   options: { dryRun: boolean; limit: number },
   io: Io,
+  deps: RuntimeOverrides = {},
 ) {
-  await withRuntime(global, io, async (rt) => {
-    const summary = await rt.engine.plan({ dryRun: options.dryRun });
-    const result = summary.result;
-    io.out(
-      `${options.dryRun ? "Would plan" : "Planned"} ${summary.actions} action(s) for ${summary.customers} customer(s)` +
-        `${options.dryRun ? "" : ` (${summary.inserted} new)`}; skipped: ${skipReasons(result.skips)}`,
-    );
-    if (result.actions.length > 0) io.out(`\nActions\n${renderActions(result.actions, options.limit)}`);
-    if (result.skips.length > 0) io.out(`\nSkips\n${renderSkips(result.skips, options.limit)}`);
-    if (options.dryRun) io.out("\n(dry run: nothing was written)");
-  });
+  await withRuntime(
+    global,
+    io,
+    async (rt) => {
+      const summary = await rt.engine.plan({ dryRun: options.dryRun });
+      const result = summary.result;
+      io.out(
+        `${options.dryRun ? "Would plan" : "Planned"} ${summary.actions} action(s) for ${summary.customers} customer(s)` +
+          `${options.dryRun ? "" : ` (${summary.inserted} new)`}; skipped: ${skipReasons(result.skips)}`,
+      );
+      if (result.actions.length > 0) io.out(`\nActions\n${renderActions(result.actions, options.limit)}`);
+      if (result.skips.length > 0) io.out(`\nSkips\n${renderSkips(result.skips, options.limit)}`);
+      if (options.dryRun) io.out("\n(dry run: nothing was written)");
+    },
+    deps,
+  );
 }
 
-export async function dispatchCommand(global: GlobalOptions, options: { limit?: number }, io: Io) {
-  await withRuntime(global, io, async (rt, env) => {
-    const d = await rt.engine.dispatch({
-      signal: env.signal,
-      ...(options.limit === undefined ? {} : { limit: options.limit }),
-    });
-    io.out(
-      `claimed ${d.claimed}, sent ${d.sent}, recorded ${d.recorded}, skipped ${d.skipped}, failed ${d.failed}, ` +
-        `retry later ${d.retried}, unknown ${d.unknown} (recovered leases: ${d.recovered.released} released, ${d.recovered.unknown} unknown)`,
-    );
-  });
+export async function dispatchCommand(
+  global: GlobalOptions,
+  options: { limit?: number },
+  io: Io,
+  deps: RuntimeOverrides = {},
+) {
+  await withRuntime(
+    global,
+    io,
+    async (rt, env) => {
+      const d = await rt.engine.dispatch({
+        signal: env.signal,
+        ...(options.limit === undefined ? {} : { limit: options.limit }),
+      });
+      io.out(
+        `claimed ${d.claimed}, sent ${d.sent}, recorded ${d.recorded}, skipped ${d.skipped}, failed ${d.failed}, ` +
+          `retry later ${d.retried}, unknown ${d.unknown} (recovered leases: ${d.recovered.released} released, ${d.recovered.unknown} unknown)`,
+      );
+    },
+    deps,
+  );
 }
 
-export async function writeBackCommand(global: GlobalOptions, io: Io) {
-  await withRuntime(global, io, async (rt) => {
-    const w = await rt.engine.writeBack();
-    io.out(`claimed ${w.claimed}, written ${w.written}, failed (will retry) ${w.failed}, dead ${w.dead}`);
-  });
+export async function writeBackCommand(global: GlobalOptions, io: Io, deps: RuntimeOverrides = {}) {
+  await withRuntime(
+    global,
+    io,
+    async (rt) => {
+      const w = await rt.engine.writeBack();
+      io.out(`claimed ${w.claimed}, written ${w.written}, failed (will retry) ${w.failed}, dead ${w.dead}`);
+    },
+    deps,
+  );
 }
 
-export async function reportCommand(global: GlobalOptions, options: { json: boolean }, io: Io) {
-  await withRuntime(global, io, async (rt) => {
-    const report = await rt.store.report(rt.clock.now().toISOString());
-    io.out(options.json ? JSON.stringify(report, null, 2) : renderReportText(report));
-  });
+export async function reportCommand(
+  global: GlobalOptions,
+  options: { json: boolean },
+  io: Io,
+  deps: RuntimeOverrides = {},
+) {
+  await withRuntime(
+    global,
+    io,
+    async (rt) => {
+      const report = await rt.store.report(rt.clock.now().toISOString());
+      io.out(options.json ? JSON.stringify(report, null, 2) : renderReportText(report));
+    },
+    deps,
+  );
 }

@@ -3,6 +3,7 @@ import { isReguaError } from "@regua/core";
 import { loadConfig, type RunnerConfig } from "../config.js";
 import { shutdownSignal } from "../context.js";
 import { createLogger, type LogLevel } from "../logger.js";
+import type { Importer } from "../plugins.js";
 import { openRuntime, type Runtime } from "../runtime.js";
 
 /** Where a command writes: stdout for results, stderr for human notes. Tests pass their own. */
@@ -45,9 +46,11 @@ export interface CommandEnv {
   signal: AbortSignal;
 }
 
+/** What tests swap: the clock, the HTTP factory, and how plugin packages are imported. */
 export interface RuntimeOverrides {
   clock?: Clock;
   http?: HttpTransport;
+  importer?: Importer;
 }
 
 /** Loads config, opens the store and plugins, runs `fn`, and always closes everything. */
