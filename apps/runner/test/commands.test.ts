@@ -12,7 +12,7 @@ import { main } from "../src/program.js";
  * standing in for the ERP and WhatsApp (loaded through the same plugin path as npm packages).
  */
 const clock = new DemoClock("2026-03-10T12:00:00.000Z"); // Tuesday 09:00 in São Paulo
-const erp = createMemoryConnector({ id: "@acme/connector-memory", clock });
+const erp = createMemoryConnector({}, { id: "@acme/connector-memory", clock });
 const channel = createMemoryChannel({ id: "@acme/channel-memory", clock });
 const importer = async (name: string) => {
   if (name === "@acme/connector-memory") return { default: erp.definition };
