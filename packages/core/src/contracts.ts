@@ -1,8 +1,8 @@
 import type { z } from "zod";
 import type { Clock } from "./clock.js";
 import type { Logger } from "./logger.js";
-import type { Money } from "./money.js";
 import type { CollectionActivity, Customer, Invoice, Payment } from "./model.js";
+import type { Money } from "./money.js";
 import type { ReplyIntent } from "./reply.js";
 
 /* ------------------------------------------------------------------ shared */

@@ -88,7 +88,11 @@ export class NotFoundError extends ReguaError {
 /** Bad input: a payload that fails its schema, a config field, a policy line. */
 export class ValidationError extends ReguaError {
   readonly issues: readonly { path: string; message: string }[];
-  constructor(message: string, issues: readonly { path: string; message: string }[] = [], options?: ReguaErrorOptions) {
+  constructor(
+    message: string,
+    issues: readonly { path: string; message: string }[] = [],
+    options?: ReguaErrorOptions,
+  ) {
     super("VALIDATION", false, message, options);
     this.issues = issues;
   }
@@ -126,7 +130,10 @@ export function fromZodError(
   where: string,
 ): ValidationError {
   const issues = error.issues.map((issue) => ({
-    path: issue.path.map((p) => (typeof p === "number" ? `[${p}]` : String(p))).join(".").replace(/\.\[/g, "["),
+    path: issue.path
+      .map((p) => (typeof p === "number" ? `[${p}]` : String(p)))
+      .join(".")
+      .replace(/\.\[/g, "["),
     message: issue.message,
   }));
   const summary = issues.map((i) => `${i.path || "(root)"}: ${i.message}`).join("; ");

@@ -1,4 +1,4 @@
-import { parsePhoneNumberFromString, type CountryCode } from "libphonenumber-js";
+import { type CountryCode, parsePhoneNumberFromString } from "libphonenumber-js";
 import { z } from "zod";
 import { CurrencyCode, Money } from "./money.js";
 import { brazilianTaxIdKind, normalizeTaxId } from "./tax-id.js";
@@ -19,7 +19,9 @@ const RecordBase = z.object({
   raw: Raw.optional(),
 });
 
-export const E164 = z.string().regex(/^\+[1-9]\d{6,14}$/, "must be an E.164 phone number such as +5511987654321");
+export const E164 = z
+  .string()
+  .regex(/^\+[1-9]\d{6,14}$/, "must be an E.164 phone number such as +5511987654321");
 
 export const ConsentState = z.enum(["unknown", "opted_in", "opted_out"]);
 
@@ -65,7 +67,12 @@ export const Invoice = RecordBase.extend({
   total: Money,
   openAmount: Money,
   status: InvoiceStatus,
-  instruments: PaymentInstruments.default({ boletoLine: null, pixCode: null, payLink: null, documentUrl: null }),
+  instruments: PaymentInstruments.default({
+    boletoLine: null,
+    pixCode: null,
+    payLink: null,
+    documentUrl: null,
+  }),
   updatedAt: IsoDateTime.nullable().default(null),
 }).superRefine((invoice, ctx) => {
   if (invoice.total.currency !== invoice.openAmount.currency) {
@@ -125,7 +132,10 @@ export type CollectionActivityInput = z.input<typeof CollectionActivity>;
 export { CurrencyCode, IsoDate, IsoDateTime };
 
 /** Normalises a phone to E.164, or null when it cannot be a valid number. */
-export function normalizePhone(raw: string | null | undefined, defaultRegion: CountryCode = "BR"): string | null {
+export function normalizePhone(
+  raw: string | null | undefined,
+  defaultRegion: CountryCode = "BR",
+): string | null {
   if (!raw || raw.trim() === "") return null;
   const parsed = parsePhoneNumberFromString(raw, defaultRegion);
   return parsed?.isValid() ? parsed.number : null;

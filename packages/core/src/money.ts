@@ -45,7 +45,11 @@ export type Rounding = "half-up" | "half-even" | "down";
  * and 0.1 + 0.2 computed by an ERP as 0.30000000000000004 is 30.
  * "half-up" rounds half away from zero (the usual commercial rule).
  */
-export function toMinorUnits(value: string | number, currency: string, rounding: Rounding = "half-up"): number {
+export function toMinorUnits(
+  value: string | number,
+  currency: string,
+  rounding: Rounding = "half-up",
+): number {
   const text = typeof value === "number" ? numberToPlainString(value) : value.trim();
   const match = /^([+-])?(\d*)(?:\.(\d*))?$/.exec(text);
   if (!match || (match[2] === "" && (match[3] ?? "") === "")) {
@@ -97,7 +101,9 @@ function numberToPlainString(value: number): string {
 export function toDecimalString(money: Money): string {
   const exponent = currencyExponent(money.currency);
   const negative = money.amountMinor < 0;
-  const digits = Math.abs(money.amountMinor).toString().padStart(exponent + 1, "0");
+  const digits = Math.abs(money.amountMinor)
+    .toString()
+    .padStart(exponent + 1, "0");
   const text = exponent === 0 ? digits : `${digits.slice(0, -exponent)}.${digits.slice(-exponent)}`;
   return negative ? `-${text}` : text;
 }

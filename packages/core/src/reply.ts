@@ -4,7 +4,17 @@
  */
 export type ReplyIntent = "opt_out" | "already_paid" | "talk_to_human" | "other";
 
-const OPT_OUT = ["parar", "pare", "stop", "sair", "cancelar", "descadastrar", "unsubscribe", "nao quero", "remover"];
+const OPT_OUT = [
+  "parar",
+  "pare",
+  "stop",
+  "sair",
+  "cancelar",
+  "descadastrar",
+  "unsubscribe",
+  "nao quero",
+  "remover",
+];
 const PAID = ["ja paguei", "paguei", "ja foi pago", "pago", "already paid", "i paid", "comprovante"];
 const HUMAN = ["atendente", "falar com", "humano", "pessoa", "ajuda", "agent", "talk to", "suporte"];
 
@@ -24,7 +34,8 @@ export function classifyReply(text: string): ReplyIntent {
   // Opt-out only on a short message that is the keyword itself, so "não vou parar de pagar"
   // does not unsubscribe anyone.
   const words = normalized.split(" ");
-  if (words.length <= 3 && OPT_OUT.some((k) => normalized === k || normalized.startsWith(`${k} `))) return "opt_out";
+  if (words.length <= 3 && OPT_OUT.some((k) => normalized === k || normalized.startsWith(`${k} `)))
+    return "opt_out";
   if (PAID.some((k) => normalized.includes(k))) return "already_paid";
   if (HUMAN.some((k) => normalized.includes(k))) return "talk_to_human";
   return "other";

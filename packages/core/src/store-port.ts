@@ -1,4 +1,10 @@
-import type { ActionHistoryEntry, ActionRow, ActionStatus, CustomerSnapshot, PlannedAction } from "./actions.js";
+import type {
+  ActionHistoryEntry,
+  ActionRow,
+  ActionStatus,
+  CustomerSnapshot,
+  PlannedAction,
+} from "./actions.js";
 import type { EntityName, KeyValueState, RecordReject } from "./contracts.js";
 import type { CollectionActivity, Customer, Invoice, Payment } from "./model.js";
 
@@ -40,22 +46,43 @@ export interface DunningStore {
    * worker until now + leaseMs. On PostgreSQL: FOR UPDATE SKIP LOCKED, so two runners never
    * claim the same row.
    */
-  claimDueActions(options: { now: string; limit: number; workerId: string; leaseMs: number }): Promise<ActionRow[]>;
+  claimDueActions(options: {
+    now: string;
+    limit: number;
+    workerId: string;
+    leaseMs: number;
+  }): Promise<ActionRow[]>;
   /**
    * Compare-and-set: moves `key` to `to` only if its status is one of `from`. Returns false
    * when another worker or an event moved it first.
    */
-  transitionAction(key: string, from: readonly ActionStatus[], to: ActionStatus, patch?: ActionPatch): Promise<boolean>;
+  transitionAction(
+    key: string,
+    from: readonly ActionStatus[],
+    to: ActionStatus,
+    patch?: ActionPatch,
+  ): Promise<boolean>;
   getAction(key: string): Promise<ActionRow | null>;
   findActionByProviderMessageId(providerMessageId: string): Promise<ActionRow | null>;
   /** Skips every planned/claimed action of a customer (or only those naming one invoice). */
-  skipOpenActions(options: { source: string; customerRef: string; invoiceRef?: string; reason: string; at: string }): Promise<number>;
+  skipOpenActions(options: {
+    source: string;
+    customerRef: string;
+    invoiceRef?: string;
+    reason: string;
+    at: string;
+  }): Promise<number>;
   /**
    * After a crash: `claimed` rows whose lease expired go back to `planned`; `sending` rows
    * whose lease expired become `unknown` (never resent blindly).
    */
   recoverExpiredLeases(now: string): Promise<{ released: number; unknown: number }>;
-  listActions(options: { status?: ActionStatus[]; source?: string; customerRef?: string; limit?: number }): Promise<ActionRow[]>;
+  listActions(options: {
+    status?: ActionStatus[];
+    source?: string;
+    customerRef?: string;
+    limit?: number;
+  }): Promise<ActionRow[]>;
   /** The history the planner uses, for one customer. */
   actionHistory(source: string, customerRef: string): Promise<ActionHistoryEntry[]>;
   markReplied(key: string, at: string): Promise<void>;
@@ -63,16 +90,35 @@ export interface DunningStore {
   /* ---- activity outbox (write-back) ---- */
   /** Enqueues once per activity key; returns false when the key was already there. */
   enqueueActivity(activity: CollectionActivity, at: string): Promise<boolean>;
-  claimActivities(options: { now: string; limit: number; workerId: string; leaseMs: number }): Promise<ActivityRow[]>;
+  claimActivities(options: {
+    now: string;
+    limit: number;
+    workerId: string;
+    leaseMs: number;
+  }): Promise<ActivityRow[]>;
   completeActivity(key: string, result: { externalId: string; at: string }): Promise<void>;
   /** Records a failed attempt: back to pending at nextAttemptAt, or dead when dead is true. */
-  failActivity(key: string, failure: { error: string; at: string; nextAttemptAt: string; dead: boolean }): Promise<void>;
+  failActivity(
+    key: string,
+    failure: { error: string; at: string; nextAttemptAt: string; dead: boolean },
+  ): Promise<void>;
   listActivities(options: { status?: ActivityStatus[]; limit?: number }): Promise<ActivityRow[]>;
 
   /* ---- events, opt-outs, audit ---- */
   /** Stores a webhook event once; false when this provider event id was seen before. */
-  recordInboundEvent(event: { provider: string; eventId: string; payload: unknown; receivedAt: string }): Promise<boolean>;
-  setOptOut(optOut: { phone: string | null; source: string | null; customerRef: string | null; reason: string; at: string }): Promise<void>;
+  recordInboundEvent(event: {
+    provider: string;
+    eventId: string;
+    payload: unknown;
+    receivedAt: string;
+  }): Promise<boolean>;
+  setOptOut(optOut: {
+    phone: string | null;
+    source: string | null;
+    customerRef: string | null;
+    reason: string;
+    at: string;
+  }): Promise<void>;
   isOptedOut(query: { phone?: string; source?: string; customerRef?: string }): Promise<boolean>;
   appendAudit(entry: AuditEntry): Promise<void>;
   listAudit(options?: { limit?: number; subject?: string }): Promise<AuditEntry[]>;
@@ -155,10 +201,22 @@ export interface AuditEntry {
 
 export interface StoreReport {
   /** Open amount by days past due: current, 1-30, 31-60, 61-90, 90+; per currency. */
-  aging: { bucket: "current" | "1-30" | "31-60" | "61-90" | "90+"; currency: string; invoices: number; openAmountMinor: number }[];
+  aging: {
+    bucket: "current" | "1-30" | "31-60" | "61-90" | "90+";
+    currency: string;
+    invoices: number;
+    openAmountMinor: number;
+  }[];
   actionsByStatus: { status: ActionStatus; count: number }[];
   /** Invoices paid after at least one message was sent for them. */
   recoveredAfterContact: { currency: string; invoices: number; amountMinor: number }[];
   activitiesByStatus: { status: ActivityStatus; count: number }[];
-  sync: { source: string; entity: EntityName; lastFinishedAt: string | null; lastError: string | null; records: number; rejects: number }[];
+  sync: {
+    source: string;
+    entity: EntityName;
+    lastFinishedAt: string | null;
+    lastError: string | null;
+    records: number;
+    rejects: number;
+  }[];
 }

@@ -28,7 +28,8 @@ export function isValidCnpj(raw: string): boolean {
   if (!/^[0-9A-Z]{12}\d{2}$/.test(cnpj) || /^(\d)\1{13}$/.test(cnpj)) return false;
   const values = [...cnpj].map((c) => c.charCodeAt(0) - 48);
   const check = (length: number) => {
-    const weights = length === 12 ? [5, 4, 3, 2, 9, 8, 7, 6, 5, 4, 3, 2] : [6, 5, 4, 3, 2, 9, 8, 7, 6, 5, 4, 3, 2];
+    const weights =
+      length === 12 ? [5, 4, 3, 2, 9, 8, 7, 6, 5, 4, 3, 2] : [6, 5, 4, 3, 2, 9, 8, 7, 6, 5, 4, 3, 2];
     let sum = 0;
     for (let i = 0; i < length; i++) sum += (values[i] as number) * (weights[i] as number);
     const rest = sum % 11;
@@ -59,7 +60,8 @@ export function withCpfCheckDigits(nineDigits: string): string {
 export function withCnpjCheckDigits(twelveChars: string): string {
   let cnpj = twelveChars.toUpperCase();
   for (const length of [12, 13]) {
-    const weights = length === 12 ? [5, 4, 3, 2, 9, 8, 7, 6, 5, 4, 3, 2] : [6, 5, 4, 3, 2, 9, 8, 7, 6, 5, 4, 3, 2];
+    const weights =
+      length === 12 ? [5, 4, 3, 2, 9, 8, 7, 6, 5, 4, 3, 2] : [6, 5, 4, 3, 2, 9, 8, 7, 6, 5, 4, 3, 2];
     let sum = 0;
     for (let i = 0; i < length; i++) sum += (cnpj.charCodeAt(i) - 48) * (weights[i] as number);
     const rest = sum % 11;

@@ -83,7 +83,14 @@ describe("withRetry", () => {
         if (calls++ === 0) throw new RateLimitError("slow down", 5_000);
         return "ok";
       },
-      { attempts: 2, baseMs: 10, maxMs: 100, jitter: 0, clock, onRetry: (_e, _a, delay) => waits.push(delay) },
+      {
+        attempts: 2,
+        baseMs: 10,
+        maxMs: 100,
+        jitter: 0,
+        clock,
+        onRetry: (_e, _a, delay) => waits.push(delay),
+      },
     );
     await new Promise((r) => setImmediate(r));
     clock.advance(5_000);

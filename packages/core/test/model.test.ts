@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { classifyTaxId, Customer, Invoice, normalizePhone } from "../src/index.js";
+import { Customer, classifyTaxId, Invoice, normalizePhone } from "../src/index.js";
 
 const invoice = {
   source: "erp",
@@ -26,8 +26,12 @@ describe("canonical model", () => {
   });
 
   it("rejects float money and unknown currencies", () => {
-    expect(Invoice.safeParse({ ...invoice, total: { amountMinor: 100.5, currency: "BRL" } }).success).toBe(false);
-    expect(Invoice.safeParse({ ...invoice, total: { amountMinor: 100, currency: "XYZ" } }).success).toBe(false);
+    expect(Invoice.safeParse({ ...invoice, total: { amountMinor: 100.5, currency: "BRL" } }).success).toBe(
+      false,
+    );
+    expect(Invoice.safeParse({ ...invoice, total: { amountMinor: 100, currency: "XYZ" } }).success).toBe(
+      false,
+    );
   });
 
   it("rejects a calendar date that does not exist", () => {
