@@ -29,6 +29,8 @@ export interface WebhookSenderOptions {
   clockSpeed: number;
   duplicateRate: number;
   outOfOrderRate: number;
+  /** Event time for the timestamps in payloads. */
+  nowMs: () => number;
 }
 
 export interface StatusError {
@@ -67,7 +69,8 @@ export class WebhookSender {
           { status: "delivered", afterMs: sentAfter + 500 + random() * 1500 },
           { status: "read", afterMs: sentAfter + 3000 + random() * 7000 },
         ];
-    const eventTimes = steps.map((s) => Date.now() + s.afterMs);
+    const start = this.options.nowMs();
+    const eventTimes = steps.map((s) => start + s.afterMs);
     if (steps.length === 3 && random() < this.options.outOfOrderRate) {
       // The read arrives before the delivered receipt (its timestamp still says later).
       const [, delivered, read] = steps;
@@ -77,7 +80,7 @@ export class WebhookSender {
       const status: Record<string, unknown> = {
         id: message.id,
         status: step.status,
-        timestamp: String(Math.floor((eventTimes[i] ?? Date.now()) / 1000)),
+        timestamp: String(Math.floor((eventTimes[i] ?? start) / 1000)),
         recipient_id: message.to,
         ...(message.actionKey === undefined ? {} : { biz_opaque_callback_data: message.actionKey }),
       };

@@ -32,6 +32,11 @@ export interface FakeGraphApiOptions {
   /** Chance that `read` arrives before `delivered`. Default 0.02. */
   outOfOrderRate?: number;
   seed?: number;
+  /**
+   * Event time for webhook timestamps and the 24-hour window (a test's clock); delays stay real.
+   * Default: the system clock.
+   */
+  now?: () => Date;
   /** Path of Meta's OpenAPI description; defaults to ../shared/specs/whatsapp/…v23.0.yaml. */
   specPath?: string;
 }
@@ -84,6 +89,7 @@ type Params = { version: string; node: string };
 export async function startFakeGraphApi(options: FakeGraphApiOptions): Promise<FakeGraphApi> {
   const validators = await loadSpecValidators(options.specPath);
   const random = seededRandom(options.seed ?? 1);
+  const nowMs = () => (options.now ? options.now().getTime() : Date.now());
   const wabaId = options.wabaId ?? "102290129340398";
   const ratePerSecond = options.ratePerSecond ?? 80;
   const templates = [...(options.templates ?? DEFAULT_TEMPLATES)];
@@ -96,6 +102,7 @@ export async function startFakeGraphApi(options: FakeGraphApiOptions): Promise<F
     clockSpeed: options.clockSpeed ?? 1,
     duplicateRate: options.duplicateRate ?? 0.02,
     outOfOrderRate: options.outOfOrderRate ?? 0.02,
+    nowMs,
   });
   sender.url = options.webhookUrl;
   const sent: SentMessage[] = [];
@@ -109,7 +116,7 @@ export async function startFakeGraphApi(options: FakeGraphApiOptions): Promise<F
 
   const traceId = () => `A${randomBytes(9).toString("base64url")}`;
   const wamid = (to: string) =>
-    `wamid.${Buffer.from(`${to}:${Date.now()}:${++sequence}:${Math.floor(random() * 1e9)}`).toString("base64url")}`;
+    `wamid.${Buffer.from(`${to}:${nowMs()}:${++sequence}:${Math.floor(random() * 1e9)}`).toString("base64url")}`;
   const fail = (reply: FastifyReply, code: number, overrides?: { message?: string; details?: string }) => {
     const { status, body } = graphErrorBody(code, overrides, traceId());
     return reply
@@ -195,14 +202,14 @@ export async function startFakeGraphApi(options: FakeGraphApiOptions): Promise<F
         message.template as Parameters<typeof checkTemplateSend>[1],
       );
       if (rejection) return fail(reply, rejection.code, { details: rejection.details });
-    } else if (Date.now() - (lastInbound.get(to) ?? Number.NEGATIVE_INFINITY) > DAY_MS) {
+    } else if (nowMs() - (lastInbound.get(to) ?? Number.NEGATIVE_INFINITY) > DAY_MS) {
       // Meta accepts a free-form message outside the service window and fails it by webhook.
       failure ??= 131047;
     }
     const id = wamid(to);
     const actionKey =
       typeof message.biz_opaque_callback_data === "string" ? message.biz_opaque_callback_data : undefined;
-    sent.push({ id, to, type: message.type, actionKey, body: message, at: new Date() });
+    sent.push({ id, to, type: message.type, actionKey, body: message, at: new Date(nowMs()) });
     const failureSpec = failure === undefined ? undefined : GRAPH_ERRORS[failure];
     sender.scheduleStatuses(
       { id, to, actionKey },
@@ -306,13 +313,13 @@ export async function startFakeGraphApi(options: FakeGraphApiOptions): Promise<F
     },
     reply(from, text, replyOptions = {}) {
       const waId = from.replace(/^\+/, "");
-      lastInbound.set(waId, Date.now());
+      lastInbound.set(waId, nowMs());
       const id = wamid(waId);
       sender.inbound(
         {
           from: waId,
           id,
-          timestamp: String(Math.floor(Date.now() / 1000)),
+          timestamp: String(Math.floor(nowMs() / 1000)),
           type: "text",
           text: { body: text },
           ...(replyOptions.context
