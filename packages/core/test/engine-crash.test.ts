@@ -68,8 +68,9 @@ describe("a crash mid-send never sends twice", () => {
       workerId: "dead-worker",
       leaseMs: 60_000,
     });
-    expect((await h.engine.dispatch()).claimed).toBe(0);
     h.clock.advance(60_000);
+    expect((await h.engine.dispatch()).claimed).toBe(0);
+    h.clock.advance(1);
     const summary = await h.engine.dispatch();
     expect(summary.recovered.released).toBe(1);
     expect(summary.sent).toBe(1);

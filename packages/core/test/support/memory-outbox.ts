@@ -90,7 +90,7 @@ export class MemoryOutbox {
     let released = 0;
     let unknown = 0;
     for (const row of this.actions.values()) {
-      if (row.claimedUntil === null || row.claimedUntil > now) continue;
+      if (row.claimedUntil === null || row.claimedUntil >= now) continue;
       if (row.status === "claimed") {
         row.status = "planned";
         released += 1;

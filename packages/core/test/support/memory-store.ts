@@ -138,12 +138,7 @@ export class MemoryStore extends MemoryOutbox implements DunningStore {
     return true;
   }
 
-  async setOptOut(optOut: {
-    phone: string | null;
-    source: string | null;
-    customerRef: string | null;
-    reason: string;
-  }) {
+  async setOptOut(optOut: Parameters<DunningStore["setOptOut"]>[0]): Promise<void> {
     this.optOuts.push({
       phone: optOut.phone,
       source: optOut.source,
