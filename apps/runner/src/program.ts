@@ -118,7 +118,7 @@ export function createProgram(io: Io = processIo, deps: RuntimeOverrides = {}): 
     .command("demo")
     .description("a full cycle against bundled fakes on a temporary SQLite store; no account needed")
     .addOption(new Option("--erp <kind>", "which fake ERP").choices(["rest", "sap-b1"]).default("rest"))
-    .option("--customers <n>", "customers in the fake ERP", positiveInt, 300)
+    .option("--customers <n>", "customers in the fake ERP", positiveInt, 200)
     .option("--keep", "keep the temporary directory", false)
     .action((o: { erp: "rest" | "sap-b1"; customers: number; keep: boolean }) => demoCommand(o, io));
   for (const cmd of program.commands) {

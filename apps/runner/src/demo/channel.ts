@@ -13,6 +13,8 @@ export interface DemoChannel {
   /** Extra packages the plugin loader resolves (the memory channel is no npm package). */
   packages: Record<string, unknown>;
   describe: string;
+  /** Points the channel's status webhooks at the runner's server (before anything is sent). */
+  attach(webhookBase: string): void;
   /** Delivers every pending status webhook through the server; returns how many were posted. */
   deliverStatuses(app: FastifyInstance, sent: { providerMessageId: string }[]): Promise<number>;
   close(): Promise<void>;
@@ -23,7 +25,11 @@ const TOKEN = "demo-graph-token";
 const APP_SECRET = "demo-app-secret";
 const PHONE_NUMBER_ID = "109876543210";
 
-/** Template bodies matching the sample policy's steps (names and positional parameter counts). */
+/**
+ * Template bodies matching the policy's messages (names and positional parameter counts). No
+ * DOCUMENT header: the fake ERP's invoices carry no PDF, and a message renders a document header
+ * only when the invoice has one.
+ */
 function demoTemplates(
   policyTemplates: { name: string; language: string; parameters: number; document: boolean }[],
 ) {
@@ -31,7 +37,6 @@ function demoTemplates(
     name: t.name,
     language: t.language,
     category: "UTILITY" as const,
-    ...(t.document ? { header: { format: "DOCUMENT" as const } } : {}),
     body: `Olá ${Array.from({ length: t.parameters }, (_, i) => `{{${i + 1}}}`).join(" · ")}`,
   }));
 }
@@ -39,18 +44,19 @@ function demoTemplates(
 export async function startDemoChannel(options: {
   clock: Clock;
   templates: { name: string; language: string; parameters: number; document: boolean }[];
-  webhookBase: () => string;
 }): Promise<DemoChannel> {
   const whatsapp = await tryImport("@regua/channel-whatsapp");
   const fixtures = await tryImport("@regua/test-fixtures/whatsapp");
   const start = fixtures?.startFakeGraphApi;
   if (whatsapp?.default && typeof start === "function") {
+    let delivered = 0;
     const graph = await (start as (o: Record<string, unknown>) => Promise<FakeGraph>)({
       token: TOKEN,
       appSecret: APP_SECRET,
       phoneNumberId: PHONE_NUMBER_ID,
       templates: demoTemplates(options.templates),
-      clockSpeed: 200,
+      // Meta's webhook delays (seconds) compressed so the demo finishes quickly.
+      clockSpeed: 2000,
       seed: 7,
     });
     return {
@@ -68,11 +74,14 @@ export async function startDemoChannel(options: {
       },
       packages: {},
       describe: `@regua/channel-whatsapp → fake WhatsApp Graph API at ${graph.url}`,
+      attach(webhookBase) {
+        graph.setWebhookUrl(`${webhookBase}/webhooks/whatsapp/${CHANNEL_ID}`);
+      },
       async deliverStatuses() {
-        graph.setWebhookUrl(`${options.webhookBase()}/webhooks/whatsapp/${CHANNEL_ID}`);
-        const before = graph.webhooks.length;
         await graph.idle();
-        return graph.webhooks.length - before;
+        const posted = graph.webhooks.length - delivered;
+        delivered = graph.webhooks.length;
+        return posted;
       },
       close: () => graph.close(),
     };
@@ -90,6 +99,7 @@ export async function startDemoChannel(options: {
     configEntry: { id: CHANNEL_ID, channel: "@regua/channel-memory", options: {} },
     packages: { "@regua/channel-memory": { default: memory.definition } },
     describe: "in-memory channel (@regua/testkit); @regua/channel-whatsapp is not built",
+    attach() {},
     async deliverStatuses(app, sent) {
       let posted = 0;
       for (const s of sent) {

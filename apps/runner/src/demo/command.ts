@@ -46,8 +46,9 @@ export async function demoCommand(options: DemoOptions, io: Io): Promise<void> {
     say(`\n── ${n}. ${title} ${"─".repeat(Math.max(0, 60 - title.length))}`);
   const cleanups: (() => Promise<unknown>)[] = [];
   try {
-    writeFileSync(path.join(dir, "policy.yaml"), SAMPLE_POLICY_YAML);
-    const policy = parsePolicy(SAMPLE_POLICY_YAML, "policy.yaml");
+    const policyText = demoPolicy();
+    writeFileSync(path.join(dir, "policy.yaml"), policyText);
+    const policy = parsePolicy(policyText, "policy.yaml");
     const erp = await startDemoErp({
       kind: options.erp,
       customers: options.customers,
@@ -55,12 +56,7 @@ export async function demoCommand(options: DemoOptions, io: Io): Promise<void> {
       clock,
     });
     cleanups.push(() => erp.close());
-    let webhookBase = "";
-    const channel = await startDemoChannel({
-      clock,
-      templates: policyTemplates(policy),
-      webhookBase: () => webhookBase,
-    });
+    const channel = await startDemoChannel({ clock, templates: policyTemplates(policy) });
     cleanups.push(() => channel.close());
 
     const configText = stringify({
@@ -94,7 +90,8 @@ export async function demoCommand(options: DemoOptions, io: Io): Promise<void> {
       connectors: rt.sources.map((s) => ({ id: s.id, packageName: s.packageName, instance: s.connector })),
     });
     cleanups.push(() => app.close());
-    webhookBase = await app.listen({ port: 0, host: "127.0.0.1" });
+    const webhookBase = await app.listen({ port: 0, host: "127.0.0.1" });
+    channel.attach(webhookBase);
 
     say("régua demo — everything runs locally against bundled fakes; nothing leaves this machine.");
     say(`  workspace  ${dir}${options.keep ? " (kept)" : " (removed at the end; --keep to keep it)"}`);
@@ -105,9 +102,9 @@ export async function demoCommand(options: DemoOptions, io: Io): Promise<void> {
     say(`  clock      fixed at ${DAY_ONE} (Tuesday 09:00 in São Paulo)`);
 
     step(1, "Sync the ERP");
-    const first = await engine.sync({ signal: shutdown.signal });
-    say(renderSyncSummary(first));
-    const invoicesSynced = first.entities
+    const initial = await engine.sync({ signal: shutdown.signal });
+    say(renderSyncSummary(initial));
+    const invoicesSynced = initial.entities
       .filter((e) => e.entity === "invoices")
       .reduce((n, e) => n + e.records, 0);
     say(`✔ ${invoicesSynced} invoices synced`);
@@ -117,12 +114,21 @@ export async function demoCommand(options: DemoOptions, io: Io): Promise<void> {
     say(
       `${plan.actions} action(s) planned for ${plan.customers} customer(s); skipped: ${skipReasons(plan.result.skips)}`,
     );
-    say(renderActions(plan.result.actions, 5));
+    // Messages first: on a fresh install most old debts jump straight to the latest step (catch-up).
+    const byKind = [...plan.result.actions].sort(
+      (a, b) => Number(a.kind !== "message") - Number(b.kind !== "message"),
+    );
+    say(
+      renderActions([...byKind.slice(0, 3), ...byKind.filter((a) => a.kind === "escalate").slice(0, 1)], 4),
+    );
     if (plan.result.skips.length > 0) say(`\n${renderSkips(plan.result.skips, 3)}`);
 
     step(3, "Dispatch");
-    const sent = await dispatchAll(engine);
-    say(`✔ ${sent} messages sent through ${CHANNEL_ID} (${channel.kind})`);
+    const first = await dispatchAll(engine);
+    say(
+      `✔ ${first.sent} messages sent through ${CHANNEL_ID} (${channel.kind}); ${first.recorded} escalation(s) recorded, ` +
+        `${first.failed} failed, ${first.retried} to retry`,
+    );
 
     step(4, "Delivery status webhooks → POST /webhooks/…");
     const sentRows = await rt.store.listActions({ status: [...SENT_STATUSES], limit: 10_000 });
@@ -155,15 +161,15 @@ export async function demoCommand(options: DemoOptions, io: Io): Promise<void> {
           .map((a) => [a.invoiceRefs.join(","), a.customerRef, a.stepId, a.status, a.statusReason]),
       ),
     );
-    say(
-      `✔ ${stopped.length} planned message(s) stopped by payment (${second.paidNow} invoice(s) newly paid)`,
-    );
+    say(`✔ ${stopped.length} planned action(s) stopped by payment (${second.paidNow} invoice(s) newly paid)`);
     const confirmations = await dispatchAll(engine);
     await channel.deliverStatuses(app, []);
     const confirmed = (await rt.store.listActions({ status: [...SENT_STATUSES], limit: 10_000 })).filter(
       (a) => a.stepId === PAYMENT_CONFIRMATION_STEP,
     );
-    say(`✔ ${confirmed.length} payment confirmation(s) sent (${confirmations} message(s) in this dispatch)`);
+    say(
+      `✔ ${confirmed.length} payment confirmation(s) sent (${confirmations.sent} message(s) in this dispatch)`,
+    );
 
     step(7, "Write every contact back to the ERP");
     let written = 0;
@@ -185,14 +191,25 @@ export async function demoCommand(options: DemoOptions, io: Io): Promise<void> {
   }
 }
 
-async function dispatchAll(engine: Runtime["engine"]): Promise<number> {
-  let sent = 0;
+async function dispatchAll(engine: Runtime["engine"]) {
+  const total = { sent: 0, recorded: 0, failed: 0, retried: 0 };
   for (let round = 0; round < 100; round++) {
     const d = await engine.dispatch({ limit: 200 });
-    sent += d.sent;
+    total.sent += d.sent;
+    total.recorded += d.recorded;
+    total.failed += d.failed;
+    total.retried += d.retried;
     if (d.claimed === 0) break;
   }
-  return sent;
+  return total;
+}
+
+/**
+ * The sample policy `regua init` writes, with pay links swapped for the PIX code: the fake ERP's
+ * invoices carry boleto and PIX but no pay link, and a message never goes out with a variable missing.
+ */
+function demoPolicy(): string {
+  return SAMPLE_POLICY_YAML.replaceAll("invoice.payLink", "invoice.pixCode");
 }
 
 /** Who pays: invoices with a planned message for today (their sequence visibly stops) and a few already contacted. */

@@ -1,3 +1,4 @@
+import { restErpPreset } from "@regua/connector-rest";
 import type { Clock } from "@regua/core";
 import { CommandFailed } from "../commands/shared.js";
 
@@ -49,7 +50,8 @@ async function startRest(options: { customers: number; today: string; clock: Clo
     configEntry: {
       id: SOURCE_ID,
       connector: "@regua/connector-rest",
-      options: { baseUrl: `${erp.url}/api`, token: TOKEN },
+      // The connector's own preset for this fake: the mapping a user would write in regua.yaml.
+      options: restErpPreset(erp.url, TOKEN) as unknown as Record<string, unknown>,
     },
     describe: `@regua/connector-rest → fake REST ERP at ${erp.url} (${options.customers} customers, seed 42)`,
     markPaid: (externalId, date) => void erp.markPaid(externalId, date),
