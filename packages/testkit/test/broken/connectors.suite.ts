@@ -1,0 +1,106 @@
+import {
+  type Connector,
+  type ConnectorDefinition,
+  type Invoice,
+  type Page,
+  PermanentError,
+} from "@regua/core";
+import {
+  createMemoryChannel,
+  createMemoryConnector,
+  describeChannelConformance,
+  describeConnectorConformance,
+} from "../../src/index.js";
+import { sampleData } from "../data.js";
+
+/** Wraps a memory connector's definition so one behaviour is broken. */
+function broken<T extends ConnectorDefinition>(definition: T, patch: (connector: Connector) => Connector): T {
+  return { ...definition, create: async (options, ctx) => patch(await definition.create(options, ctx)) } as T;
+}
+
+async function* mapPages<T>(pages: AsyncIterable<Page<T>>, fn: (page: Page<T>, index: number) => Page<T>) {
+  let i = 0;
+  for await (const page of pages) yield fn(page, i++);
+}
+
+function suite(name: string, patch: (connector: Connector) => Connector, token?: string) {
+  const memory = createMemoryConnector(sampleData(), { pageSize: 3, ...(token ? { token } : {}) });
+  describeConnectorConformance({
+    name,
+    definition: broken(memory.definition, patch),
+    setup: () => memory,
+    options: {},
+    mutate: (m, invoice: Invoice) => m.markPaid(invoice.externalId),
+  });
+}
+
+suite("duplicates across pages", (c) => ({
+  ...c,
+  listInvoices: (q) =>
+    mapPages(c.listInvoices(q), (page, i) =>
+      i === 1 ? { ...page, items: [...page.items, ...page.items.slice(0, 1)] } : page,
+    ),
+}));
+
+suite("wrong source tag", (c) => ({
+  ...c,
+  listCustomers: (q) =>
+    mapPages(c.listCustomers(q), (page) => ({
+      ...page,
+      items: page.items.map((x) => ({ ...x, source: "other" })),
+    })),
+}));
+
+suite("writes twice", (c) => {
+  let n = 0;
+  return { ...c, writeActivity: async () => ({ externalId: `a${++n}`, created: true }) };
+});
+
+suite("stale getInvoice", (c) => {
+  const first = new Map<string, Invoice | null>();
+  return {
+    ...c,
+    getInvoice: async (id) => {
+      if (!first.has(id)) first.set(id, (await c.getInvoice!(id)) ?? null);
+      return first.get(id) ?? null;
+    },
+  };
+});
+
+suite("declares payments without listPayments", (c) => {
+  const { listPayments: _gone, ...rest } = c;
+  return rest as Connector;
+});
+
+const memory = createMemoryConnector(sampleData(), { pageSize: 3, token: "right" });
+describeConnectorConformance({
+  name: "auth fails with a plain Error",
+  definition: broken(memory.definition, (c) => ({
+    ...c,
+    listCustomers: () => {
+      throw new Error("401");
+    },
+  })),
+  setup: () => memory,
+  options: { token: "right" },
+  badCredentials: { token: "wrong" },
+});
+
+const channel = createMemoryChannel();
+describeChannelConformance({
+  name: "channel whose webhook accepts anything and errors without provider code",
+  definition: {
+    ...channel.definition,
+    create: async (o, ctx) => {
+      const real = await channel.definition.create(o, ctx);
+      return { ...real, webhook: { verify: () => true, parse: real.webhook!.parse } };
+    },
+  },
+  setup: () => channel,
+  options: {},
+  webhookRequest: (m, sent) => m.emitStatus(sent.providerMessageId, "read").request,
+  providerError: (m) => {
+    m.failNext(new PermanentError("refused"));
+    return undefined;
+  },
+});
