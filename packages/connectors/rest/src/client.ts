@@ -145,13 +145,13 @@ export class RestClient {
       // Only the code and message: the axios error holds the request config, headers included.
       const { code, message } = error as { code?: string; message?: string };
       throw new TransientError(
-        `${this.system}: ${request.method} ${request.url} failed: ${code ?? message}`,
+        `${this.system}: ${request.method} ${pathOf(request.url)} failed: ${code ?? message}`,
         {
           provider: { system: this.system, code, message },
         },
       );
     }
-    const path = request.url.split("?")[0];
+    const path = pathOf(request.url);
     this.ctx.log.debug(
       { method: request.method, path, status: response.status, ms: this.ctx.clock.now().getTime() - started },
       "ERP request",
@@ -172,7 +172,7 @@ export class RestClient {
   toError(request: HttpRequest, answer: HttpAnswer): ReguaError {
     const { code, message } = this.describeBody(answer.data);
     const provider = { system: this.system, status: answer.status, code, message };
-    const text = `${this.system} answered HTTP ${answer.status} to ${request.method} ${request.url.split("?")[0]}${
+    const text = `${this.system} answered HTTP ${answer.status} to ${request.method} ${pathOf(request.url)}${
       message ? `: ${message}` : ""
     }`;
     const status = answer.status;
@@ -264,6 +264,11 @@ export class RestClient {
       next: records.length === 0 ? null : nextPosition(resource, position, records.length, answer),
     };
   }
+}
+
+/** A URL without its query string (which may carry keys), for messages and logs. */
+function pathOf(url: string): string {
+  return url.split("?")[0] ?? url;
 }
 
 function nextPosition(

@@ -63,6 +63,35 @@ describe("mapInvoice", () => {
     expect(halfUp.ok && halfUp.record.total.amountMinor).toBe(101);
   });
 
+  it("uses the record's currency exponent (BHD has 3 decimals, JPY none) and keeps a credit note negative", () => {
+    const bhd = mapInvoice(
+      invoice({ currency: "BHD", total: "10.1235", balance: "0.001" }),
+      invoices.fields,
+      settings,
+    );
+    expect(bhd.ok && [bhd.record.total, bhd.record.openAmount.amountMinor]).toEqual([
+      { amountMinor: 10124, currency: "BHD" },
+      1,
+    ]);
+    const jpy = mapInvoice(
+      invoice({ currency: "jpy", total: "1500", balance: "1500" }),
+      invoices.fields,
+      settings,
+    );
+    expect(jpy.ok && jpy.record.total).toEqual({ amountMinor: 1500, currency: "JPY" });
+    const credit = mapInvoice(
+      invoice({ total: "-50.25", balance: "0", status: "paga" }),
+      invoices.fields,
+      settings,
+    );
+    expect(credit.ok && credit.record.total.amountMinor).toBe(-5025);
+  });
+
+  it("rejects an unknown currency, naming it", () => {
+    const result = mapInvoice(invoice({ currency: "XYZ" }), invoices.fields, settings);
+    expect(!result.ok && result.reject.error).toMatch(/^total.currency: is not an ISO 4217 currency/);
+  });
+
   it("reads Brazilian-formatted decimals and dd/mm/yyyy dates when configured", () => {
     const br = { ...settings, formats: { decimalSeparator: ",", dateOrder: "dmy" } } as const;
     const result = mapInvoice(

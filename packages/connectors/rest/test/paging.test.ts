@@ -38,7 +38,8 @@ beforeAll(async () => {
     }
     if (url.pathname === "/link") {
       const { rows, next } = customersPage(url);
-      const link: Record<string, string> = next === null ? {} : { link: `<${baseUrl}/link?offset=${next}&limit=5>; rel="next"` };
+      const link: Record<string, string> =
+        next === null ? {} : { link: `<${baseUrl}/link?offset=${next}&limit=5>; rel="next"` };
       return send(200, rows, link);
     }
     if (url.pathname === "/activities" && req.method === "GET") {
