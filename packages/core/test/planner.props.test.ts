@@ -54,7 +54,8 @@ const scenarioArb = fc.integer({ min: FROM, max: TO }).chain((nowMs) =>
   }),
 );
 
-type Scenario = { now: Date; policy: Policy; customers: fc.Infer<ReturnType<typeof customerArb>>[] };
+type CustomerCase = ReturnType<typeof customerArb> extends fc.Arbitrary<infer T> ? T : never;
+type Scenario = { now: Date; policy: Policy; customers: CustomerCase[] };
 
 function snapshotsOf(scenario: Scenario): CustomerSnapshot[] {
   return scenario.customers.map((c, ci) => {
@@ -123,9 +124,8 @@ describe("plan: properties", () => {
         for (const action of plan(scenario.policy, snapshots, scenario.now).actions) {
           const snap = customers.get(action.customerRef);
           expect(snap?.optedOut).toBe(false);
-          expect(snap?.pausedUntil === null || Date.parse(snap.pausedUntil) <= scenario.now.getTime()).toBe(
-            true,
-          );
+          const pausedUntil = snap?.pausedUntil ?? null;
+          expect(pausedUntil === null || Date.parse(pausedUntil) <= scenario.now.getTime()).toBe(true);
           for (const ref of action.invoiceRefs) {
             expect(["open", "partially_paid"]).toContain(invoices.get(ref)?.status);
             expect(invoices.get(ref)?.openAmount.amountMinor).toBeGreaterThan(0);

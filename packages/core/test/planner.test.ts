@@ -75,7 +75,7 @@ describe("plan: when steps fire", () => {
     expect(action?.trace[0]).toEqual({
       rule: "step:lembrete-d-3",
       outcome: "fired",
-      reason: "D-3: invoice NF-1 due 2026-11-27, due in 3 days",
+      reason: "D-3: invoice due 2026-11-27 (in 3 days)",
     });
   });
 
@@ -234,7 +234,7 @@ describe("plan: caps and grouping", () => {
     const d7 = actions.find((a) => a.stepId === "vencida-d7");
     expect(d7?.invoiceRefs).toEqual(["a", "b"]);
     expect(d7?.key).toMatch(/^erp:cust:C1:vencida-d7:2026-11-17:[0-9a-f]{8}$/);
-    expect(d7?.trace[0]?.reason).toBe("D+7: 2 invoices (NF-a, NF-b) due 2026-11-17, 7 days overdue");
+    expect(d7?.trace[0]?.reason).toBe("D+7: 2 invoices due 2026-11-17 (7 days overdue)");
     expect(actions.map((a) => `${a.stepId} ${a.invoiceRefs}`).sort()).toEqual([
       "vencida-d3 c",
       "vencida-d7 a,b",

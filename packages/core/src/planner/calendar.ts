@@ -11,12 +11,21 @@ import { type Policy, WEEKDAYS } from "../policy/schema.js";
 export const MS_PER_DAY = 86_400_000;
 const MS_PER_MINUTE = 60_000;
 
-/** "2026-11-20" → epoch day. */
+/**
+ * "2026-11-20" → epoch day, by integer arithmetic on the characters (days-from-civil,
+ * http://howardhinnant.github.io/date_algorithms.html): called once per invoice, so no
+ * Date, no substrings.
+ */
 export function epochDay(isoDate: string): number {
-  const year = Number(isoDate.slice(0, 4));
-  const month = Number(isoDate.slice(5, 7));
-  const day = Number(isoDate.slice(8, 10));
-  return Date.UTC(year, month - 1, day) / MS_PER_DAY;
+  const digit = (i: number) => isoDate.charCodeAt(i) - 48;
+  const month = digit(5) * 10 + digit(6);
+  const day = digit(8) * 10 + digit(9);
+  const year = digit(0) * 1000 + digit(1) * 100 + digit(2) * 10 + digit(3) - (month <= 2 ? 1 : 0);
+  const era = Math.floor(year / 400);
+  const yearOfEra = year - era * 400;
+  const dayOfYear = Math.floor((153 * ((month + 9) % 12) + 2) / 5) + day - 1;
+  const dayOfEra = yearOfEra * 365 + Math.floor(yearOfEra / 4) - Math.floor(yearOfEra / 100) + dayOfYear;
+  return era * 146_097 + dayOfEra - 719_468;
 }
 
 export function isoDateOfDay(day: number): string {

@@ -6,6 +6,8 @@ import { SendCalendar } from "./calendar.js";
 /** A step with its conditions turned into numbers once, so planning an invoice is comparisons. */
 export interface CompiledStep {
   step: PolicyStep;
+  /** Position in CompiledPolicy.steps (ascending offset). */
+  index: number;
   id: string;
   offset: number;
   /** "D-3", "D0", "D+15" */
@@ -35,6 +37,9 @@ export function compilePolicy(policy: Policy): CompiledPolicy {
   const steps = policy.steps
     .map((step) => compileStep(step, policy.currency))
     .sort((a, b) => a.offset - b.offset);
+  steps.forEach((step, index) => {
+    step.index = index;
+  });
   const result: CompiledPolicy = {
     policy,
     steps,
@@ -52,6 +57,7 @@ function compileStep(step: PolicyStep, currency: string): CompiledStep {
   const parts = Object.entries(c).map(([name, value]) => `${name} ${JSON.stringify(value)}`);
   return {
     step,
+    index: 0,
     id: step.id,
     offset: step.offsetDays,
     label:

@@ -10,8 +10,8 @@ export interface Draft {
   invoices: Invoice[];
   dueDate: string;
   daysOverdue: number;
-  /** Earlier missed steps that catch-up replaced with this one. */
-  superseded: string[] | null;
+  /** Earlier missed steps that catch-up replaced with this one: bit i = compiled step i (0 = none). */
+  superseded: number;
 }
 
 /** What the customer's past actions say: steps done per invoice, replies, cap counts. */
@@ -68,6 +68,23 @@ export interface DueContext {
   /** The customer's open total in the policy currency (grouping: customer), else null. */
   customerOpenMinor: number | null;
   skips: PlanSkip[];
+  /** Reused for every invoice of the customer: one allocation per customer, not per invoice. */
+  input: ConditionInput;
+}
+
+export function newConditionInput(
+  snapshot: CustomerSnapshot,
+  history: HistoryIndex | null,
+  currency: string,
+) {
+  const input: ConditionInput = {
+    snapshot,
+    openMinor: null,
+    currency,
+    daysOverdue: 0,
+    repliedSteps: history?.repliedSteps ?? null,
+  };
+  return input;
 }
 
 /**
@@ -88,14 +105,13 @@ export function collectDueSteps(context: DueContext, invoice: Invoice, drafts: D
   const latestOnly = context.compiled.policy.catchUp === "latest";
   let firedOffset: number | null = null;
   const firstDraft = drafts.length;
-  let superseded: string[] | null = null;
+  let superseded = 0;
   for (let i = high; i >= 0; i--) {
     const step = steps[i] as CompiledStep;
     if (step.offset < floor) break;
     if (done?.steps.has(step.id)) continue;
     if (latestOnly && firedOffset !== null && step.offset < firedOffset) {
-      superseded ??= [];
-      superseded.push(step.id);
+      superseded += 2 ** i;
       continue;
     }
     const failed = failedCondition(step, input);
@@ -104,27 +120,23 @@ export function collectDueSteps(context: DueContext, invoice: Invoice, drafts: D
       continue;
     }
     firedOffset = step.offset;
-    drafts.push({ step, invoices: [invoice], dueDate: invoice.dueDate, daysOverdue, superseded: null });
+    drafts.push({ step, invoices: [invoice], dueDate: invoice.dueDate, daysOverdue, superseded: 0 });
   }
-  if (superseded)
+  if (superseded !== 0)
     for (let i = firstDraft; i < drafts.length; i++) (drafts[i] as Draft).superseded = superseded;
 }
 
 function conditionInput(context: DueContext, invoice: Invoice, daysOverdue: number): ConditionInput {
   const { policy } = context.compiled;
-  const openMinor =
+  const { input } = context;
+  input.openMinor =
     policy.grouping === "customer"
       ? context.customerOpenMinor
       : invoice.openAmount.currency === policy.currency
         ? invoice.openAmount.amountMinor
         : null;
-  return {
-    snapshot: context.snapshot,
-    openMinor,
-    currency: policy.currency,
-    daysOverdue,
-    repliedSteps: context.history?.repliedSteps ?? null,
-  };
+  input.daysOverdue = daysOverdue;
+  return input;
 }
 
 function conditionSkip(
@@ -155,9 +167,7 @@ export function mergeByStep(drafts: readonly Draft[]): Draft[] {
       continue;
     }
     existing.invoices.push(...draft.invoices);
-    if (draft.superseded) {
-      existing.superseded = [...new Set([...(existing.superseded ?? []), ...draft.superseded])].sort();
-    }
+    existing.superseded = unionMask(existing.superseded, draft.superseded);
   }
   const result = [...merged.values()];
   for (const draft of result) draft.invoices.sort(byExternalId);
@@ -166,4 +176,10 @@ export function mergeByStep(drafts: readonly Draft[]): Draft[] {
 
 function byExternalId(a: Invoice, b: Invoice): number {
   return a.externalId < b.externalId ? -1 : a.externalId > b.externalId ? 1 : 0;
+}
+
+/** Bitwise OR for masks wider than 32 bits (up to 50 steps). */
+function unionMask(a: number, b: number): number {
+  const high = (Math.floor(a / 2 ** 25) | Math.floor(b / 2 ** 25)) * 2 ** 25;
+  return high + ((a % 2 ** 25) | (b % 2 ** 25));
 }

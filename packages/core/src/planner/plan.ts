@@ -3,8 +3,16 @@ import type { Invoice } from "../model.js";
 import type { Policy } from "../policy/schema.js";
 import { localTime, type SendSlot, weekdayOf, zonedInstant } from "./calendar.js";
 import { type CompiledPolicy, compilePolicy } from "./compile.js";
-import { collectDueSteps, type Draft, type HistoryIndex, indexHistory, mergeByStep } from "./due.js";
+import {
+  collectDueSteps,
+  type Draft,
+  type HistoryIndex,
+  indexHistory,
+  mergeByStep,
+  newConditionInput,
+} from "./due.js";
 import { customerActionKey, invoiceActionKey } from "./keys.js";
+import { SharedParts } from "./parts.js";
 import type { PlanResult, PlanSkip } from "./types.js";
 
 /** One plan() call: everything that depends only on the policy and `now`, computed once. */
@@ -19,6 +27,7 @@ interface PlanRun {
   capRanges: { day: [number, number]; week: [number, number] } | null;
   actions: PlannedAction[];
   skips: PlanSkip[];
+  parts: SharedParts;
 }
 
 /**
@@ -56,6 +65,7 @@ function startRun(policy: Policy, now: Date): PlanRun {
     capRanges,
     actions: [],
     skips: [],
+    parts: new SharedParts(),
   };
 }
 
@@ -83,6 +93,7 @@ function planCustomer(run: PlanRun, snapshot: CustomerSnapshot): void {
     history,
     customerOpenMinor: policy.grouping === "customer" ? openTotalMinor(open, policy.currency) : null,
     skips: run.skips,
+    input: newConditionInput(snapshot, history, policy.currency),
   };
   let drafts: Draft[] = [];
   for (const invoice of open) collectDueSteps(context, invoice, drafts);
@@ -166,42 +177,30 @@ function emitActions(
               ? ["cap", `perCustomerPerWeek ${caps.perCustomerPerWeek} reached (${week} this week)`]
               : null;
     if (refusal) {
-      run.skips.push(draftSkip(snapshot, draft, refusal[0] as string, refusal[1] as string));
+      run.skips.push(draftSkip(run, snapshot, draft, refusal[0] as string, refusal[1] as string));
       continue;
     }
     today++;
     week++;
-    const capLine = `${today} of ${caps.perCustomerPerDay ?? "∞"} on the send day, ${week} of ${caps.perCustomerPerWeek ?? "∞"} this week`;
-    run.actions.push(buildAction(run, snapshot, draft, capLine));
+    const capsLine = run.parts.capsLine(today, caps.perCustomerPerDay, week, caps.perCustomerPerWeek);
+    run.actions.push(buildAction(run, snapshot, draft, capsLine));
   }
 }
 
-function draftSkip(snapshot: CustomerSnapshot, draft: Draft, reason: string, why: string): PlanSkip {
+function draftSkip(
+  run: PlanRun,
+  snapshot: CustomerSnapshot,
+  draft: Draft,
+  reason: string,
+  why: string,
+): PlanSkip {
   return {
     source: snapshot.customer.source,
     customerRef: snapshot.customer.externalId,
     invoiceRefs: draft.invoices.map((i) => i.externalId).sort(),
     stepId: draft.step.id,
     reason,
-    trace: [firedLine(draft), { rule: reason, outcome: "skipped", reason: why }],
-  };
-}
-
-function firedLine(draft: Draft): TraceEntry {
-  const when =
-    draft.daysOverdue > 0
-      ? `${draft.daysOverdue} days overdue`
-      : draft.daysOverdue === 0
-        ? "due today"
-        : `due in ${-draft.daysOverdue} days`;
-  const what =
-    draft.invoices.length === 1
-      ? `invoice ${(draft.invoices[0] as Invoice).number}`
-      : `${draft.invoices.length} invoices (${draft.invoices.map((i) => i.number).join(", ")})`;
-  return {
-    rule: `step:${draft.step.id}`,
-    outcome: "fired",
-    reason: `${draft.step.label}: ${what} due ${draft.dueDate}, ${when}`,
+    trace: [run.parts.firedLine(draft), { rule: reason, outcome: "skipped", reason: why }],
   };
 }
 
@@ -209,39 +208,20 @@ function buildAction(
   run: PlanRun,
   snapshot: CustomerSnapshot,
   draft: Draft,
-  capLine: string | null,
+  capsLine: TraceEntry | null,
 ): PlannedAction {
   const { step } = draft.step;
   const source = snapshot.customer.source;
-  const invoiceRefs = draft.invoices.map((i) => i.externalId).sort();
+  const invoiceRefs =
+    draft.invoices.length === 1
+      ? [(draft.invoices[0] as Invoice).externalId]
+      : draft.invoices.map((i) => i.externalId).sort();
   const key =
     run.compiled.policy.grouping === "customer"
       ? customerActionKey(source, snapshot.customer.externalId, step.id, draft.dueDate, invoiceRefs)
       : invoiceActionKey(source, invoiceRefs[0] as string, step.id, draft.dueDate);
-  const trace: TraceEntry[] = [firedLine(draft)];
-  if (draft.step.conditionsText !== "") {
-    trace.push({
-      rule: `conditions:${step.id}`,
-      outcome: "fired",
-      reason: `met: ${draft.step.conditionsText}`,
-    });
-  }
-  for (const id of draft.superseded ?? []) {
-    trace.push({
-      rule: `step:${id}`,
-      outcome: "skipped",
-      reason: `catch-up: missed, superseded by ${step.id}`,
-    });
-  }
-  const payload: Record<string, unknown> = { offsetDays: step.offsetDays, dueDate: draft.dueDate };
-  if (capLine !== null) {
-    trace.push(...(run.slot?.trace ?? []), { rule: "caps", outcome: "fired", reason: capLine });
-    payload.language = step.template?.language;
-    if (step.attachDocument) payload.attachDocument = true;
-  }
-  if (step.escalate) Object.assign(payload, step.escalate);
-  if (step.pauseDays !== undefined) payload.pauseDays = step.pauseDays;
-  const isMessage = capLine !== null;
+  const isMessage = capsLine !== null;
+  const trace = traceOf(run, draft, capsLine);
   return {
     key,
     source,
@@ -253,7 +233,26 @@ function buildAction(
     template: step.template?.name ?? null,
     dueAt: isMessage ? run.dueAtIso : run.nowIso,
     expiresAt: isMessage ? run.expiresAtIso : null,
-    payload,
+    payload: run.parts.payload(draft),
     trace,
   };
+}
+
+/** The action's "why", built in one array: the step that fired, its conditions, catch-up, schedule, caps. */
+function traceOf(run: PlanRun, draft: Draft, capsLine: TraceEntry | null): TraceEntry[] {
+  const fired = run.parts.firedLine(draft);
+  const conditions = run.parts.conditionsLine(draft.step);
+  const slotTrace = capsLine === null ? [] : (run.slot?.trace ?? []);
+  if (conditions === null && draft.superseded === 0 && slotTrace.length === 0) {
+    return capsLine === null ? [fired] : [fired, capsLine];
+  }
+  const trace: TraceEntry[] = [fired];
+  if (conditions) trace.push(conditions);
+  if (draft.superseded !== 0) {
+    for (const entry of run.parts.supersededLines(draft.step, draft.superseded, run.compiled.steps))
+      trace.push(entry);
+  }
+  for (const entry of slotTrace) trace.push(entry);
+  if (capsLine) trace.push(capsLine);
+  return trace;
 }

@@ -210,7 +210,8 @@ export const PolicySchema = z
       .prefault({}),
     grouping: z.enum(["customer", "invoice"]).default("invoice"),
     catchUp: z.enum(["latest", "all"]).default("latest"),
-    steps: z.array(Step).min(1),
+    // At most 50 steps: the planner keeps sets of steps as bit masks (exact up to 2^53).
+    steps: z.array(Step).min(1).max(50),
     lifecycle: Lifecycle.prefault({}),
   })
   .superRefine((policy, ctx) => checkCrossReferences(policy, ctx));
