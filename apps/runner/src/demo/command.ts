@@ -144,7 +144,7 @@ export async function demoCommand(options: DemoOptions, io: Io): Promise<void> {
     const planned = await engine.plan({ dryRun: false });
     say(`${planned.inserted} new action(s) planned for ${DAY_TWO.slice(0, 10)} before the payments arrive`);
     const payers = await choosePayers(rt);
-    for (const invoice of payers) erp.markPaid(invoice, DAY_TWO.slice(0, 10));
+    for (const invoice of payers) await erp.markPaid(invoice, DAY_TWO.slice(0, 10));
     say(`${payers.length} invoice(s) paid in the ERP: ${payers.join(", ")}`);
 
     step(6, "Sync again: payments stop the sequences");
@@ -178,7 +178,7 @@ export async function demoCommand(options: DemoOptions, io: Io): Promise<void> {
       written += w.written;
       if (w.claimed === 0) break;
     }
-    say(`✔ ${written} collection activities written back (${erp.activitiesWritten()} in the ERP)`);
+    say(`✔ ${written} collection activities written back (${await erp.activitiesWritten()} in the ERP)`);
 
     step(8, "Report");
     say(renderReportText(await rt.store.report(clock.now().toISOString())));

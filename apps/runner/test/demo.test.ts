@@ -1,0 +1,34 @@
+import { describe, expect, it } from "vitest";
+import { demoCommand } from "../src/demo/command.js";
+
+/** `regua demo` in-process on a small book: the whole cycle against the bundled fakes. */
+describe("regua demo", () => {
+  it("syncs, sends, applies status webhooks, stops on payment, writes back and reports", async () => {
+    const out: string[] = [];
+    await demoCommand(
+      { erp: "rest", customers: 40, keep: false },
+      { out: (s) => out.push(s), err: () => {}, isTTY: false },
+    );
+    const text = out.join("\n");
+    const count = (pattern: RegExp) => Number(pattern.exec(text)?.[1] ?? Number.NaN);
+    expect(count(/(\d+) invoices synced/)).toBeGreaterThan(40);
+    expect(count(/(\d+) messages sent through wa \(whatsapp\)/)).toBeGreaterThan(0);
+    expect(count(/(\d+) status webhook\(s\) verified and applied/)).toBeGreaterThan(0);
+    expect(count(/(\d+) planned action\(s\) stopped by payment/)).toBeGreaterThan(0);
+    expect(count(/(\d+) payment confirmation\(s\) sent/)).toBeGreaterThan(0);
+    const written = /(\d+) collection activities written back \((\d+) in the ERP\)/.exec(text);
+    expect(Number(written?.[1])).toBeGreaterThan(0);
+    expect(written?.[1]).toBe(written?.[2]);
+    expect(text).toMatch(/fired\s+step:/);
+    expect(text).toMatch(/Messages by status\n[\s\S]*read\s+\d+/);
+    expect(text).toMatch(/\n\S+\s+C\d+\s+\S+\s+skipped\s+paid\n/);
+  }, 120_000);
+
+  it("says --erp sap-b1 is not available while its connector cannot be loaded", async () => {
+    const run = demoCommand(
+      { erp: "sap-b1", customers: 5, keep: false },
+      { out: () => {}, err: () => {}, isTTY: false },
+    );
+    await expect(run).rejects.toThrow(/sap-b1|not available/);
+  }, 60_000);
+});
