@@ -101,3 +101,20 @@ describe("a crash mid-send never sends twice", () => {
     expect(h.channel.accepted.map((a) => a.message.to).sort()).toEqual(["+5511987650001", "+5511987650002"]);
   });
 });
+
+describe("engine.recover", () => {
+  it("releases expired claims and reports what it did", async () => {
+    const h = await seeded({ limits: { leaseMs: 60_000 } });
+    await h.engine.plan();
+    await h.store.claimDueActions({
+      now: h.clock.now().toISOString(),
+      limit: 10,
+      workerId: "gone",
+      leaseMs: 1_000,
+    });
+    expect(await h.engine.recover()).toEqual({ released: 0, unknown: 0 });
+    h.clock.advance(1_001);
+    expect(await h.engine.recover()).toEqual({ released: 1, unknown: 0 });
+    expect(h.store.audit.map((a) => a.action)).toContain("leases.recovered");
+  });
+});

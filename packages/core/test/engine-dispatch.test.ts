@@ -174,6 +174,47 @@ describe("engine.dispatch", () => {
     expect((await h.engine.dispatch()).sent).toBe(1);
   });
 
+  it("holds the rest of the batch for that channel while the provider says rate limited", async () => {
+    const h = harness();
+    for (const id of ["1", "2", "3"]) {
+      h.connector.put("customers", customer(`C${id}`, { phones: [`+551198765000${id}`] }));
+      h.connector.put("invoices", invoice(`I${id}`, `C${id}`));
+    }
+    await h.engine.sync();
+    await h.engine.plan();
+    h.channel.script.push(new RateLimitError("slow down", 90_000));
+    expect(await h.engine.dispatch()).toMatchObject({ claimed: 3, retried: 3, sent: 0 });
+    expect(h.channel.calls).toBe(1);
+    const rows = await h.store.listActions({ status: ["planned"] });
+    const resumeAt = h.clock.now().getTime() + 90_000;
+    expect(rows.map((r) => Date.parse(r.dueAt))).toEqual([resumeAt, resumeAt, resumeAt]);
+    expect(rows.map((r) => r.attempts).sort()).toEqual([0, 0, 1]);
+    h.clock.advance(90_000);
+    expect((await h.engine.dispatch()).sent).toBe(3);
+  });
+
+  it("hands claimed rows back untouched when aborted while waiting for the rate limit", async () => {
+    const h = harness();
+    h.channel.rateLimit.perSecond = 1;
+    for (const id of ["1", "2"]) {
+      h.connector.put("customers", customer(`C${id}`, { phones: [`+551198765000${id}`] }));
+      h.connector.put("invoices", invoice(`I${id}`, `C${id}`));
+    }
+    await h.engine.sync();
+    await h.engine.plan();
+    const controller = new AbortController();
+    const send = h.channel.send.bind(h.channel);
+    vi.spyOn(h.channel, "send").mockImplementation(async (message) => {
+      controller.abort(new Error("shutting down"));
+      return send(message);
+    });
+    const summary = await h.engine.dispatch({ signal: controller.signal });
+    expect(summary).toMatchObject({ claimed: 2, sent: 1 });
+    const [waiting] = await h.store.listActions({ status: ["planned"] });
+    expect(waiting).toMatchObject({ attempts: 0, claimedBy: null, claimedUntil: null });
+    expect(h.channel.calls).toBe(1);
+  });
+
   it("fails at once on a permanent error, keeping the provider's code and words", async () => {
     const h = await seeded();
     const action = await planned(h);

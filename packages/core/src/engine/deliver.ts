@@ -1,10 +1,10 @@
 import type { ActionRow } from "../actions.js";
 import type { Channel, OutboundMessage } from "../contracts.js";
-import { ConfigError, isReguaError, ValidationError } from "../errors.js";
+import { ConfigError, isReguaError, RateLimitError, ValidationError } from "../errors.js";
 import { type Customer, type Invoice, normalizePhone } from "../model.js";
 import { renderMessage } from "../policy/index.js";
-import type { TokenBucket } from "../rate-limit.js";
 import { type EngineContext, nowIso, plusMs } from "./context.js";
+import type { ChannelGates } from "./gates.js";
 import {
   failAction,
   markUnknown,
@@ -16,10 +16,13 @@ import {
 } from "./outcomes.js";
 import { refreshInvoice } from "./refresh.js";
 
-export type BucketFor = (channelId: string, channel: Channel) => TokenBucket;
-
 /** Ready to send, or the outcome that ends this action now. */
-type Prepared = { message: OutboundMessage; channel: Channel; channelId: string } | { outcome: Outcome };
+interface Ready {
+  message: OutboundMessage;
+  channel: Channel;
+  channelId: string;
+}
+type Prepared = Ready | { outcome: Outcome };
 
 /**
  * One claimed action, start to end. Everything before `sending` is safe to retry; the send
@@ -28,7 +31,7 @@ type Prepared = { message: OutboundMessage; channel: Channel; channelId: string 
 export async function deliverAction(
   ctx: EngineContext,
   row: ActionRow,
-  bucketFor: BucketFor,
+  gates: ChannelGates,
   signal?: AbortSignal,
 ): Promise<Outcome> {
   if (row.expiresAt !== null && ctx.clock.now().toISOString() > row.expiresAt)
@@ -44,8 +47,11 @@ export async function deliverAction(
     return retryOrFail(ctx, row, error, ["claimed"]);
   }
   if ("outcome" in prepared) return prepared.outcome;
+  const pausedUntil = gates.pausedUntil(prepared.channelId);
+  if (pausedUntil !== null)
+    return defer(ctx, row, pausedUntil, `channel ${prepared.channelId} is rate-limited`);
   try {
-    await bucketFor(prepared.channelId, prepared.channel).take(signal);
+    await gates.bucket(prepared.channelId, prepared.channel).take(signal);
   } catch {
     return release(ctx, row);
   }
@@ -55,19 +61,22 @@ export async function deliverAction(
     claimedUntil: plusMs(ctx, ctx.leaseMs),
   });
   if (!sending) return "released";
-  return send(ctx, row, prepared.channel, prepared.message);
+  return send(ctx, row, prepared, gates);
 }
 
 async function send(
   ctx: EngineContext,
   row: ActionRow,
-  channel: Channel,
-  message: OutboundMessage,
+  { channel, channelId, message }: Ready,
+  gates: ChannelGates,
 ): Promise<Outcome> {
   let providerMessageId: string;
   try {
     ({ providerMessageId } = await channel.send(message));
   } catch (error) {
+    if (error instanceof RateLimitError || (isReguaError(error) && error.code === "RATE_LIMIT")) {
+      gates.pause(channelId, (error as RateLimitError).retryAfterMs ?? 0);
+    }
     if (isReguaError(error)) return retryOrFail(ctx, row, error, ["sending"]);
     return markUnknown(ctx, row, error);
   }
@@ -170,6 +179,17 @@ async function holdsLease(ctx: EngineContext, row: ActionRow): Promise<boolean> 
     current.claimedUntil !== null &&
     current.claimedUntil > now
   );
+}
+
+/** Not now, through no fault of the action: back to planned at `untilMs`, no attempt counted. */
+async function defer(ctx: EngineContext, row: ActionRow, untilMs: number, reason: string): Promise<Outcome> {
+  const moved = await ctx.store.transitionAction(row.key, ["claimed"], "planned", {
+    at: nowIso(ctx),
+    dueAt: new Date(untilMs).toISOString(),
+    claimedUntil: null,
+    statusReason: reason,
+  });
+  return moved ? "retried" : "released";
 }
 
 /** Aborted before the send: hand the row back untouched. */

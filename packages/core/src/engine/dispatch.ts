@@ -1,16 +1,17 @@
-import type { Channel } from "../contracts.js";
-import { TokenBucket } from "../rate-limit.js";
 import { audit, type EngineContext, nowIso } from "./context.js";
 import { deliverAction } from "./deliver.js";
+import { ChannelGates } from "./gates.js";
 import type { Outcome } from "./outcomes.js";
 import type { DispatchOptions, DispatchSummary } from "./types.js";
 
 /** Claims due actions batch by batch and delivers them under each channel's rate limit. */
 export class Dispatcher {
-  /** One bucket per channel instance for the life of the engine, so limits hold across runs. */
-  private readonly buckets = new Map<string, TokenBucket>();
+  /** Rate limits and back-offs per channel, kept for the life of the engine (across runs). */
+  private readonly gates: ChannelGates;
 
-  constructor(private readonly ctx: EngineContext) {}
+  constructor(private readonly ctx: EngineContext) {
+    this.gates = new ChannelGates(ctx.clock);
+  }
 
   async run(options: DispatchOptions = {}): Promise<DispatchSummary> {
     const { ctx } = this;
@@ -38,10 +39,7 @@ export class Dispatcher {
       summary.claimed += rows.length;
       remaining -= rows.length;
       for (const row of rows) {
-        count(
-          summary,
-          await deliverAction(ctx, row, (id, channel) => this.bucketFor(id, channel), options.signal),
-        );
+        count(summary, await deliverAction(ctx, row, this.gates, options.signal));
       }
     }
     ctx.log.info({ ...summary }, "dispatch");
@@ -57,16 +55,6 @@ export class Dispatcher {
     if (rates.length === 0) return this.ctx.claimBatch;
     const perLease = Math.floor((Math.min(...rates) * this.ctx.leaseMs) / 2_000);
     return Math.max(1, Math.min(this.ctx.claimBatch, perLease));
-  }
-
-  private bucketFor(channelId: string, channel: Channel): TokenBucket {
-    let bucket = this.buckets.get(channelId);
-    if (!bucket) {
-      const perSecond = channel.rateLimit.perSecond;
-      bucket = new TokenBucket(perSecond, Math.max(1, Math.floor(perSecond)), this.ctx.clock);
-      this.buckets.set(channelId, bucket);
-    }
-    return bucket;
   }
 }
 
