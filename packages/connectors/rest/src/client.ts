@@ -13,6 +13,7 @@ import {
 import type { AxiosInstance, AxiosResponse } from "axios";
 import { getPath } from "./map.js";
 import type { ResourceOptions, RestAuth, RestConnectorOptions } from "./options.js";
+import { formatSince, nextPosition, type PagePosition, pathOf } from "./paging.js";
 import { ErpErrorBody, type ErpRecord, ErpRecordList } from "./schemas.js";
 
 export interface HttpRequest {
@@ -30,8 +31,6 @@ export interface HttpAnswer {
   data: unknown;
   headers: Record<string, string>;
 }
-
-export type PagePosition = string | number | null;
 
 /** Thrown inside withRetry to stop it at once; carries the error the caller should see. */
 class StopRetrying extends Error {
@@ -266,65 +265,4 @@ export class RestClient {
   }
 }
 
-/** A URL without its query string (which may carry keys), for messages and logs. */
-function pathOf(url: string): string {
-  return url.split("?")[0] ?? url;
-}
-
-function nextPosition(
-  resource: ResourceOptions,
-  position: PagePosition,
-  count: number,
-  answer: HttpAnswer,
-): PagePosition {
-  const paging = resource.paging;
-  switch (paging.style) {
-    case "page": {
-      const current = Number(position ?? paging.firstPage);
-      if (!paging.nextPage) return count < paging.size ? null : current + 1;
-      const next = getPath(answer.data, paging.nextPage);
-      if (next === true) return current + 1;
-      return typeof next === "number" || (typeof next === "string" && /^\d+$/.test(next))
-        ? Number(next)
-        : null;
-    }
-    case "offset":
-      return count < paging.size ? null : Number(position ?? 0) + count;
-    case "cursor": {
-      const next = getPath(answer.data, paging.next);
-      const token = typeof next === "string" || typeof next === "number" ? next : null;
-      return token === "" || token === position ? null : token;
-    }
-    case "link": {
-      const next = paging.next ? getPath(answer.data, paging.next) : linkHeaderNext(answer.headers.link);
-      return typeof next === "string" && next !== "" && next !== position ? next : null;
-    }
-    case "none":
-      return null;
-  }
-}
-
-/** `Link: <https://erp/api/x?page=2>; rel="next", <…>; rel="last"` (RFC 8288). */
-export function linkHeaderNext(header: string | undefined): string | null {
-  if (!header) return null;
-  for (const part of header.split(",")) {
-    const match = /<([^>]+)>\s*;(.*)/.exec(part.trim());
-    if (match && /rel="?([^";]*\s)?next(\s[^";]*)?"?/i.test(match[2] ?? "")) return match[1] ?? null;
-  }
-  return null;
-}
-
-/** The change marker as the ERP wants it. A date-only filter starts one day early, so no zone loses a change. */
-export function formatSince(iso: string, format: "iso" | "date" | "unix" | "unix_ms"): string | number {
-  const ms = Date.parse(iso);
-  switch (format) {
-    case "iso":
-      return new Date(ms).toISOString();
-    case "date":
-      return new Date(ms - 86_400_000).toISOString().slice(0, 10);
-    case "unix":
-      return Math.floor(ms / 1000);
-    case "unix_ms":
-      return ms;
-  }
-}
+export type { PagePosition };
