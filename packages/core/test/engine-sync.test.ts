@@ -147,6 +147,7 @@ describe("a payment stops the sequence", () => {
     expect(summary.paidNow).toBe(1);
     expect((await h.store.getAction(planned?.key ?? ""))?.status).toBe("skipped");
     expect((await h.store.getAction(planned?.key ?? ""))?.statusReason).toBe("paid");
+    expect(h.store.activities.get(`${SOURCE}:I1:payment_confirmed`)?.activity.kind).toBe("payment_confirmed");
 
     await h.engine.sync({ full: true });
     const confirmations = await h.store.listActions({ status: ["planned"] });
@@ -164,6 +165,8 @@ describe("a payment stops the sequence", () => {
     await h.engine.sync();
     expect(h.store.actions.size).toBe(0);
     expect(h.store.audit).toContainEqual(expect.objectContaining({ action: "sequence.stopped" }));
+    // Nothing was under way for it: nothing to write back.
+    expect(h.store.activities.size).toBe(0);
   });
 });
 

@@ -61,6 +61,23 @@ export async function stopForPaidInvoice(
     { invoice: paid.externalId, reason: "paid", skipped, confirmationQueued: confirmations > 0 },
     actor,
   );
+  // Written back only when dunning was under way, so the ERP is not flooded with every payment.
+  if (skipped > 0) {
+    const activity: CollectionActivity = {
+      key: `${paid.source}:${paid.externalId}:payment_confirmed`,
+      source: paid.source,
+      kind: "payment_confirmed",
+      customerRef: paid.customerRef,
+      invoiceRefs: [paid.externalId],
+      occurredAt: at,
+      channel: null,
+      providerMessageId: null,
+      subject: "Payment received: collection sequence stopped",
+      details: `${skipped} pending step(s) cancelled`,
+      actionKey: null,
+    };
+    await ctx.store.enqueueActivity(activity, at);
+  }
 }
 
 export function actionActivity(
