@@ -34,8 +34,9 @@ export async function deliverAction(
   gates: ChannelGates,
   signal?: AbortSignal,
 ): Promise<Outcome> {
-  if (row.expiresAt !== null && ctx.clock.now().toISOString() > row.expiresAt)
+  if (row.expiresAt !== null && ctx.clock.now().getTime() > Date.parse(row.expiresAt)) {
     return skipAction(ctx, row, "expired");
+  }
   let prepared: Prepared;
   try {
     if (row.kind === "escalate" || row.kind === "pause") {
@@ -171,13 +172,12 @@ async function staleReason(ctx: EngineContext, row: ActionRow, signal?: AbortSig
 /** Only the lease holder may send: after an expiry another worker may own the row. */
 async function holdsLease(ctx: EngineContext, row: ActionRow): Promise<boolean> {
   const current = await ctx.store.getAction(row.key);
-  const now = nowIso(ctx);
   return (
     current !== null &&
     current.status === "claimed" &&
     current.claimedBy === ctx.workerId &&
     current.claimedUntil !== null &&
-    current.claimedUntil > now
+    Date.parse(current.claimedUntil) > ctx.clock.now().getTime()
   );
 }
 

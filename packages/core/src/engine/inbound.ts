@@ -100,9 +100,13 @@ async function latestContact(
   let latest: ActionRow | null = null;
   for (const action of contacted) {
     if (action.kind !== "message" && action.kind !== "lifecycle") continue;
-    if (!latest || (action.sentAt ?? "") > (latest.sentAt ?? "")) latest = action;
+    if (!latest || sentMs(action) > sentMs(latest)) latest = action;
   }
   return latest;
+}
+
+function sentMs(action: ActionRow): number {
+  return action.sentAt === null ? 0 : Date.parse(action.sentAt);
 }
 
 /** "Já paguei": re-read the invoices the sequence is about, so a payment stops it at once. */
