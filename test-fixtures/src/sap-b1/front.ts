@@ -3,6 +3,7 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import { ENTITY_SETS, type EntitySetName } from "./csn.js";
 import {
   activityPropertyFor,
+  fromWireDates,
   parseCookies,
   renameWord,
   SL_CODES,
@@ -227,7 +228,7 @@ export class ServiceLayerFront {
     const row: Record<string, unknown> = {};
     for (const [k, v] of Object.entries(body)) row[k === own ? this.options.modelActivityName : k] = v;
     row.ActivityCode = this.options.nextActivityCode();
-    const cap = await this.cap("POST", "Activities", row);
+    const cap = await this.cap("POST", "Activities", fromWireDates(row));
     if (cap.status !== 201) return this.capError(res, version, cap, "Activities");
     const created = toWireRow(cap.body as Record<string, unknown>, version, this.options.modelActivityName);
     sendJson(res, 201, { ...metadataLink(version, "Activities/@Element", "Activities/$entity"), ...created });

@@ -91,6 +91,16 @@ export function toWireRow(
   return out;
 }
 
+/** A request body's dates ("2026-01-31" in v1) → what CAP's DateTime elements take. */
+export function fromWireDates(row: Record<string, unknown>): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(row)) {
+    const isDay = typeof value === "string" && DATE_FIELDS.has(key) && /^\d{4}-\d{2}-\d{2}$/.test(value);
+    out[key] = isDay ? `${value}T00:00:00Z` : value;
+  }
+  return out;
+}
+
 /**
  * A v1 request's query → what CAP (OData v4) parses: v1 writes dates as quoted strings
  * (`UpdateDate ge '2026-01-31'`) and uses OData v3's `substringof`.

@@ -1,0 +1,192 @@
+import {
+  type CollectionActivity,
+  type Customer,
+  classifyTaxId,
+  type Invoice,
+  type InvoiceStatus,
+  normalizePhone,
+  type Payment,
+  toMinorUnits,
+} from "@regua/core";
+import type { SapB1Options } from "./options.js";
+import type { BusinessPartner, Document, IncomingPayment } from "./schemas.js";
+
+/** Pure Service Layer → canonical mapping. A thrown MappingError becomes a RecordReject. */
+export class MappingError extends Error {
+  constructor(
+    readonly field: string,
+    message: string,
+  ) {
+    super(`${field}: ${message}`);
+  }
+}
+
+export interface Stamp {
+  date: string;
+  time: string;
+}
+
+/** UpdateDate ("2026-01-31" or "2026-01-31T00:00:00Z") + UpdateTime ("14:05:00"). */
+export function stampOf(row: { UpdateDate?: string | null; UpdateTime?: string | null }): Stamp | null {
+  if (!row.UpdateDate) return null;
+  const time = (row.UpdateTime ?? "00:00:00").slice(0, 8);
+  return { date: row.UpdateDate.slice(0, 10), time: time.length === 5 ? `${time}:00` : time };
+}
+
+export function laterStamp(a: Stamp | null, b: Stamp | null): Stamp | null {
+  if (!a) return b;
+  if (!b) return a;
+  return `${a.date}T${a.time}` >= `${b.date}T${b.time}` ? a : b;
+}
+
+/**
+ * Service Layer stamps are the company server's local date and time without a zone;
+ * they are reported as UTC so that they order correctly, which is all régua uses them for.
+ */
+function stampIso(stamp: Stamp | null): string | null {
+  return stamp ? `${stamp.date}T${stamp.time}Z` : null;
+}
+
+export function currencyOf(docCurrency: string, options: SapB1Options): string {
+  const mapped = options.currencies[docCurrency];
+  if (mapped) return mapped;
+  if (/^[A-Z]{3}$/.test(docCurrency)) return docCurrency;
+  throw new MappingError("DocCurrency", `unknown currency "${docCurrency}" (add it to options.currencies)`);
+}
+
+function money(value: number | string | null | undefined, currency: string, field: string): number {
+  try {
+    return toMinorUnits(value ?? 0, currency);
+  } catch (error) {
+    throw new MappingError(field, (error as Error).message);
+  }
+}
+
+const EMAIL = /^[^\s@;,]+@[^\s@;,]+\.[^\s@;,]+$/;
+
+export function mapCustomer(bp: BusinessPartner, source: string, options: SapB1Options): Customer {
+  const name = bp.CardName?.trim();
+  if (!name) throw new MappingError("CardName", "is empty");
+  const country = bp.Country?.trim() || options.defaultRegion;
+  const tax = classifyTaxId(bp.FederalTaxID, country);
+  if ("error" in tax) throw new MappingError("FederalTaxID", tax.error);
+  const region = (country.length === 2 ? country : options.defaultRegion) as Parameters<
+    typeof normalizePhone
+  >[1];
+  const phones = [bp.Cellular, bp.Phone1, bp.Phone2]
+    .map((raw) => normalizePhone(raw, region))
+    .filter((phone, i, all): phone is string => phone !== null && all.indexOf(phone) === i);
+  // EmailAddress is free text; people put several addresses in it. Take the first valid one.
+  const email = (bp.EmailAddress ?? "").split(/[;,\s]+/).find((part) => EMAIL.test(part)) ?? null;
+  return {
+    source,
+    externalId: bp.CardCode,
+    raw: bp,
+    name,
+    taxId: tax.taxId,
+    taxIdKind: tax.taxIdKind,
+    country,
+    phones,
+    email: email?.toLowerCase() ?? null,
+    language: country === "BR" ? "pt-BR" : null,
+    segment: null,
+    tags: [],
+    value: null,
+    consent: "unknown",
+    optedOutAt: null,
+    customFields: {},
+    updatedAt: stampIso(stampOf(bp)),
+  };
+}
+
+/**
+ * Status from the document header: Cancelled → void; closed and paid in full → paid; closed
+ * otherwise (a credit note or a reconciliation closed it) → void with nothing open;
+ * something paid → partially_paid; else open.
+ */
+export function invoiceStatus(doc: Document, totalMinor: number, paidMinor: number): InvoiceStatus {
+  if (doc.Cancelled === "tYES") return "void";
+  const closed = doc.DocumentStatus !== "bost_Open";
+  if (closed) return paidMinor >= totalMinor ? "paid" : "void";
+  return paidMinor > 0 ? "partially_paid" : "open";
+}
+
+export function mapInvoice(doc: Document, source: string, options: SapB1Options): Invoice {
+  const currency = currencyOf(doc.DocCurrency, options);
+  const totalMinor = money(doc.DocTotal, currency, "DocTotal");
+  const paidMinor = money(doc.PaidToDate, currency, "PaidToDate");
+  const status = invoiceStatus(doc, totalMinor, paidMinor);
+  const openMinor =
+    status === "open" || status === "partially_paid" ? Math.max(0, totalMinor - paidMinor) : 0;
+  const udf = (name: string | undefined): string | null => {
+    const value = name ? doc[name] : undefined;
+    return typeof value === "string" && value.trim() !== "" ? value.trim() : null;
+  };
+  const payLink = udf(options.udf.payLink);
+  return {
+    source,
+    externalId: String(doc.DocEntry),
+    raw: doc,
+    number: String(doc.DocNum ?? doc.DocEntry),
+    customerRef: doc.CardCode,
+    issueDate: doc.DocDate.slice(0, 10),
+    dueDate: doc.DocDueDate.slice(0, 10),
+    total: { amountMinor: totalMinor, currency },
+    openAmount: { amountMinor: openMinor, currency },
+    status,
+    instruments: {
+      boletoLine: udf(options.udf.boletoLine),
+      pixCode: udf(options.udf.pixCode),
+      payLink: payLink && URL.canParse(payLink) ? payLink : null,
+      documentUrl: null,
+    },
+    updatedAt: stampIso(stampOf(doc)),
+  };
+}
+
+/** Invoices a credit note is based on (DocumentLines BaseType 13 = A/R invoice). */
+export function creditedInvoices(creditNote: Document): number[] {
+  const entries = (creditNote.DocumentLines ?? [])
+    .filter((line) => line.BaseType === 13 && typeof line.BaseEntry === "number")
+    .map((line) => line.BaseEntry as number);
+  return [...new Set(entries)];
+}
+
+export function mapPayment(payment: IncomingPayment, source: string, options: SapB1Options): Payment {
+  const currency = currencyOf(payment.DocCurrency ?? Object.keys(options.currencies)[0] ?? "BRL", options);
+  const lines = payment.PaymentInvoices ?? [];
+  const allocations = lines
+    .filter((line) => !line.InvoiceType || line.InvoiceType === "it_Invoice")
+    .map((line) => ({
+      invoiceRef: String(line.DocEntry),
+      amount: { amountMinor: money(line.SumApplied, currency, "PaymentInvoices.SumApplied"), currency },
+    }));
+  const applied = lines.reduce((sum, line) => sum + money(line.SumApplied, currency, "SumApplied"), 0);
+  const received =
+    money(payment.CashSum, currency, "CashSum") + money(payment.TransferSum, currency, "TransferSum");
+  return {
+    source,
+    externalId: String(payment.DocEntry),
+    raw: payment,
+    customerRef: payment.CardCode ?? null,
+    date: payment.DocDate.slice(0, 10),
+    amount: { amountMinor: applied > 0 ? applied : received, currency },
+    allocations,
+    updatedAt: null,
+  };
+}
+
+/** The text written into the activity's Notes: what was sent, through which channel, its status. */
+export function activityNotes(activity: CollectionActivity): string {
+  const lines = [
+    activity.subject,
+    `status: ${activity.kind}`,
+    activity.channel ? `channel: ${activity.channel}` : null,
+    activity.providerMessageId ? `message id: ${activity.providerMessageId}` : null,
+    activity.invoiceRefs.length ? `invoices (DocEntry): ${activity.invoiceRefs.join(", ")}` : null,
+    `at: ${activity.occurredAt}`,
+    activity.details ? `\n${activity.details}` : null,
+    `régua key: ${activity.key}`,
+  ];
+  return lines.filter((line): line is string => line !== null).join("\n");
+}

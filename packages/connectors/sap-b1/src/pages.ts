@@ -1,0 +1,88 @@
+import type { EntityName, Page, RecordReject } from "@regua/core";
+import type { z } from "zod";
+import { MappingError, type Stamp } from "./map.js";
+
+/**
+ * Cursors: where a listing resumes. `since` is the change stamp this run started from, `max`
+ * the latest stamp seen so far, `next` the Service Layer's next link inside the current phase.
+ * A finished run's cursor has phase "done"; resuming from it lists changes since `max`.
+ */
+export interface StampCursor {
+  kind: "stamp";
+  since: Stamp | null;
+  max: Stamp | null;
+  phase: "main" | "credits" | "done";
+  next: string | null;
+}
+
+export interface KeyCursor {
+  kind: "key";
+  /** Highest DocEntry seen: incoming payments have no update stamp, only an increasing key. */
+  after: number | null;
+  next: string | null;
+}
+
+export function encodeCursor(cursor: StampCursor | KeyCursor): string {
+  return Buffer.from(JSON.stringify(cursor)).toString("base64url");
+}
+
+export function decodeCursor<T extends StampCursor | KeyCursor>(
+  text: string | null | undefined,
+  kind: T["kind"],
+): T | null {
+  if (!text) return null;
+  try {
+    const value = JSON.parse(Buffer.from(text, "base64url").toString("utf8")) as T;
+    return value.kind === kind ? value : null;
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * `$filter` for "changed at or after this stamp". `ge` on the time re-reads the records of the
+ * last second (upserts are idempotent) instead of missing ones written in the same second.
+ * v1 writes Edm.DateTime / Edm.Time literals quoted; v2 writes Edm.DateTimeOffset and
+ * Edm.TimeOfDay literals bare (SAPB1-v1.edmx / SAPB1-v2.edmx, UpdateDate and UpdateTime).
+ */
+export function changedSince(stamp: Stamp, version: "v1" | "v2"): string {
+  const date = version === "v1" ? `'${stamp.date}'` : `${stamp.date}T00:00:00Z`;
+  const time = version === "v1" ? `'${stamp.time}'` : stamp.time;
+  return `(UpdateDate gt ${date} or (UpdateDate eq ${date} and UpdateTime ge ${time}))`;
+}
+
+/** Parses and maps one page of rows; a row that fails becomes a reject naming its key and field. */
+export function mapRows<TRow, TOut>(
+  rows: readonly unknown[],
+  schema: z.ZodType<TRow>,
+  map: (row: TRow) => TOut,
+  entity: EntityName,
+  keyOf: (raw: Record<string, unknown>) => unknown,
+): { items: TOut[]; rejects: RecordReject[]; parsed: TRow[] } {
+  const items: TOut[] = [];
+  const rejects: RecordReject[] = [];
+  const parsed: TRow[] = [];
+  for (const raw of rows) {
+    const externalId = String(keyOf((raw ?? {}) as Record<string, unknown>) ?? "(no key)");
+    const result = schema.safeParse(raw);
+    if (!result.success) {
+      const error = result.error.issues
+        .map((i) => `${i.path.join(".") || "(root)"}: ${i.message}`)
+        .join("; ");
+      rejects.push({ entity, externalId, error, raw });
+      continue;
+    }
+    parsed.push(result.data);
+    try {
+      items.push(map(result.data));
+    } catch (error) {
+      if (!(error instanceof MappingError)) throw error;
+      rejects.push({ entity, externalId, error: error.message, raw });
+    }
+  }
+  return { items, rejects, parsed };
+}
+
+export function pageOf<T>(items: T[], rejects: RecordReject[], cursor: string | null): Page<T> {
+  return rejects.length ? { items, cursor, rejects } : { items, cursor };
+}
