@@ -81,12 +81,17 @@ export function localTime(
   return { day, minutes: Math.floor((localMs - day * MS_PER_DAY) / MS_PER_MINUTE), offsetMs };
 }
 
-/** The instant of a local wall-clock time (day + minutes) in a zone; DST gaps move forward. */
+/**
+ * The instant of a local wall-clock time (day + minutes) in a zone. In a DST gap (a time
+ * that does not exist) it moves forward by the gap; in an overlap it picks one of the two.
+ */
 export function zonedInstant(day: number, minutes: number, timeZone: string): number {
   const wall = day * MS_PER_DAY + minutes * MS_PER_MINUTE;
   const first = wall - localTime(wall, timeZone).offsetMs;
   const second = wall - localTime(first, timeZone).offsetMs;
-  return second;
+  if (second === first) return first;
+  const check = localTime(second, timeZone);
+  return check.day === day && check.minutes === minutes ? second : Math.max(first, second);
 }
 
 export interface WindowRange {

@@ -1,0 +1,64 @@
+import { describe, expect, it } from "vitest";
+import type { CustomerSnapshot } from "../src/actions.js";
+import { Customer, Invoice } from "../src/model.js";
+import { plan, simulate } from "../src/planner/index.js";
+import { parsePolicy, SAMPLE_POLICY_YAML } from "../src/policy/index.js";
+
+const policy = parsePolicy(SAMPLE_POLICY_YAML, "policy.yaml");
+
+function customerWith(openMinor: number): CustomerSnapshot {
+  return {
+    customer: Customer.parse({
+      source: "erp",
+      externalId: "C1",
+      name: "Maria Silva",
+      phones: ["+5511987654321"],
+    }),
+    invoices: [
+      Invoice.parse({
+        source: "erp",
+        externalId: "NF1",
+        number: "1",
+        customerRef: "C1",
+        issueDate: "2026-10-25",
+        dueDate: "2026-11-25", // a Wednesday
+        total: { amountMinor: openMinor, currency: "BRL" },
+        openAmount: { amountMinor: openMinor, currency: "BRL" },
+        status: "open",
+      }),
+    ],
+    history: [],
+    payments: { paidCount: 0, paidLateCount: 0, averageDaysLate: 0 },
+    optedOut: false,
+    pausedUntil: null,
+  };
+}
+
+describe("simulate", () => {
+  it("replays the sample régua day by day over an unpaid invoice", () => {
+    const days = simulate(policy, [customerWith(150000)], { from: "2026-11-20", to: "2026-12-31" });
+    expect(days).toHaveLength(42);
+    const fired = days.flatMap((d) => d.actions.map((a) => `${d.date} ${a.stepId} ${a.dueAt}`));
+    expect(fired).toEqual([
+      // D-3 falls on a Sunday: planned at noon, sent Monday 08:00.
+      "2026-11-22 lembrete-d-3 2026-11-23T11:00:00.000Z",
+      "2026-11-25 vencimento-d0 2026-11-25T11:00:00.000Z",
+      "2026-11-28 vencida-d3 2026-11-28T12:00:00.000Z",
+      "2026-12-02 vencida-d7 2026-12-02T11:00:00.000Z",
+      "2026-12-10 escalar-d15 2026-12-10T11:00:00.000Z",
+      "2026-12-10 vencida-d15 2026-12-10T11:00:00.000Z",
+      // Christmas: no messages, but an escalation is not a message.
+      "2026-12-25 juridico-d30 2026-12-25T15:00:00.000Z",
+    ]);
+    expect(days[0]?.plannedAt).toBe("2026-11-20T11:00:00.000Z");
+  });
+
+  it("does not touch the snapshots it is given", () => {
+    const snapshot = customerWith(50000);
+    simulate(policy, [snapshot], { from: "2026-11-20", to: "2026-12-31" });
+    expect(snapshot.history).toEqual([]);
+    expect(plan(policy, [snapshot], new Date("2026-11-25T12:00:00Z")).actions.map((a) => a.stepId)).toEqual([
+      "vencimento-d0",
+    ]);
+  });
+});
