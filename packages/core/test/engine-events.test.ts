@@ -1,4 +1,4 @@
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import type { ActionRow } from "../src/actions.js";
 import { classifyReply } from "../src/reply.js";
 import { customer, inboundEvent, invoice, SOURCE, seeded, statusEvent } from "./support/harness.js";
@@ -63,6 +63,24 @@ describe("status webhooks", () => {
     ]);
     expect(summary).toMatchObject({ applied: 1, ignored: 3 });
     expect(await h.store.getAction(action.key)).toMatchObject({ status: "read", statusReason: null });
+  });
+
+  it("applies the rest of a delivery when one event fails", async () => {
+    const h = await seeded();
+    await sentAction(h);
+    const find = h.store.findActionByProviderMessageId.bind(h.store);
+    vi.spyOn(h.store, "findActionByProviderMessageId").mockImplementation(async (id) => {
+      if (id === "wamid.broken") throw new Error("connection reset");
+      return find(id);
+    });
+    const summary = await h.engine.handleChannelEvents("wa", [
+      statusEvent({ status: "delivered", providerMessageId: "wamid.broken" }),
+      statusEvent({ status: "delivered", providerMessageId: "wamid.1" }),
+    ]);
+    expect(summary).toMatchObject({ failed: 1, applied: 1 });
+    expect(h.store.audit.find((a) => a.action === "event.failed")?.detail.reason).toContain(
+      "connection reset",
+    );
   });
 
   it("counts statuses for messages it does not know as unmatched", async () => {

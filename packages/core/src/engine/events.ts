@@ -1,7 +1,7 @@
 import type { ActionRow, ActionStatus } from "../actions.js";
 import type { ChannelEvent, DeliveryStatus } from "../contracts.js";
 import type { ActivityKind } from "../model.js";
-import { audit, type EngineContext, nowIso } from "./context.js";
+import { audit, describeError, type EngineContext, nowIso } from "./context.js";
 import { handleInbound } from "./inbound.js";
 import { enqueueActionActivity } from "./outcomes.js";
 import type { EventSummary } from "./types.js";
@@ -38,6 +38,7 @@ export async function handleChannelEvents(
     applied: 0,
     unmatched: 0,
     ignored: 0,
+    failed: 0,
   };
   for (const event of events) {
     const fresh = await ctx.store.recordInboundEvent({
@@ -50,13 +51,34 @@ export async function handleChannelEvents(
       summary.duplicates += 1;
       continue;
     }
-    const result =
-      event.kind === "status"
-        ? await applyStatus(ctx, channelId, event)
-        : await handleInbound(ctx, channelId, event);
-    summary[result] += 1;
+    summary[await applyEvent(ctx, channelId, event)] += 1;
   }
   return summary;
+}
+
+/**
+ * One bad event does not hold up the rest of the delivery. It was stored before it was applied
+ * (payload and all), so a failure is logged and audited for an operator to replay; the
+ * provider's redelivery would only be recognised as a duplicate.
+ */
+async function applyEvent(
+  ctx: EngineContext,
+  channelId: string,
+  event: ChannelEvent,
+): Promise<"applied" | "unmatched" | "ignored" | "failed"> {
+  try {
+    return event.kind === "status"
+      ? await applyStatus(ctx, channelId, event)
+      : await handleInbound(ctx, channelId, event);
+  } catch (error) {
+    const reason = describeError(error);
+    ctx.log.error(
+      { channel: channelId, eventId: event.eventId, kind: event.kind, error: reason },
+      "event failed",
+    );
+    await audit(ctx, "event.failed", `${channelId}/${event.eventId}`, { reason }, `webhook:${channelId}`);
+    return "failed";
+  }
 }
 
 async function findAction(ctx: EngineContext, event: StatusEvent): Promise<ActionRow | null> {

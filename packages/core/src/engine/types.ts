@@ -129,6 +129,8 @@ export interface EventSummary {
   unmatched: number;
   /** Known events that changed nothing: a status older than the one stored. */
   ignored: number;
+  /** Events that threw while being applied (logged and audited as event.failed, for a replay). */
+  failed: number;
 }
 
 export interface Engine {
