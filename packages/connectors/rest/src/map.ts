@@ -11,7 +11,7 @@ import {
 } from "@regua/core";
 import { z } from "zod";
 import type { CustomerFieldMap, InvoiceFieldMap, PaymentFieldMap } from "./options.js";
-import { customerValues, type ErpFormats, invoiceValues, paymentValues } from "./schemas.js";
+import { CustomerValues, type ErpFormats, valueSchemas } from "./schemas.js";
 
 /**
  * Pure ERP → canonical mapping. A record that cannot be mapped becomes a RecordReject naming
@@ -110,7 +110,7 @@ export function mapCustomer(
     const found = getPath(raw, path);
     return (Array.isArray(found) ? found : [found]).filter((p) => p !== null && p !== undefined && p !== "");
   });
-  const parsed = customerValues().safeParse(values);
+  const parsed = CustomerValues.safeParse(values);
   if (!parsed.success)
     return rejectFrom("customers", keyOf(values, index), raw, parsed.error.issues, fields, values);
   const v = parsed.data;
@@ -168,7 +168,7 @@ export function mapInvoice(
   const values = extract(raw, fields);
   values.number ??= values.externalId;
   values.issueDate ??= fields.issueDate === undefined ? values.dueDate : undefined;
-  const parsed = invoiceValues(settings.formats).safeParse(values);
+  const parsed = valueSchemas(settings.formats).invoice.safeParse(values);
   if (!parsed.success)
     return rejectFrom("invoices", keyOf(values, index), raw, parsed.error.issues, fields, values);
   const v = parsed.data;
@@ -237,7 +237,7 @@ export function mapPayment(
         }))
       : found;
   }
-  const parsed = paymentValues(settings.formats).safeParse(values);
+  const parsed = valueSchemas(settings.formats).payment.safeParse(values);
   if (!parsed.success)
     return rejectFrom("payments", keyOf(values, index), raw, parsed.error.issues, fields, values);
   const v = parsed.data;

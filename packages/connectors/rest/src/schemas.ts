@@ -100,47 +100,45 @@ const OptionalText = z
   .nullish()
   .transform((v) => (v === null || v === undefined || String(v).trim() === "" ? null : String(v).trim()));
 
-export function customerValues() {
-  return z.object({
-    externalId: ErpId,
-    name: z
-      .string({ error: (i) => (i.input == null ? "missing" : "must be text") })
-      .trim()
-      .min(1, "must not be empty"),
-    taxId: OptionalText,
-    phones: z.array(z.union([z.string(), z.number()]).transform(String)).default([]),
-    email: OptionalText,
-    segment: OptionalText,
-    tags: z
-      .union([z.array(z.string()), z.string()])
-      .nullish()
-      .transform((v) =>
-        v == null
-          ? []
-          : Array.isArray(v)
-            ? v
-            : v
-                .split(",")
-                .map((t) => t.trim())
-                .filter(Boolean),
-      ),
-    value: z
-      .union([
-        z.number(),
-        z
-          .string()
-          .trim()
-          .regex(/^-?\d+(\.\d+)?$/)
-          .transform(Number),
-      ])
-      .nullish(),
-    country: OptionalText,
-    language: OptionalText,
-    updatedAt: ErpTimestamp.nullish(),
-  });
-}
+export const CustomerValues = z.object({
+  externalId: ErpId,
+  name: z
+    .string({ error: (i) => (i.input == null ? "missing" : "must be text") })
+    .trim()
+    .min(1, "must not be empty"),
+  taxId: OptionalText,
+  phones: z.array(z.union([z.string(), z.number()]).transform(String)).default([]),
+  email: OptionalText,
+  segment: OptionalText,
+  tags: z
+    .union([z.array(z.string()), z.string()])
+    .nullish()
+    .transform((v) =>
+      v == null
+        ? []
+        : Array.isArray(v)
+          ? v
+          : v
+              .split(",")
+              .map((t) => t.trim())
+              .filter(Boolean),
+    ),
+  value: z
+    .union([
+      z.number(),
+      z
+        .string()
+        .trim()
+        .regex(/^-?\d+(\.\d+)?$/)
+        .transform(Number),
+    ])
+    .nullish(),
+  country: OptionalText,
+  language: OptionalText,
+  updatedAt: ErpTimestamp.nullish(),
+});
 
-export function invoiceValues(formats: ErpFormats) {
+function buildInvoiceValues(formats: ErpFormats) {
   const decimal = erpDecimal(formats);
   const date = erpDate(formats);
   return z.object({
@@ -162,7 +160,7 @@ export function invoiceValues(formats: ErpFormats) {
   });
 }
 
-export function paymentValues(formats: ErpFormats) {
+function buildPaymentValues(formats: ErpFormats) {
   const decimal = erpDecimal(formats);
   return z.object({
     externalId: ErpId,
@@ -198,3 +196,22 @@ export const RestCursor = z.object({
   high: z.string().nullable(),
 });
 export type RestCursor = z.infer<typeof RestCursor>;
+
+/**
+ * The per-format schemas, built once: zod compiles an object schema on its first parse, so a
+ * schema made per record would be compiled per record.
+ */
+const built = new Map<
+  string,
+  { invoice: ReturnType<typeof buildInvoiceValues>; payment: ReturnType<typeof buildPaymentValues> }
+>();
+
+export function valueSchemas(formats: ErpFormats) {
+  const key = `${formats.decimalSeparator}|${formats.dateOrder}`;
+  let schemas = built.get(key);
+  if (!schemas) {
+    schemas = { invoice: buildInvoiceValues(formats), payment: buildPaymentValues(formats) };
+    built.set(key, schemas);
+  }
+  return schemas;
+}
