@@ -22,7 +22,10 @@ import type { ActionsTable, ActivitiesTable } from "./schema.js";
  */
 
 /** Normalises any ISO-8601 instant to `toISOString()` form, so text comparison is time order. */
+const CANONICAL_INSTANT = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
+
 export function toInstant(value: string): string {
+  if (CANONICAL_INSTANT.test(value)) return value; // the common case, already normalised
   const ms = Date.parse(value);
   if (Number.isNaN(ms)) throw new PermanentError(`not an ISO-8601 instant: "${value}"`);
   return new Date(ms).toISOString();
@@ -57,10 +60,27 @@ function parseJson<T>(schema: z.ZodType<T>, text: string, where: string): T {
   return result.data;
 }
 
-export const readCustomer = (record: string): Customer =>
-  parseJson(Customer, record, "store customers.record");
-export const readInvoice = (record: string): Invoice => parseJson(Invoice, record, "store invoices.record");
-export const readPayment = (record: string): Payment => parseJson(Payment, record, "store payments.record");
+/**
+ * Reads a canonical record; `raw` (the ERP payload column) is merged back when given. Snapshots
+ * pass none: the planner never needs the payload, and not parsing it halves the work.
+ */
+function readRecord<T>(
+  schema: z.ZodType<T>,
+  record: string,
+  raw: string | null | undefined,
+  where: string,
+): T {
+  if (raw == null) return parseJson(schema, record, where);
+  const withRaw = `${record.slice(0, -1)}${record.length > 2 ? "," : ""}"raw":${raw}}`;
+  return parseJson(schema, withRaw, where);
+}
+
+export const readCustomer = (record: string, raw?: string | null): Customer =>
+  readRecord(Customer, record, raw, "store customers.record");
+export const readInvoice = (record: string, raw?: string | null): Invoice =>
+  readRecord(Invoice, record, raw, "store invoices.record");
+export const readPayment = (record: string, raw?: string | null): Payment =>
+  readRecord(Payment, record, raw, "store payments.record");
 export const readActivity = (record: string): CollectionActivity =>
   parseJson(CollectionActivity, record, "store activities.record");
 

@@ -41,6 +41,8 @@ export interface CustomersTable {
   name: string;
   consent: string;
   record: string;
+  /** The ERP payload (`raw`), kept apart so snapshots never parse it. */
+  raw: string | null;
   updated_at: string | null;
   synced_at: string;
 }
@@ -62,6 +64,8 @@ export interface InvoicesTable {
   open_amount_minor: number;
   currency: string;
   record: string;
+  /** The ERP payload (`raw`), kept apart so snapshots never parse it. */
+  raw: string | null;
   updated_at: string | null;
   synced_at: string;
 }
@@ -74,6 +78,8 @@ export interface PaymentsTable {
   amount_minor: number;
   currency: string;
   record: string;
+  /** The ERP payload (`raw`), kept apart so snapshots never parse it. */
+  raw: string | null;
   updated_at: string | null;
   synced_at: string;
 }

@@ -31,6 +31,12 @@ function groupBySource<T extends { source: string }>(records: readonly T[]): Map
   return groups;
 }
 
+/** The canonical record without its ERP payload, and the payload on its own. */
+function recordColumns(record: { raw?: unknown }): { record: string; raw: string | null } {
+  const { raw, ...canonical } = record;
+  return { record: JSON.stringify(canonical), raw: raw === undefined ? null : JSON.stringify(raw) };
+}
+
 export async function commitPage(ctx: StoreContext, page: SyncPage): Promise<CommitResult> {
   const at = toInstant(page.at);
   const customers = lastPerKey(page.customers ?? []);
@@ -87,7 +93,7 @@ async function upsertCustomers(trx: Db, customers: readonly Customer[], at: stri
           external_id: customer.externalId,
           name: customer.name,
           consent: customer.consent,
-          record: JSON.stringify(customer),
+          ...recordColumns(customer),
           updated_at: toInstantOrNull(customer.updatedAt),
           synced_at: at,
         })),
@@ -97,6 +103,7 @@ async function upsertCustomers(trx: Db, customers: readonly Customer[], at: stri
           name: eb.ref("excluded.name"),
           consent: eb.ref("excluded.consent"),
           record: eb.ref("excluded.record"),
+          raw: eb.ref("excluded.raw"),
           updated_at: eb.ref("excluded.updated_at"),
           synced_at: eb.ref("excluded.synced_at"),
         })),
@@ -138,7 +145,7 @@ async function upsertInvoices(trx: Db, invoices: readonly Invoice[], at: string)
           total_minor: invoice.total.amountMinor,
           open_amount_minor: invoice.openAmount.amountMinor,
           currency: invoice.openAmount.currency,
-          record: JSON.stringify(invoice),
+          ...recordColumns(invoice),
           updated_at: toInstantOrNull(invoice.updatedAt),
           synced_at: at,
         })),
@@ -152,6 +159,7 @@ async function upsertInvoices(trx: Db, invoices: readonly Invoice[], at: string)
           open_amount_minor: eb.ref("excluded.open_amount_minor"),
           currency: eb.ref("excluded.currency"),
           record: eb.ref("excluded.record"),
+          raw: eb.ref("excluded.raw"),
           updated_at: eb.ref("excluded.updated_at"),
           synced_at: eb.ref("excluded.synced_at"),
         })),
@@ -172,7 +180,7 @@ async function upsertPayments(trx: Db, payments: readonly Payment[], at: string)
           paid_on: payment.date,
           amount_minor: payment.amount.amountMinor,
           currency: payment.amount.currency,
-          record: JSON.stringify(payment),
+          ...recordColumns(payment),
           updated_at: toInstantOrNull(payment.updatedAt),
           synced_at: at,
         })),
@@ -184,6 +192,7 @@ async function upsertPayments(trx: Db, payments: readonly Payment[], at: string)
           amount_minor: eb.ref("excluded.amount_minor"),
           currency: eb.ref("excluded.currency"),
           record: eb.ref("excluded.record"),
+          raw: eb.ref("excluded.raw"),
           updated_at: eb.ref("excluded.updated_at"),
           synced_at: eb.ref("excluded.synced_at"),
         })),
@@ -255,11 +264,11 @@ export async function getCustomer(
 ): Promise<Customer | null> {
   const row = await ctx.db
     .selectFrom("customers")
-    .select("record")
+    .select(["record", "raw"])
     .where("source", "=", source)
     .where("external_id", "=", externalId)
     .executeTakeFirst();
-  return row ? readCustomer(row.record) : null;
+  return row ? readCustomer(row.record, row.raw) : null;
 }
 
 export async function getInvoice(
@@ -269,11 +278,11 @@ export async function getInvoice(
 ): Promise<Invoice | null> {
   const row = await ctx.db
     .selectFrom("invoices")
-    .select("record")
+    .select(["record", "raw"])
     .where("source", "=", source)
     .where("external_id", "=", externalId)
     .executeTakeFirst();
-  return row ? readInvoice(row.record) : null;
+  return row ? readInvoice(row.record, row.raw) : null;
 }
 
 export async function findCustomersByPhone(ctx: StoreContext, phone: string): Promise<Customer[]> {
@@ -282,10 +291,10 @@ export async function findCustomersByPhone(ctx: StoreContext, phone: string): Pr
     .innerJoin("customers as c", (join) =>
       join.onRef("c.source", "=", "p.source").onRef("c.external_id", "=", "p.customer_ref"),
     )
-    .select("c.record")
+    .select(["c.record", "c.raw"])
     .where("p.phone", "=", phone)
     .orderBy("c.source")
     .orderBy("c.external_id")
     .execute();
-  return rows.map((row) => readCustomer(row.record));
+  return rows.map((row) => readCustomer(row.record, row.raw));
 }

@@ -1,7 +1,7 @@
 // A separate OS process on a shared SQLite file (run by sqlite.test.ts with plain `node`, which
 // strips these erasable types). Uses the built package, as another runner process would.
 // argv: <file> <mode: migrate | claim> <workerId>
-import { createSqliteStore } from "../../dist/index.js";
+import { createSqliteStore } from "@regua/store";
 
 const [file, mode, workerId] = process.argv.slice(2);
 if (!file || !workerId) throw new Error("usage: sqlite-worker.ts <file> <migrate|claim> <workerId>");
