@@ -40,7 +40,7 @@ const instanceId = parseWith(
 
 const GlobalSchema = z.object({
   config: z.string().min(1),
-  logLevel: z.enum(["debug", "info", "warn", "error", "silent"]),
+  logLevel: z.enum(["debug", "info", "warn", "error", "silent"]).optional(),
 });
 
 export function createProgram(io: Io = processIo, deps: RuntimeOverrides = {}): Command {

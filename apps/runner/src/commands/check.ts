@@ -1,4 +1,4 @@
-import type { Health } from "@regua/core";
+import type { Health, Policy } from "@regua/core";
 import { systemClock } from "@regua/core";
 import { loadConfig } from "../config.js";
 import { shutdownSignal } from "../context.js";
@@ -6,6 +6,7 @@ import { createLogger } from "../logger.js";
 import { createPlugins } from "../plugins.js";
 import { loadPolicy, openStore } from "../runtime.js";
 import { renderTable } from "../table.js";
+import { checkPolicyTemplates } from "./check-templates.js";
 import {
   CommandFailed,
   describeError,
@@ -38,12 +39,14 @@ export async function checkCommand(
   io: Io,
   deps: RuntimeOverrides = {},
 ): Promise<void> {
-  const log = createLogger({ level: global.logLevel === "info" ? "warn" : global.logLevel });
+  // The table is the output; logs only for what goes wrong, unless asked.
+  const log = createLogger({ level: global.logLevel ?? "warn" });
   const rows: CheckRow[] = [];
   const config = loadConfig(global.config); // a config error is fatal: nothing else can be checked
   rows.push({ what: "config", id: config.file, ok: true, detail: "valid" });
+  let policy: Policy | null = null;
   try {
-    loadPolicy(config.policy);
+    policy = loadPolicy(config.policy);
     rows.push({ what: "policy", id: config.policy, ok: true, detail: "valid" });
   } catch (error) {
     rows.push({ what: "policy", id: config.policy, ok: false, detail: describeError(error) });
@@ -81,9 +84,27 @@ export async function checkCommand(
         const h = await timedHealth(() => s.connector.healthCheck());
         rows.push({ what: `source ${s.packageName}`, id: s.id, ...h });
       }
+      const reachable = new Set<string>();
       for (const c of plugins.channels) {
         const h = await timedHealth(() => c.channel.healthCheck());
         rows.push({ what: `channel ${c.packageName}`, id: c.id, ...h });
+        if (h.ok) reachable.add(c.id);
+      }
+      if (policy) {
+        // Templates are checked only where the channel answered; its failure is already a row.
+        const channels = new Map(
+          plugins.channels.filter((c) => reachable.has(c.id)).map((c) => [c.id, c.channel]),
+        );
+        const configured = new Set(plugins.channels.map((c) => c.id));
+        for (const t of await checkPolicyTemplates(policy, channels, configured)) {
+          const detail = t.problems.map((p) => `${p.path}: ${p.message}`).join("; ");
+          rows.push({
+            what: `template ${t.what}`,
+            id: t.channel,
+            ok: t.problems.length === 0,
+            detail: detail || "matches",
+          });
+        }
       }
       await Promise.allSettled([
         ...plugins.sources.map((s) => s.connector.close()),

@@ -15,13 +15,16 @@ function progressReporter(io: Io): { onProgress?: (p: SyncProgress) => void; sto
       if (label !== current) {
         bar?.stop();
         current = label;
+        // ERPs rarely say how many records changed: without a total, a counter instead of a bar.
         bar = new SingleBar({
-          format: `${label.padEnd(24)} {bar} {value}${p.total === undefined ? "" : "/{total}"} records`,
+          format:
+            p.total === undefined
+              ? `${label.padEnd(24)} {value} records  {duration_formatted}`
+              : `${label.padEnd(24)} {bar} {value}/{total} records  {eta_formatted}`,
           hideCursor: true,
         });
-        bar.start(p.total ?? p.records, p.records);
+        bar.start(p.total ?? 0, p.records);
       }
-      if (p.total === undefined && bar) bar.setTotal(Math.max(p.records, 1));
       bar?.update(p.records);
     },
     stop: () => bar?.stop(),

@@ -21,7 +21,8 @@ export const processIo: Io = {
 
 export interface GlobalOptions {
   config: string;
-  logLevel: LogLevel;
+  /** Overrides the config's `log.level`. */
+  logLevel?: LogLevel | undefined;
 }
 
 /** A bad command-line argument: exit code 2, like commander's own usage errors. */
@@ -60,8 +61,8 @@ export async function withRuntime<T>(
   fn: (runtime: Runtime, env: CommandEnv) => Promise<T>,
   overrides: RuntimeOverrides = {},
 ): Promise<T> {
-  const log = createLogger({ level: global.logLevel });
   const config = loadConfig(global.config);
+  const log = createLogger({ level: global.logLevel ?? config.log.level });
   const shutdown = shutdownSignal(log);
   const runtime = await openRuntime(config, { log, signal: shutdown.signal, ...overrides });
   try {
