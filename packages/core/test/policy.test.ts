@@ -152,3 +152,23 @@ steps:
     expect(parseError(closed).message).toMatch(/window: at least one weekday/);
   });
 });
+
+describe("parsePolicy error order", () => {
+  it("lists every problem in file order", () => {
+    const error = parseError(`timezone: America/Sao_Paulo
+grouping: everyone
+steps:
+  - id: a
+    offsetDays: x
+    channel: wa
+    template: { name: ok }
+catchUp: never
+`);
+    expect(error.issues.map((i) => i.path)).toEqual(["grouping", "steps[0].offsetDays", "catchUp"]);
+    expect(error.message.split("\n").map((line) => line.split(" ")[0])).toEqual([
+      "policy.yaml:2:11",
+      "policy.yaml:5:17",
+      "policy.yaml:8:10",
+    ]);
+  });
+});

@@ -3,6 +3,7 @@ import { ValidationError } from "../errors.js";
 import { type Policy, PolicySchema } from "./schema.js";
 
 interface Located {
+  offset: number;
   path: string;
   message: string;
   /** "policy.yaml:14:5" */
@@ -30,6 +31,7 @@ export function parsePolicy(text: string, fileName: string): Policy {
     const unknownKey = issue.code === "unrecognized_keys" ? issue.keys[0] : undefined;
     return locate({ doc, lineCounter, fileName }, issue.path, issue.message, unknownKey);
   });
+  located.sort((a, b) => a.offset - b.offset); // in file order, as a reader fixes them
   const first = located[0] as Located;
   const summary = located.map((x) => `${x.where} ${x.path || "(root)"}: ${x.message}`).join("\n");
   throw new ValidationError(
@@ -62,7 +64,7 @@ function locate(source: Source, path: readonly PropertyKey[], message: string, u
     break;
   }
   const pos = source.lineCounter.linePos(offset);
-  return { path: formatPath(path), message, where: `${source.fileName}:${pos.line}:${pos.col}` };
+  return { offset, path: formatPath(path), message, where: `${source.fileName}:${pos.line}:${pos.col}` };
 }
 
 /** ["steps", 2, "offsetDays"] → "steps[2].offsetDays" */

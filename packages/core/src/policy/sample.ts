@@ -30,6 +30,16 @@ grouping: invoice
 # After downtime, send only the latest missed step.
 catchUp: latest
 
+# Each step: offsetDays from the due date (negative = before), an action (message, escalate,
+# pause), and for messages a channel id from regua.yaml, an approved template and where each
+# template parameter comes from. Sources: customer.name, customer.firstName, invoice.number,
+# invoice.openAmount, invoice.total, invoice.dueDate, invoice.boletoLine, invoice.pixCode,
+# invoice.payLink, invoices.count, invoices.totalOpen, invoices.list; any other text is a
+# literal ({ literal: "..." } forces one). A missing value stops the send instead of sending
+# an empty parameter.
+# Conditions: minOpenAmount/maxOpenAmount (decimal, policy currency), minDaysOverdue/
+# maxDaysOverdue, segments, minCustomerValue/maxCustomerValue, paymentHistory
+# { maxPaidLateShare, minPaidLateShare, maxAverageDaysLate }, noReplyTo: [step ids].
 steps:
   - id: lembrete-d-3
     offsetDays: -3
@@ -61,7 +71,7 @@ steps:
       "2": invoice.number
       "3": invoice.openAmount
       "4": invoice.dueDate
-      "5": invoice.payLink
+      "5": invoice.pixCode
 
   - id: vencida-d7
     offsetDays: 7
@@ -70,7 +80,7 @@ steps:
     variables:
       "1": customer.firstName
       "2": invoice.openAmount
-      "3": invoice.payLink
+      "3": invoice.boletoLine
     conditions:
       noReplyTo: [vencida-d3]
 
@@ -82,7 +92,8 @@ steps:
       "1": customer.firstName
       "2": invoice.number
       "3": invoice.openAmount
-      "4": invoice.payLink
+      "4": invoice.pixCode
+    attachDocument: true
 
   - id: escalar-d15
     offsetDays: 15
