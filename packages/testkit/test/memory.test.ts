@@ -1,4 +1,5 @@
 import { createServer } from "node:http";
+import { createServer as createHttpsServer } from "node:https";
 import type { AddressInfo } from "node:net";
 import { type Connector, type Invoice, isReguaError, type Page, RateLimitError } from "@regua/core";
 import type { AxiosInstance } from "axios";
@@ -10,6 +11,7 @@ import {
   MemoryKeyValueState,
 } from "../src/index.js";
 import { sampleData } from "./data.js";
+import { SELF_SIGNED_CERT, SELF_SIGNED_KEY } from "./self-signed.js";
 
 async function pages<T>(iterable: AsyncIterable<Page<T>>): Promise<Page<T>[]> {
   const out: Page<T>[] = [];
@@ -116,5 +118,25 @@ describe("createTestContext", () => {
     expect(await state.get("a")).toBe("1");
     await state.delete("a");
     expect(await state.get("a")).toBeNull();
+  });
+});
+
+describe("createTestContext over TLS", () => {
+  it("rejects a self-signed certificate unless rejectUnauthorized is false", async () => {
+    const server = createHttpsServer({ key: SELF_SIGNED_KEY, cert: SELF_SIGNED_CERT }, (_req, res) => {
+      res.setHeader("content-type", "application/json");
+      res.end('{"ok":true}');
+    });
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    try {
+      const baseURL = `https://127.0.0.1:${(server.address() as AddressInfo).port}`;
+      const ctx = createTestContext();
+      const strict = ctx.http<AxiosInstance>({ baseURL });
+      await expect(strict.get("/")).rejects.toMatchObject({ code: "DEPTH_ZERO_SELF_SIGNED_CERT" });
+      const lenient = ctx.http<AxiosInstance>({ baseURL, rejectUnauthorized: false });
+      expect((await lenient.get("/")).data).toEqual({ ok: true });
+    } finally {
+      server.close();
+    }
   });
 });
