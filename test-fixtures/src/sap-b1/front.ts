@@ -38,6 +38,9 @@ export interface InjectedFault {
   status: number;
   code: number;
   message: string;
+  /** Only a request with this method (and path prefix) takes the fault; default any. */
+  method?: string;
+  path?: string;
 }
 
 const ROUTE_ID = ".node1";
@@ -82,7 +85,10 @@ export class ServiceLayerFront {
       this.logouts++;
       return sendJson(res, 204, undefined);
     }
-    const fault = this.faults.shift();
+    const faultAt = this.faults.findIndex(
+      (f) => (!f.method || f.method === req.method) && (!f.path || resource.startsWith(f.path)),
+    );
+    const fault = faultAt >= 0 ? this.faults.splice(faultAt, 1)[0] : undefined;
     if (fault) return sendError(res, version, fault.status, fault.code, fault.message);
     const target = /^(\w+)(?:\((.+)\))?$/.exec(resource);
     const set = target?.[1] as EntitySetName | undefined;

@@ -47,8 +47,11 @@ export interface FakeServiceLayer {
   close(): Promise<void>;
   /** Pays an invoice in full: an incoming payment plus the invoice closed, stamped now. */
   markPaid(docEntry: number, date: string): Promise<void>;
-  /** Closes an invoice with a credit note based on it; returns the credit note's DocEntry. */
-  issueCreditNote(docEntry: number, date: string): Promise<number>;
+  /**
+   * Closes an invoice with a credit note based on it; returns the credit note's DocEntry.
+   * `touchInvoice: false` leaves the invoice's UpdateDate/UpdateTime alone, as some releases do.
+   */
+  issueCreditNote(docEntry: number, date: string, options?: { touchInvoice?: boolean }): Promise<number>;
   /** Activities as CAP stores them (v2 property names when the model is v2). */
   activities(): Promise<Row[]>;
   /** Drops every session, as an idle timeout or a Service Layer restart does. */
@@ -168,7 +171,7 @@ export async function startFakeServiceLayer(options: FakeServiceLayerOptions): P
         ...stamp,
       });
     },
-    async issueCreditNote(docEntry, date) {
+    async issueCreditNote(docEntry, date, { touchInvoice = true } = {}) {
       const doc = await invoice(docEntry);
       const open = Number(doc.DocTotal) - Number(doc.PaidToDate);
       const stamp = nextStamp(date);
@@ -187,7 +190,10 @@ export async function startFakeServiceLayer(options: FakeServiceLayerOptions): P
         DocumentLines: [{ LineNum: 0, BaseType: 13, BaseEntry: docEntry, BaseLine: 0, LineTotal: open }],
         ...stamp,
       });
-      await mustSucceed("PATCH", `Invoices(${docEntry})`, { DocumentStatus: "bost_Close", ...stamp });
+      await mustSucceed("PATCH", `Invoices(${docEntry})`, {
+        DocumentStatus: "bost_Close",
+        ...(touchInvoice ? stamp : {}),
+      });
       return entry;
     },
     async activities() {

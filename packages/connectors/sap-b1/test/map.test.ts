@@ -1,0 +1,91 @@
+import { describe, expect, it } from "vitest";
+import { invoiceStatus, mapInvoice, mapPayment } from "../src/map.js";
+import { SapB1Options } from "../src/options.js";
+import { Document, IncomingPayment } from "../src/schemas.js";
+
+const options = SapB1Options.parse({
+  baseUrl: "https://sap.local:50000/b1s/v2/",
+  companyDb: "SBODEMOBR",
+  user: "manager",
+  password: "x",
+  udf: { boletoLine: "U_BoletoLinha", pixCode: "U_PixCopiaCola", payLink: "U_Link" },
+});
+
+function doc(fields: Record<string, unknown>) {
+  return Document.parse({
+    DocEntry: 1,
+    DocNum: 100001,
+    CardCode: "C1",
+    DocDate: "2026-03-01",
+    DocDueDate: "2026-03-31T00:00:00Z",
+    DocTotal: 100,
+    PaidToDate: 0,
+    DocCurrency: "R$",
+    DocumentStatus: "bost_Open",
+    Cancelled: "tNO",
+    UpdateDate: "2026-03-02",
+    UpdateTime: "09:30:00",
+    ...fields,
+  });
+}
+
+describe("mapping", () => {
+  it("strips /b1s/vN from the base URL", () => {
+    expect(options.baseUrl).toBe("https://sap.local:50000");
+  });
+
+  it.each([
+    [{ Cancelled: "tYES", DocumentStatus: "bost_Close" }, "void", 0],
+    [{ DocumentStatus: "bost_Close", PaidToDate: 100 }, "paid", 0],
+    [{ DocumentStatus: "bost_Close", PaidToDate: 40 }, "void", 0],
+    [{ PaidToDate: 40 }, "partially_paid", 6000],
+    [{}, "open", 10000],
+  ])("%o → %s with %i open", (fields, status, open) => {
+    const invoice = mapInvoice(doc(fields), "s", options);
+    expect(invoice.status).toBe(status);
+    expect(invoice.openAmount).toEqual({ amountMinor: open, currency: "BRL" });
+  });
+
+  it("converts decimals once, exactly: 0.1 + 0.2 and half-up", () => {
+    const invoice = mapInvoice(doc({ DocTotal: 0.30000000000000004, PaidToDate: "0.105" }), "s", options);
+    expect(invoice.total.amountMinor).toBe(30);
+    expect(invoiceStatus(doc({ PaidToDate: "0.105" }), 30, 11)).toBe("partially_paid");
+    expect(invoice.openAmount.amountMinor).toBe(19);
+  });
+
+  it("reads dates in both versions' formats, and payment instruments from the configured UDFs", () => {
+    const invoice = mapInvoice(
+      doc({ U_BoletoLinha: " 3419 ", U_PixCopiaCola: "000201", U_Link: "not a url" }),
+      "s",
+      options,
+    );
+    expect(invoice).toMatchObject({
+      issueDate: "2026-03-01",
+      dueDate: "2026-03-31",
+      updatedAt: "2026-03-02T09:30:00Z",
+    });
+    expect(invoice.instruments).toMatchObject({ boletoLine: "3419", pixCode: "000201", payLink: null });
+  });
+
+  it("sums a payment's applied amounts and allocates only invoice lines", () => {
+    const payment = mapPayment(
+      IncomingPayment.parse({
+        DocEntry: 9,
+        DocDate: "2026-03-05T00:00:00Z",
+        CardCode: "C1",
+        DocCurrency: "R$",
+        TransferSum: 150.1,
+        PaymentInvoices: [
+          { DocEntry: 1, SumApplied: 100.05, InvoiceType: "it_Invoice" },
+          { DocEntry: 7, SumApplied: 50.05, InvoiceType: "it_JournalEntry" },
+        ],
+      }),
+      "s",
+      options,
+    );
+    expect(payment.amount).toEqual({ amountMinor: 15010, currency: "BRL" });
+    expect(payment.allocations).toEqual([
+      { invoiceRef: "1", amount: { amountMinor: 10005, currency: "BRL" } },
+    ]);
+  });
+});

@@ -1,0 +1,104 @@
+import { isReguaError } from "@regua/core";
+import type { FakeServiceLayer } from "@regua/test-fixtures/sap-b1";
+import { afterEach, describe, expect, it } from "vitest";
+import {
+  captureError,
+  collect,
+  connect,
+  LOGIN,
+  type RecordedLog,
+  startFake,
+  type Version,
+} from "./support.js";
+
+describe.each(["v1", "v2"] as const)("session on /b1s/%s", (version: Version) => {
+  let fake: FakeServiceLayer;
+  afterEach(() => fake?.close());
+
+  it("logs in once for many concurrent requests and logs out on close", async () => {
+    fake = await startFake(version);
+    const connector = await connect(fake, version);
+    await Promise.all([
+      collect(connector.listCustomers({})),
+      collect(connector.listInvoices({})),
+      collect(connector.listPayments!({})),
+      connector.getInvoice!("1"),
+    ]);
+    expect(fake.stats().logins).toBe(1);
+    await connector.close();
+    expect(fake.stats()).toMatchObject({ logins: 1, logouts: 1, sessions: 0 });
+  });
+
+  it("logs in again when the session expired and retries the request once", async () => {
+    fake = await startFake(version);
+    const log: RecordedLog[] = [];
+    const connector = await connect(fake, version, {}, log);
+    expect(await connector.getInvoice!("1")).not.toBeNull();
+    fake.expireSessions();
+    const invoices = (await collect(connector.listInvoices({}))).flatMap((p) => p.items);
+    expect(invoices).toHaveLength(fake.dataset.invoices.length);
+    expect(fake.stats().logins).toBe(2);
+    expect(log.some((l) => (l.obj as { event?: string }).event === "sap-b1.relogin")).toBe(true);
+    await connector.close();
+  });
+
+  it("survives the idle timeout (SessionTimeout)", async () => {
+    fake = await startFake(version, { sessionTimeoutMs: 150 });
+    const connector = await connect(fake, version);
+    expect(await connector.getInvoice!("2")).not.toBeNull();
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(await connector.getInvoice!("2")).not.toBeNull();
+    expect(fake.stats().logins).toBe(2);
+    await connector.close();
+  });
+
+  it("sends both B1SESSION and ROUTEID, the load balancer's routing cookie", async () => {
+    fake = await startFake(version);
+    const login = await fetch(`${fake.url}/b1s/${version}/Login`, {
+      method: "POST",
+      body: JSON.stringify({ CompanyDB: LOGIN.companyDb, UserName: LOGIN.user, Password: LOGIN.password }),
+    });
+    const session =
+      login.headers
+        .getSetCookie()
+        .find((c) => c.startsWith("B1SESSION="))
+        ?.split(";")[0] ?? "";
+    const withoutRoute = await fetch(`${fake.url}/b1s/${version}/Invoices(1)`, {
+      headers: { cookie: session },
+    });
+    expect(withoutRoute.status).toBe(401);
+    // The connector keeps both cookies, so it is served.
+    const connector = await connect(fake, version);
+    expect(await connector.getInvoice!("1")).not.toBeNull();
+    await connector.close();
+  });
+
+  it("fails with AuthError carrying SAP's -304 on a wrong password, and never logs the password", async () => {
+    fake = await startFake(version);
+    const log: RecordedLog[] = [];
+    const connector = await connect(fake, version, { password: "wrong-password-XYZ" }, log);
+    const error = await captureError(() => collect(connector.listInvoices({})));
+    expect(isReguaError(error) && error.code).toBe("AUTH");
+    expect(isReguaError(error) && error.provider).toMatchObject({
+      system: "sap-b1",
+      code: "-304",
+      status: 401,
+    });
+    expect(isReguaError(error) && error.provider?.message).toBe("Invalid login credential.");
+    const health = await connector.healthCheck();
+    expect(health.ok).toBe(false);
+    expect(fake.stats().logins).toBe(0);
+    expect(JSON.stringify(log)).not.toContain("wrong-password-XYZ");
+    expect(JSON.stringify(log)).not.toContain("B1SESSION");
+    await connector.close();
+  });
+
+  it("passes its health check: login plus one cheap read", async () => {
+    fake = await startFake(version);
+    const connector = await connect(fake, version);
+    const health = await connector.healthCheck();
+    expect(health.ok).toBe(true);
+    expect(fake.requests.at(-1)?.path).toMatch(/^BusinessPartners\?.*top=1/);
+    await connector.close();
+  });
+});

@@ -1,0 +1,75 @@
+import type { Connector, Logger, Page } from "@regua/core";
+import {
+  type FakeServiceLayer,
+  type FakeServiceLayerOptions,
+  startFakeServiceLayer,
+} from "@regua/test-fixtures/sap-b1";
+import { createTestContext } from "@regua/testkit";
+import connector from "../src/index.js";
+import type { SapB1OptionsInput } from "../src/options.js";
+
+export const LOGIN = { user: "manager", password: "s3cr3t-B1", companyDb: "SBODEMOBR" } as const;
+export const TODAY = "2026-03-15";
+
+export type Version = "v1" | "v2";
+
+export function startFake(
+  version: Version,
+  extra: Partial<FakeServiceLayerOptions> = {},
+): Promise<FakeServiceLayer> {
+  return startFakeServiceLayer({ seed: 11, customers: 10, today: TODAY, version, ...LOGIN, ...extra });
+}
+
+/** Log lines kept for assertions (and for checking that no secret is ever logged). */
+export interface RecordedLog {
+  level: string;
+  obj: unknown;
+  msg: string | undefined;
+}
+
+export function recordingLogger(lines: RecordedLog[]): Logger {
+  const at =
+    (level: string) =>
+    (obj: object | string, msg?: string): void => {
+      lines.push({ level, obj, msg });
+    };
+  const logger: Logger = {
+    debug: at("debug"),
+    info: at("info"),
+    warn: at("warn"),
+    error: at("error"),
+    child: () => logger,
+  };
+  return logger;
+}
+
+export async function connect(
+  fake: FakeServiceLayer,
+  version: Version,
+  options: Partial<SapB1OptionsInput> = {},
+  log: RecordedLog[] = [],
+): Promise<Connector> {
+  const parsed = connector.optionsSchema.parse({
+    baseUrl: fake.url,
+    version,
+    pageSize: 5,
+    ...LOGIN,
+    ...options,
+  });
+  return connector.create(parsed, createTestContext({ instanceId: "matriz", log: recordingLogger(log) }));
+}
+
+export async function collect<T>(pages: AsyncIterable<Page<T>>): Promise<Page<T>[]> {
+  const out: Page<T>[] = [];
+  for await (const page of pages) out.push(page);
+  return out;
+}
+
+export async function captureError(fn: () => Promise<unknown>): Promise<unknown> {
+  try {
+    await fn();
+  } catch (error) {
+    return error;
+  }
+  throw new Error("expected an error");
+}
