@@ -4,7 +4,7 @@ import connector, { restErpPreset } from "../src/index.js";
 
 const TOKEN = "conformance-token";
 
-describeConnectorConformance<typeof connector.optionsSchema, FakeRestErp>({
+describeConnectorConformance({
   name: "REST connector against the fake REST ERP",
   definition: connector,
   setup: () => startFakeRestErp({ seed: 42, customers: 15, today: "2026-03-15", token: TOKEN }),
