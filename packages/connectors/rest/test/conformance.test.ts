@@ -1,4 +1,4 @@
-import { type FakeRestErp, startFakeRestErp } from "@regua/test-fixtures/rest-erp";
+import { startFakeRestErp } from "@regua/test-fixtures/rest-erp";
 import { describeConnectorConformance } from "@regua/testkit";
 import connector, { restErpPreset } from "../src/index.js";
 
