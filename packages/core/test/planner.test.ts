@@ -249,3 +249,25 @@ describe("plan: caps and grouping", () => {
     expect(actions.find((a) => a.kind === "escalate")?.invoiceRefs).toEqual(["1", "2"]);
   });
 });
+
+describe("plan: traces", () => {
+  it("says why a condition failed in the policy's words", () => {
+    const result = plan(
+      uncapped,
+      [snapshot([invoice("1", "2026-11-14", 78055)])],
+      new Date("2026-11-30T13:00:00Z"),
+    );
+    expect(result.skips).toContainEqual(
+      expect.objectContaining({
+        stepId: "escalar-d15",
+        trace: [
+          {
+            rule: "conditions:escalar-d15",
+            outcome: "skipped",
+            reason: "open amount 780.55 BRL < minOpenAmount 1000.00",
+          },
+        ],
+      }),
+    );
+  });
+});

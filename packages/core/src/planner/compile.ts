@@ -1,5 +1,5 @@
 import type { CustomerSnapshot } from "../actions.js";
-import { toMinorUnits } from "../money.js";
+import { toDecimalString, toMinorUnits } from "../money.js";
 import type { Policy, PolicyStep } from "../policy/schema.js";
 import { SendCalendar } from "./calendar.js";
 
@@ -86,11 +86,12 @@ export function failedCondition(compiledStep: CompiledStep, input: ConditionInpu
   const c = compiledStep.step.conditions;
   if (compiledStep.hasAmountCondition) {
     if (input.openMinor === null) return `amount conditions need ${input.currency} amounts`;
+    const open = () => toDecimalString({ amountMinor: input.openMinor ?? 0, currency: input.currency });
     if (compiledStep.minOpenMinor !== null && input.openMinor < compiledStep.minOpenMinor) {
-      return `open amount ${input.openMinor} < minOpenAmount ${c.minOpenAmount} (minor units ${compiledStep.minOpenMinor})`;
+      return `open amount ${open()} ${input.currency} < minOpenAmount ${c.minOpenAmount}`;
     }
     if (compiledStep.maxOpenMinor !== null && input.openMinor > compiledStep.maxOpenMinor) {
-      return `open amount ${input.openMinor} > maxOpenAmount ${c.maxOpenAmount} (minor units ${compiledStep.maxOpenMinor})`;
+      return `open amount ${open()} ${input.currency} > maxOpenAmount ${c.maxOpenAmount}`;
     }
   }
   if (c.minDaysOverdue !== undefined && input.daysOverdue < c.minDaysOverdue) {
