@@ -85,6 +85,26 @@ describe("rate limits and retries", () => {
   });
 });
 
+describe("client-side rate limit", () => {
+  it("spaces requests to rateLimit.perSecond on the injected clock", async () => {
+    let now = Date.parse("2026-03-15T12:00:00Z");
+    const slept: number[] = [];
+    const clock = {
+      slept,
+      now: () => new Date(now),
+      sleep: async (ms: number) => {
+        slept.push(ms);
+        now += ms;
+      },
+    };
+    const { connector: c } = await connect({ rateLimit: { perSecond: 2 } }, clock);
+    const pages = await all(c.listInvoices({}));
+    expect(pages.length).toBeGreaterThan(3);
+    // a burst of 2, then one request per 500 ms of clock time
+    expect(slept.reduce((a, b) => a + b, 0)).toBeGreaterThanOrEqual((pages.length - 2) * 500);
+  });
+});
+
 describe("errors carry the ERP's words", () => {
   it("401 → AuthError with the server's code and message, the token in no message or log", async () => {
     const lines: string[] = [];
