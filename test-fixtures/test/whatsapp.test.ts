@@ -211,3 +211,33 @@ describe("fake Graph API: media and templates", () => {
     expect(json.data[0]?.components.map((c) => c.type)).toEqual(["HEADER", "BODY", "BUTTONS"]);
   });
 });
+
+describe("fake Graph API: webhooks before a URL is known", () => {
+  it("holds notifications until setWebhookUrl, as Meta retries undelivered ones", async () => {
+    const late = await startFakeGraphApi({
+      token: TOKEN,
+      appSecret: SECRET,
+      phoneNumberId: PHONE,
+      clockSpeed: 100,
+      duplicateRate: 0,
+      outOfOrderRate: 0,
+    });
+    try {
+      const response = await fetch(`${late.url}/v23.0/${PHONE}/messages`, {
+        method: "POST",
+        headers: { authorization: `Bearer ${TOKEN}`, "content-type": "application/json" },
+        body: JSON.stringify(template(bodyParams)),
+      });
+      expect(response.status).toBe(200);
+      await late.idle();
+      expect(late.webhooks).toHaveLength(0);
+      received.length = 0;
+      late.setWebhookUrl(`http://127.0.0.1:${(receiver.address() as AddressInfo).port}/late`);
+      await late.idle();
+      expect(late.webhooks.map((w) => w.status)).toEqual([200, 200, 200]);
+      expect(received).toHaveLength(3);
+    } finally {
+      await late.close();
+    }
+  });
+});

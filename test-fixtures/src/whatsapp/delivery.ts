@@ -47,13 +47,25 @@ export interface StatusError {
  * one change per POST, with delays, occasional duplicates and out-of-order arrival.
  */
 export class WebhookSender {
-  url: string | undefined;
+  private target: string | undefined;
+  /** Notifications due while no URL was set; Meta keeps retrying those, so they go out on setUrl. */
+  private readonly held: unknown[] = [];
   readonly deliveries: WebhookDelivery[] = [];
   private readonly timers = new Set<NodeJS.Timeout>();
   private readonly inFlight = new Set<Promise<void>>();
   private closed = false;
 
   constructor(private readonly options: WebhookSenderOptions) {}
+
+  get url(): string | undefined {
+    return this.target;
+  }
+
+  set url(url: string | undefined) {
+    this.target = url;
+    if (!url) return;
+    for (const payload of this.held.splice(0)) this.track(this.post(payload));
+  }
 
   /** sent → delivered → read (or sent → failed), each after a realistic delay. */
   scheduleStatuses(
@@ -154,12 +166,16 @@ export class WebhookSender {
   }
 
   private async post(payload: unknown, duplicate = false): Promise<void> {
-    if (!this.url || this.closed) return;
+    if (this.closed) return;
+    if (!this.target) {
+      if (!duplicate) this.held.push(payload);
+      return;
+    }
     const body = JSON.stringify(payload);
     const signature = createHmac("sha256", this.options.appSecret).update(body).digest("hex");
     let status = 0;
     try {
-      const response = await fetch(this.url, {
+      const response = await fetch(this.target, {
         method: "POST",
         headers: { "content-type": "application/json", "x-hub-signature-256": `sha256=${signature}` },
         body,
