@@ -24,11 +24,18 @@ describe("regua demo", () => {
     expect(text).toMatch(/\n\S+\s+C\d+\s+\S+\s+skipped\s+paid\n/);
   }, 120_000);
 
-  it("says --erp sap-b1 is not available while its connector cannot be loaded", async () => {
-    const run = demoCommand(
-      { erp: "sap-b1", customers: 5, keep: false },
-      { out: () => {}, err: () => {}, isTTY: false },
+  it("runs against the SAP Business One Service Layer fake with --erp sap-b1", async () => {
+    const out: string[] = [];
+    await demoCommand(
+      { erp: "sap-b1", customers: 20, keep: false },
+      { out: (s) => out.push(s), err: () => {}, isTTY: false },
     );
-    await expect(run).rejects.toThrow(/sap-b1|not available/);
-  }, 60_000);
+    const text = out.join("\n");
+    expect(text).toContain("@regua/connector-sap-b1 → fake SAP B1 Service Layer (v2)");
+    expect(Number(/(\d+) invoices synced/.exec(text)?.[1])).toBeGreaterThan(20);
+    expect(Number(/(\d+) payment confirmation\(s\) sent/.exec(text)?.[1])).toBeGreaterThan(0);
+    const written = /(\d+) collection activities written back \((\d+) in the ERP\)/.exec(text);
+    expect(Number(written?.[1])).toBeGreaterThan(0);
+    expect(written?.[1]).toBe(written?.[2]);
+  }, 180_000);
 });
