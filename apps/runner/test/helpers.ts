@@ -93,7 +93,14 @@ export function recordingEngine(): RecordingEngine {
     recover: async () => ({ released: 0, unknown: 0 }),
     async handleChannelEvents(channelId, events) {
       channelEvents.push({ channelId, events: [...events] });
-      return { received: events.length, duplicates: 0, applied: events.length, unmatched: 0, ignored: 0 };
+      return {
+        received: events.length,
+        duplicates: 0,
+        applied: events.length,
+        unmatched: 0,
+        ignored: 0,
+        failed: 0,
+      };
     },
     async handleErpEvents(sourceId, events) {
       erpEvents.push({ sourceId, events: [...events] });
