@@ -17,13 +17,12 @@ export type Money = z.infer<typeof Money>;
 
 const exponentCache = new Map<string, number>();
 
+let knownCurrencies: ReadonlySet<string> | undefined;
+
+/** ICU's list of ISO 4217 codes, built once: Money is parsed for every ERP record. */
 function isKnownCurrency(code: string): boolean {
-  try {
-    new Intl.NumberFormat("en", { style: "currency", currency: code });
-    return Intl.supportedValuesOf("currency").includes(code);
-  } catch {
-    return false;
-  }
+  knownCurrencies ??= new Set(Intl.supportedValuesOf("currency"));
+  return knownCurrencies.has(code);
 }
 
 /** Digits after the decimal point for a currency (BRL 2, JPY 0, BHD 3), from ICU's ISO 4217 data. */
