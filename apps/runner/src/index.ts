@@ -10,4 +10,5 @@ export type { RunnerEngine, SyncProgress } from "./engine-port.js";
 export { createLogger } from "./logger.js";
 export { createMetrics, instrumentEngine, type RunnerMetrics } from "./metrics.js";
 export { createPlugins, shortPluginName } from "./plugins.js";
+export { createProgram, main } from "./program.js";
 export { type BuildServerOptions, buildServer, type ServerPlugin } from "./server.js";

@@ -109,9 +109,9 @@ describe("regua commands on SQLite with memory plugins", () => {
     expect(report.out).toMatch(/Messages by status[\s\S]*sent\s+2/);
   });
 
-  it("sync --source rejects an unknown source id", async () => {
+  it("sync --source rejects an unknown source id as a usage error", async () => {
     const r = await cli("sync", "--source", "nope");
-    expect(r.code).toBe(1);
+    expect(r.code).toBe(2);
     expect(r.err).toContain("no source with id nope");
   });
 });

@@ -2,7 +2,14 @@ import { SingleBar } from "cli-progress";
 import type { SyncProgress } from "../engine-port.js";
 import { renderActions, renderSkips, skipReasons } from "../plan-format.js";
 import { renderReportText, renderSyncSummary } from "../report.js";
-import { CommandFailed, type GlobalOptions, type Io, type RuntimeOverrides, withRuntime } from "./shared.js";
+import {
+  CommandFailed,
+  type GlobalOptions,
+  type Io,
+  type RuntimeOverrides,
+  UsageError,
+  withRuntime,
+} from "./shared.js";
 
 /** A progress bar per source+entity on a TTY; nothing otherwise (the JSON logs say it). */
 function progressReporter(io: Io): { onProgress?: (p: SyncProgress) => void; stop(): void } {
@@ -42,7 +49,7 @@ export async function syncCommand(
     io,
     async (rt, env) => {
       if (options.source && !rt.sources.some((s) => s.id === options.source)) {
-        throw new Error(
+        throw new UsageError(
           `no source with id ${options.source} in ${rt.config.file} (have: ${rt.sources.map((s) => s.id).join(", ")})`,
         );
       }
