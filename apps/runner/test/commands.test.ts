@@ -109,6 +109,18 @@ describe("regua commands on SQLite with memory plugins", () => {
     expect(report.out).toMatch(/Messages by status[\s\S]*sent\s+2/);
   });
 
+  it("simulate prints what would go out day by day and sends nothing", async () => {
+    const before = channel.sent.length;
+    const r = await cli("simulate", "--from", "2026-03-10", "--to", "2026-03-16", "--details");
+    expect(r.code, r.err).toBe(0);
+    expect(r.out).toMatch(/date\s+messages\s+escalations\s+skips/);
+    expect(r.out).toMatch(/2026-03-13\s+\d+/);
+    // c2's invoice is due on the 13th: the simulation reaches its due-day step without a payment.
+    expect(r.out).toMatch(/erp\/c2\s+inv-c2\s+vencimento-d0/);
+    expect(r.err).toContain("nothing was sent");
+    expect(channel.sent.length).toBe(before);
+  });
+
   it("sync --source rejects an unknown source id as a usage error", async () => {
     const r = await cli("sync", "--source", "nope");
     expect(r.code).toBe(2);
