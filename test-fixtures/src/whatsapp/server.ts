@@ -27,6 +27,8 @@ export interface FakeGraphApiOptions {
   templates?: FakeTemplate[];
   /** Webhook delays are Meta-like divided by this. Default 1 (real time). */
   clockSpeed?: number;
+  /** false: post no status webhooks at all (throughput benchmarks). Default true. */
+  statusWebhooks?: boolean;
   /** Chance that a webhook is posted twice. Default 0.02. */
   duplicateRate?: number;
   /** Chance that `read` arrives before `delivered`. Default 0.02. */
@@ -211,17 +213,18 @@ export async function startFakeGraphApi(options: FakeGraphApiOptions): Promise<F
       typeof message.biz_opaque_callback_data === "string" ? message.biz_opaque_callback_data : undefined;
     sent.push({ id, to, type: message.type, actionKey, body: message, at: new Date(nowMs()) });
     const failureSpec = failure === undefined ? undefined : GRAPH_ERRORS[failure];
-    sender.scheduleStatuses(
-      { id, to, actionKey },
-      failure === undefined || !failureSpec
-        ? undefined
-        : {
-            code: failure,
-            title: failureSpec.message,
-            message: failureSpec.message,
-            details: failureSpec.details,
-          },
-    );
+    if (options.statusWebhooks !== false)
+      sender.scheduleStatuses(
+        { id, to, actionKey },
+        failure === undefined || !failureSpec
+          ? undefined
+          : {
+              code: failure,
+              title: failureSpec.message,
+              message: failureSpec.message,
+              details: failureSpec.details,
+            },
+      );
     return reply.send({
       messaging_product: "whatsapp",
       contacts: [{ input: message.to, wa_id: to }],

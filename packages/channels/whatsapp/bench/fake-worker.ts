@@ -16,8 +16,7 @@ const fake = await startFakeGraphApi({
   appSecret,
   phoneNumberId,
   ratePerSecond,
-  clockSpeed: 1000,
-  duplicateRate: 0,
+  statusWebhooks: false,
   seed: 1,
 });
 parentPort?.postMessage({ url: fake.url });
