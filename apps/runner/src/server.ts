@@ -1,4 +1,14 @@
-import type { Channel, Clock, Connector, DunningStore, Health, Logger, RawRequest } from "@regua/core";
+import type {
+  Channel,
+  ChannelEvent,
+  Clock,
+  Connector,
+  DunningStore,
+  ErpEvent,
+  Health,
+  Logger,
+  RawRequest,
+} from "@regua/core";
 import { isReguaError, silentLogger, systemClock } from "@regua/core";
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from "fastify";
 import { z } from "zod";
@@ -110,26 +120,42 @@ export async function buildServer(options: BuildServerOptions): Promise<FastifyI
       log.warn({ plugin, instance: id }, "webhook signature check failed");
       return reply.code(401).send({ error: "signature check failed" });
     }
-    let handled: number;
-    try {
-      if (found.kind === "channel") {
-        const events = found.instance.webhook!.parse(raw);
-        await engine.handleChannelEvents(id, events);
-        handled = events.length;
-      } else {
-        const events = found.instance.webhook!.parse(raw);
-        await engine.handleErpEvents(id, events);
-        handled = events.length;
-      }
-    } catch (error) {
+    const fail = (status: number, stage: string, error: unknown) => {
       count("error");
       const message = isReguaError(error) ? error.describe() : (error as Error).message;
-      log.error({ plugin, instance: id, err: message }, "webhook handling failed");
-      const status = isReguaError(error) && error.code === "VALIDATION" ? 400 : 500;
+      log.error({ plugin, instance: id, stage, err: message }, `webhook ${stage} failed`);
       return reply.code(status).send({ error: message });
+    };
+    // A signed body that does not parse is the sender's fault (400); a failure applying the
+    // events is ours (500, so the provider delivers again).
+    if (found.kind === "channel") {
+      let events: ChannelEvent[];
+      try {
+        events = found.instance.webhook?.parse(raw) ?? [];
+      } catch (error) {
+        return fail(400, "parse", error);
+      }
+      try {
+        const summary = await engine.handleChannelEvents(id, events);
+        count("accepted", events.length);
+        return reply.code(200).send({ ok: true, events: events.length, summary });
+      } catch (error) {
+        return fail(500, "apply", error);
+      }
     }
-    count("accepted", handled);
-    return reply.code(200).send({ ok: true, events: handled });
+    let events: ErpEvent[];
+    try {
+      events = found.instance.webhook?.parse(raw) ?? [];
+    } catch (error) {
+      return fail(400, "parse", error);
+    }
+    try {
+      await engine.handleErpEvents(id, events);
+      count("accepted", events.length);
+      return reply.code(200).send({ ok: true, events: events.length });
+    } catch (error) {
+      return fail(500, "apply", error);
+    }
   };
   app.post("/webhooks/:plugin/:id", webhook);
   app.get("/webhooks/:plugin/:id", webhook);

@@ -38,7 +38,7 @@ describe("server", () => {
       payload: body,
     });
     expect(res.statusCode).toBe(200);
-    expect(res.json()).toEqual({ ok: true, events: 1 });
+    expect(res.json()).toMatchObject({ ok: true, events: 1, summary: { received: 1 } });
     expect(engine.channelEvents).toEqual([{ channelId: "mem", events: [event] }]);
   });
 
