@@ -97,9 +97,12 @@ export interface PluginDeps {
   importer?: Importer;
 }
 
-/** Imports and validates every plugin without creating it (used first by `regua check`). */
+/**
+ * Imports and validates every plugin without creating it (used first by `regua check`). Every
+ * plugin is tried, so one run reports all the option errors, not only the first.
+ */
 export async function resolveDefinitions(config: RunnerConfig, importer: Importer = defaultImporter) {
-  const sources = await Promise.all(
+  const sourceResults = await Promise.allSettled(
     config.sources.map(async (s, i) => {
       const definition = (await importDefinition(
         s.connector,
@@ -111,7 +114,7 @@ export async function resolveDefinitions(config: RunnerConfig, importer: Importe
       return { id: s.id, packageName: s.connector, definition, options };
     }),
   );
-  const channels = await Promise.all(
+  const channelResults = await Promise.allSettled(
     config.channels.map(async (c, i) => {
       const definition = (await importDefinition(
         c.channel,
@@ -123,7 +126,17 @@ export async function resolveDefinitions(config: RunnerConfig, importer: Importe
       return { id: c.id, packageName: c.channel, definition, options };
     }),
   );
-  return { sources, channels };
+  const failures = [...sourceResults, ...channelResults].flatMap((r) =>
+    r.status === "rejected" ? [r.reason] : [],
+  );
+  if (failures.length === 1) throw failures[0];
+  if (failures.length > 1) {
+    throw new ConfigError(failures.map((f) => (f instanceof Error ? f.message : String(f))).join("\n"), {
+      where: config.file,
+    });
+  }
+  const value = <T>(r: PromiseSettledResult<T>): T[] => (r.status === "fulfilled" ? [r.value] : []);
+  return { sources: sourceResults.flatMap(value), channels: channelResults.flatMap(value) };
 }
 
 export async function createPlugins(

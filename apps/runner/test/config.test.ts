@@ -158,6 +158,33 @@ describe("plugins", () => {
     );
   });
 
+  it("names an uninstalled package when importing for real", async () => {
+    const config = withPackages("@regua/connector-does-not-exist");
+    await expect(resolveDefinitions(config)).rejects.toThrow(
+      /sources\[0\]\.connector: package @regua\/connector-does-not-exist is not installed/,
+    );
+  });
+
+  it("loads the real REST connector by package name and validates its options", async () => {
+    const config = parseConfig(BASE, "regua.yaml", { env: ENV });
+    await expect(resolveDefinitions(config)).rejects.toThrow(
+      /regua\.yaml:\d+:\d+ sources\[0\]\.options\.\S+: .*\(options of @regua\/connector-rest\)/,
+    );
+  });
+
+  it("reports the option errors of every plugin in one go", async () => {
+    const text = BASE.replace('"@regua/connector-rest"', '"@acme/connector-fake"')
+      .replace('"@regua/channel-whatsapp"', '"@acme/channel-fake"')
+      .replace(/options:\n {6}baseUrl: .*\n {6}token: .*\n/, "options: { baseUrl: nope, token: t }\n")
+      .replace('options: { phoneNumberId: "123" }', "options: { phoneNumberId: 123 }");
+    const config = parseConfig(text, "regua.yaml", { env: ENV });
+    const error = await resolveDefinitions(config, importer).catch((e: Error) => e);
+    expect(String(error)).toMatch(/sources\[0\]\.options\.baseUrl/);
+    expect(String(error)).toMatch(
+      /regua\.yaml:10:\d+ channels\[0\]\.options\.phoneNumberId: .*\(options of @acme\/channel-fake\)/,
+    );
+  });
+
   it("rejects a package whose default export is not a definition", async () => {
     await expect(resolveDefinitions(withPackages("@acme/not-a-plugin"), importer)).rejects.toThrow(
       /not-a-plugin.*plugin definition/,

@@ -120,13 +120,15 @@ export async function checkCommand(
   io.out(
     renderTable(
       ["check", "id", "result", "latency", "detail"],
-      rows.map((r) => [
-        r.what,
-        r.id,
-        r.ok ? "ok" : "FAIL",
-        r.latencyMs === undefined ? "" : `${r.latencyMs} ms`,
-        r.detail,
-      ]),
+      // A detail of several lines (every bad option of a plugin) continues on rows of its own.
+      rows.flatMap((r) => {
+        const [first = "", ...more] = r.detail.split("\n");
+        const latency = r.latencyMs === undefined ? "" : `${r.latencyMs} ms`;
+        return [
+          [r.what, r.id, r.ok ? "ok" : "FAIL", latency, first],
+          ...more.map((line) => ["", "", "", "", line]),
+        ];
+      }),
     ),
   );
   const failed = rows.filter((r) => !r.ok).length;

@@ -36,7 +36,8 @@ export class CommandFailed extends Error {
 }
 
 export function describeError(error: unknown): string {
-  if (isReguaError(error)) return error.describe();
+  // A config error's message already names file:line and field; the rest say who refused and whether régua retries.
+  if (isReguaError(error)) return error.code === "CONFIG" ? error.message : error.describe();
   return error instanceof Error ? error.message : String(error);
 }
 
