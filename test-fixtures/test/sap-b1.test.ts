@@ -1,9 +1,12 @@
 import { existsSync, readFileSync } from "node:fs";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { convertEdmx } from "../src/sap-b1/edmx.js";
 import { type FakeServiceLayer, startFakeServiceLayer } from "../src/sap-b1/index.js";
 import metadataV1 from "../src/sap-b1/metadata-v1.json" with { type: "json" };
 import metadataV2 from "../src/sap-b1/metadata-v2.json" with { type: "json" };
+
+// Each describe starts CAP in a worker thread; leave room for a busy machine.
+vi.setConfig({ testTimeout: 30_000, hookTimeout: 60_000 });
 
 const SPECS = "/work/shared/specs/sap-b1";
 const LOGIN = { CompanyDB: "SBODEMOBR", UserName: "manager", Password: "pw-1" };

@@ -13,6 +13,8 @@ import { parentPort, workerData } from "node:worker_threads";
 interface CapWorkerData {
   csn: { $sources: string[]; definitions: Record<string, unknown> };
   rows: Record<string, Record<string, unknown>[]>;
+  /** SQL run after deployment: the indexes a Service Layer database has on its change stamps. */
+  sql: string[];
 }
 
 interface Cds {
@@ -23,7 +25,14 @@ interface Cds {
   connect: { to(name: string, options: unknown): Promise<{ run(query: unknown): Promise<unknown> }> };
   deploy(csn: unknown): { to(db: unknown): Promise<unknown> };
   serve(name: string): { from(csn: unknown): { in(app: unknown): Promise<unknown> } };
-  ql: { INSERT: { into(entity: string): { entries(rows: unknown[]): unknown } } };
+  ql: {
+    INSERT: {
+      into(entity: string): {
+        entries(rows: unknown[]): unknown;
+        columns(names: string[]): { rows(values: unknown[][]): unknown };
+      };
+    };
+  };
 }
 
 const require = createRequire(import.meta.url);
@@ -42,9 +51,20 @@ async function start(): Promise<void> {
   const data = workerData as CapWorkerData;
   const db = await cds.connect.to("db", { kind: "sqlite", credentials: { url: ":memory:" } });
   await cds.deploy(data.csn).to(db);
+  for (const statement of data.sql) await db.run(statement);
   for (const [set, rows] of Object.entries(data.rows)) {
+    // Only the columns the rows have: the tables carry every scalar of the metadata (~300),
+    // and INSERT … entries() would extract each of them from every row.
+    const columns = [...new Set(rows.flatMap((row) => Object.keys(row)))];
+    const flat = !rows.some((row) => Object.values(row).some((v) => typeof v === "object" && v !== null));
     for (let i = 0; i < rows.length; i += CHUNK) {
-      await db.run(cds.ql.INSERT.into(`sapb1.${set}`).entries(rows.slice(i, i + CHUNK)));
+      const chunk = rows.slice(i, i + CHUNK);
+      const insert = cds.ql.INSERT.into(`sapb1.${set}`);
+      await db.run(
+        flat
+          ? insert.columns(columns).rows(chunk.map((row) => columns.map((c) => row[c] ?? null)))
+          : insert.entries(chunk),
+      );
     }
   }
   // CAP 10.1.1's OData read path needs the global model: with only the served service's

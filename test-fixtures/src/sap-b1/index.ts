@@ -75,8 +75,16 @@ function workerUrl(): URL {
   return existsSync(fileURLToPath(js)) ? js : new URL("./cap-worker.ts", import.meta.url);
 }
 
+/** OINV / ORIN / OCRD are indexed on their change stamps in a company database; so are these. */
+const STAMP_INDEXES = [
+  "CREATE INDEX Invoices_stamp ON sapb1_Invoices (UpdateDate, UpdateTime, DocEntry)",
+  "CREATE INDEX CreditNotes_stamp ON sapb1_CreditNotes (UpdateDate, UpdateTime, DocEntry)",
+  "CREATE INDEX BusinessPartners_stamp ON sapb1_BusinessPartners (UpdateDate, UpdateTime, CardCode)",
+  "CREATE INDEX Activities_card ON sapb1_Activities (CardCode)",
+];
+
 async function startCap(csn: unknown, rows: unknown): Promise<{ worker: Worker; port: number }> {
-  const worker = new Worker(workerUrl(), { workerData: { csn, rows } });
+  const worker = new Worker(workerUrl(), { workerData: { csn, rows, sql: STAMP_INDEXES } });
   const port = await new Promise<number>((resolve, reject) => {
     worker.once("error", reject);
     worker.on("message", (m: { type: string; port?: number; message?: string }) => {

@@ -95,6 +95,17 @@ describe.each(["v1", "v2"] as const)("incremental sync on /b1s/%s", (version: Ve
       UpdateDate: "2027-01-01T00:00:00Z",
       UpdateTime: "10:00:00",
     });
+    await fake.insert("Invoices", {
+      DocEntry: 99998,
+      DocNum: 199998,
+      CardCode: "C000001",
+      DocDate: "2026-03-01T00:00:00Z",
+      DocTotal: 10,
+      DocCurrency: "R$",
+      DocumentStatus: "bost_Open",
+      UpdateDate: "2027-01-01T00:00:00Z",
+      UpdateTime: "10:00:00",
+    });
     const connector = await connect(fake, version);
     const customers = await lastCursor(connector.listCustomers({}));
     const customerRejects = customers.pages.flatMap((p) => p.rejects ?? []);
@@ -110,10 +121,16 @@ describe.each(["v1", "v2"] as const)("incremental sync on /b1s/%s", (version: Ve
     expect(invoices.pages.flatMap((p) => p.rejects ?? [])).toEqual([
       expect.objectContaining({
         entity: "invoices",
+        externalId: "99998",
+        error: expect.stringMatching(/^DocDueDate: /),
+      }),
+      expect.objectContaining({
+        entity: "invoices",
         externalId: "99999",
         error: expect.stringMatching(/^DocCurrency: /),
       }),
     ]);
+    expect(invoices.items).toHaveLength(fake.dataset.invoices.length);
     await connector.close();
   });
 });

@@ -1,6 +1,8 @@
-import { isReguaError } from "@regua/core";
+import { type HttpClientOptions, isReguaError } from "@regua/core";
 import type { FakeServiceLayer } from "@regua/test-fixtures/sap-b1";
+import { axiosTransport, createTestContext } from "@regua/testkit";
 import { afterEach, describe, expect, it } from "vitest";
+import connector from "../src/index.js";
 import {
   captureError,
   collect,
@@ -100,5 +102,27 @@ describe.each(["v1", "v2"] as const)("session on /b1s/%s", (version: Version) =>
     expect(health.ok).toBe(true);
     expect(fake.requests.at(-1)?.path).toMatch(/^BusinessPartners\?.*top=1/);
     await connector.close();
+  });
+
+  it("hands tls.rejectUnauthorized and the version's root to the HTTP factory", async () => {
+    fake = await startFake(version);
+    const made: HttpClientOptions[] = [];
+    const ctx = createTestContext({ instanceId: "matriz" });
+    ctx.http = <T>(options: HttpClientOptions) => {
+      made.push(options);
+      return axiosTransport<T>(options);
+    };
+    const options = connector.optionsSchema.parse({
+      baseUrl: `${fake.url}/b1s/${version}/`,
+      version,
+      ...LOGIN,
+      tls: { rejectUnauthorized: false },
+    });
+    const sap = await connector.create(options, ctx);
+    expect((await sap.healthCheck()).ok).toBe(true);
+    expect(made).toEqual([
+      expect.objectContaining({ baseURL: `${fake.url}/b1s/${version}/`, rejectUnauthorized: false }),
+    ]);
+    await sap.close();
   });
 });
