@@ -75,7 +75,7 @@ export async function runCommand(
       };
       const { schedule } = rt.config;
       const syncThenPlan = job("sync+plan", async () => {
-        await engine.sync({});
+        await engine.sync({ signal: env.signal });
         if (!schedule.plan) return engine.plan({ dryRun: false });
       });
       const crons = [
@@ -83,7 +83,7 @@ export async function runCommand(
         new Cron(
           schedule.dispatch,
           { protect: true, name: "dispatch" },
-          job("dispatch", () => engine.dispatch({})),
+          job("dispatch", () => engine.dispatch({ signal: env.signal })),
         ),
         ...(schedule.plan
           ? [
