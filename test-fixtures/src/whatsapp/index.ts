@@ -1,11 +1,11 @@
 export type { WebhookDelivery } from "./delivery.js";
 export { GRAPH_ERRORS } from "./errors.js";
-export {
-  type FakeGraphApi,
-  type FakeGraphApiOptions,
-  type InjectOptions,
-  type SentMessage,
-  startFakeGraphApi,
-  type UploadedMedia,
-} from "./server.js";
+export { startFakeGraphApi } from "./server.js";
 export { DEFAULT_TEMPLATES, type FakeTemplate, type FakeTemplateButton } from "./templates.js";
+export type {
+  FakeGraphApi,
+  FakeGraphApiOptions,
+  InjectOptions,
+  SentMessage,
+  UploadedMedia,
+} from "./types.js";

@@ -1,92 +1,13 @@
 import { randomBytes } from "node:crypto";
 import Fastify, { type FastifyReply, type FastifyRequest } from "fastify";
-import { seededRandom, type WebhookDelivery, WebhookSender } from "./delivery.js";
+import { seededRandom, WebhookSender } from "./delivery.js";
 import { GRAPH_ERRORS, graphErrorBody } from "./errors.js";
-import { parseMultipart } from "./multipart.js";
+import { type Params, registerMediaAndReads } from "./routes.js";
 import { explainMessageError, loadSpecValidators } from "./spec.js";
-import {
-  checkTemplateSend,
-  DEFAULT_TEMPLATES,
-  type FakeTemplate,
-  templateListingEntry,
-} from "./templates.js";
-
-export interface FakeGraphApiOptions {
-  /** The only access token accepted (`Authorization: Bearer <token>`); others get code 190. */
-  token: string;
-  /** Signs every webhook (`X-Hub-Signature-256`). */
-  appSecret: string;
-  phoneNumberId: string;
-  /** The WhatsApp Business Account whose message_templates are listed. Default "102290129340398". */
-  wabaId?: string;
-  displayPhoneNumber?: string;
-  /** Per-phone-number throughput; beyond it sends fail with 130429. Default 80. */
-  ratePerSecond?: number;
-  /** Where status and inbound webhooks are POSTed; settable later with setWebhookUrl(). */
-  webhookUrl?: string;
-  templates?: FakeTemplate[];
-  /** Webhook delays are Meta-like divided by this. Default 1 (real time). */
-  clockSpeed?: number;
-  /** false: post no status webhooks at all (throughput benchmarks). Default true. */
-  statusWebhooks?: boolean;
-  /** Chance that a webhook is posted twice. Default 0.02. */
-  duplicateRate?: number;
-  /** Chance that `read` arrives before `delivered`. Default 0.02. */
-  outOfOrderRate?: number;
-  seed?: number;
-  /**
-   * Event time for webhook timestamps and the 24-hour window (a test's clock); delays stay real.
-   * Default: the system clock.
-   */
-  now?: () => Date;
-  /** Path of Meta's OpenAPI description; defaults to ../shared/specs/whatsapp/…v23.0.yaml. */
-  specPath?: string;
-}
-
-export interface SentMessage {
-  /** The wamid returned in messages[0].id. */
-  id: string;
-  /** Digits, as sent in `to`. */
-  to: string;
-  type: string;
-  actionKey: string | undefined;
-  body: Record<string, unknown>;
-  at: Date;
-}
-
-export interface UploadedMedia {
-  id: string;
-  mimeType: string;
-  filename: string | undefined;
-  size: number;
-}
-
-export interface InjectOptions {
-  /** How many following requests fail. Default 1. */
-  count?: number;
-  /** "response" (default): the request fails; "webhook": it is accepted, then a failed status arrives. */
-  via?: "response" | "webhook";
-}
-
-export interface FakeGraphApi {
-  url: string;
-  sent: SentMessage[];
-  media: UploadedMedia[];
-  templates: FakeTemplate[];
-  webhooks: WebhookDelivery[];
-  /** Every request the fake answered, with its status, in order. */
-  requests: { method: string; path: string; status: number }[];
-  inject(code: number, options?: InjectOptions): void;
-  /** A customer writes to the business: posts a signed inbound webhook; returns its wamid. */
-  reply(from: string, text: string, options?: { context?: string; name?: string }): string;
-  setWebhookUrl(url: string | undefined): void;
-  /** Resolves when every scheduled webhook has been posted. */
-  idle(): Promise<void>;
-  close(): Promise<void>;
-}
+import { checkTemplateSend, DEFAULT_TEMPLATES } from "./templates.js";
+import type { FakeGraphApi, FakeGraphApiOptions, SentMessage, UploadedMedia } from "./types.js";
 
 const DAY_MS = 24 * 60 * 60 * 1000;
-type Params = { version: string; node: string };
 
 export async function startFakeGraphApi(options: FakeGraphApiOptions): Promise<FakeGraphApi> {
   const validators = await loadSpecValidators(options.specPath);
@@ -232,74 +153,15 @@ export async function startFakeGraphApi(options: FakeGraphApiOptions): Promise<F
     });
   });
 
-  // https://developers.facebook.com/docs/whatsapp/cloud-api/reference/media#upload-media
-  app.post<{ Params: Params }>("/:version/:node/media", async (request, reply) => {
-    if (!admit(request, reply, false)) return reply;
-    const injection = nextInjected();
-    if (injection) return fail(reply, injection.code);
-    const contentType = request.headers["content-type"] ?? "";
-    const parts = Buffer.isBuffer(request.body) ? parseMultipart(request.body, contentType) : null;
-    if (!parts) return fail(reply, 100, { details: "Param file must be a multipart/form-data upload" });
-    const fields = Object.fromEntries(
-      parts.map((p) => [p.name, p.filename === undefined ? p.data.toString("utf8") : "<binary>"]),
-    );
-    if (!validators.media(fields)) return fail(reply, 100, { details: "Invalid media upload" });
-    const file = parts.find((p) => p.name === "file" && p.filename !== undefined);
-    if (fields.messaging_product !== "whatsapp")
-      return fail(reply, 100, { details: "Param messaging_product is required" });
-    if (!file) return fail(reply, 100, { details: "Param file is required" });
-    const mimeType = fields.type ?? file.contentType ?? "";
-    if (!/^(application\/pdf|image\/(jpeg|png)|text\/plain)$/.test(mimeType)) {
-      return fail(reply, 131053, {
-        message: "Media upload error",
-        details: `Unsupported file type ${mimeType}`,
-      });
-    }
-    const id = String(4490709327384033 + media.length);
-    media.push({ id, mimeType, filename: file.filename, size: file.data.length });
-    return reply.send({ id });
-  });
-
-  // https://developers.facebook.com/docs/graph-api/reference/whats-app-business-account/message_templates/
-  app.get<{ Params: Params; Querystring: { name?: string; limit?: string; after?: string } }>(
-    "/:version/:node/message_templates",
-    async (request, reply) => {
-      if (request.headers.authorization !== `Bearer ${options.token}`) {
-        return fail(reply, 190, { message: "Invalid OAuth access token - Cannot parse access token" });
-      }
-      if (request.params.node !== wabaId)
-        return fail(reply, 100, {
-          message: `Unsupported get request. Object with ID '${request.params.node}' does not exist`,
-        });
-      const matching = templates.filter((t) => !request.query.name || t.name === request.query.name);
-      const offset = Number(
-        request.query.after ? Buffer.from(request.query.after, "base64url").toString() : 0,
-      );
-      const limit = Number(request.query.limit ?? 25);
-      const page = matching.slice(offset, offset + limit);
-      const after = Buffer.from(String(offset + page.length)).toString("base64url");
-      const base = `http://${request.headers.host}${request.url.split("?")[0]}`;
-      return reply.send({
-        data: page.map((t, i) => templateListingEntry(t, String(1000 + offset + i))),
-        paging: {
-          cursors: { before: Buffer.from(String(offset)).toString("base64url"), after },
-          ...(offset + page.length < matching.length
-            ? { next: `${base}?limit=${limit}&after=${after}` }
-            : {}),
-        },
-      });
-    },
-  );
-
-  // https://developers.facebook.com/docs/graph-api/reference/whats-app-business-account-to-number-current-status/
-  app.get<{ Params: Params }>("/:version/:node", async (request, reply) => {
-    if (!admit(request, reply, false)) return reply;
-    return reply.send({
-      verified_name: "Régua Demo",
-      display_phone_number: options.displayPhoneNumber ?? "+55 11 90000-0000",
-      id: options.phoneNumberId,
-      quality_rating: "GREEN",
-    });
+  registerMediaAndReads(app, {
+    options,
+    wabaId,
+    templates,
+    media,
+    validators,
+    fail,
+    admit,
+    nextInjected,
   });
 
   const address = await app.listen({ host: "127.0.0.1", port: 0 });

@@ -1,0 +1,76 @@
+import type { WebhookDelivery } from "./delivery.js";
+import type { FakeTemplate } from "./templates.js";
+
+export interface FakeGraphApiOptions {
+  /** The only access token accepted (`Authorization: Bearer <token>`); others get code 190. */
+  token: string;
+  /** Signs every webhook (`X-Hub-Signature-256`). */
+  appSecret: string;
+  phoneNumberId: string;
+  /** The WhatsApp Business Account whose message_templates are listed. Default "102290129340398". */
+  wabaId?: string;
+  displayPhoneNumber?: string;
+  /** Per-phone-number throughput; beyond it sends fail with 130429. Default 80. */
+  ratePerSecond?: number;
+  /** Where status and inbound webhooks are POSTed; settable later with setWebhookUrl(). */
+  webhookUrl?: string;
+  templates?: FakeTemplate[];
+  /** Webhook delays are Meta-like divided by this. Default 1 (real time). */
+  clockSpeed?: number;
+  /** false: post no status webhooks at all (throughput benchmarks). Default true. */
+  statusWebhooks?: boolean;
+  /** Chance that a webhook is posted twice. Default 0.02. */
+  duplicateRate?: number;
+  /** Chance that `read` arrives before `delivered`. Default 0.02. */
+  outOfOrderRate?: number;
+  seed?: number;
+  /**
+   * Event time for webhook timestamps and the 24-hour window (a test's clock); delays stay real.
+   * Default: the system clock.
+   */
+  now?: () => Date;
+  /** Path of Meta's OpenAPI description; defaults to ../shared/specs/whatsapp/…v23.0.yaml. */
+  specPath?: string;
+}
+
+export interface SentMessage {
+  /** The wamid returned in messages[0].id. */
+  id: string;
+  /** Digits, as sent in `to`. */
+  to: string;
+  type: string;
+  actionKey: string | undefined;
+  body: Record<string, unknown>;
+  at: Date;
+}
+
+export interface UploadedMedia {
+  id: string;
+  mimeType: string;
+  filename: string | undefined;
+  size: number;
+}
+
+export interface InjectOptions {
+  /** How many following requests fail. Default 1. */
+  count?: number;
+  /** "response" (default): the request fails; "webhook": it is accepted, then a failed status arrives. */
+  via?: "response" | "webhook";
+}
+
+export interface FakeGraphApi {
+  url: string;
+  sent: SentMessage[];
+  media: UploadedMedia[];
+  templates: FakeTemplate[];
+  webhooks: WebhookDelivery[];
+  /** Every request the fake answered, with its status, in order. */
+  requests: { method: string; path: string; status: number }[];
+  inject(code: number, options?: InjectOptions): void;
+  /** A customer writes to the business: posts a signed inbound webhook; returns its wamid. */
+  reply(from: string, text: string, options?: { context?: string; name?: string }): string;
+  setWebhookUrl(url: string | undefined): void;
+  /** Resolves when every scheduled webhook has been posted. */
+  idle(): Promise<void>;
+  close(): Promise<void>;
+}
