@@ -112,6 +112,46 @@ describe("fake Graph API: messages", () => {
     expect(((await mismatch.json()) as { error: { code: number } }).error.code).toBe(132000);
   });
 
+  it("checks named parameters and the document header format against the template", async () => {
+    const named = (params: unknown[], header?: unknown) =>
+      template(
+        [
+          ...(header ? [header] : []),
+          { type: "body", parameters: params },
+          {
+            type: "button",
+            sub_type: "copy_code",
+            index: "0",
+            parameters: [{ type: "coupon_code", coupon_code: "PIX" }],
+          },
+        ],
+        "boleto_vencido",
+      );
+    const doc = {
+      type: "header",
+      parameters: [{ type: "document", document: { link: "https://x.test/b.pdf" } }],
+    };
+    const wrongName = [
+      { type: "text", parameter_name: "nome", text: "Ana" },
+      { type: "text", parameter_name: "fatura", text: "1" },
+      { type: "text", parameter_name: "total", text: "R$ 1" },
+    ];
+    const missingHeader = await send(
+      named(wrongName.slice(0, 2).concat({ ...wrongName[2]!, parameter_name: "valor" })),
+    );
+    expect(((await missingHeader.json()) as { error: { code: number } }).error.code).toBe(132012);
+    const badName = await send(named(wrongName, doc));
+    const badNameJson = (await badName.json()) as {
+      error: { code: number; error_data: { details: string } };
+    };
+    expect(badNameJson.error.code).toBe(132000);
+    expect(badNameJson.error.error_data.details).toContain("valor");
+    const ok = await send(
+      named(wrongName.slice(0, 2).concat({ ...wrongName[2]!, parameter_name: "valor" }), doc),
+    );
+    expect(ok.status).toBe(200);
+  });
+
   it("throttles beyond ratePerSecond with 130429", async () => {
     const codes: number[] = [];
     for (let i = 0; i < 8; i++) codes.push((await send(template(bodyParams))).status);
