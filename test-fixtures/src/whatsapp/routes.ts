@@ -16,7 +16,7 @@ export interface RouteContext {
   fail(reply: FastifyReply, code: number, overrides?: { message?: string; details?: string }): FastifyReply;
   /** Auth, version, phone number and (when throttled) throughput; answers and returns false on failure. */
   admit(request: FastifyRequest<{ Params: Params }>, reply: FastifyReply, throttled: boolean): boolean;
-  nextInjected(): { code: number } | undefined;
+  nextInjected(): { code: number; via: "response" | "webhook" } | undefined;
 }
 
 /** Media upload, the template listing and the phone number node. */

@@ -1,13 +1,12 @@
 import { randomBytes } from "node:crypto";
 import Fastify, { type FastifyReply, type FastifyRequest } from "fastify";
 import { seededRandom, WebhookSender } from "./delivery.js";
-import { GRAPH_ERRORS, graphErrorBody } from "./errors.js";
-import { type Params, registerMediaAndReads } from "./routes.js";
-import { explainMessageError, loadSpecValidators } from "./spec.js";
-import { checkTemplateSend, DEFAULT_TEMPLATES } from "./templates.js";
+import { graphErrorBody } from "./errors.js";
+import { registerMessages } from "./messages.js";
+import { type Params, type RouteContext, registerMediaAndReads } from "./routes.js";
+import { loadSpecValidators } from "./spec.js";
+import { DEFAULT_TEMPLATES } from "./templates.js";
 import type { FakeGraphApi, FakeGraphApiOptions, SentMessage, UploadedMedia } from "./types.js";
-
-const DAY_MS = 24 * 60 * 60 * 1000;
 
 export async function startFakeGraphApi(options: FakeGraphApiOptions): Promise<FakeGraphApi> {
   const validators = await loadSpecValidators(options.specPath);
@@ -104,65 +103,16 @@ export async function startFakeGraphApi(options: FakeGraphApiOptions): Promise<F
     });
   });
 
-  // https://developers.facebook.com/docs/whatsapp/cloud-api/reference/messages
-  app.post<{ Params: Params }>("/:version/:node/messages", async (request, reply) => {
-    if (!admit(request, reply, true)) return reply;
-    const injection = nextInjected();
-    if (injection?.via === "response") return fail(reply, injection.code);
-    const body = request.body;
-    if (!validators.message(body)) {
-      return fail(reply, 100, { details: explainMessageError(validators, body) });
-    }
-    const message = body as Record<string, unknown> & { to: string; type: string };
-    if (message.messaging_product !== "whatsapp") {
-      return fail(reply, 100, { details: "Param messaging_product must be whatsapp" });
-    }
-    const to = message.to.replace(/^\+/, "");
-    let failure: number | undefined = injection?.code;
-    if (message.type === "template") {
-      const rejection = checkTemplateSend(
-        templates,
-        message.template as Parameters<typeof checkTemplateSend>[1],
-      );
-      if (rejection) return fail(reply, rejection.code, { details: rejection.details });
-    } else if (nowMs() - (lastInbound.get(to) ?? Number.NEGATIVE_INFINITY) > DAY_MS) {
-      // Meta accepts a free-form message outside the service window and fails it by webhook.
-      failure ??= 131047;
-    }
-    const id = wamid(to);
-    const actionKey =
-      typeof message.biz_opaque_callback_data === "string" ? message.biz_opaque_callback_data : undefined;
-    sent.push({ id, to, type: message.type, actionKey, body: message, at: new Date(nowMs()) });
-    const failureSpec = failure === undefined ? undefined : GRAPH_ERRORS[failure];
-    if (options.statusWebhooks !== false)
-      sender.scheduleStatuses(
-        { id, to, actionKey },
-        failure === undefined || !failureSpec
-          ? undefined
-          : {
-              code: failure,
-              title: failureSpec.message,
-              message: failureSpec.message,
-              details: failureSpec.details,
-            },
-      );
-    return reply.send({
-      messaging_product: "whatsapp",
-      contacts: [{ input: message.to, wa_id: to }],
-      messages: [{ id, ...(message.type === "template" ? { message_status: "accepted" } : {}) }],
-    });
+  const routes: RouteContext = { options, wabaId, templates, media, validators, fail, admit, nextInjected };
+  registerMessages(app, {
+    ...routes,
+    sent,
+    sender,
+    nowMs,
+    wamid,
+    lastInboundAt: (waId) => lastInbound.get(waId),
   });
-
-  registerMediaAndReads(app, {
-    options,
-    wabaId,
-    templates,
-    media,
-    validators,
-    fail,
-    admit,
-    nextInjected,
-  });
+  registerMediaAndReads(app, routes);
 
   const address = await app.listen({ host: "127.0.0.1", port: 0 });
 

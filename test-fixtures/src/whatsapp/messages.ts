@@ -1,0 +1,73 @@
+import type { FastifyInstance } from "fastify";
+import type { WebhookSender } from "./delivery.js";
+import { GRAPH_ERRORS } from "./errors.js";
+import type { Params, RouteContext } from "./routes.js";
+import { explainMessageError } from "./spec.js";
+import { checkTemplateSend } from "./templates.js";
+import type { SentMessage } from "./types.js";
+
+const DAY_MS = 24 * 60 * 60 * 1000;
+
+export interface MessagesContext extends RouteContext {
+  sent: SentMessage[];
+  sender: WebhookSender;
+  nowMs(): number;
+  wamid(to: string): string;
+  /** When this WhatsApp id last wrote to the business (epoch ms). */
+  lastInboundAt(waId: string): number | undefined;
+}
+
+/**
+ * `POST /{Version}/{Phone-Number-ID}/messages`: auth, throughput, injected errors, the OpenAPI
+ * schema, templates, the 24-hour window; then the wamid and the status webhooks.
+ */
+export function registerMessages(app: FastifyInstance, ctx: MessagesContext): void {
+  // https://developers.facebook.com/docs/whatsapp/cloud-api/reference/messages
+  app.post<{ Params: Params }>("/:version/:node/messages", async (request, reply) => {
+    if (!ctx.admit(request, reply, true)) return reply;
+    const injection = ctx.nextInjected();
+    if (injection?.via === "response") return ctx.fail(reply, injection.code);
+    const body = request.body;
+    if (!ctx.validators.message(body)) {
+      return ctx.fail(reply, 100, { details: explainMessageError(ctx.validators, body) });
+    }
+    const message = body as Record<string, unknown> & { to: string; type: string };
+    if (message.messaging_product !== "whatsapp") {
+      return ctx.fail(reply, 100, { details: "Param messaging_product must be whatsapp" });
+    }
+    const to = message.to.replace(/^\+/, "");
+    let failure: number | undefined = injection?.code;
+    if (message.type === "template") {
+      const rejection = checkTemplateSend(
+        ctx.templates,
+        message.template as Parameters<typeof checkTemplateSend>[1],
+      );
+      if (rejection) return ctx.fail(reply, rejection.code, { details: rejection.details });
+    } else if (ctx.nowMs() - (ctx.lastInboundAt(to) ?? Number.NEGATIVE_INFINITY) > DAY_MS) {
+      // Meta accepts a free-form message outside the service window and fails it by webhook.
+      failure ??= 131047;
+    }
+    const id = ctx.wamid(to);
+    const actionKey =
+      typeof message.biz_opaque_callback_data === "string" ? message.biz_opaque_callback_data : undefined;
+    ctx.sent.push({ id, to, type: message.type, actionKey, body: message, at: new Date(ctx.nowMs()) });
+    const failureSpec = failure === undefined ? undefined : GRAPH_ERRORS[failure];
+    if (ctx.options.statusWebhooks !== false)
+      ctx.sender.scheduleStatuses(
+        { id, to, actionKey },
+        failure === undefined || !failureSpec
+          ? undefined
+          : {
+              code: failure,
+              title: failureSpec.message,
+              message: failureSpec.message,
+              details: failureSpec.details,
+            },
+      );
+    return reply.send({
+      messaging_product: "whatsapp",
+      contacts: [{ input: message.to, wa_id: to }],
+      messages: [{ id, ...(message.type === "template" ? { message_status: "accepted" } : {}) }],
+    });
+  });
+}
