@@ -66,6 +66,30 @@ describe("SendCalendar", () => {
     expect(calendar.holidayName(epochDay("2026-11-24"))).toBeNull();
   });
 
+  it("adds national days that date-holidays' state table misses, city holidays and extra closures", () => {
+    // date-holidays lists Consciência Negra for BR but not for BR-SP.
+    expect(calendar.holidayName(epochDay("2026-11-20"))).toBe("Dia da Consciência Negra");
+    const policy = parsePolicy(SAMPLE_POLICY_YAML, "policy.yaml");
+    const city = new SendCalendar({
+      ...policy,
+      holidays: {
+        country: "BR",
+        state: "SP",
+        region: "SP",
+        types: ["public"],
+        extra: [
+          { date: "12-24", name: "Véspera de Natal (empresa)" },
+          { date: "2026-12-31", name: "Inventário" },
+        ],
+      },
+    });
+    expect(city.holidayName(epochDay("2027-01-25"))).toBe("Aniversário da Cidade");
+    expect(city.holidayName(epochDay("2026-12-24"))).toBe("Véspera de Natal (empresa)");
+    expect(city.holidayName(epochDay("2027-12-24"))).toBe("Véspera de Natal (empresa)");
+    expect(city.holidayName(epochDay("2026-12-31"))).toBe("Inventário");
+    expect(city.holidayName(epochDay("2027-12-31"))).toBeNull();
+  });
+
   it("returns the open window now, or the next one with the reasons", () => {
     const open = calendar.nextSlot(Date.parse("2026-11-24T13:00:00Z"));
     expect(open).toMatchObject({ dueAtMs: Date.parse("2026-11-24T13:00:00Z"), trace: [] });

@@ -38,7 +38,7 @@ describe("parsePolicy", () => {
     ]);
     expect(policy.steps[0]?.template).toEqual({ name: "lembrete_vencimento", language: "pt_BR" });
     expect(policy.window.sun).toBeNull();
-    expect(policy.holidays).toEqual({ country: "BR", state: "SP", types: ["public"] });
+    expect(policy.holidays).toEqual({ country: "BR", state: "SP", types: ["public"], extra: [] });
     expect(policy.lifecycle.paymentConfirmation?.template.name).toBe("confirmacao_pagamento");
     expect(policy.steps.find((s) => s.id === "escalar-d15")?.escalate).toEqual({
       queue: "cobranca",

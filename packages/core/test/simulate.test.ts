@@ -50,7 +50,9 @@ describe("simulate", () => {
       // Christmas: no messages, but an escalation is not a message.
       "2026-12-25 juridico-d30 2026-12-25T15:00:00.000Z",
     ]);
-    expect(days[0]?.plannedAt).toBe("2026-11-20T11:00:00.000Z");
+    // 2026-11-20 is Consciência Negra (national since 2024): planned at local noon, no window.
+    expect(days[0]?.plannedAt).toBe("2026-11-20T15:00:00.000Z");
+    expect(days[3]?.plannedAt).toBe("2026-11-23T11:00:00.000Z");
   });
 
   it("does not touch the snapshots it is given", () => {

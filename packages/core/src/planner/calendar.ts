@@ -113,8 +113,10 @@ export interface SendSlot {
 export class SendCalendar {
   readonly timeZone: string;
   private readonly windows: (WindowRange | null)[];
-  private readonly holidays: Holidays | null;
+  /** National, then state, then region tables: date-holidays' state tables can miss a national day. */
+  private readonly holidayTables: Holidays[];
   private readonly holidayTypes: ReadonlySet<string>;
+  private readonly extraHolidays: readonly { date: string; name: string }[];
   private readonly holidayYears = new Map<number, Map<string, string>>();
   private readonly slots = new Map<number, SendSlot | null>();
 
@@ -122,32 +124,48 @@ export class SendCalendar {
     this.timeZone = policy.timezone;
     this.windows = WEEKDAYS.map((weekday) => parseWindow(policy.window[weekday]));
     const rule = policy.holidays;
-    this.holidays = rule
-      ? rule.state
-        ? new Holidays(rule.country, rule.state, { timezone: policy.timezone })
-        : new Holidays(rule.country, { timezone: policy.timezone })
-      : null;
+    const options = { timezone: policy.timezone };
+    this.holidayTables = [];
+    if (rule) {
+      this.holidayTables.push(new Holidays(rule.country, options));
+      if (rule.state) this.holidayTables.push(new Holidays(rule.country, rule.state, options));
+      if (rule.state && rule.region)
+        this.holidayTables.push(new Holidays(rule.country, rule.state, rule.region, options));
+    }
     this.holidayTypes = new Set(rule?.types ?? []);
+    this.extraHolidays = rule?.extra ?? [];
   }
 
   window(day: number): WindowRange | null {
     return this.windows[weekdayOf(day)] ?? null;
   }
 
-  /** The blocking holiday's name on a local day, or null. Cached per year. */
+  /** The blocking holiday's name on a local day, or null. Tables are built once per year. */
   holidayName(day: number): string | null {
-    if (!this.holidays) return null;
+    if (this.holidayTables.length === 0) return null;
     const iso = isoDateOfDay(day);
     const year = Number(iso.slice(0, 4));
     let names = this.holidayYears.get(year);
     if (!names) {
-      names = new Map();
-      for (const holiday of this.holidays.getHolidays(year) || []) {
-        if (this.holidayTypes.has(holiday.type)) names.set(holiday.date.slice(0, 10), holiday.name);
-      }
+      names = this.holidaysOf(year);
       this.holidayYears.set(year, names);
     }
     return names.get(iso) ?? null;
+  }
+
+  private holidaysOf(year: number): Map<string, string> {
+    const names = new Map<string, string>();
+    for (const table of this.holidayTables) {
+      for (const holiday of table.getHolidays(year) || []) {
+        const date = holiday.date.slice(0, 10);
+        if (this.holidayTypes.has(holiday.type) && !names.has(date)) names.set(date, holiday.name);
+      }
+    }
+    for (const extra of this.extraHolidays) {
+      const date = extra.date.length === 5 ? `${year}-${extra.date}` : extra.date;
+      if (date.startsWith(`${year}-`) && !names.has(date)) names.set(date, extra.name);
+    }
+    return names;
   }
 
   /** The first send slot at or after `nowMs` within 62 days, or null; cached per instant. */

@@ -76,6 +76,19 @@ const HolidayRule = z
   .strictObject({
     country: z.string().regex(/^[A-Z]{2}$/, "must be an ISO 3166 country code such as BR"),
     state: z.string().min(1).optional(),
+    /** A city or region inside the state, where date-holidays has one (BR-SP: "SP", the capital). */
+    region: z.string().min(1).optional(),
+    /** Closures date-holidays does not know: "2026-12-24" once, or "12-24" every year. */
+    extra: z
+      .array(
+        z.strictObject({
+          date: z
+            .string()
+            .regex(/^(\d{4}-)?(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])$/, 'must be "YYYY-MM-DD" or "MM-DD"'),
+          name: z.string().min(1),
+        }),
+      )
+      .default([]),
     /** date-holidays types that block sends. */
     types: z
       .array(z.enum(["public", "bank", "school", "optional", "observance"]))
@@ -98,6 +111,14 @@ const HolidayRule = z
           path: ["state"],
           message: `no holiday data for ${rule.country}-${rule.state}`,
         });
+      } else if (rule.region) {
+        const regions = new Holidays().getRegions(rule.country, rule.state) as
+          | Record<string, string>
+          | undefined;
+        if (!regions?.[rule.region]) {
+          const message = `no holiday data for ${rule.country}-${rule.state}-${rule.region}`;
+          ctx.addIssue({ code: "custom", path: ["region"], message });
+        }
       }
     }
   });
