@@ -16,7 +16,8 @@ export interface Draft {
 
 /** What the customer's past actions say: steps done per invoice, replies, cap counts. */
 export interface HistoryIndex {
-  byInvoice: Map<string, { steps: Set<string>; maxOffset: number }>;
+  /** Per invoice: the policy steps already taken (bit i = compiled step i) and the latest offset. */
+  byInvoice: Map<string, { mask: number; maxOffset: number }>;
   repliedSteps: Set<string> | null;
   sentOnSlotDay: number;
   sentInSlotWeek: number;
@@ -37,14 +38,16 @@ export function indexHistory(
   };
   for (const entry of history) {
     const step = compiled.byId.get(entry.stepId);
-    for (const ref of entry.invoiceRefs) {
-      let done = index.byInvoice.get(ref);
-      if (!done) {
-        done = { steps: new Set(), maxOffset: Number.NEGATIVE_INFINITY };
-        index.byInvoice.set(ref, done);
+    // Steps no longer in the policy (and lifecycle messages) cannot be planned again anyway.
+    if (step) {
+      for (const ref of entry.invoiceRefs) {
+        const done = index.byInvoice.get(ref);
+        if (!done) index.byInvoice.set(ref, { mask: 2 ** step.index, maxOffset: step.offset });
+        else {
+          done.mask = unionMask(done.mask, 2 ** step.index);
+          if (step.offset > done.maxOffset) done.maxOffset = step.offset;
+        }
       }
-      done.steps.add(entry.stepId);
-      if (step && step.offset > done.maxOffset) done.maxOffset = step.offset;
     }
     if (entry.repliedAt !== null) {
       index.repliedSteps ??= new Set();
@@ -109,7 +112,7 @@ export function collectDueSteps(context: DueContext, invoice: Invoice, drafts: D
   for (let i = high; i >= 0; i--) {
     const step = steps[i] as CompiledStep;
     if (step.offset < floor) break;
-    if (done?.steps.has(step.id)) continue;
+    if (done !== undefined && Math.floor(done.mask / 2 ** i) % 2 === 1) continue;
     if (latestOnly && firedOffset !== null && step.offset < firedOffset) {
       superseded += 2 ** i;
       continue;

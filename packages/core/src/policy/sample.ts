@@ -19,7 +19,8 @@ window:
   sat: "09:00-13:00"
   sun: null
 
-# National and state holidays block sends (date-holidays).
+# National and state holidays block sends (date-holidays). Add region: SP for the capital's
+# own holidays, and extra: [{ date: "12-24", name: ... }] for closures of your own.
 holidays: { country: BR, state: SP }
 
 caps: { perCustomerPerDay: 1, perCustomerPerWeek: 3 }
