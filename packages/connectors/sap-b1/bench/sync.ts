@@ -7,6 +7,7 @@
 import { fork } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { createTestContext } from "@regua/testkit";
+import axios from "axios";
 import { Bench } from "tinybench";
 import connector from "../dist/index.js";
 import { mapInvoice } from "../dist/map.js";
@@ -58,11 +59,36 @@ for await (const page of sap.listInvoices({})) {
   pages++;
 }
 const wallMs = performance.now() - t0;
+const ms = (c: { user: number; system: number }) => (c.user + c.system) / 1000;
 const cpu = process.cpuUsage(cpuBefore);
 const serverAfter = await usage();
 await sap.close();
 
-const ms = (c: { user: number; system: number }) => (c.user + c.system) / 1000;
+// Transport floor: the same listing fetched and JSON-parsed by a bare axios loop, nothing
+// validated or mapped. What the connector adds on top of it is its own overhead.
+const select =
+  "DocEntry,DocNum,CardCode,DocDate,DocDueDate,DocTotal,PaidToDate,DocCurrency,DocumentStatus,Cancelled," +
+  "UpdateDate,UpdateTime,U_BoletoLinha,U_PixCopiaCola";
+const bare = axios.create({ baseURL: `${ready.url}/b1s/${version}/` });
+const bareLogin = await bare.post("Login", { CompanyDB: "SBOBENCH", UserName: "manager", Password: "bench" });
+const bareCookie = (bareLogin.headers["set-cookie"] ?? []).map((c) => c.split(";")[0]).join("; ");
+const floorServerBefore = await usage();
+const floorCpuBefore = process.cpuUsage();
+let link: string | null = `Invoices?$select=${select}&$orderby=UpdateDate,UpdateTime,DocEntry`;
+let floorRecords = 0;
+while (link) {
+  const answer: { data: Record<string, unknown> & { value: unknown[] } } = await bare.get<
+    Record<string, unknown> & { value: unknown[] }
+  >(link, {
+    headers: { Cookie: bareCookie, Prefer: `odata.maxpagesize=${pageSize}` },
+  });
+  floorRecords += answer.data.value.length;
+  const next: unknown = answer.data["@odata.nextLink"] ?? answer.data["odata.nextLink"];
+  link = typeof next === "string" ? next : null;
+}
+const floorCpuMs = ms(process.cpuUsage(floorCpuBefore));
+const floorServerAfter = await usage();
+
 const connectorCpuMs = ms(cpu);
 const serverCpuMs = ms(serverAfter.cpu) - ms(serverBefore.cpu);
 
@@ -112,6 +138,10 @@ const figures = {
   connectorCpuMs: round(connectorCpuMs),
   serverCpuMs: round(serverCpuMs),
   connectorOverheadPctOfServer: round((connectorCpuMs / serverCpuMs) * 100),
+  bareAxiosFloorCpuMs: round(floorCpuMs),
+  bareAxiosFloorServerCpuMs: round(ms(floorServerAfter.cpu) - ms(floorServerBefore.cpu)),
+  bareAxiosFloorRecords: floorRecords,
+  connectorOwnCpuPctOfServer: round(((connectorCpuMs - floorCpuMs) / serverCpuMs) * 100),
   connectorPeakRssMb: round(process.resourceUsage().maxRSS / 1024),
   serverPeakRssMb: round(serverAfter.maxRssKb / 1024),
   jsonParseMicrosPerRecord: round(perRecordMicros(0), 2),
