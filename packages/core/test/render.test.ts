@@ -196,3 +196,63 @@ steps:
     );
   });
 });
+
+describe("renderMessage: buttons", () => {
+  const withButtons = parsePolicy(
+    `timezone: America/Sao_Paulo
+steps:
+  - id: d0
+    offsetDays: 0
+    channel: wa
+    template: { name: vencimento_hoje }
+    variables: { "1": invoice.openAmount }
+    buttons:
+      - { index: 0, type: copy_code, source: invoice.pixCode }
+      - { index: 1, type: url, source: invoice.number }
+`,
+    "p.yaml",
+  );
+
+  it("fills a PIX copy-code button and a URL suffix", () => {
+    const message = renderMessage({
+      policy: withButtons,
+      action: action("d0", ["1"]),
+      customer,
+      invoices: [invoice("1")],
+      to: "+55",
+    });
+    expect(message.template?.buttons).toEqual([
+      { index: 0, subType: "copy_code", parameter: "00020126580014BR.GOV.BCB.PIX" },
+      { index: 1, subType: "url", parameter: "NF-1" },
+    ]);
+  });
+
+  it("names the button whose value is missing", () => {
+    const noPix = invoice("1", {
+      instruments: { boletoLine: null, pixCode: null, payLink: null, documentUrl: null },
+    });
+    expect(() =>
+      renderMessage({
+        policy: withButtons,
+        action: action("d0", ["1"]),
+        customer,
+        invoices: [noPix],
+        to: "+55",
+      }),
+    ).toThrow(/d0: buttons\[0\] \(invoice\.pixCode\) is missing/);
+  });
+
+  it("rejects duplicate button indexes when parsing", () => {
+    const text = `timezone: America/Sao_Paulo
+steps:
+  - id: d0
+    offsetDays: 0
+    channel: wa
+    template: { name: t }
+    buttons: [{ index: 0, type: url, source: invoice.number }, { index: 0, type: url, source: invoice.number }]
+`;
+    expect(() => parsePolicy(text, "p.yaml")).toThrow(
+      /p\.yaml:7:14 steps\[0\]\.buttons: button indexes must be unique/,
+    );
+  });
+});

@@ -29,7 +29,9 @@ export function parsePolicy(text: string, fileName: string): Policy {
   if (result.success) return result.data;
   const located = result.error.issues.map((issue) => {
     const unknownKey = issue.code === "unrecognized_keys" ? issue.keys[0] : undefined;
-    return locate({ doc, lineCounter, fileName }, issue.path, issue.message, unknownKey);
+    // zod 4 prefixes type errors with "Invalid input: "; the path already says where.
+    const message = issue.message.replace(/^Invalid input: /, "");
+    return locate({ doc, lineCounter, fileName }, issue.path, message, unknownKey);
   });
   located.sort((a, b) => a.offset - b.offset); // in file order, as a reader fixes them
   const first = located[0] as Located;

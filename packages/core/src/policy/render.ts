@@ -64,11 +64,20 @@ export function renderMessage(input: RenderInput): OutboundMessage {
     const filename = `boleto-${(invoices[0] as Invoice).number.replace(/[^\w.-]/g, "_")}.pdf`;
     template.header = { type: "document", document: { link: documentUrl, filename } };
   }
-  const shown = body
-    .map((p, i) => `${p.name ?? i + 1}=${p.type === "text" ? p.text : p.fallback}`)
-    .join(", ");
+  if (spec.buttons.length > 0) {
+    template.buttons = spec.buttons.map((button) => ({
+      index: button.index,
+      subType: button.type,
+      parameter: parameterText(resolveVariable(context, `buttons[${button.index}]`, button.source)),
+    }));
+  }
+  const shown = body.map((p, i) => `${p.name ?? i + 1}=${parameterText(p)}`).join(", ");
   const preview = `${spec.template.name} (${spec.template.language}) → ${to}: ${shown}`;
   return { actionKey: action.key, to, template, preview };
+}
+
+function parameterText(parameter: TemplateParameter): string {
+  return parameter.type === "text" ? parameter.text : parameter.fallback;
 }
 
 interface RenderContext {
@@ -97,6 +106,7 @@ function findMessageSpec(policy: Policy, action: PlannedAction): MessageSpec {
     template: step.template,
     variables: step.variables,
     attachDocument: step.attachDocument,
+    buttons: step.buttons,
   };
 }
 
@@ -110,12 +120,13 @@ function selectInvoices(action: PlannedAction, given: readonly Invoice[]): Invoi
   );
 }
 
+/** `name` is a variable name, or "buttons[0]" for a button's parameter. */
 function resolveVariable(context: RenderContext, name: string, source: VariableSource): TemplateParameter {
   if (typeof source !== "string") return { type: "text", text: source.literal };
   const { customer, invoices, policy } = context;
   const missing = (what: string): never => {
-    const path = `${stepPath(context)}.variables.${name}`;
-    const message = `${context.action.stepId}: variable "${name}" (${source}) is missing: ${what}`;
+    const path = `${stepPath(context)}.${name.startsWith("buttons[") ? name : `variables.${name}`}`;
+    const message = `${context.action.stepId}: ${name.startsWith("buttons[") ? name : `variable "${name}"`} (${source}) is missing: ${what}`;
     throw new ValidationError(message, [{ path, message: `${source} is missing` }], {
       where: `action ${context.action.key}`,
     });

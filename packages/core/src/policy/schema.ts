@@ -163,6 +163,23 @@ const MessageSpec = z.strictObject({
     .default({}),
   /** Attach the boleto PDF (invoice.instruments.documentUrl) as the template's document header. */
   attachDocument: z.boolean().default(false),
+  /**
+   * Dynamic template buttons: a URL button's suffix, or a copy-code button (the PIX
+   * "copia e cola"), by the button's index in the approved template.
+   */
+  buttons: z
+    .array(
+      z.strictObject({
+        index: z.number().int().min(0).max(9),
+        type: z.enum(["url", "copy_code"]),
+        source: VariableSource,
+      }),
+    )
+    .default([])
+    .refine(
+      (buttons) => new Set(buttons.map((b) => b.index)).size === buttons.length,
+      "button indexes must be unique",
+    ),
 });
 export type MessageSpec = z.infer<typeof MessageSpec>;
 
@@ -176,6 +193,7 @@ const Step = z
     template: TemplateRef.optional(),
     variables: MessageSpec.shape.variables,
     attachDocument: z.boolean().default(false),
+    buttons: MessageSpec.shape.buttons,
     conditions: Conditions.prefault({}),
     escalate: z
       .strictObject({ queue: z.string().min(1), target: z.enum(["operator", "legal", "cartorio"]) })
