@@ -8,7 +8,6 @@ import {
   Customer,
   fromZodError,
   Invoice,
-  Payment,
   PermanentError,
 } from "@regua/core";
 import type { Selectable } from "kysely";
@@ -79,8 +78,6 @@ export const readCustomer = (record: string, raw?: string | null): Customer =>
   readRecord(Customer, record, raw, "store customers.record");
 export const readInvoice = (record: string, raw?: string | null): Invoice =>
   readRecord(Invoice, record, raw, "store invoices.record");
-export const readPayment = (record: string, raw?: string | null): Payment =>
-  readRecord(Payment, record, raw, "store payments.record");
 export const readActivity = (record: string): CollectionActivity =>
   parseJson(CollectionActivity, record, "store activities.record");
 

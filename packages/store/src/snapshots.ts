@@ -165,21 +165,24 @@ async function paymentStats(
   now: string,
 ): Promise<Map<string, PaymentHistory>> {
   const windowStart = new Date(Date.parse(now) - 365 * DAY_MS).toISOString().slice(0, 10);
+  // A correlated MAX per invoice rather than JOIN + GROUP BY: grouping tempted SQLite into walking
+  // the whole primary key (seconds per batch at 1M invoices) instead of the customer index.
   const rows = await ctx.db
     .selectFrom("invoices as i")
-    .leftJoin("payment_allocations as a", (join) =>
-      join.onRef("a.source", "=", "i.source").onRef("a.invoice_ref", "=", "i.external_id"),
-    )
     .select((eb) => [
       "i.customer_ref",
       "i.due_date",
       eb.fn.coalesce("i.updated_at", "i.synced_at").as("changed_at"),
-      eb.fn.max("a.paid_on").as("paid_on"),
+      eb
+        .selectFrom("payment_allocations as a")
+        .select((inner) => inner.fn.max("a.paid_on").as("paid_on"))
+        .whereRef("a.source", "=", "i.source")
+        .whereRef("a.invoice_ref", "=", "i.external_id")
+        .as("paid_on"),
     ])
     .where("i.source", "=", source)
     .where("i.customer_ref", "in", refs)
     .where("i.status", "=", "paid")
-    .groupBy(["i.customer_ref", "i.external_id", "i.due_date", "i.updated_at", "i.synced_at"])
     .execute();
   const totals = new Map<string, { paid: number; late: number; daysLate: number }>();
   for (const row of rows) {

@@ -1,7 +1,8 @@
 import BetterSqlite3 from "better-sqlite3";
-import { Kysely, SqliteDialect } from "kysely";
+import { Kysely, SqliteDialect, sql } from "kysely";
 import { migrateSqlite } from "./migrate.js";
 import type { Database } from "./schema.js";
+import { withStatementCache } from "./statement-cache.js";
 import { createKyselyStore, type ReguaStore } from "./store.js";
 
 export interface SqliteStoreOptions {
@@ -25,11 +26,15 @@ export function createSqliteStore(options: SqliteStoreOptions): ReguaStore {
   // 64 MiB page cache (the default 2 MiB thrashes on index updates during bulk sync pages).
   database.pragma("cache_size = -65536");
   database.pragma("temp_store = MEMORY");
-  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database }) });
+  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(database) }) });
   return createKyselyStore({
     ctx: { db, dialect: "sqlite" },
     migrate: () => migrateSqlite(db),
-    close: () => db.destroy(),
+    close: async () => {
+      // https://www.sqlite.org/pragma.html#pragma_optimize — refreshes planner statistics where useful.
+      await sql`pragma optimize`.execute(db);
+      await db.destroy();
+    },
     secretKey: options.secretKey,
   });
 }

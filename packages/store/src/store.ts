@@ -30,10 +30,14 @@ export interface StoreInternals {
 export function createKyselyStore(internals: StoreInternals): ReguaStore {
   const { ctx } = internals;
   let key: Buffer | undefined;
+  let closing: Promise<void> | undefined;
   const store = {
     dialect: ctx.dialect,
     migrate: internals.migrate,
-    close: internals.close,
+    close: () => {
+      closing ??= internals.close();
+      return closing;
+    },
 
     getCursor: (source, entity) => sync.getCursor(ctx, source, entity),
     commitPage: (page) => sync.commitPage(ctx, page),
