@@ -64,7 +64,7 @@ export function renderMessage(input: RenderInput): OutboundMessage {
     const filename = `boleto-${(invoices[0] as Invoice).number.replace(/[^\w.-]/g, "_")}.pdf`;
     template.header = { type: "document", document: { link: documentUrl, filename } };
   }
-  if (spec.buttons.length > 0) {
+  if (spec.buttons && spec.buttons.length > 0) {
     template.buttons = spec.buttons.map((button) => ({
       index: button.index,
       subType: button.type,

@@ -175,11 +175,12 @@ const MessageSpec = z.strictObject({
         source: VariableSource,
       }),
     )
-    .default([])
     .refine(
       (buttons) => new Set(buttons.map((b) => b.index)).size === buttons.length,
       "button indexes must be unique",
-    ),
+    )
+    // Optional (not defaulted) so code that builds a MessageSpec by hand need not mention it.
+    .optional(),
 });
 export type MessageSpec = z.infer<typeof MessageSpec>;
 
