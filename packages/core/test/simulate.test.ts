@@ -1,7 +1,8 @@
+import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import type { CustomerSnapshot } from "../src/actions.js";
 import { Customer, Invoice } from "../src/model.js";
-import { plan, simulate } from "../src/planner/index.js";
+import { epochDay, localTime, plan, simulate } from "../src/planner/index.js";
 import { parsePolicy, SAMPLE_POLICY_YAML } from "../src/policy/index.js";
 
 const policy = parsePolicy(SAMPLE_POLICY_YAML, "policy.yaml");
@@ -62,5 +63,59 @@ describe("simulate", () => {
     expect(plan(policy, [snapshot], new Date("2026-11-25T12:00:00Z")).actions.map((a) => a.stepId)).toEqual([
       "vencimento-d0",
     ]);
+  });
+});
+
+describe("simulate: properties", () => {
+  const invoicesArb = fc.array(
+    fc.record({ dueIn: fc.integer({ min: -40, max: 40 }), openMinor: fc.integer({ min: 1, max: 300_000 }) }),
+    { minLength: 1, maxLength: 5 },
+  );
+
+  it("never repeats a step for an invoice, and keeps every send day and week within the caps", () => {
+    fc.assert(
+      fc.property(
+        invoicesArb,
+        fc.constantFrom("invoice" as const, "customer" as const),
+        (specs, grouping) => {
+          const base = customerWith(1);
+          const invoices = specs.map((spec, i) =>
+            Invoice.parse({
+              ...base.invoices[0],
+              externalId: `NF${i}`,
+              number: String(i),
+              dueDate: new Date(Date.parse("2026-11-25T12:00:00Z") + spec.dueIn * 86_400_000)
+                .toISOString()
+                .slice(0, 10),
+              total: { amountMinor: spec.openMinor, currency: "BRL" },
+              openAmount: { amountMinor: spec.openMinor, currency: "BRL" },
+            }),
+          );
+          const days = simulate({ ...policy, grouping }, [{ ...base, invoices }], {
+            from: "2026-11-01",
+            to: "2027-01-15",
+          });
+          const actions = days.flatMap((d) => d.actions);
+          expect(new Set(actions.map((a) => a.key)).size).toBe(actions.length);
+          const taken = actions.flatMap((a) => a.invoiceRefs.map((ref) => `${ref} ${a.stepId}`));
+          expect(new Set(taken).size).toBe(taken.length);
+          const perDay = new Map<number, number>();
+          const perWeek = new Map<number, number>();
+          for (const action of actions.filter((a) => a.kind === "message")) {
+            const day = localTime(Date.parse(action.dueAt), "America/Sao_Paulo").day;
+            const monday = day - ((((day + 4) % 7) + 6) % 7);
+            perDay.set(day, (perDay.get(day) ?? 0) + 1);
+            perWeek.set(monday, (perWeek.get(monday) ?? 0) + 1);
+          }
+          for (const count of perDay.values())
+            expect(count).toBeLessThanOrEqual(policy.caps.perCustomerPerDay ?? 99);
+          for (const count of perWeek.values())
+            expect(count).toBeLessThanOrEqual(policy.caps.perCustomerPerWeek ?? 99);
+          expect(days[0]?.date).toBe("2026-11-01");
+          expect(epochDay(days.at(-1)?.date ?? "")).toBe(epochDay("2027-01-15"));
+        },
+      ),
+      { numRuns: 40 },
+    );
   });
 });
