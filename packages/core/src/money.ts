@@ -58,6 +58,12 @@ export function toMinorUnits(
   const exponent = currencyExponent(currency);
   const intPart = match[2] || "0";
   const fraction = match[3] ?? "";
+  // Fast path (most ERP amounts): no digits past the currency's exponent and few enough
+  // digits to stay exact in a double — plain integer parsing, no BigInt.
+  if (fraction.length <= exponent && intPart.length + exponent <= 15) {
+    const whole = Number(intPart + fraction.padEnd(exponent, "0"));
+    return negative && whole !== 0 ? -whole : whole;
+  }
   const kept = fraction.slice(0, exponent).padEnd(exponent, "0");
   const rest = fraction.slice(exponent);
   let minor = BigInt(intPart + kept);
