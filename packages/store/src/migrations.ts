@@ -1,4 +1,4 @@
-import { type Kysely, sql } from "kysely";
+import { type CreateTableBuilder, type Kysely, sql } from "kysely";
 import type { Migration, MigrationProvider } from "kysely/migration";
 import type { Dialect } from "./schema.js";
 
@@ -15,6 +15,16 @@ export function migrationProvider(dialect: Dialect): MigrationProvider {
       };
     },
   };
+}
+
+/**
+ * Small link tables keyed by their whole primary key: on SQLite, WITHOUT ROWID stores them in that
+ * one B-tree instead of a rowid table plus a key index (one write less per row during a plan).
+ * https://www.sqlite.org/withoutrowid.html
+ */
+function withoutRowid(dialect: Dialect) {
+  return (builder: CreateTableBuilder<string, never>) =>
+    dialect === "sqlite" ? builder.modifyEnd(sql`without rowid`) : builder;
 }
 
 async function initial(db: Kysely<unknown>, dialect: Dialect): Promise<void> {
@@ -41,6 +51,7 @@ async function initial(db: Kysely<unknown>, dialect: Dialect): Promise<void> {
     .addColumn("source", "text", (c) => c.notNull())
     .addColumn("customer_ref", "text", (c) => c.notNull())
     .addPrimaryKeyConstraint("customer_phones_pk", ["phone", "source", "customer_ref"])
+    .$call(withoutRowid(dialect))
     .execute();
   await db.schema
     .createIndex("customer_phones_by_customer")
@@ -135,12 +146,12 @@ async function initial(db: Kysely<unknown>, dialect: Dialect): Promise<void> {
     .columns(["source", "entity", "id"])
     .execute();
 
-  await createActionTables(db);
+  await createActionTables(db, dialect);
   await createEventTables(db, autoId);
   await protectAuditLog(db, dialect);
 }
 
-async function createActionTables(db: Kysely<unknown>): Promise<void> {
+async function createActionTables(db: Kysely<unknown>, dialect: Dialect): Promise<void> {
   await db.schema
     .createTable("actions")
     .addColumn("key", "text", (c) => c.primaryKey())
@@ -176,6 +187,8 @@ async function createActionTables(db: Kysely<unknown>): Promise<void> {
     .createIndex("actions_by_provider_message")
     .on("actions")
     .column("provider_message_id")
+    // Most rows never get one (planned, skipped): a partial index costs nothing for them.
+    .where(sql.ref("provider_message_id"), "is not", null)
     .execute();
 
   await db.schema
@@ -184,6 +197,7 @@ async function createActionTables(db: Kysely<unknown>): Promise<void> {
     .addColumn("source", "text", (c) => c.notNull())
     .addColumn("invoice_ref", "text", (c) => c.notNull())
     .addPrimaryKeyConstraint("action_invoices_pk", ["action_key", "invoice_ref"])
+    .$call(withoutRowid(dialect))
     .execute();
   await db.schema
     .createIndex("action_invoices_by_invoice")
