@@ -133,6 +133,23 @@ describe("plan: when steps fire", () => {
   });
 });
 
+describe("plan: a moved due date", () => {
+  // Sent for the old due date 2026-11-14: D-3, D0 and D+3 (on their days).
+  const history = [
+    sent("lembrete-d-3", ["1"], "2026-11-11T12:00:00Z"),
+    sent("vencimento-d0", ["1"], "2026-11-14T12:00:00Z"),
+    sent("vencida-d3", ["1"], "2026-11-17T12:00:00Z"),
+  ];
+
+  it("starts the régua over when the ERP extends the due date", () => {
+    const extended = snapshot([invoice("1", "2026-11-27")], { history }); // renegotiated to the 27th
+    const { actions } = plan(uncapped, [extended], TUESDAY_10H);
+    expect(actions.map((a) => a.key)).toEqual(["erp:inv:1:lembrete-d-3:2026-11-27"]);
+    const onTheOldDate = snapshot([invoice("1", "2026-11-14")], { history });
+    expect(plan(uncapped, [onTheOldDate], new Date("2026-11-19T13:00:00Z")).actions).toEqual([]);
+  });
+});
+
 describe("plan: catch-up", () => {
   const missed = snapshot([invoice("1", "2026-11-14")]); // 10 days overdue on Tuesday: D+3 and D+7 missed
 

@@ -119,6 +119,7 @@ export class SendCalendar {
   private readonly extraHolidays: readonly { date: string; name: string }[];
   private readonly holidayYears = new Map<number, Map<string, string>>();
   private readonly slots = new Map<number, SendSlot | null>();
+  private readonly dayStarts = new Map<number, number>();
 
   constructor(policy: Policy) {
     this.timeZone = policy.timezone;
@@ -166,6 +167,17 @@ export class SendCalendar {
       if (date.startsWith(`${year}-`) && !names.has(date)) names.set(date, extra.name);
     }
     return names;
+  }
+
+  /** The instant local midnight of `day` begins; cached, as the planner asks once per step and invoice. */
+  dayStartMs(day: number): number {
+    let start = this.dayStarts.get(day);
+    if (start === undefined) {
+      if (this.dayStarts.size > 100_000) this.dayStarts.clear();
+      start = zonedInstant(day, 0, this.timeZone);
+      this.dayStarts.set(day, start);
+    }
+    return start;
   }
 
   /** The first send slot at or after `nowMs` within 62 days, or null; cached per instant. */

@@ -1,6 +1,6 @@
 import type { ActionHistoryEntry, CustomerSnapshot, TraceEntry } from "../actions.js";
 import type { Invoice } from "../model.js";
-import { epochDay } from "./calendar.js";
+import { epochDay, type SendCalendar } from "./calendar.js";
 import { type CompiledPolicy, type CompiledStep, type ConditionInput, failedCondition } from "./compile.js";
 import type { PlanSkip } from "./types.js";
 
@@ -16,8 +16,13 @@ export interface Draft {
 
 /** What the customer's past actions say: steps done per invoice, replies, cap counts. */
 export interface HistoryIndex {
-  /** Per invoice: the policy steps already taken (bit i = compiled step i) and the latest offset. */
-  byInvoice: Map<string, { mask: number; maxOffset: number }>;
+  /**
+   * Per invoice: when each policy step (by compiled index) was last due, as epoch ms, or
+   * -Infinity. An entry counts for the invoice's current due date only if it is not older
+   * than that step's day: when the ERP moves a due date (an extension, a renegotiation) the
+   * régua starts over for the new date.
+   */
+  byInvoice: Map<string, number[]>;
   repliedSteps: Set<string> | null;
   sentOnSlotDay: number;
   sentInSlotWeek: number;
@@ -40,13 +45,14 @@ export function indexHistory(
     const step = compiled.byId.get(entry.stepId);
     // Steps no longer in the policy (and lifecycle messages) cannot be planned again anyway.
     if (step) {
+      const dueAtMs = Date.parse(entry.dueAt);
       for (const ref of entry.invoiceRefs) {
-        const done = index.byInvoice.get(ref);
-        if (!done) index.byInvoice.set(ref, { mask: 2 ** step.index, maxOffset: step.offset });
-        else {
-          done.mask = unionMask(done.mask, 2 ** step.index);
-          if (step.offset > done.maxOffset) done.maxOffset = step.offset;
+        let taken = index.byInvoice.get(ref);
+        if (!taken) {
+          taken = new Array<number>(compiled.steps.length).fill(Number.NEGATIVE_INFINITY);
+          index.byInvoice.set(ref, taken);
         }
+        if (dueAtMs > (taken[step.index] as number)) taken[step.index] = dueAtMs;
       }
     }
     if (entry.repliedAt !== null) {
@@ -100,8 +106,18 @@ export function collectDueSteps(context: DueContext, invoice: Invoice, drafts: D
   const daysOverdue = context.today - epochDay(invoice.dueDate);
   const firstStep = steps[0];
   if (!firstStep || firstStep.offset > daysOverdue) return;
-  const done = context.history?.byInvoice.get(invoice.externalId);
-  const floor = done?.maxOffset ?? Number.NEGATIVE_INFINITY;
+  const dueDay = context.today - daysOverdue;
+  const taken = context.history?.byInvoice.get(invoice.externalId);
+  const calendar = context.compiled.calendar;
+  let floor = Number.NEGATIVE_INFINITY;
+  if (taken) {
+    for (let i = steps.length - 1; i >= 0; i--) {
+      if (isTaken(taken, i, dueDay + (steps[i] as CompiledStep).offset, calendar)) {
+        floor = (steps[i] as CompiledStep).offset;
+        break;
+      }
+    }
+  }
   let high = steps.length - 1;
   while (high >= 0 && (steps[high] as CompiledStep).offset > daysOverdue) high--;
   const input = conditionInput(context, invoice, daysOverdue);
@@ -112,7 +128,7 @@ export function collectDueSteps(context: DueContext, invoice: Invoice, drafts: D
   for (let i = high; i >= 0; i--) {
     const step = steps[i] as CompiledStep;
     if (step.offset < floor) break;
-    if (done !== undefined && Math.floor(done.mask / 2 ** i) % 2 === 1) continue;
+    if (taken && isTaken(taken, i, dueDay + step.offset, calendar)) continue;
     if (latestOnly && firedOffset !== null && step.offset < firedOffset) {
       superseded += 2 ** i;
       continue;
@@ -127,6 +143,11 @@ export function collectDueSteps(context: DueContext, invoice: Invoice, drafts: D
   }
   if (superseded !== 0)
     for (let i = firstDraft; i < drafts.length; i++) (drafts[i] as Draft).superseded = superseded;
+}
+
+/** Taken for this due date: last due on or after the step's day (a plan never schedules earlier). */
+function isTaken(taken: readonly number[], index: number, stepDay: number, calendar: SendCalendar): boolean {
+  return (taken[index] as number) >= calendar.dayStartMs(stepDay);
 }
 
 function conditionInput(context: DueContext, invoice: Invoice, daysOverdue: number): ConditionInput {
