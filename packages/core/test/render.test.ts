@@ -256,3 +256,34 @@ steps:
     );
   });
 });
+
+describe("renderMessage: invoices.list", () => {
+  const listing = parsePolicy(
+    `timezone: America/Sao_Paulo
+locale: en-US
+steps:
+  - { id: d3, offsetDays: 3, channel: wa, template: { name: resumo }, variables: { "1": invoices.list } }
+`,
+    "p.yaml",
+  );
+
+  it("shows the oldest ten invoices and counts the rest, in the policy's locale", () => {
+    const invoices = Array.from({ length: 12 }, (_, i) =>
+      invoice(String(i + 10), {
+        dueDate: `2026-11-${String(i + 10)}`,
+        openAmount: { amountMinor: 100, currency: "BRL" },
+      }),
+    );
+    const refs = invoices.map((i) => i.externalId);
+    const [list] = renderMessage({
+      policy: listing,
+      action: action("d3", refs),
+      customer,
+      invoices,
+      to: "+55",
+    }).template?.body ?? [{ type: "text", text: "" }];
+    const text = list?.type === "text" ? list.text : "";
+    expect(text.startsWith("#NF-10 R$1.00 due 11/10/2026; #NF-11")).toBe(true);
+    expect(text.endsWith("#NF-19 R$1.00 due 11/19/2026; … (+2)")).toBe(true);
+  });
+});

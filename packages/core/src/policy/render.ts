@@ -193,9 +193,15 @@ function totalOpen(invoices: readonly Invoice[]): Money | null {
 
 /** One line (WhatsApp parameters may not contain newlines): "nº 123 R$ 10,00 venc. 25/11/2026; …". */
 function listInvoices(invoices: readonly Invoice[], locale: string): string {
-  return invoices
-    .map(
-      (i) => `nº ${i.number} ${formatMoney(i.openAmount, locale)} venc. ${formatIsoDate(i.dueDate, locale)}`,
-    )
-    .join("; ");
+  const portuguese = locale.toLowerCase().startsWith("pt");
+  const line = (i: Invoice) => {
+    const amount = formatMoney(i.openAmount, locale);
+    const due = formatIsoDate(i.dueDate, locale);
+    return portuguese ? `nº ${i.number} ${amount} venc. ${due}` : `#${i.number} ${amount} due ${due}`;
+  };
+  const shown = invoices.slice(0, LIST_LIMIT).map(line).join("; ");
+  return invoices.length > LIST_LIMIT ? `${shown}; … (+${invoices.length - LIST_LIMIT})` : shown;
 }
+
+/** WhatsApp caps a template body at 1,024 characters: the list shows the oldest 10 invoices. */
+const LIST_LIMIT = 10;
