@@ -1,7 +1,7 @@
 import type { CustomerSnapshot, PlannedAction, TraceEntry } from "../actions.js";
 import type { Invoice } from "../model.js";
 import type { Policy } from "../policy/schema.js";
-import { localTime, type SendSlot, weekdayOf, zonedInstant } from "./calendar.js";
+import { localTime, type SendSlot, weekdayOf } from "./calendar.js";
 import { type CompiledPolicy, compilePolicy } from "./compile.js";
 import {
   collectDueSteps,
@@ -45,13 +45,15 @@ function startRun(policy: Policy, now: Date): PlanRun {
   const compiled = compilePolicy(policy);
   const nowMs = now.getTime();
   const zone = policy.timezone;
-  const slot = compiled.calendar.nextSlot(nowMs);
+  const { calendar } = compiled;
+  const slot = calendar.nextSlot(nowMs);
   let capRanges: PlanRun["capRanges"] = null;
   if (slot) {
+    // Caps count per local day and Monday-based week of the day the messages will go out.
     const monday = slot.day - ((weekdayOf(slot.day) + 6) % 7);
     capRanges = {
-      day: [zonedInstant(slot.day, 0, zone), zonedInstant(slot.day + 1, 0, zone)],
-      week: [zonedInstant(monday, 0, zone), zonedInstant(monday + 7, 0, zone)],
+      day: [calendar.dayStartMs(slot.day), calendar.dayStartMs(slot.day + 1)],
+      week: [calendar.dayStartMs(monday), calendar.dayStartMs(monday + 7)],
     };
   }
   return {
