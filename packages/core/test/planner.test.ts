@@ -182,6 +182,11 @@ describe("plan: conditions", () => {
 
     const small = plan(uncapped, [snapshot([invoice("1", "2026-11-14", 99999)])], day16);
     expect(small.actions.map((a) => a.stepId)).toEqual(["vencida-d15"]);
+    expect(small.actions[0]?.trace).toContainEqual({
+      rule: "conditions:escalar-d15",
+      outcome: "skipped",
+      reason: "open amount 999.99 BRL < minOpenAmount 1000.00",
+    });
     expect(small.skips).toContainEqual(
       expect.objectContaining({ stepId: "escalar-d15", reason: "condition", invoiceRefs: ["1"] }),
     );

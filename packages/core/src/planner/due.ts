@@ -12,6 +12,8 @@ export interface Draft {
   daysOverdue: number;
   /** Earlier missed steps that catch-up replaced with this one: bit i = compiled step i (0 = none). */
   superseded: number;
+  /** Steps of the same invoice whose conditions failed today (also reported as skips). */
+  failed: TraceEntry[] | null;
 }
 
 /** What the customer's past actions say: steps done per invoice, replies, cap counts. */
@@ -125,6 +127,7 @@ export function collectDueSteps(context: DueContext, invoice: Invoice, drafts: D
   let firedOffset: number | null = null;
   const firstDraft = drafts.length;
   let superseded = 0;
+  let failedLines: TraceEntry[] | null = null;
   for (let i = high; i >= 0; i--) {
     const step = steps[i] as CompiledStep;
     if (step.offset < floor) break;
@@ -135,14 +138,27 @@ export function collectDueSteps(context: DueContext, invoice: Invoice, drafts: D
     }
     const failed = failedCondition(step, input);
     if (failed !== null) {
-      context.skips.push(conditionSkip(context.snapshot, invoice, step, failed));
+      const skip = conditionSkip(context.snapshot, invoice, step, failed);
+      context.skips.push(skip);
+      failedLines ??= [];
+      failedLines.push(skip.trace[0] as TraceEntry);
       continue;
     }
     firedOffset = step.offset;
-    drafts.push({ step, invoices: [invoice], dueDate: invoice.dueDate, daysOverdue, superseded: 0 });
+    drafts.push({
+      step,
+      invoices: [invoice],
+      dueDate: invoice.dueDate,
+      daysOverdue,
+      superseded: 0,
+      failed: null,
+    });
   }
-  if (superseded !== 0)
-    for (let i = firstDraft; i < drafts.length; i++) (drafts[i] as Draft).superseded = superseded;
+  for (let i = firstDraft; i < drafts.length; i++) {
+    const draft = drafts[i] as Draft;
+    draft.superseded = superseded;
+    draft.failed = failedLines;
+  }
 }
 
 /** Taken for this due date: last due on or after the step's day (a plan never schedules earlier). */
@@ -192,6 +208,7 @@ export function mergeByStep(drafts: readonly Draft[]): Draft[] {
     }
     existing.invoices.push(...draft.invoices);
     existing.superseded = unionMask(existing.superseded, draft.superseded);
+    if (draft.failed) existing.failed = [...(existing.failed ?? []), ...draft.failed];
   }
   const result = [...merged.values()];
   for (const draft of result) draft.invoices.sort(byExternalId);

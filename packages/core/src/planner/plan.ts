@@ -245,7 +245,7 @@ function traceOf(run: PlanRun, draft: Draft, capsLine: TraceEntry | null): Trace
   const fired = run.parts.firedLine(draft);
   const conditions = run.parts.conditionsLine(draft.step);
   const slotTrace = capsLine === null ? [] : (run.slot?.trace ?? []);
-  if (conditions === null && draft.superseded === 0 && slotTrace.length === 0) {
+  if (conditions === null && draft.superseded === 0 && draft.failed === null && slotTrace.length === 0) {
     return capsLine === null ? [fired] : [fired, capsLine];
   }
   const trace: TraceEntry[] = [fired];
@@ -254,6 +254,7 @@ function traceOf(run: PlanRun, draft: Draft, capsLine: TraceEntry | null): Trace
     for (const entry of run.parts.supersededLines(draft.step, draft.superseded, run.compiled.steps))
       trace.push(entry);
   }
+  for (const entry of draft.failed ?? []) trace.push(entry);
   for (const entry of slotTrace) trace.push(entry);
   if (capsLine) trace.push(capsLine);
   return trace;
