@@ -19,6 +19,7 @@ function policyMessages(policy: Policy): { where: string; spec: MessageSpec }[] 
               template: step.template,
               variables: step.variables,
               attachDocument: step.attachDocument,
+              ...(step.buttons ? { buttons: step.buttons } : {}),
             },
           },
         ]
@@ -44,6 +45,9 @@ function sampleMessage(spec: MessageSpec): TemplateMessage {
         ? { type: "text" as const, text: "x" }
         : { type: "text" as const, name: key, text: "x" },
     ),
+    ...(spec.buttons && spec.buttons.length > 0
+      ? { buttons: spec.buttons.map((b) => ({ index: b.index, subType: b.type, parameter: "x" })) }
+      : {}),
     ...(spec.attachDocument
       ? {
           header: {

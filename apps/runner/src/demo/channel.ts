@@ -1,5 +1,6 @@
 import type { ChannelDefinition, ChannelEvent, Clock } from "@regua/core";
 import type { FastifyInstance } from "fastify";
+import type { DemoTemplate } from "./templates.js";
 
 /**
  * The demo's channel: @regua/channel-whatsapp against the fake Graph API (status webhooks are
@@ -30,20 +31,27 @@ const PHONE_NUMBER_ID = "109876543210";
  * DOCUMENT header: the fake ERP's invoices carry no PDF, and a message renders a document header
  * only when the invoice has one.
  */
-function demoTemplates(
-  policyTemplates: { name: string; language: string; parameters: number; document: boolean }[],
-) {
+function demoTemplates(policyTemplates: DemoTemplate[]) {
   return policyTemplates.map((t) => ({
     name: t.name,
     language: t.language,
     category: "UTILITY" as const,
     body: `Olá ${Array.from({ length: t.parameters }, (_, i) => `{{${i + 1}}}`).join(" · ")}`,
+    ...(t.buttons.length > 0
+      ? {
+          buttons: t.buttons.map((type) =>
+            type === "url"
+              ? { type: "URL" as const, text: "Pagar", url: "https://pay.example.com/{{1}}" }
+              : { type: "COPY_CODE" as const, example: "PIX" },
+          ),
+        }
+      : {}),
   }));
 }
 
 export async function startDemoChannel(options: {
   clock: Clock;
-  templates: { name: string; language: string; parameters: number; document: boolean }[];
+  templates: DemoTemplate[];
 }): Promise<DemoChannel> {
   const whatsapp = await tryImport("@regua/channel-whatsapp");
   const fixtures = await tryImport("@regua/test-fixtures/whatsapp");

@@ -5,13 +5,24 @@ export interface DemoTemplate {
   language: string;
   parameters: number;
   document: boolean;
+  /** Dynamic buttons by index, as the policy fills them. */
+  buttons: ("url" | "copy_code")[];
 }
 
 /** Every template the policy sends, with its positional parameter count: the fake's approved set. */
 export function policyTemplates(policy: Policy): DemoTemplate[] {
   const specs = [
     ...policy.steps.flatMap((s) =>
-      s.template ? [{ template: s.template, variables: s.variables, attachDocument: s.attachDocument }] : [],
+      s.template
+        ? [
+            {
+              template: s.template,
+              variables: s.variables,
+              attachDocument: s.attachDocument,
+              buttons: s.buttons,
+            },
+          ]
+        : [],
     ),
     ...Object.values(policy.lifecycle ?? {}).flatMap((m) => (m ? [m] : [])),
   ];
@@ -22,6 +33,7 @@ export function policyTemplates(policy: Policy): DemoTemplate[] {
       language: spec.template.language,
       parameters: Object.keys(spec.variables).length,
       document: spec.attachDocument,
+      buttons: [...(spec.buttons ?? [])].sort((a, b) => a.index - b.index).map((b) => b.type),
     });
   }
   return [...byName.values()];
