@@ -56,7 +56,7 @@ export async function demoCommand(options: DemoOptions, io: Io): Promise<void> {
       clock,
     });
     cleanups.push(() => erp.close());
-    const channel = await startDemoChannel({ clock, templates: policyTemplates(policy) });
+    const channel = await startDemoChannel({ templates: policyTemplates(policy) });
     cleanups.push(() => channel.close());
 
     const configText = stringify({
@@ -70,13 +70,7 @@ export async function demoCommand(options: DemoOptions, io: Io): Promise<void> {
     });
     writeFileSync(path.join(dir, "regua.yaml"), configText);
     const config = parseConfig(configText, path.join(dir, "regua.yaml"));
-    const packages = channel.packages;
-    const rt = await openRuntime(config, {
-      log,
-      clock,
-      signal: shutdown.signal,
-      importer: (name) => (name in packages ? Promise.resolve(packages[name]) : import(name)),
-    });
+    const rt = await openRuntime(config, { log, clock, signal: shutdown.signal });
     cleanups.push(() => rt.close());
     const metrics = createMetrics({ store: rt.store, now: () => clock.now(), defaults: false });
     const engine = instrumentEngine(rt.engine, metrics);
@@ -126,16 +120,12 @@ export async function demoCommand(options: DemoOptions, io: Io): Promise<void> {
     step(3, "Dispatch");
     const first = await dispatchAll(engine);
     say(
-      `✔ ${first.sent} messages sent through ${CHANNEL_ID} (${channel.kind}); ${first.recorded} escalation(s) recorded, ` +
+      `✔ ${first.sent} messages sent through ${CHANNEL_ID} (whatsapp); ${first.recorded} escalation(s) recorded, ` +
         `${first.failed} failed, ${first.retried} to retry`,
     );
 
     step(4, "Delivery status webhooks → POST /webhooks/…");
-    const sentRows = await rt.store.listActions({ status: [...SENT_STATUSES], limit: 10_000 });
-    const posted = await channel.deliverStatuses(
-      app,
-      sentRows.flatMap((r) => (r.providerMessageId ? [{ providerMessageId: r.providerMessageId }] : [])),
-    );
+    const posted = await channel.deliverStatuses();
     say(`✔ ${posted} status webhook(s) verified and applied`);
     say(statusTable(await rt.store.listActions({ limit: 10_000 })));
 
@@ -163,7 +153,7 @@ export async function demoCommand(options: DemoOptions, io: Io): Promise<void> {
     );
     say(`✔ ${stopped.length} planned action(s) stopped by payment (${second.paidNow} invoice(s) newly paid)`);
     const confirmations = await dispatchAll(engine);
-    await channel.deliverStatuses(app, []);
+    await channel.deliverStatuses();
     const confirmed = (await rt.store.listActions({ status: [...SENT_STATUSES], limit: 10_000 })).filter(
       (a) => a.stepId === PAYMENT_CONFIRMATION_STEP,
     );

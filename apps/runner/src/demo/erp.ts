@@ -1,6 +1,7 @@
 import { restErpPreset } from "@regua/connector-rest";
 import type { Clock } from "@regua/core";
-import { CommandFailed } from "../commands/shared.js";
+import { startFakeRestErp } from "@regua/test-fixtures/rest-erp";
+import { startFakeServiceLayer } from "@regua/test-fixtures/sap-b1";
 
 /** A fake ERP for the demo, and the `sources[0]` entry that points a connector at it. */
 export interface DemoErp {
@@ -26,17 +27,7 @@ export async function startDemoErp(options: {
   return options.kind === "rest" ? startRest(options) : startSapB1(options);
 }
 
-interface RestFake {
-  url: string;
-  data: { activities: unknown[] };
-  markPaid(invoiceId: number | string, date: string): unknown;
-  close(): Promise<void>;
-}
-
 async function startRest(options: { customers: number; today: string; clock: Clock }): Promise<DemoErp> {
-  const { startFakeRestErp } = (await import("@regua/test-fixtures/rest-erp")) as unknown as {
-    startFakeRestErp(o: Record<string, unknown>): Promise<RestFake>;
-  };
   const erp = await startFakeRestErp({
     seed: 42,
     customers: options.customers,
@@ -60,33 +51,10 @@ async function startRest(options: { customers: number; today: string; clock: Clo
   };
 }
 
-interface ServiceLayerFake {
-  url: string;
-  markPaid(docEntry: number, date: string): Promise<void>;
-  activities(): Promise<unknown[]>;
-  close(): Promise<void>;
-}
-
 /** SAP Business One: the Service Layer fake (CAP over the real metadata) and @regua/connector-sap-b1. */
 async function startSapB1(options: { customers: number; today: string }): Promise<DemoErp> {
-  const fixtures = (await import("@regua/test-fixtures/sap-b1")) as Record<string, unknown>;
-  if (typeof fixtures.startFakeServiceLayer !== "function") {
-    throw new CommandFailed(
-      "--erp sap-b1 is not available yet: @regua/test-fixtures/sap-b1 has no startFakeServiceLayer (use --erp rest)",
-    );
-  }
-  try {
-    const connectorPackage = "@regua/connector-sap-b1";
-    await import(connectorPackage);
-  } catch (error) {
-    throw new CommandFailed(
-      `--erp sap-b1 is not available yet: @regua/connector-sap-b1 cannot be loaded (${(error as Error).message.split("\n")[0]}); use --erp rest`,
-    );
-  }
   const credentials = { user: "manager", password: "demo-sap-password", companyDb: "SBODEMOBR" };
-  const sl = await (
-    fixtures.startFakeServiceLayer as (o: Record<string, unknown>) => Promise<ServiceLayerFake>
-  )({
+  const sl = await startFakeServiceLayer({
     seed: 42,
     customers: options.customers,
     today: options.today,
