@@ -1,7 +1,8 @@
 import type { ActionHistoryEntry, ActionPatch, ActionRow, ActionStatus, PlannedAction } from "@regua/core";
 import type { Insertable, Updateable } from "kysely";
-import { addMs, readActionRow, readHistoryEntry, toInstant, toInstantOrNull, toNumber } from "./codec.js";
+import { addMs, readHistoryEntry, toInstant, toInstantOrNull, toNumber } from "./codec.js";
 import type { ActionsTable, StoreContext } from "./schema.js";
+import { readActionRows, storeTraces, type TraceHashes } from "./traces.js";
 import { writeTransaction } from "./tx.js";
 
 const OPEN_STATUSES: ActionStatus[] = ["planned", "claimed"];
@@ -20,13 +21,14 @@ export async function insertActions(
   for (const action of actions) if (!byKey.has(action.key)) byKey.set(action.key, action);
   const unique = [...byKey.values()];
   return writeTransaction(ctx, async (trx) => {
+    const traceHash = await storeTraces(trx, unique);
     let inserted = 0;
     for (let i = 0; i < unique.length; i += ACTIONS_PER_STATEMENT) {
       const chunk = unique.slice(i, i + ACTIONS_PER_STATEMENT);
       // ON CONFLICT DO NOTHING + RETURNING yields exactly the keys that were new (both dialects).
       const fresh = await trx
         .insertInto("actions")
-        .values(chunk.map((action) => actionValues(action, now)))
+        .values(chunk.map((action) => actionValues(action, now, traceHash)))
         .onConflict((oc) => oc.column("key").doNothing())
         .returning("key")
         .execute();
@@ -50,7 +52,7 @@ export async function insertActions(
   });
 }
 
-function actionValues(action: PlannedAction, now: string): Insertable<ActionsTable> {
+function actionValues(action: PlannedAction, now: string, traceHash: TraceHashes): Insertable<ActionsTable> {
   return {
     key: action.key,
     source: action.source,
@@ -63,7 +65,7 @@ function actionValues(action: PlannedAction, now: string): Insertable<ActionsTab
     due_at: toInstant(action.dueAt),
     expires_at: toInstantOrNull(action.expiresAt),
     payload: JSON.stringify(action.payload),
-    trace: JSON.stringify(action.trace),
+    trace_hash: traceHash(action.trace),
     status: "planned",
     attempts: 0,
     created_at: now,
@@ -104,7 +106,9 @@ export async function claimDueActions(
     .where("status", "=", "planned")
     .returningAll()
     .execute();
-  return rows.map(readActionRow).sort((a, b) => a.dueAt.localeCompare(b.dueAt) || a.key.localeCompare(b.key));
+  return (await readActionRows(ctx.db, rows)).sort(
+    (a, b) => a.dueAt.localeCompare(b.dueAt) || a.key.localeCompare(b.key),
+  );
 }
 
 export async function transitionAction(
@@ -138,7 +142,7 @@ export async function transitionAction(
 
 export async function getAction(ctx: StoreContext, key: string): Promise<ActionRow | null> {
   const row = await ctx.db.selectFrom("actions").selectAll().where("key", "=", key).executeTakeFirst();
-  return row ? readActionRow(row) : null;
+  return row ? ((await readActionRows(ctx.db, [row]))[0] ?? null) : null;
 }
 
 export async function findActionByProviderMessageId(
@@ -151,7 +155,7 @@ export async function findActionByProviderMessageId(
     .where("provider_message_id", "=", providerMessageId)
     .orderBy("created_at", "desc")
     .executeTakeFirst();
-  return row ? readActionRow(row) : null;
+  return row ? ((await readActionRows(ctx.db, [row]))[0] ?? null) : null;
 }
 
 export async function skipOpenActions(
@@ -226,7 +230,7 @@ export async function listActions(
     .orderBy("key")
     .limit(options.limit ?? 1000)
     .execute();
-  return rows.map(readActionRow);
+  return readActionRows(ctx.db, rows);
 }
 
 export async function actionHistory(

@@ -105,7 +105,8 @@ const TraceSchema = z.array(
 const PayloadSchema = z.record(z.string(), z.unknown());
 const StringList = z.array(z.string());
 
-export function readActionRow(row: Selectable<ActionsTable>): ActionRow {
+/** `traceJson` comes from `action_traces` (see traces.ts). */
+export function readActionRow(row: Selectable<ActionsTable>, traceJson: string): ActionRow {
   const where = `store actions[${row.key}]`;
   return {
     key: row.key,
@@ -119,7 +120,7 @@ export function readActionRow(row: Selectable<ActionsTable>): ActionRow {
     dueAt: row.due_at,
     expiresAt: row.expires_at,
     payload: parseJson(PayloadSchema, row.payload, `${where}.payload`),
-    trace: parseJson(TraceSchema, row.trace, `${where}.trace`),
+    trace: parseJson(TraceSchema, traceJson, `${where}.trace`),
     status: ActionStatusSchema.parse(row.status),
     attempts: toNumber(row.attempts),
     claimedBy: row.claimed_by,

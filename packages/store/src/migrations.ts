@@ -165,7 +165,7 @@ async function createActionTables(db: Kysely<unknown>, dialect: Dialect): Promis
     .addColumn("due_at", "text", (c) => c.notNull())
     .addColumn("expires_at", "text")
     .addColumn("payload", "text", (c) => c.notNull())
-    .addColumn("trace", "text", (c) => c.notNull())
+    .addColumn("trace_hash", "text", (c) => c.notNull())
     .addColumn("status", "text", (c) => c.notNull())
     .addColumn("attempts", "integer", (c) => c.notNull().defaultTo(0))
     .addColumn("claimed_by", "text")
@@ -203,6 +203,12 @@ async function createActionTables(db: Kysely<unknown>, dialect: Dialect): Promis
     .createIndex("action_invoices_by_invoice")
     .on("action_invoices")
     .columns(["source", "invoice_ref"])
+    .execute();
+
+  await db.schema
+    .createTable("action_traces")
+    .addColumn("hash", "text", (c) => c.primaryKey())
+    .addColumn("trace", "text", (c) => c.notNull())
     .execute();
 
   await db.schema

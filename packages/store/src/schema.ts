@@ -17,6 +17,7 @@ export interface Database {
   sync_runs: SyncRunsTable;
   actions: ActionsTable;
   action_invoices: ActionInvoicesTable;
+  action_traces: ActionTracesTable;
   activities: ActivitiesTable;
   inbound_events: InboundEventsTable;
   opt_outs: OptOutsTable;
@@ -124,7 +125,8 @@ export interface ActionsTable {
   due_at: string;
   expires_at: string | null;
   payload: string;
-  trace: string;
+  /** Key into action_traces. */
+  trace_hash: string;
   status: string;
   attempts: number;
   claimed_by: string | null;
@@ -142,6 +144,12 @@ export interface ActionInvoicesTable {
   action_key: string;
   source: string;
   invoice_ref: string;
+}
+
+/** Each distinct trace once (content-addressed): the planner repeats them across many actions. */
+export interface ActionTracesTable {
+  hash: string;
+  trace: string;
 }
 
 export interface ActivitiesTable {

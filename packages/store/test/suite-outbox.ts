@@ -24,6 +24,20 @@ export function outboxTests(factory: StoreFactory): void {
     expect(await store().getAction("missing")).toBeNull();
   });
 
+  it("keeps each action's own trace when traces are shared or differ", async () => {
+    const shared = [{ rule: "d+1", outcome: "fired" as const, reason: "1 day past due" }];
+    const other = [
+      { rule: "d+1", outcome: "skipped" as const, reason: "quiet hours" },
+      { rule: "d+3", outcome: "fired" as const, reason: "3 days past due" },
+    ];
+    await store().insertActions([action("a", { trace: shared }), action("b", { trace: other })], AT);
+    await store().insertActions([action("c", { trace: [...shared] }), action("d", { trace: [] })], AT);
+    expect((await store().getAction("a"))?.trace).toEqual(shared);
+    expect((await store().getAction("b"))?.trace).toEqual(other);
+    expect((await store().getAction("c"))?.trace).toEqual(shared);
+    expect((await store().listActions({})).map((row) => row.trace.length)).toEqual([1, 2, 1, 0]);
+  });
+
   it("claims due planned actions once, in due order, with a lease", async () => {
     await store().insertActions(
       [
