@@ -18,12 +18,17 @@ export type TraceHashes = (trace: readonly TraceEntry[]) => string;
 export async function storeTraces(trx: Db, actions: readonly PlannedAction[]): Promise<TraceHashes> {
   const byIdentity = new Map<readonly TraceEntry[], string>();
   const byHash = new Map<string, string>();
+  const byJson = new Map<string, string>();
   for (const action of actions) {
     if (byIdentity.has(action.trace)) continue;
     const json = JSON.stringify(action.trace);
-    const hash = createHash("sha256").update(json).digest("base64url");
+    let hash = byJson.get(json);
+    if (hash === undefined) {
+      hash = createHash("sha256").update(json).digest("base64url");
+      byJson.set(json, hash);
+      byHash.set(hash, json);
+    }
     byIdentity.set(action.trace, hash);
-    byHash.set(hash, json);
   }
   const rows = [...byHash].map(([hash, trace]) => ({ hash, trace }));
   for (let i = 0; i < rows.length; i += ROWS_PER_STATEMENT) {
