@@ -1,6 +1,6 @@
 /**
  * EDMX → CSN for the few Service Layer entity types régua reads and writes, following
- * /work/shared/specs/sap-b1/NOTES.md (what worked serving the real metadata with CAP):
+ * ../shared/specs/sap-b1/NOTES.md (what worked serving the real metadata with CAP):
  * - every enum type becomes `cds.String` whose values are the member names ("bost_Open"),
  *   because the Service Layer sends and accepts names, not numbers;
  * - the `U_*` user-defined fields of the company the metadata came from are dropped (a real

@@ -6,11 +6,12 @@ import { parse } from "yaml";
 
 /**
  * Request-body validators built from Meta's own OpenAPI description
- * (../shared/specs/whatsapp/business-messaging-api_v23.0.yaml), so the fake rejects what the
- * description says Meta rejects instead of what we think it does.
+ * (../shared/specs/whatsapp/business-messaging-api_v23.0.yaml, vendored with its MIT licence in
+ * test-fixtures/specs/ so the fake also works when installed from npm), so the fake rejects what
+ * the description says Meta rejects instead of what we think it does.
  */
 export const DEFAULT_SPEC_PATH = fileURLToPath(
-  new URL("../../../../shared/specs/whatsapp/business-messaging-api_v23.0.yaml", import.meta.url),
+  new URL("../../specs/whatsapp/business-messaging-api_v23.0.yaml", import.meta.url),
 );
 
 type JsonSchema = { [key: string]: unknown };

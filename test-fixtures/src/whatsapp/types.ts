@@ -29,7 +29,7 @@ export interface FakeGraphApiOptions {
    * Default: the system clock.
    */
   now?: () => Date;
-  /** Path of Meta's OpenAPI description; defaults to ../shared/specs/whatsapp/…v23.0.yaml. */
+  /** Path of Meta's OpenAPI description; defaults to the vendored test-fixtures/specs/whatsapp/…v23.0.yaml (a copy of ../shared/specs). */
   specPath?: string;
 }
 

@@ -2,7 +2,7 @@ import { z } from "zod";
 
 /**
  * zod for the Service Layer payloads régua reads, from the metadata
- * (/work/shared/specs/sap-b1/SAPB1-v1.edmx and SAPB1-v2.edmx): EntityType BusinessPartner,
+ * (../shared/specs/sap-b1/SAPB1-v1.edmx and SAPB1-v2.edmx): EntityType BusinessPartner,
  * Document (Invoices, CreditNotes), Payment (IncomingPayments) with ComplexType PaymentInvoice,
  * Activity. Enums arrive as member names ("bost_Open"). Dates are "2026-01-31" in v1 and
  * "2026-01-31T00:00:00Z" in v2; times "14:05:00". Objects are loose: unknown fields (UDFs,
