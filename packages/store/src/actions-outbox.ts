@@ -1,6 +1,7 @@
 import type { ActionHistoryEntry, ActionPatch, ActionRow, ActionStatus, PlannedAction } from "@regua/core";
-import type { Insertable, Updateable } from "kysely";
+import { type Insertable, sql, type Updateable } from "kysely";
 import { addMs, readHistoryEntry, toInstant, toInstantOrNull, toNumber } from "./codec.js";
+import { jsonArrayContains } from "./json-sql.js";
 import type { ActionsTable, StoreContext } from "./schema.js";
 import { readActionRows, storeTraces, type TraceHashes } from "./traces.js";
 import { writeTransaction } from "./tx.js";
@@ -33,20 +34,6 @@ export async function insertActions(
         .returning("key")
         .execute();
       inserted += fresh.length;
-      const links = fresh.flatMap(({ key }) => {
-        const action = byKey.get(key)!;
-        return [...new Set(action.invoiceRefs)].map((ref) => ({
-          action_key: key,
-          source: action.source,
-          invoice_ref: ref,
-        }));
-      });
-      for (let j = 0; j < links.length; j += ACTIONS_PER_STATEMENT) {
-        await trx
-          .insertInto("action_invoices")
-          .values(links.slice(j, j + ACTIONS_PER_STATEMENT))
-          .execute();
-      }
     }
     return inserted;
   });
@@ -175,13 +162,7 @@ export async function skipOpenActions(
     .where("status", "in", OPEN_STATUSES);
   if (options.invoiceRef !== undefined) {
     const invoiceRef = options.invoiceRef;
-    query = query.where("key", "in", (eb) =>
-      eb
-        .selectFrom("action_invoices")
-        .select("action_key")
-        .where("source", "=", options.source)
-        .where("invoice_ref", "=", invoiceRef),
-    );
+    query = query.where(jsonArrayContains(ctx.dialect, sql.ref("invoice_refs"), sql.val(invoiceRef)));
   }
   const result = await query.executeTakeFirst();
   return toNumber(result.numUpdatedRows);

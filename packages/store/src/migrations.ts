@@ -192,20 +192,6 @@ async function createActionTables(db: Kysely<unknown>, dialect: Dialect): Promis
     .execute();
 
   await db.schema
-    .createTable("action_invoices")
-    .addColumn("action_key", "text", (c) => c.notNull())
-    .addColumn("source", "text", (c) => c.notNull())
-    .addColumn("invoice_ref", "text", (c) => c.notNull())
-    .addPrimaryKeyConstraint("action_invoices_pk", ["action_key", "invoice_ref"])
-    .$call(withoutRowid(dialect))
-    .execute();
-  await db.schema
-    .createIndex("action_invoices_by_invoice")
-    .on("action_invoices")
-    .columns(["source", "invoice_ref"])
-    .execute();
-
-  await db.schema
     .createTable("action_traces")
     .addColumn("hash", "text", (c) => c.primaryKey())
     .addColumn("trace", "text", (c) => c.notNull())

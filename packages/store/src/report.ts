@@ -3,6 +3,7 @@ import { sql } from "kysely";
 import { z } from "zod";
 import { countActivitiesByStatus } from "./activities.js";
 import { ActionStatusSchema, toInstant, toNumber } from "./codec.js";
+import { jsonArrayContains } from "./json-sql.js";
 import type { StoreContext } from "./schema.js";
 import { UNPAID_STATUSES } from "./snapshots.js";
 
@@ -82,7 +83,10 @@ async function countActionsByStatus(ctx: StoreContext): Promise<StoreReport["act
   return rows.map((row) => ({ status: ActionStatusSchema.parse(row.status), count: toNumber(row.count) }));
 }
 
-/** Paid invoices named by at least one action that reached the customer; amount = invoice total. */
+/**
+ * Paid invoices named by at least one action of their customer that reached the customer;
+ * amount = invoice total.
+ */
 async function recovered(ctx: StoreContext): Promise<StoreReport["recoveredAfterContact"]> {
   const rows = await ctx.db
     .selectFrom("invoices as i")
@@ -95,12 +99,12 @@ async function recovered(ctx: StoreContext): Promise<StoreReport["recoveredAfter
     .where((eb) =>
       eb.exists(
         eb
-          .selectFrom("action_invoices as ai")
-          .innerJoin("actions as a", "a.key", "ai.action_key")
+          .selectFrom("actions as a")
           .select(sql.lit(1).as("one"))
-          .whereRef("ai.source", "=", "i.source")
-          .whereRef("ai.invoice_ref", "=", "i.external_id")
-          .where("a.status", "in", CONTACTED),
+          .whereRef("a.source", "=", "i.source")
+          .whereRef("a.customer_ref", "=", "i.customer_ref")
+          .where("a.status", "in", CONTACTED)
+          .where(jsonArrayContains(ctx.dialect, sql.ref("a.invoice_refs"), sql.ref("i.external_id"))),
       ),
     )
     .groupBy("i.currency")

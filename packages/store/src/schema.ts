@@ -16,7 +16,6 @@ export interface Database {
   sync_cursors: SyncCursorsTable;
   sync_runs: SyncRunsTable;
   actions: ActionsTable;
-  action_invoices: ActionInvoicesTable;
   action_traces: ActionTracesTable;
   activities: ActivitiesTable;
   inbound_events: InboundEventsTable;
@@ -137,13 +136,6 @@ export interface ActionsTable {
   updated_at: string;
   sent_at: string | null;
   replied_at: string | null;
-}
-
-/** Which invoices an action names, as rows (for "skip actions naming this invoice" and reports). */
-export interface ActionInvoicesTable {
-  action_key: string;
-  source: string;
-  invoice_ref: string;
 }
 
 /** Each distinct trace once (content-addressed): the planner repeats them across many actions. */
