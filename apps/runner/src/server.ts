@@ -9,7 +9,7 @@ import type {
   Logger,
   RawRequest,
 } from "@regua/core";
-import { isReguaError, silentLogger, systemClock } from "@regua/core";
+import { ACTION_STATUSES, isReguaError, silentLogger, systemClock } from "@regua/core";
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from "fastify";
 import { z } from "zod";
 import { renderDashboard } from "./dashboard.js";
@@ -37,17 +37,6 @@ export interface BuildServerOptions {
   healthTtlMs?: number;
 }
 
-const ACTION_STATUSES = [
-  "planned",
-  "claimed",
-  "sending",
-  "sent",
-  "delivered",
-  "read",
-  "failed",
-  "skipped",
-  "unknown",
-] as const;
 const AdminActionsQuery = z.strictObject({
   status: z
     .string()

@@ -33,16 +33,20 @@ export interface PlannedAction {
   trace: TraceEntry[];
 }
 
-export type ActionStatus =
-  | "planned"
-  | "claimed"
-  | "sending"
-  | "sent"
-  | "delivered"
-  | "read"
-  | "failed"
-  | "skipped"
-  | "unknown";
+/** An action's life: planned → claimed → sending → sent → delivered → read, or failed/skipped/unknown. */
+export const ACTION_STATUSES = [
+  "planned",
+  "claimed",
+  "sending",
+  "sent",
+  "delivered",
+  "read",
+  "failed",
+  "skipped",
+  "unknown",
+] as const;
+
+export type ActionStatus = (typeof ACTION_STATUSES)[number];
 
 export interface ActionRow extends PlannedAction {
   status: ActionStatus;
