@@ -146,12 +146,12 @@ async function initial(db: Kysely<unknown>, dialect: Dialect): Promise<void> {
     .columns(["source", "entity", "id"])
     .execute();
 
-  await createActionTables(db, dialect);
+  await createActionTables(db);
   await createEventTables(db, autoId);
   await protectAuditLog(db, dialect);
 }
 
-async function createActionTables(db: Kysely<unknown>, dialect: Dialect): Promise<void> {
+async function createActionTables(db: Kysely<unknown>): Promise<void> {
   await db.schema
     .createTable("actions")
     .addColumn("key", "text", (c) => c.primaryKey())
