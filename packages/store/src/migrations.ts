@@ -146,12 +146,12 @@ async function initial(db: Kysely<unknown>, dialect: Dialect): Promise<void> {
     .columns(["source", "entity", "id"])
     .execute();
 
-  await createActionTables(db);
+  await createActionTables(db, dialect);
   await createEventTables(db, autoId);
   await protectAuditLog(db, dialect);
 }
 
-async function createActionTables(db: Kysely<unknown>): Promise<void> {
+async function createActionTables(db: Kysely<unknown>, dialect: Dialect): Promise<void> {
   await db.schema
     .createTable("actions")
     .addColumn("key", "text", (c) => c.primaryKey())
@@ -176,6 +176,8 @@ async function createActionTables(db: Kysely<unknown>): Promise<void> {
     .addColumn("updated_at", "text", (c) => c.notNull())
     .addColumn("sent_at", "text")
     .addColumn("replied_at", "text")
+    // Rows are small since traces moved to action_traces: keyed by `key` alone on SQLite.
+    .$call(withoutRowid(dialect))
     .execute();
   await db.schema.createIndex("actions_due").on("actions").columns(["status", "due_at"]).execute();
   await db.schema
