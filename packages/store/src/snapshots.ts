@@ -13,6 +13,8 @@ export interface SnapshotOptions {
 /** Not paid and not void: what the planner may still act on. */
 export const UNPAID_STATUSES = ["open", "partially_paid", "disputed"];
 const DAY_MS = 86_400_000;
+/** Each batch binds its customer refs (and phones) as parameters: stay far below SQLite's 32,766. */
+const MAX_BATCH = 5_000;
 
 /**
  * Streams customers with at least one unpaid invoice, ordered by (source, externalId), one batch
@@ -24,7 +26,7 @@ export async function* snapshots(
   ctx: StoreContext,
   options: SnapshotOptions = {},
 ): AsyncGenerator<CustomerSnapshot[]> {
-  const batchSize = Math.max(1, options.batchSize ?? 500);
+  const batchSize = Math.min(MAX_BATCH, Math.max(1, options.batchSize ?? 500));
   const now = toInstant(options.now ?? new Date().toISOString());
   let after: { source: string; externalId: string } | null = null;
   for (;;) {
