@@ -21,14 +21,14 @@ export function createMetrics(
   const now = options.now ?? (() => new Date());
   new Gauge({
     name: "regua_messages",
-    help: "Dunning actions in the outbox by status",
-    labelNames: ["status"],
+    help: "Dunning actions in the outbox by kind (message, lifecycle, escalate, pause) and status",
+    labelNames: ["kind", "status"],
     registers: [registry],
     async collect() {
       if (!store) return;
       this.reset();
       const report = await store.report(now().toISOString());
-      for (const row of report.actionsByStatus) this.set({ status: row.status }, row.count);
+      for (const row of report.actionsByStatus) this.set({ kind: row.kind, status: row.status }, row.count);
     },
   });
   return {

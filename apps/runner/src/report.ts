@@ -23,9 +23,18 @@ export function reportSections(report: StoreReport): ReportSection[] {
       ]),
     },
     {
-      title: "Messages by status",
-      headers: ["status", "actions"],
-      rows: report.actionsByStatus.map((s) => [s.status, s.count]),
+      title: "Messages by status (dunning steps and lifecycle messages)",
+      headers: ["kind", "status", "actions"],
+      rows: report.actionsByStatus
+        .filter((s) => s.kind === "message" || s.kind === "lifecycle")
+        .map((s) => [s.kind, s.status, s.count]),
+    },
+    {
+      title: "Escalations and pauses (recorded, not sent to the customer)",
+      headers: ["kind", "status", "actions"],
+      rows: report.actionsByStatus
+        .filter((s) => s.kind === "escalate" || s.kind === "pause")
+        .map((s) => [s.kind, s.status, s.count]),
     },
     {
       title: "Recovered after contact",

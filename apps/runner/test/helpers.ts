@@ -11,8 +11,9 @@ import type { RunnerEngine } from "../src/engine-port.js";
 export const EMPTY_REPORT: StoreReport = {
   aging: [{ bucket: "1-30", currency: "BRL", invoices: 2, openAmountMinor: 12345 }],
   actionsByStatus: [
-    { status: "sent", count: 3 },
-    { status: "skipped", count: 1 },
+    { kind: "message", status: "sent", count: 3 },
+    { kind: "escalate", status: "sent", count: 2 },
+    { kind: "message", status: "skipped", count: 1 },
   ],
   recoveredAfterContact: [{ currency: "BRL", invoices: 1, amountMinor: 5000 }],
   activitiesByStatus: [{ status: "written", count: 3 }],

@@ -89,7 +89,7 @@ describe("server", () => {
     ]) {
       expect(res.body).toContain(`# TYPE ${name}`);
     }
-    expect(res.body).toContain('regua_messages{status="sent"} 3');
+    expect(res.body).toContain('regua_messages{kind="message",status="sent"} 3');
     expect(res.body).toContain(
       'regua_webhook_events_total{plugin="memory",instance="mem",outcome="accepted"} 1',
     );
@@ -101,7 +101,7 @@ describe("server", () => {
       [],
     );
     const report = await app.inject({ method: "GET", url: "/admin/report" });
-    expect(report.json().actionsByStatus).toContainEqual({ status: "sent", count: 3 });
+    expect(report.json().actionsByStatus).toContainEqual({ kind: "message", status: "sent", count: 3 });
     const page = await app.inject({ method: "GET", url: "/" });
     expect(page.headers["content-type"]).toContain("text/html");
     expect(page.body).toContain("<td>1-30</td>");

@@ -7,7 +7,9 @@ export interface TraceEntry {
   reason: string;
 }
 
-export type ActionKind = "message" | "escalate" | "pause" | "lifecycle";
+/** message: a dunning step sent to the customer; lifecycle: payment confirmation and the like. */
+export const ACTION_KINDS = ["message", "escalate", "pause", "lifecycle"] as const;
+export type ActionKind = (typeof ACTION_KINDS)[number];
 
 /**
  * What the planner decides. `key` is the idempotency key: the same snapshot, policy and

@@ -1,5 +1,6 @@
 import type {
   ActionHistoryEntry,
+  ActionKind,
   ActionRow,
   ActionStatus,
   CustomerSnapshot,
@@ -207,8 +208,12 @@ export interface StoreReport {
     invoices: number;
     openAmountMinor: number;
   }[];
-  actionsByStatus: { status: ActionStatus; count: number }[];
-  /** Invoices paid after at least one message was sent for them. */
+  /** Outbox actions by kind and status (escalations and pauses are not messages). */
+  actionsByStatus: { kind: ActionKind; status: ActionStatus; count: number }[];
+  /**
+   * Invoices now paid for which at least one dunning message (kind "message") reached the
+   * customer; payment confirmations, sent after the payment, do not count.
+   */
   recoveredAfterContact: { currency: string; invoices: number; amountMinor: number }[];
   activitiesByStatus: { status: ActivityStatus; count: number }[];
   sync: {

@@ -1,7 +1,8 @@
 import {
+  ACTION_KINDS,
+  ACTION_STATUSES,
   type ActionHistoryEntry,
   type ActionRow,
-  type ActionStatus,
   type ActivityRow,
   type ActivityStatus,
   CollectionActivity,
@@ -81,24 +82,14 @@ export const readInvoice = (record: string, raw?: string | null): Invoice =>
 export const readActivity = (record: string): CollectionActivity =>
   parseJson(CollectionActivity, record, "store activities.record");
 
-export const ActionStatusSchema = z.enum([
-  "planned",
-  "claimed",
-  "sending",
-  "sent",
-  "delivered",
-  "read",
-  "failed",
-  "skipped",
-  "unknown",
-]) satisfies z.ZodType<ActionStatus>;
+export const ActionStatusSchema = z.enum(ACTION_STATUSES);
+export const ActionKindSchema = z.enum(ACTION_KINDS);
 export const ActivityStatusSchema = z.enum([
   "pending",
   "claimed",
   "written",
   "dead",
 ]) satisfies z.ZodType<ActivityStatus>;
-const ActionKindSchema = z.enum(["message", "escalate", "pause", "lifecycle"]);
 const TraceSchema = z.array(
   z.object({ rule: z.string(), outcome: z.enum(["fired", "skipped"]), reason: z.string() }),
 );

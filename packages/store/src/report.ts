@@ -2,7 +2,7 @@ import type { EntityName, StoreReport } from "@regua/core";
 import { sql } from "kysely";
 import { z } from "zod";
 import { countActivitiesByStatus } from "./activities.js";
-import { ActionStatusSchema, toInstant, toNumber } from "./codec.js";
+import { ActionKindSchema, ActionStatusSchema, toInstant, toNumber } from "./codec.js";
 import { jsonArrayContains } from "./json-sql.js";
 import type { StoreContext } from "./schema.js";
 import { UNPAID_STATUSES } from "./snapshots.js";
@@ -76,15 +76,21 @@ async function agingBuckets(ctx: StoreContext, today: string): Promise<StoreRepo
 async function countActionsByStatus(ctx: StoreContext): Promise<StoreReport["actionsByStatus"]> {
   const rows = await ctx.db
     .selectFrom("actions")
-    .select((eb) => ["status", eb.fn.countAll().as("count")])
-    .groupBy("status")
+    .select((eb) => ["kind", "status", eb.fn.countAll().as("count")])
+    .groupBy(["kind", "status"])
+    .orderBy("kind")
     .orderBy("status")
     .execute();
-  return rows.map((row) => ({ status: ActionStatusSchema.parse(row.status), count: toNumber(row.count) }));
+  return rows.map((row) => ({
+    kind: ActionKindSchema.parse(row.kind),
+    status: ActionStatusSchema.parse(row.status),
+    count: toNumber(row.count),
+  }));
 }
 
 /**
- * Paid invoices named by at least one action of their customer that reached the customer;
+ * Paid invoices named by at least one dunning message of their customer that reached the
+ * customer (not escalations, not the payment confirmation sent after the fact);
  * amount = invoice total.
  */
 async function recovered(ctx: StoreContext): Promise<StoreReport["recoveredAfterContact"]> {
@@ -103,6 +109,7 @@ async function recovered(ctx: StoreContext): Promise<StoreReport["recoveredAfter
           .select(sql.lit(1).as("one"))
           .whereRef("a.source", "=", "i.source")
           .whereRef("a.customer_ref", "=", "i.customer_ref")
+          .where("a.kind", "=", "message")
           .where("a.status", "in", CONTACTED)
           .where(jsonArrayContains(ctx.dialect, sql.ref("a.invoice_refs"), sql.ref("i.external_id"))),
       ),

@@ -123,6 +123,8 @@ export function reportTests(factory: StoreFactory): void {
         invoice("void", "C1", { status: "void", dueDate: "2025-01-01" }),
         invoice("paid-contacted", "C1", { status: "paid" }),
         invoice("paid-planned-only", "C1", { status: "paid" }),
+        invoice("paid-confirmed-only", "C1", { status: "paid" }),
+        invoice("paid-escalated-only", "C1", { status: "paid" }),
         usd("u1", "2026-03-01", 700),
         usd("u2", "2026-03-02", 50),
       ],
@@ -133,10 +135,16 @@ export function reportTests(factory: StoreFactory): void {
       [
         action("k1", { invoiceRefs: ["paid-contacted"] }),
         action("k2", { invoiceRefs: ["paid-planned-only"] }),
+        // A payment confirmation goes out after the payment; an escalation never reaches the
+        // customer: neither makes the invoice "recovered after contact".
+        action("k3", { invoiceRefs: ["paid-confirmed-only"], kind: "lifecycle" }),
+        action("k4", { invoiceRefs: ["paid-escalated-only"], kind: "escalate" }),
       ],
       AT,
     );
     await store().transitionAction("k1", ["planned"], "delivered", { at: NOW });
+    await store().transitionAction("k3", ["planned"], "sent", { at: NOW });
+    await store().transitionAction("k4", ["planned"], "sent", { at: NOW });
     await store().enqueueActivity(activity("a1"), AT);
     const run = { source: "erp", entity: "invoices" as const, startedAt: AT, records: 10 };
     await store().recordSyncRun({ ...run, finishedAt: AT, rejects: [], error: null });
@@ -158,8 +166,10 @@ export function reportTests(factory: StoreFactory): void {
       { bucket: "1-30", currency: "USD", invoices: 2, openAmountMinor: 750 },
     ]);
     expect(report.actionsByStatus).toEqual([
-      { status: "delivered", count: 1 },
-      { status: "planned", count: 1 },
+      { kind: "escalate", status: "sent", count: 1 },
+      { kind: "lifecycle", status: "sent", count: 1 },
+      { kind: "message", status: "delivered", count: 1 },
+      { kind: "message", status: "planned", count: 1 },
     ]);
     expect(report.recoveredAfterContact).toEqual([{ currency: "BRL", invoices: 1, amountMinor: 10_000 }]);
     expect(report.activitiesByStatus).toEqual([{ status: "pending", count: 1 }]);

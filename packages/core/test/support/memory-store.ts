@@ -1,5 +1,6 @@
 import type {
   ActionHistoryEntry,
+  ActionKind,
   ActionRow,
   ActionStatus,
   CustomerSnapshot,
@@ -166,14 +167,19 @@ export class MemoryStore extends MemoryOutbox implements DunningStore {
   }
 
   async report(_now: string): Promise<StoreReport> {
-    const counts = new Map<ActionStatus, number>();
-    for (const row of this.actions.values()) counts.set(row.status, (counts.get(row.status) ?? 0) + 1);
+    const counts = new Map<string, { kind: ActionKind; status: ActionStatus; count: number }>();
+    for (const row of this.actions.values()) {
+      const id = `${row.kind}/${row.status}`;
+      const entry = counts.get(id) ?? { kind: row.kind, status: row.status, count: 0 };
+      entry.count += 1;
+      counts.set(id, entry);
+    }
     const activityCounts = new Map<ActivityStatus, number>();
     for (const row of this.activities.values())
       activityCounts.set(row.status, (activityCounts.get(row.status) ?? 0) + 1);
     return {
       aging: [],
-      actionsByStatus: [...counts].map(([status, count]) => ({ status, count })),
+      actionsByStatus: [...counts.values()],
       recoveredAfterContact: [],
       activitiesByStatus: [...activityCounts].map(([status, count]) => ({ status, count })),
       sync: [],
