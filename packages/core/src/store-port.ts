@@ -37,7 +37,23 @@ export interface DunningStore {
    * Customers with at least one unpaid, non-void invoice, in batches, ordered by
    * (source, externalId), for the planner. Streams: never loads the whole table.
    */
-  snapshots(options?: { batchSize?: number; source?: string }): AsyncIterable<CustomerSnapshot[]>;
+  snapshots(options?: {
+    batchSize?: number;
+    source?: string;
+    /** The engine's "now": the 365-day payment-history window and active pauses are relative to it. */
+    now?: string;
+  }): AsyncIterable<CustomerSnapshot[]>;
+  /**
+   * Pauses dunning for a customer until an instant (a pause step, a promise to pay, an
+   * operator); `until: null` lifts it. Snapshots report it as `pausedUntil`.
+   */
+  setPause(pause: {
+    source: string;
+    customerRef: string;
+    until: string | null;
+    reason: string;
+    at: string;
+  }): Promise<void>;
 
   /* ---- action outbox ---- */
   /** Inserts actions whose key is new; returns how many were new. */

@@ -250,6 +250,37 @@ describe("engine.dispatch", () => {
     expect(h.store.activities.get(`${action.key}:escalated`)?.activity.subject).toContain("cobranca");
   });
 
+  it("a pause step holds the customer's sequence until it ends, on the engine's clock", async () => {
+    const policy = testPolicy({
+      steps: [
+        { id: "hold", offsetDays: 8, action: "pause", pauseDays: 10 },
+        {
+          id: "d10",
+          offsetDays: 10,
+          channel: "wa",
+          template: { name: "fatura_vencida" },
+          variables: { "1": "customer.firstName" },
+        },
+      ],
+    });
+    const h = await seeded({ policy });
+    const hold = await planned(h);
+    expect(hold.kind).toBe("pause");
+    expect((await h.engine.dispatch()).recorded).toBe(1);
+    const pause = h.store.pauses.get(`${SOURCE}\u0000C1`);
+    expect(pause?.until).toBe(new Date(h.clock.now().getTime() + 10 * 86_400_000).toISOString());
+
+    h.clock.advance(86_400_000); // d+10: the message step is due, but the customer is paused
+    const paused = await h.engine.plan();
+    expect(h.store.lastSnapshotNow).toBe(h.clock.now().toISOString());
+    expect(paused.inserted).toBe(0);
+    expect(paused.result.skips.map((s) => s.reason)).toContain("paused");
+
+    h.clock.advance(10 * 86_400_000); // the pause is over
+    const resumed = await h.engine.plan();
+    expect(resumed.result.actions.map((a) => a.stepId)).toEqual(["d10"]);
+  });
+
   it("sends under the channel's rate limit and honours the limit option", async () => {
     const h = harness();
     h.channel.rateLimit.perSecond = 1;

@@ -158,6 +158,7 @@ export async function recordWithoutSend(ctx: EngineContext, row: ActionRow): Pro
     claimedUntil: null,
   });
   if (!moved) return "released";
+  if (row.kind === "pause") await pauseCustomer(ctx, row, at);
   const kind = row.kind === "escalate" ? "escalated" : "paused";
   await enqueueActionActivity(
     ctx,
@@ -168,4 +169,20 @@ export async function recordWithoutSend(ctx: EngineContext, row: ActionRow): Pro
   );
   await audit(ctx, `action.${kind}`, row.key, { reason, payload: row.payload });
   return "recorded";
+}
+
+/** A pause step without `pauseDays` holds the sequence for this long (an operator can lift it). */
+const DEFAULT_PAUSE_DAYS = 30;
+const DAY_MS = 86_400_000;
+
+async function pauseCustomer(ctx: EngineContext, row: ActionRow, at: string): Promise<void> {
+  const days = typeof row.payload.pauseDays === "number" ? row.payload.pauseDays : DEFAULT_PAUSE_DAYS;
+  const until = new Date(Date.parse(at) + days * DAY_MS).toISOString();
+  await ctx.store.setPause({
+    source: row.source,
+    customerRef: row.customerRef,
+    until,
+    reason: `policy step ${row.stepId}`,
+    at,
+  });
 }

@@ -11,9 +11,10 @@ export async function runPlan(ctx: EngineContext, options: PlanOptions = {}): Pr
   const dryRun = options.dryRun === true;
   const collect = options.collect !== false;
   const now = ctx.clock.now();
+  const nowText = now.toISOString();
   const result: PlanResult = { actions: [], skips: [] };
   const summary: PlanSummary = { result, customers: 0, actions: 0, skips: 0, inserted: 0, dryRun };
-  for await (const batch of ctx.store.snapshots({ batchSize: ctx.claimBatch * 10 })) {
+  for await (const batch of ctx.store.snapshots({ batchSize: ctx.claimBatch * 10, now: nowText })) {
     const planned = planActions(ctx.policy, batch, now);
     summary.customers += batch.length;
     summary.actions += planned.actions.length;

@@ -92,14 +92,23 @@ export class MemoryStore extends MemoryOutbox implements DunningStore {
     return [...this.customers.values()].filter((c) => c.phones.includes(phone)).map(clone);
   }
 
-  async *snapshots(options: { batchSize?: number; source?: string } = {}): AsyncIterable<CustomerSnapshot[]> {
+  readonly pauses = new Map<string, { until: string | null; reason: string }>();
+
+  async setPause(pause: { source: string; customerRef: string; until: string | null; reason: string }) {
+    this.pauses.set(recordKey(pause.source, pause.customerRef), { until: pause.until, reason: pause.reason });
+  }
+
+  async *snapshots(
+    options: { batchSize?: number; source?: string; now?: string } = {},
+  ): AsyncIterable<CustomerSnapshot[]> {
+    this.lastSnapshotNow = options.now ?? null;
     const size = options.batchSize ?? 100;
     const customers = [...this.customers.values()]
       .filter((c) => options.source === undefined || c.source === options.source)
       .sort((a, b) => recordKey(a.source, a.externalId).localeCompare(recordKey(b.source, b.externalId)));
     let batch: CustomerSnapshot[] = [];
     for (const customer of customers) {
-      const snapshot = await this.snapshotOf(customer);
+      const snapshot = await this.snapshotOf(customer, options.now);
       if (snapshot.invoices.length === 0) continue;
       batch.push(snapshot);
       if (batch.length >= size) {
@@ -110,7 +119,12 @@ export class MemoryStore extends MemoryOutbox implements DunningStore {
     if (batch.length > 0) yield batch;
   }
 
-  private async snapshotOf(customer: Customer): Promise<CustomerSnapshot> {
+  /** The `now` the engine passed to the last snapshots() call. */
+  lastSnapshotNow: string | null = null;
+
+  private async snapshotOf(customer: Customer, now: string | undefined): Promise<CustomerSnapshot> {
+    const pause = this.pauses.get(recordKey(customer.source, customer.externalId));
+    const pausedUntil = pause?.until && (now === undefined || pause.until > now) ? pause.until : null;
     const invoices = [...this.invoices.values()].filter(
       (i) =>
         i.source === customer.source &&
@@ -128,7 +142,7 @@ export class MemoryStore extends MemoryOutbox implements DunningStore {
       history: await this.actionHistory(customer.source, customer.externalId),
       payments: { paidCount: 0, paidLateCount: 0, averageDaysLate: 0 },
       optedOut,
-      pausedUntil: null,
+      pausedUntil,
     };
   }
 
