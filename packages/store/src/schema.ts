@@ -1,3 +1,4 @@
+import type BetterSqlite3 from "better-sqlite3";
 import type { Generated, Kysely } from "kysely";
 
 /**
@@ -33,6 +34,13 @@ export type Dialect = "sqlite" | "postgres";
 export interface StoreContext {
   db: Db;
   dialect: Dialect;
+  /**
+   * SQLite only: the better-sqlite3 handle under `db`, for the few bulk hot paths where Kysely's
+   * per-call query compilation costs more than SQLite itself (see insertActions). Use it only
+   * while holding Kysely's connection (inside writeTransaction), so it never interleaves with an
+   * open Kysely transaction.
+   */
+  sqlite?: BetterSqlite3.Database;
 }
 
 export interface CustomersTable {

@@ -28,7 +28,7 @@ export function createSqliteStore(options: SqliteStoreOptions): ReguaStore {
   database.pragma("temp_store = MEMORY");
   const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(database) }) });
   return createKyselyStore({
-    ctx: { db, dialect: "sqlite" },
+    ctx: { db, dialect: "sqlite", sqlite: database },
     migrate: () => migrateSqlite(db),
     close: async () => {
       // https://www.sqlite.org/pragma.html#pragma_optimize — refreshes planner statistics where useful.

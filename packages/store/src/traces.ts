@@ -14,21 +14,44 @@ const ROWS_PER_STATEMENT = 500;
 
 export type TraceHashes = (trace: readonly TraceEntry[]) => string;
 
-/** Stores the distinct traces of these actions; returns the hash of each (by array identity). */
+interface TraceNode {
+  next: Map<TraceEntry, TraceNode>;
+  hash: string | undefined;
+}
+
+/**
+ * Stores the distinct traces of these actions; returns the hash of each (by array identity).
+ * plan() shares frozen trace entries between actions (core's SharedParts) but builds a new array
+ * per action: distinct traces are found by walking the entries' identities (a trie of Maps), so
+ * each distinct sequence is serialised and hashed once instead of once per action.
+ */
 export async function storeTraces(trx: Db, actions: readonly PlannedAction[]): Promise<TraceHashes> {
   const byIdentity = new Map<readonly TraceEntry[], string>();
   const byHash = new Map<string, string>();
   const byJson = new Map<string, string>();
+  const root: TraceNode = { next: new Map(), hash: undefined };
   for (const action of actions) {
     if (byIdentity.has(action.trace)) continue;
-    const json = JSON.stringify(action.trace);
-    let hash = byJson.get(json);
-    if (hash === undefined) {
-      hash = createHash("sha256").update(json).digest("base64url");
-      byJson.set(json, hash);
-      byHash.set(hash, json);
+    let node = root;
+    for (const entry of action.trace) {
+      let child = node.next.get(entry);
+      if (child === undefined) {
+        child = { next: new Map(), hash: undefined };
+        node.next.set(entry, child);
+      }
+      node = child;
     }
-    byIdentity.set(action.trace, hash);
+    if (node.hash === undefined) {
+      const json = JSON.stringify(action.trace);
+      let hash = byJson.get(json);
+      if (hash === undefined) {
+        hash = createHash("sha256").update(json).digest("base64url");
+        byJson.set(json, hash);
+        byHash.set(hash, json);
+      }
+      node.hash = hash;
+    }
+    byIdentity.set(action.trace, node.hash);
   }
   const rows = [...byHash].map(([hash, trace]) => ({ hash, trace }));
   for (let i = 0; i < rows.length; i += ROWS_PER_STATEMENT) {
