@@ -1,7 +1,8 @@
 import type { ActionHistoryEntry, Customer, CustomerSnapshot, Invoice, PaymentHistory } from "@regua/core";
 import { sql } from "kysely";
-import { readCustomer, readHistoryEntry, readInvoice, toInstant } from "./codec.js";
+import { readHistoryEntry, toInstant } from "./codec.js";
 import type { StoreContext } from "./schema.js";
+import { snapshotCustomer, snapshotInvoice } from "./snapshot-records.js";
 
 export interface SnapshotOptions {
   batchSize?: number;
@@ -54,7 +55,7 @@ export async function* snapshots(
     if (rows.length === 0) return;
     yield await buildBatch(
       ctx,
-      rows.map((row) => readCustomer(row.record)),
+      rows.map((row) => snapshotCustomer(row.record)),
       now,
     );
     if (rows.length < batchSize) return;
@@ -140,7 +141,7 @@ async function unpaidInvoices(ctx: StoreContext, source: string, refs: string[])
     .orderBy("due_date")
     .orderBy("external_id")
     .execute();
-  return rows.map((row) => readInvoice(row.record));
+  return rows.map((row) => snapshotInvoice(row.record));
 }
 
 function historyRows(ctx: StoreContext, source: string, refs: string[]) {
