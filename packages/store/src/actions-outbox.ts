@@ -19,31 +19,46 @@ export async function insertActions(
 ): Promise<number> {
   if (actions.length === 0) return 0;
   const now = toInstant(at);
+  const payloadJson = payloadSerializer();
+  const sqlite = ctx.sqlite;
+  if (sqlite) {
+    // Inside writeTransaction we hold Kysely's only SQLite connection: the raw handle is safe here.
+    return writeTransaction(ctx, async (trx) => {
+      const traceHash = await storeTraces(trx, actions);
+      return insertActionsSqlite(sqlite, actions, (action, params) => {
+        params.push(
+          action.key,
+          action.source,
+          action.customerRef,
+          JSON.stringify(action.invoiceRefs),
+          action.stepId,
+          action.kind,
+          action.channel,
+          action.template,
+          toInstant(action.dueAt),
+          toInstantOrNull(action.expiresAt),
+          payloadJson(action.payload),
+          traceHash(action.trace),
+          "planned",
+          0,
+          now,
+          now,
+        );
+      });
+    });
+  }
   const byKey = new Map<string, PlannedAction>();
   for (const action of actions) if (!byKey.has(action.key)) byKey.set(action.key, action);
   const unique = [...byKey.values()];
-  // plan() shares one frozen payload object between the actions of a step and due date.
-  const payloads = new Map<Readonly<Record<string, unknown>>, string>();
-  const payloadJson = (payload: Readonly<Record<string, unknown>>): string => {
-    let json = payloads.get(payload);
-    if (json === undefined) {
-      json = JSON.stringify(payload);
-      payloads.set(payload, json);
-    }
-    return json;
-  };
   return writeTransaction(ctx, async (trx) => {
     const traceHash = await storeTraces(trx, unique);
-    const values = (action: PlannedAction) => actionValues(action, now, traceHash, payloadJson);
-    // Inside writeTransaction we hold Kysely's only SQLite connection: the raw handle is safe here.
-    if (ctx.sqlite) return insertActionsSqlite(ctx.sqlite, unique, values);
     let inserted = 0;
     for (let i = 0; i < unique.length; i += ACTIONS_PER_STATEMENT) {
       const chunk = unique.slice(i, i + ACTIONS_PER_STATEMENT);
       // ON CONFLICT DO NOTHING + RETURNING yields exactly the keys that were new (both dialects).
       const fresh = await trx
         .insertInto("actions")
-        .values(chunk.map(values))
+        .values(chunk.map((action) => actionValues(action, now, traceHash, payloadJson)))
         .onConflict((oc) => oc.column("key").doNothing())
         .returning("key")
         .execute();
@@ -53,7 +68,20 @@ export async function insertActions(
   });
 }
 
-/** The columns insertActions writes, in the order of `sqliteRow`'s values. */
+/** plan() shares one frozen payload object between the actions of a step and due date. */
+function payloadSerializer(): (payload: Readonly<Record<string, unknown>>) => string {
+  const payloads = new Map<Readonly<Record<string, unknown>>, string>();
+  return (payload) => {
+    let json = payloads.get(payload);
+    if (json === undefined) {
+      json = JSON.stringify(payload);
+      payloads.set(payload, json);
+    }
+    return json;
+  };
+}
+
+/** The columns the SQLite path writes, in the order its row callback pushes their values. */
 const INSERT_COLUMNS = [
   "key",
   "source",
@@ -88,17 +116,22 @@ function sqliteInsertSql(rows: number): string {
   return `insert into "actions" (${columns}) values ${Array.from({ length: rows }, () => tuple).join(", ")} on conflict ("key") do nothing`;
 }
 
+const byKey = (a: PlannedAction, b: PlannedAction): number => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0);
+
 /**
  * SQLite: a plan inserts ~800k actions. Through Kysely each 500-row INSERT was compiled afresh
- * (8,000 parameters) and half the time went there, not into SQLite (bench/plan.ts: 17 → 8 µs per
- * action). The same INSERT … ON CONFLICT DO NOTHING as the Kysely path, as two statements
- * prepared once per connection, bound positionally; `changes` counts the rows ON CONFLICT DO NOTHING really inserted.
+ * (8,000 parameters) and more time went there than into SQLite (bench/plan.ts, 800k actions:
+ * 17 → 10 µs per action). The same INSERT … ON CONFLICT DO NOTHING as the other path, as two
+ * statements prepared once per connection, bound positionally (`pushRow` mirrors actionValues;
+ * the shared suite reads rows back on both dialects); `changes` counts the rows really inserted.
+ * Rows go in key order (the key index is then written page by page, not all over); the sort is
+ * stable and repeated keys are skipped, so the first of a key wins as in the other path.
  * Runs inside the caller's BEGIN IMMEDIATE transaction.
  */
 function insertActionsSqlite(
   database: BetterSqlite3.Database,
   actions: readonly PlannedAction[],
-  values: (action: PlannedAction) => Insertable<ActionsTable>,
+  pushRow: (action: PlannedAction, params: unknown[]) => void,
 ): number {
   let statements = sqliteInserts.get(database);
   if (statements === undefined) {
@@ -108,27 +141,23 @@ function insertActionsSqlite(
     };
     sqliteInserts.set(database, statements);
   }
+  const sorted = [...actions].sort(byKey);
+  const unique: PlannedAction[] = [];
+  for (const action of sorted) if (unique.at(-1)?.key !== action.key) unique.push(action);
   let inserted = 0;
   let i = 0;
   const params: unknown[] = [];
-  for (; i + ACTIONS_PER_STATEMENT <= actions.length; i += ACTIONS_PER_STATEMENT) {
+  for (; i + ACTIONS_PER_STATEMENT <= unique.length; i += ACTIONS_PER_STATEMENT) {
     params.length = 0;
-    for (let j = i; j < i + ACTIONS_PER_STATEMENT; j++) {
-      pushRow(params, values(actions[j] as PlannedAction));
-    }
+    for (let j = i; j < i + ACTIONS_PER_STATEMENT; j++) pushRow(unique[j] as PlannedAction, params);
     inserted += statements.many.run(params).changes;
   }
-  for (; i < actions.length; i++) {
+  for (; i < unique.length; i++) {
     params.length = 0;
-    pushRow(params, values(actions[i] as PlannedAction));
+    pushRow(unique[i] as PlannedAction, params);
     inserted += statements.one.run(params).changes;
   }
   return inserted;
-}
-
-/** A row's values as positional parameters, in INSERT_COLUMNS order. */
-function pushRow(params: unknown[], row: Insertable<ActionsTable>): void {
-  for (const column of INSERT_COLUMNS) params.push(row[column] ?? null);
 }
 
 function actionValues(
