@@ -12,7 +12,7 @@ import {
 } from "@regua/core";
 import type { AxiosInstance, AxiosResponse } from "axios";
 import type { SapB1Options } from "./options.js";
-import { Collection, ErrorEnvelope, LoginAnswer } from "./schemas.js";
+import { ErrorEnvelope, LoginAnswer } from "./schemas.js";
 
 const SYSTEM = "sap-b1";
 
@@ -99,14 +99,16 @@ export class ServiceLayerClient {
       ...(params ? { params } : {}),
       headers: { Prefer: `odata.maxpagesize=${this.options.pageSize}` },
     });
-    const parsed = Collection.safeParse(body);
-    if (!parsed.success) {
+    // The envelope is checked by hand, not with zod: a schema would copy the page's row array.
+    const envelope = (typeof body === "object" && body !== null ? body : {}) as Record<string, unknown>;
+    const rows = envelope.value;
+    const next = envelope["@odata.nextLink"] ?? envelope["odata.nextLink"] ?? null;
+    if (!Array.isArray(rows) || (next !== null && typeof next !== "string")) {
       throw new PermanentError(`Service Layer answered ${pathOrNextLink} without a "value" array`, {
         provider: { system: SYSTEM },
       });
     }
-    const next = parsed.data["@odata.nextLink"] ?? parsed.data["odata.nextLink"] ?? null;
-    return { rows: parsed.data.value, nextLink: next ? this.relativeLink(next) : null };
+    return { rows, nextLink: next ? this.relativeLink(next) : null };
   }
 
   /** Next links come relative ("Invoices?$skip=20"), absolute-path or absolute; keep them relative. */

@@ -29,7 +29,7 @@ import {
   pageOf,
   type StampCursor,
 } from "./pages.js";
-import { BusinessPartner, Document, IncomingPayment } from "./schemas.js";
+import { BusinessPartner, Document, IncomingPayment, isPlainDocument } from "./schemas.js";
 import { ActivityWriter } from "./writeback.js";
 
 // $select lists: the EntityType properties régua maps (SAPB1-v2.edmx BusinessPartner, Document, Payment).
@@ -48,6 +48,8 @@ export function createSapB1Connector(options: SapB1Options, ctx: PluginContext):
   const invoiceFields = [DOC_FIELDS, ...Object.values(options.udf).filter(Boolean)].join(",");
   const toInvoice = (doc: Document) => mapInvoice(doc, source, options);
   const docKey = (raw: Record<string, unknown>) => raw.DocEntry;
+  const invoiceRows = (rows: readonly unknown[]) =>
+    mapRows(rows, Document, toInvoice, "invoices", docKey, isPlainDocument);
 
   function startStamp(text: string | null | undefined): StampCursor {
     const cursor = decodeCursor<StampCursor>(text, "stamp");
@@ -105,7 +107,7 @@ export function createSapB1Connector(options: SapB1Options, ctx: PluginContext):
       const filter = chunk.map((entry) => `DocEntry eq ${entry}`).join(" or ");
       let page = await client.page("Invoices", { $select: invoiceFields, $filter: filter });
       for (;;) {
-        const { items, parsed } = mapRows(page.rows, Document, toInvoice, "invoices", docKey);
+        const { items, parsed } = invoiceRows(page.rows);
         parsed.forEach((doc, k) => {
           const stamp = stampOf(doc);
           const listedAlready = stamp !== null && laterStamp(stamp, since) === stamp;
@@ -128,7 +130,7 @@ export function createSapB1Connector(options: SapB1Options, ctx: PluginContext):
         ? await client.page(cursor.next)
         : await client.page("Invoices", firstParams(invoiceFields, orderby, cursor.since));
       for (;;) {
-        const { items, rejects, parsed } = mapRows(page.rows, Document, toInvoice, "invoices", docKey);
+        const { items, rejects, parsed } = invoiceRows(page.rows);
         for (const doc of parsed) cursor.max = laterStamp(cursor.max, stampOf(doc));
         const next = page.nextLink;
         // A full listing sees every invoice; only an incremental one needs the credit-note pass.
@@ -201,7 +203,7 @@ export function createSapB1Connector(options: SapB1Options, ctx: PluginContext):
           path: `Invoices(${externalId})`,
           params: { $select: invoiceFields },
         });
-        const { items, rejects } = mapRows([doc], Document, toInvoice, "invoices", docKey);
+        const { items, rejects } = invoiceRows([doc]);
         if (rejects[0]) throw new Error(`invoice ${externalId}: ${rejects[0].error}`);
         return items[0] ?? null;
       } catch (error) {

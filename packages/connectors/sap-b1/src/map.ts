@@ -1,7 +1,9 @@
 import {
   type CollectionActivity,
+  CurrencyCode,
   type Customer,
   classifyTaxId,
+  currencyExponent,
   type Invoice,
   type InvoiceStatus,
   normalizePhone,
@@ -36,7 +38,8 @@ export function stampOf(row: { UpdateDate?: string | null; UpdateTime?: string |
 export function laterStamp(a: Stamp | null, b: Stamp | null): Stamp | null {
   if (!a) return b;
   if (!b) return a;
-  return `${a.date}T${a.time}` >= `${b.date}T${b.time}` ? a : b;
+  // Dates are always 10 characters, so this orders as `${date}T${time}` does, without the strings.
+  return a.date > b.date || (a.date === b.date && a.time >= b.time) ? a : b;
 }
 
 /**
@@ -48,15 +51,66 @@ function stampIso(stamp: Stamp | null): string | null {
 }
 
 export function currencyOf(docCurrency: string, options: SapB1Options): string {
-  const mapped = options.currencies[docCurrency];
-  if (mapped) return mapped;
-  if (/^[A-Z]{3}$/.test(docCurrency)) return docCurrency;
-  throw new MappingError("DocCurrency", `unknown currency "${docCurrency}" (add it to options.currencies)`);
+  return currencyInfo(docCurrency, options).code;
 }
 
-function money(value: number | string | null | undefined, currency: string, field: string): number {
+interface CurrencyInfo {
+  code: string;
+  /** 10 ** the currency's exponent (BRL 100, JPY 1). */
+  scale: number;
+}
+
+/** Per `options.currencies` table: DocCurrency → ISO code and scale, worked out once per currency. */
+const currencyCache = new WeakMap<SapB1Options["currencies"], Map<string, CurrencyInfo>>();
+let last: { table: SapB1Options["currencies"]; docCurrency: string; info: CurrencyInfo } | null = null;
+
+/**
+ * DocCurrency → ISO 4217, through options.currencies or as it is. The code is checked with core's
+ * `CurrencyCode` (ICU's ISO 4217 list), once per distinct currency: the mapper builds the
+ * canonical Invoice directly instead of running core's `Invoice` schema over every record, and
+ * this is the one rule of that schema the mapping could break ("XYZ" is three capitals but no
+ * currency). Dates and amounts are checked by `Document` and `toMinorUnits`; statuses and shapes
+ * by the type checker.
+ */
+function currencyInfo(docCurrency: string, options: SapB1Options): CurrencyInfo {
+  // Most pages are one currency: the last answer first, before the two map lookups.
+  if (last && last.table === options.currencies && last.docCurrency === docCurrency) return last.info;
+  let cache = currencyCache.get(options.currencies);
+  if (!cache) {
+    cache = new Map();
+    currencyCache.set(options.currencies, cache);
+  }
+  const known = cache.get(docCurrency);
+  if (known) {
+    last = { table: options.currencies, docCurrency, info: known };
+    return known;
+  }
+  const code = options.currencies[docCurrency] ?? docCurrency;
+  if (!CurrencyCode.safeParse(code).success) {
+    throw new MappingError("DocCurrency", `unknown currency "${docCurrency}" (add it to options.currencies)`);
+  }
+  const info = { code, scale: 10 ** currencyExponent(code) };
+  cache.set(docCurrency, info);
+  return info;
+}
+
+/**
+ * A decimal as minor units. v2 sends Edm.Decimal as a JSON number; when that number times the
+ * scale rounds to an integer that divides back to exactly the same double, it has no digits past
+ * the currency's exponent and that integer is what `toMinorUnits` computes from the number's
+ * decimal text (test/fast-path.test.ts compares both); anything else (strings, more decimals, huge
+ * values) goes to `toMinorUnits`, which rounds and range-checks.
+ */
+function money(value: number | string | null | undefined, currency: CurrencyInfo, field: string): number {
+  if (value === null || value === undefined) return 0;
+  if (typeof value === "number") {
+    const minor = Math.round(value * currency.scale);
+    // Below 1e15 minor units doubles are spaced far closer than one minor unit, so no other
+    // decimal with that few digits maps to the same double.
+    if (minor / currency.scale === value && Math.abs(minor) < 1e15) return minor === 0 ? 0 : minor;
+  }
   try {
-    return toMinorUnits(value ?? 0, currency);
+    return toMinorUnits(value, currency.code);
   } catch (error) {
     throw new MappingError(field, (error as Error).message);
   }
@@ -112,9 +166,10 @@ export function invoiceStatus(doc: Document, totalMinor: number, paidMinor: numb
 }
 
 export function mapInvoice(doc: Document, source: string, options: SapB1Options): Invoice {
-  const currency = currencyOf(doc.DocCurrency, options);
-  const totalMinor = money(doc.DocTotal, currency, "DocTotal");
-  const paidMinor = money(doc.PaidToDate, currency, "PaidToDate");
+  const info = currencyInfo(doc.DocCurrency, options);
+  const currency = info.code;
+  const totalMinor = money(doc.DocTotal, info, "DocTotal");
+  const paidMinor = money(doc.PaidToDate, info, "PaidToDate");
   const status = invoiceStatus(doc, totalMinor, paidMinor);
   const openMinor =
     status === "open" || status === "partially_paid" ? Math.max(0, totalMinor - paidMinor) : 0;
@@ -153,17 +208,17 @@ export function creditedInvoices(creditNote: Document): number[] {
 }
 
 export function mapPayment(payment: IncomingPayment, source: string, options: SapB1Options): Payment {
-  const currency = currencyOf(payment.DocCurrency ?? Object.keys(options.currencies)[0] ?? "BRL", options);
+  const info = currencyInfo(payment.DocCurrency ?? Object.keys(options.currencies)[0] ?? "BRL", options);
+  const currency = info.code;
   const lines = payment.PaymentInvoices ?? [];
   const allocations = lines
     .filter((line) => !line.InvoiceType || line.InvoiceType === "it_Invoice")
     .map((line) => ({
       invoiceRef: String(line.DocEntry),
-      amount: { amountMinor: money(line.SumApplied, currency, "PaymentInvoices.SumApplied"), currency },
+      amount: { amountMinor: money(line.SumApplied, info, "PaymentInvoices.SumApplied"), currency },
     }));
-  const applied = lines.reduce((sum, line) => sum + money(line.SumApplied, currency, "SumApplied"), 0);
-  const received =
-    money(payment.CashSum, currency, "CashSum") + money(payment.TransferSum, currency, "TransferSum");
+  const applied = lines.reduce((sum, line) => sum + money(line.SumApplied, info, "SumApplied"), 0);
+  const received = money(payment.CashSum, info, "CashSum") + money(payment.TransferSum, info, "TransferSum");
   return {
     source,
     externalId: String(payment.DocEntry),

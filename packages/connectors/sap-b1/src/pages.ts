@@ -51,33 +51,48 @@ export function changedSince(stamp: Stamp, version: "v1" | "v2"): string {
   return `(UpdateDate gt ${date} or (UpdateDate eq ${date} and UpdateTime ge ${time}))`;
 }
 
-/** Parses and maps one page of rows; a row that fails becomes a reject naming its key and field. */
+/**
+ * Parses and maps one page of rows; a row that fails becomes a reject naming its key and field.
+ * `accepts`, when given, is a check that vouches for a row the schema would return unchanged
+ * (schemas.ts `isPlainDocument`): such a row is used as it is, without zod's copy; every other
+ * row goes through the schema.
+ */
 export function mapRows<TRow, TOut>(
   rows: readonly unknown[],
   schema: z.ZodType<TRow>,
   map: (row: TRow) => TOut,
   entity: EntityName,
   keyOf: (raw: Record<string, unknown>) => unknown,
+  accepts?: (raw: unknown) => raw is TRow,
 ): { items: TOut[]; rejects: RecordReject[]; parsed: TRow[] } {
   const items: TOut[] = [];
   const rejects: RecordReject[] = [];
   const parsed: TRow[] = [];
-  for (const raw of rows) {
+  const reject = (raw: unknown, error: string) => {
     const externalId = String(keyOf((raw ?? {}) as Record<string, unknown>) ?? "(no key)");
-    const result = schema.safeParse(raw);
-    if (!result.success) {
-      const error = result.error.issues
-        .map((i) => `${i.path.join(".") || "(root)"}: ${i.message}`)
-        .join("; ");
-      rejects.push({ entity, externalId, error, raw });
-      continue;
+    rejects.push({ entity, externalId, error, raw });
+  };
+  for (const raw of rows) {
+    let row: TRow;
+    if (accepts?.(raw)) {
+      row = raw;
+    } else {
+      const result = schema.safeParse(raw);
+      if (!result.success) {
+        reject(
+          raw,
+          result.error.issues.map((i) => `${i.path.join(".") || "(root)"}: ${i.message}`).join("; "),
+        );
+        continue;
+      }
+      row = result.data;
     }
-    parsed.push(result.data);
+    parsed.push(row);
     try {
-      items.push(map(result.data));
+      items.push(map(row));
     } catch (error) {
       if (!(error instanceof MappingError)) throw error;
-      rejects.push({ entity, externalId, error: error.message, raw });
+      reject(raw, error.message);
     }
   }
   return { items, rejects, parsed };

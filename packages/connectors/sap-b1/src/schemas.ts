@@ -8,9 +8,12 @@ import { z } from "zod";
  * "2026-01-31T00:00:00Z" in v2; times "14:05:00". Objects are loose: unknown fields (UDFs,
  * fields a newer release adds) stay in `raw`.
  */
-const SlDate = z.string().regex(/^\d{4}-\d{2}-\d{2}/, "must be a date such as 2026-01-31");
-const SlTime = z.string().regex(/^\d{2}:\d{2}(:\d{2})?/, "must be a time such as 14:05:00");
-const Decimal = z.union([z.number(), z.string().regex(/^-?\d+(\.\d+)?$/)]);
+const DATE = /^\d{4}-\d{2}-\d{2}/;
+const TIME = /^\d{2}:\d{2}(:\d{2})?/;
+const DECIMAL = /^-?\d+(\.\d+)?$/;
+const SlDate = z.string().regex(DATE, "must be a date such as 2026-01-31");
+const SlTime = z.string().regex(TIME, "must be a time such as 14:05:00");
+const Decimal = z.union([z.number(), z.string().regex(DECIMAL)]);
 const YesNo = z.enum(["tYES", "tNO"]);
 const Text = z.string().nullish();
 
@@ -50,6 +53,43 @@ export const Document = z.looseObject({
   DocumentLines: z.array(DocumentLine).nullish(),
 });
 export type Document = z.infer<typeof Document>;
+
+const STATUSES: ReadonlySet<unknown> = new Set(Document.shape.DocumentStatus.options);
+
+const isNullish = (v: unknown): v is null | undefined => v === null || v === undefined;
+const isInt = (v: unknown): boolean => Number.isSafeInteger(v);
+const isDate = (v: unknown): boolean => typeof v === "string" && DATE.test(v);
+const isDecimal = (v: unknown): boolean =>
+  typeof v === "number" ? Number.isFinite(v) : typeof v === "string" && DECIMAL.test(v);
+
+/**
+ * The hot path of a listing: true only when `raw` is a header-only document that `Document`
+ * accepts as it is. It checks the same rules (never fewer), so the row can be used without
+ * zod's copy; anything it does not vouch for (DocumentLines, an odd value) goes through
+ * `Document.safeParse`, which also words the reject. test/fast-path.test.ts holds it to that:
+ * whatever it accepts, `Document` accepts and returns unchanged.
+ */
+export function isPlainDocument(raw: unknown): raw is Document {
+  if (typeof raw !== "object" || raw === null || Array.isArray(raw)) return false;
+  const r = raw as Record<string, unknown>;
+  return (
+    isInt(r.DocEntry) &&
+    (isNullish(r.DocNum) || isInt(r.DocNum)) &&
+    typeof r.CardCode === "string" &&
+    r.CardCode.length > 0 &&
+    isDate(r.DocDate) &&
+    isDate(r.DocDueDate) &&
+    isDecimal(r.DocTotal) &&
+    (isNullish(r.PaidToDate) || isDecimal(r.PaidToDate)) &&
+    typeof r.DocCurrency === "string" &&
+    r.DocCurrency.length > 0 &&
+    STATUSES.has(r.DocumentStatus) &&
+    (isNullish(r.Cancelled) || r.Cancelled === "tYES" || r.Cancelled === "tNO") &&
+    (isNullish(r.UpdateDate) || isDate(r.UpdateDate)) &&
+    (isNullish(r.UpdateTime) || (typeof r.UpdateTime === "string" && TIME.test(r.UpdateTime))) &&
+    isNullish(r.DocumentLines)
+  );
+}
 
 export const PaymentInvoice = z.looseObject({
   DocEntry: z.number().int(),
