@@ -148,7 +148,7 @@ describe("fast paths agree with the schema and the core", () => {
     );
   });
 
-  it("orders stamps as their date + \"T\" + time text does", () => {
+  it('orders stamps as their date + "T" + time text does', () => {
     const next = random(11);
     const stamp = (): Stamp => ({
       date: `2026-0${1 + Math.floor(next() * 3)}-1${Math.floor(next() * 3)}`,
