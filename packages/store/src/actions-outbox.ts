@@ -216,7 +216,10 @@ export async function claimDueActions(
     .updateTable("actions")
     .set({ status: "claimed", claimed_by: options.workerId, claimed_until: claimedUntil, updated_at: now })
     .where("key", "in", (eb) => eb.selectFrom("due").select("due.key"))
-    .where("status", "=", "planned")
+    // SQLite: `+status` keeps this term off actions_due, so the UPDATE finds its ≤ limit rows by
+    // key. Without planner statistics (a database never closed, so never `pragma optimize`d)
+    // SQLite otherwise walked every planned row through actions_due: ~100 ms per claim at 200k.
+    .where(ctx.dialect === "sqlite" ? sql<string>`+${sql.ref("status")}` : sql.ref("status"), "=", "planned")
     .returningAll()
     .execute();
   return (await readActionRows(ctx.db, rows)).sort(

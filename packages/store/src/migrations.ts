@@ -12,7 +12,6 @@ export function migrationProvider(dialect: Dialect): MigrationProvider {
     async getMigrations(): Promise<Record<string, Migration>> {
       return {
         "0001_initial": { up: (db) => initial(db, dialect) },
-        "0002_actions_rowid": { up: (db) => actionsWithRowid(db, dialect) },
       };
     },
   };
@@ -152,8 +151,7 @@ async function initial(db: Kysely<unknown>, dialect: Dialect): Promise<void> {
   await protectAuditLog(db, dialect);
 }
 
-/** The `actions` table and its indexes, as 0001 made them (`noRowid`) or as 0002 remakes them. */
-async function createActionsTable(db: Kysely<unknown>, dialect: Dialect, noRowid: boolean): Promise<void> {
+async function createActionTables(db: Kysely<unknown>, dialect: Dialect): Promise<void> {
   await db.schema
     .createTable("actions")
     .addColumn("key", "text", (c) => c.primaryKey())
@@ -178,8 +176,8 @@ async function createActionsTable(db: Kysely<unknown>, dialect: Dialect, noRowid
     .addColumn("updated_at", "text", (c) => c.notNull())
     .addColumn("sent_at", "text")
     .addColumn("replied_at", "text")
-    // 0001 only; 0002 returns it to a rowid table (see actionsWithRowid).
-    .$call((builder) => (noRowid ? withoutRowid(dialect)(builder) : builder))
+    // Rows are small since traces moved to action_traces: keyed by `key` alone on SQLite.
+    .$call(withoutRowid(dialect))
     .execute();
   await db.schema.createIndex("actions_due").on("actions").columns(["status", "due_at"]).execute();
   await db.schema
@@ -194,10 +192,6 @@ async function createActionsTable(db: Kysely<unknown>, dialect: Dialect, noRowid
     // Most rows never get one (planned, skipped): a partial index costs nothing for them.
     .where(sql.ref("provider_message_id"), "is not", null)
     .execute();
-}
-
-async function createActionTables(db: Kysely<unknown>, dialect: Dialect): Promise<void> {
-  await createActionsTable(db, dialect, true);
 
   await db.schema
     .createTable("action_traces")
@@ -283,24 +277,6 @@ async function createEventTables(db: Kysely<unknown>, autoId: ReturnType<typeof 
     .addColumn("updated_at", "text", (c) => c.notNull())
     .addPrimaryKeyConstraint("kv_state_pk", ["namespace", "key"])
     .execute();
-}
-
-/**
- * SQLite: `actions` back to a rowid table (0001 made it WITHOUT ROWID). Keyed by the action key,
- * the WITHOUT ROWID B-tree takes every planned row at a scattered place in the whole table, and
- * a plan inserts ~800k of them: 9.2 µs per action against 7.1 µs with rows appended in rowid
- * order and only the (small) key index scattered (bench/plan.ts, 800k actions). Same columns and
- * indexes; PostgreSQL has no such option and is left as it is.
- */
-async function actionsWithRowid(db: Kysely<unknown>, dialect: Dialect): Promise<void> {
-  if (dialect !== "sqlite") return;
-  await db.schema.alterTable("actions").renameTo("actions_without_rowid").execute();
-  for (const index of ["actions_due", "actions_by_customer", "actions_by_provider_message"]) {
-    await db.schema.dropIndex(index).execute();
-  }
-  await createActionsTable(db, dialect, false);
-  await sql`insert into actions select * from actions_without_rowid`.execute(db);
-  await db.schema.dropTable("actions_without_rowid").execute();
 }
 
 /** The audit log is append-only in the database itself, not only by convention. */
