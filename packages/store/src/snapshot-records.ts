@@ -36,11 +36,9 @@ function isObject(value: unknown): value is Json {
 }
 
 function hasExactly(value: Json, keys: readonly string[]): boolean {
+  // JSON.parse makes own properties only; an inherited enumerable one would make the count differ.
   let count = 0;
-  for (const key in value) {
-    if (!Object.hasOwn(value, key)) return false;
-    count++;
-  }
+  for (const _ in value) count++;
   if (count !== keys.length) return false;
   for (const key of keys) if (!Object.hasOwn(value, key)) return false;
   return true;
