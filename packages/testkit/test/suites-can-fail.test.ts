@@ -1,10 +1,10 @@
 import { execFile } from "node:child_process";
-import { readFile } from "node:fs/promises";
+import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
-import { expect, it } from "vitest";
+import { expect, it, onTestFinished } from "vitest";
 
 /**
  * Runs the conformance suites against deliberately broken plugins (test/broken) in a child
@@ -12,7 +12,9 @@ import { expect, it } from "vitest";
  */
 it("conformance suites fail on broken connectors and channels", { timeout: 120_000 }, async () => {
   const root = fileURLToPath(new URL("..", import.meta.url));
-  const output = join(tmpdir(), `regua-broken-${process.pid}.json`);
+  const dir = await mkdtemp(join(tmpdir(), "regua-broken-"));
+  onTestFinished(() => rm(dir, { recursive: true, force: true }));
+  const output = join(dir, "report.json");
   const vitest = join(fileURLToPath(new URL(".", import.meta.resolve("vitest/package.json"))), "vitest.mjs");
   await promisify(execFile)(
     process.execPath,
