@@ -6,7 +6,6 @@ export {
   RunnerConfigSchema,
 } from "./config.js";
 export { axiosTransport } from "./context.js";
-export type { RunnerEngine, SyncProgress } from "./engine-port.js";
 export { createLogger } from "./logger.js";
 export { createMetrics, instrumentEngine, type RunnerMetrics } from "./metrics.js";
 export { createPlugins, shortPluginName } from "./plugins.js";

@@ -1,6 +1,5 @@
-import type { DunningStore } from "@regua/core";
+import type { DunningStore, Engine } from "@regua/core";
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from "prom-client";
-import type { RunnerEngine } from "./engine-port.js";
 
 /** Prometheus metrics on a registry of their own (tests build several servers in one process). */
 export interface RunnerMetrics {
@@ -67,7 +66,7 @@ export function createMetrics(
 }
 
 /** Wraps sync/dispatch so every caller (CLI loop, server) feeds the same metrics. */
-export function instrumentEngine(engine: RunnerEngine, metrics: RunnerMetrics): RunnerEngine {
+export function instrumentEngine(engine: Engine, metrics: RunnerMetrics): Engine {
   // Delegates method by method: the engine may be a class, whose methods a spread would lose.
   return {
     plan: (options) => engine.plan(options),

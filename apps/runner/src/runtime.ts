@@ -1,10 +1,18 @@
 import { readFileSync } from "node:fs";
 import { hostname } from "node:os";
-import type { Channel, Clock, Connector, DunningStore, HttpTransport, Logger, Policy } from "@regua/core";
-import { ConfigError, parsePolicy, systemClock } from "@regua/core";
+import type {
+  Channel,
+  Clock,
+  Connector,
+  DunningStore,
+  Engine,
+  HttpTransport,
+  Logger,
+  Policy,
+} from "@regua/core";
+import { ConfigError, createEngine, parsePolicy, systemClock } from "@regua/core";
 import { createStore } from "@regua/store";
 import type { RunnerConfig } from "./config.js";
-import { createRunnerEngine, type RunnerEngine } from "./engine-port.js";
 import { type ChannelInstance, createPlugins, type Importer, type SourceInstance } from "./plugins.js";
 
 /** Everything a command needs, built from one config: store, plugins, policy, engine. */
@@ -16,7 +24,7 @@ export interface Runtime {
   policy: Policy;
   sources: SourceInstance[];
   channels: ChannelInstance[];
-  engine: RunnerEngine;
+  engine: Engine;
   close(): Promise<void>;
 }
 
@@ -68,7 +76,7 @@ export async function openRuntime(config: RunnerConfig, options: RuntimeOptions)
       ...(options.http ? { http: options.http } : {}),
       ...(options.importer ? { importer: options.importer } : {}),
     });
-    const engine = createRunnerEngine({
+    const engine = createEngine({
       store,
       connectors: new Map<string, Connector>(sources.map((s) => [s.id, s.connector])),
       channels: new Map<string, Channel>(channels.map((c) => [c.id, c.channel])),

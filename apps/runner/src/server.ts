@@ -4,6 +4,7 @@ import type {
   Clock,
   Connector,
   DunningStore,
+  Engine,
   ErpEvent,
   Health,
   Logger,
@@ -13,7 +14,6 @@ import { ACTION_STATUSES, isReguaError, silentLogger, systemClock } from "@regua
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from "fastify";
 import { z } from "zod";
 import { renderDashboard } from "./dashboard.js";
-import type { RunnerEngine } from "./engine-port.js";
 import { createMetrics, type RunnerMetrics } from "./metrics.js";
 import { shortPluginName } from "./plugins.js";
 
@@ -24,7 +24,7 @@ export interface ServerPlugin<T> {
 }
 
 export interface BuildServerOptions {
-  engine: RunnerEngine;
+  engine: Engine;
   store: DunningStore;
   channels: ServerPlugin<Channel>[];
   connectors: ServerPlugin<Connector>[];

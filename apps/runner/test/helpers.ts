@@ -2,11 +2,11 @@ import type {
   ActionRow,
   ChannelEvent,
   DunningStore,
+  Engine,
   ErpEvent,
   KeyValueState,
   StoreReport,
 } from "@regua/core";
-import type { RunnerEngine } from "../src/engine-port.js";
 
 export const EMPTY_REPORT: StoreReport = {
   aging: [{ bucket: "1-30", currency: "BRL", invoices: 2, openAmountMinor: 12345 }],
@@ -60,7 +60,7 @@ export function fakeStore(overrides: { reachable?: boolean; actions?: ActionRow[
   }) as unknown as DunningStore;
 }
 
-export interface RecordingEngine extends RunnerEngine {
+export interface RecordingEngine extends Engine {
   channelEvents: { channelId: string; events: ChannelEvent[] }[];
   erpEvents: { sourceId: string; events: ErpEvent[] }[];
 }

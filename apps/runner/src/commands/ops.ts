@@ -1,5 +1,5 @@
+import type { SyncOptions } from "@regua/core";
 import { SingleBar } from "cli-progress";
-import type { SyncProgress } from "../engine-port.js";
 import { renderActions, renderSkips, skipReasons } from "../plan-format.js";
 import { renderReportText, renderSyncSummary } from "../report.js";
 import {
@@ -12,7 +12,7 @@ import {
 } from "./shared.js";
 
 /** A progress bar per source+entity on a TTY; nothing otherwise (the JSON logs say it). */
-function progressReporter(io: Io): { onProgress?: (p: SyncProgress) => void; stop(): void } {
+function progressReporter(io: Io): { onProgress?: SyncOptions["onProgress"]; stop(): void } {
   if (!io.isTTY) return { stop() {} };
   let bar: SingleBar | null = null;
   let current = "";
@@ -22,15 +22,12 @@ function progressReporter(io: Io): { onProgress?: (p: SyncProgress) => void; sto
       if (label !== current) {
         bar?.stop();
         current = label;
-        // ERPs rarely say how many records changed: without a total, a counter instead of a bar.
+        // ERPs rarely say how many records changed, so a live counter rather than a bar.
         bar = new SingleBar({
-          format:
-            p.total === undefined
-              ? `${label.padEnd(24)} {value} records  {duration_formatted}`
-              : `${label.padEnd(24)} {bar} {value}/{total} records  {eta_formatted}`,
+          format: `${label.padEnd(24)} {value} records  {duration_formatted}`,
           hideCursor: true,
         });
-        bar.start(p.total ?? 0, p.records);
+        bar.start(0, p.records);
       }
       bar?.update(p.records);
     },
