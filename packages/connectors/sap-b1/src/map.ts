@@ -4,11 +4,13 @@ import {
   type Customer,
   classifyTaxId,
   currencyExponent,
+  epochDay,
   type Invoice,
   type InvoiceStatus,
   normalizePhone,
   type Payment,
   toMinorUnits,
+  zonedInstant,
 } from "@regua/core";
 import type { SapB1Options } from "./options.js";
 import type { BusinessPartner, Document, IncomingPayment } from "./schemas.js";
@@ -43,11 +45,15 @@ export function laterStamp(a: Stamp | null, b: Stamp | null): Stamp | null {
 }
 
 /**
- * Service Layer stamps are the company server's local date and time without a zone;
- * they are reported as UTC so that they order correctly, which is all régua uses them for.
+ * Service Layer stamps are the company server's local date and time without a zone; they are
+ * converted from `serverTimeZone` (default UTC, where the wall clock is the instant).
  */
-function stampIso(stamp: Stamp | null): string | null {
-  return stamp ? `${stamp.date}T${stamp.time}Z` : null;
+export function stampIso(stamp: Stamp | null, timeZone: string): string | null {
+  if (!stamp) return null;
+  if (timeZone === "UTC") return `${stamp.date}T${stamp.time}Z`;
+  const [hours = 0, minutes = 0, seconds = 0] = stamp.time.split(":").map(Number);
+  const instant = zonedInstant(epochDay(stamp.date), hours * 60 + minutes, timeZone) + seconds * 1000;
+  return new Date(instant).toISOString();
 }
 
 export function currencyOf(docCurrency: string, options: SapB1Options): string {
@@ -149,7 +155,7 @@ export function mapCustomer(bp: BusinessPartner, source: string, options: SapB1O
     consent: "unknown",
     optedOutAt: null,
     customFields: {},
-    updatedAt: stampIso(stampOf(bp)),
+    updatedAt: stampIso(stampOf(bp), options.serverTimeZone),
   };
 }
 
@@ -195,7 +201,7 @@ export function mapInvoice(doc: Document, source: string, options: SapB1Options)
       payLink: payLink && URL.canParse(payLink) ? payLink : null,
       documentUrl: null,
     },
-    updatedAt: stampIso(stampOf(doc)),
+    updatedAt: stampIso(stampOf(doc), options.serverTimeZone),
   };
 }
 

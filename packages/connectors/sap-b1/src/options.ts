@@ -35,6 +35,17 @@ export const SapB1Options = z.object({
     .default({}),
   /** Region for phone numbers without a country code and BPs without Country. */
   defaultRegion: z.string().length(2).default("BR"),
+  /**
+   * IANA time zone of the company server: UpdateDate/UpdateTime are its local wall clock with
+   * no zone, so `updatedAt` is converted from it. Incremental filters compare SAP's own stamps
+   * and do not depend on it.
+   */
+  serverTimeZone: z
+    .string()
+    .refine((zone) => Intl.supportedValuesOf("timeZone").includes(zone) || zone === "UTC", {
+      message: "must be an IANA time zone such as America/Sao_Paulo",
+    })
+    .default("UTC"),
   /** DocCurrency as the company writes it → ISO 4217. Three-letter ISO codes pass as they are. */
   currencies: z
     .record(z.string(), z.string().regex(/^[A-Z]{3}$/))

@@ -3,13 +3,14 @@ import { invoiceStatus, mapInvoice, mapPayment } from "../src/map.js";
 import { SapB1Options } from "../src/options.js";
 import { Document, IncomingPayment } from "../src/schemas.js";
 
-const options = SapB1Options.parse({
+const RAW_OPTIONS = {
   baseUrl: "https://sap.local:50000/b1s/v2/",
   companyDb: "SBODEMOBR",
   user: "manager",
   password: "x",
   udf: { boletoLine: "U_BoletoLinha", pixCode: "U_PixCopiaCola", payLink: "U_Link" },
-});
+};
+const options = SapB1Options.parse(RAW_OPTIONS);
 
 function doc(fields: Record<string, unknown>) {
   return Document.parse({
@@ -44,6 +45,18 @@ describe("mapping", () => {
     const invoice = mapInvoice(doc(fields), "s", options);
     expect(invoice.status).toBe(status);
     expect(invoice.openAmount).toEqual({ amountMinor: open, currency: "BRL" });
+  });
+
+  it("reads UpdateDate/UpdateTime as the company server's wall clock in serverTimeZone", () => {
+    const stamped = doc({ UpdateDate: "2026-03-10", UpdateTime: "09:30:15" });
+    expect(mapInvoice(stamped, "s", options).updatedAt).toBe("2026-03-10T09:30:15Z");
+    const saoPaulo = SapB1Options.parse({ ...RAW_OPTIONS, serverTimeZone: "America/Sao_Paulo" });
+    expect(mapInvoice(stamped, "s", saoPaulo).updatedAt).toBe("2026-03-10T12:30:15.000Z");
+    // Lisbon is UTC+1 in summer: the offset comes from the date, not a fixed number.
+    const lisbon = SapB1Options.parse({ ...RAW_OPTIONS, serverTimeZone: "Europe/Lisbon" });
+    const summer = doc({ UpdateDate: "2026-07-01", UpdateTime: "10:00:00" });
+    expect(mapInvoice(summer, "s", lisbon).updatedAt).toBe("2026-07-01T09:00:00.000Z");
+    expect(SapB1Options.safeParse({ ...RAW_OPTIONS, serverTimeZone: "Brasilia" }).success).toBe(false);
   });
 
   it("converts decimals once, exactly: 0.1 + 0.2 and half-up", () => {
