@@ -30,19 +30,14 @@ export interface DunningStore {
   getCustomer(source: string, externalId: string): Promise<Customer | null>;
   getInvoice(source: string, externalId: string): Promise<Invoice | null>;
   /** Upserts one invoice (after a fresh getInvoice); no cursor change. */
-  upsertInvoice(invoice: Invoice): Promise<void>;
+  upsertInvoice(invoice: Invoice, at: string): Promise<void>;
   findCustomersByPhone(phone: string): Promise<Customer[]>;
 
   /**
    * Customers with at least one unpaid, non-void invoice, in batches, ordered by
    * (source, externalId), for the planner. Streams: never loads the whole table.
    */
-  snapshots(options?: {
-    batchSize?: number;
-    source?: string;
-    /** The engine's "now": the 365-day payment-history window and active pauses are relative to it. */
-    now?: string;
-  }): AsyncIterable<CustomerSnapshot[]>;
+  snapshots(options: SnapshotOptions): AsyncIterable<CustomerSnapshot[]>;
   /**
    * Pauses dunning for a customer until an instant (a pause step, a promise to pay, an
    * operator); `until: null` lifts it. Snapshots report it as `pausedUntil`.
@@ -77,7 +72,7 @@ export interface DunningStore {
     key: string,
     from: readonly ActionStatus[],
     to: ActionStatus,
-    patch?: ActionPatch,
+    patch: ActionPatch,
   ): Promise<boolean>;
   getAction(key: string): Promise<ActionRow | null>;
   findActionByProviderMessageId(providerMessageId: string): Promise<ActionRow | null>;
@@ -156,6 +151,13 @@ export interface SyncPage {
   /** Cursor to store after this page commits. */
   cursor: string | null;
   at: string;
+}
+
+export interface SnapshotOptions {
+  batchSize?: number;
+  source?: string;
+  /** The caller's "now": the 365-day payment-history window and active pauses are relative to it. */
+  now: string;
 }
 
 export interface CommitResult {

@@ -232,24 +232,21 @@ export async function transitionAction(
   key: string,
   from: readonly ActionStatus[],
   to: ActionStatus,
-  patch?: ActionPatch,
+  patch: ActionPatch,
 ): Promise<boolean> {
   if (from.length === 0) return false;
-  const set: Updateable<ActionsTable> = {
-    status: to,
-    updated_at: toInstant(patch?.at ?? new Date().toISOString()),
-  };
-  if (patch?.providerMessageId !== undefined) set.provider_message_id = patch.providerMessageId;
-  if (patch?.statusReason !== undefined) set.status_reason = patch.statusReason;
-  if (patch?.sentAt !== undefined) set.sent_at = toInstant(patch.sentAt);
-  if (patch?.dueAt !== undefined) set.due_at = toInstant(patch.dueAt);
-  if (patch?.claimedUntil !== undefined) {
+  const set: Updateable<ActionsTable> = { status: to, updated_at: toInstant(patch.at) };
+  if (patch.providerMessageId !== undefined) set.provider_message_id = patch.providerMessageId;
+  if (patch.statusReason !== undefined) set.status_reason = patch.statusReason;
+  if (patch.sentAt !== undefined) set.sent_at = toInstant(patch.sentAt);
+  if (patch.dueAt !== undefined) set.due_at = toInstant(patch.dueAt);
+  if (patch.claimedUntil !== undefined) {
     set.claimed_until = toInstantOrNull(patch.claimedUntil);
     if (patch.claimedUntil === null) set.claimed_by = null;
   }
   const result = await ctx.db
     .updateTable("actions")
-    .set((eb) => (patch?.incrementAttempts ? { ...set, attempts: eb("attempts", "+", 1) } : set))
+    .set((eb) => (patch.incrementAttempts ? { ...set, attempts: eb("attempts", "+", 1) } : set))
     .where("key", "=", key)
     .where("status", "in", [...from])
     .executeTakeFirst();

@@ -3,10 +3,10 @@ import { createPostgresStore } from "./postgres.js";
 import { createSqliteStore } from "./sqlite.js";
 import type { ReguaStore } from "./store.js";
 
+export type { SnapshotOptions } from "@regua/core";
 export type { PauseInput } from "./events.js";
 export { createPostgresStore, type PostgresStoreOptions } from "./postgres.js";
 export type { Dialect } from "./schema.js";
-export type { SnapshotOptions } from "./snapshots.js";
 export { createSqliteStore, type SqliteStoreOptions } from "./sqlite.js";
 export type { ReguaStore } from "./store.js";
 

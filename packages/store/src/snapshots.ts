@@ -1,15 +1,15 @@
-import type { ActionHistoryEntry, Customer, CustomerSnapshot, Invoice, PaymentHistory } from "@regua/core";
+import type {
+  ActionHistoryEntry,
+  Customer,
+  CustomerSnapshot,
+  Invoice,
+  PaymentHistory,
+  SnapshotOptions,
+} from "@regua/core";
 import { sql } from "kysely";
 import { readHistoryEntry, toInstant } from "./codec.js";
 import type { StoreContext } from "./schema.js";
 import { snapshotCustomer, snapshotInvoice } from "./snapshot-records.js";
-
-export interface SnapshotOptions {
-  batchSize?: number;
-  source?: string;
-  /** "Now" for the 365-day payment-history window and active pauses; default: the wall clock. */
-  now?: string;
-}
 
 /** Not paid and not void: what the planner may still act on. */
 export const UNPAID_STATUSES = ["open", "partially_paid", "disputed"];
@@ -25,10 +25,10 @@ const MAX_BATCH = 5_000;
  */
 export async function* snapshots(
   ctx: StoreContext,
-  options: SnapshotOptions = {},
+  options: SnapshotOptions,
 ): AsyncGenerator<CustomerSnapshot[]> {
   const batchSize = Math.min(MAX_BATCH, Math.max(1, options.batchSize ?? 500));
-  const now = toInstant(options.now ?? new Date().toISOString());
+  const now = toInstant(options.now);
   let after: { source: string; externalId: string } | null = null;
   for (;;) {
     let query = ctx.db

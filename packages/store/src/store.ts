@@ -1,22 +1,16 @@
-import { ConfigError, type CustomerSnapshot, type DunningStore, type KeyValueState } from "@regua/core";
+import { ConfigError, type DunningStore, type KeyValueState } from "@regua/core";
 import * as actions from "./actions-outbox.js";
 import * as activities from "./activities.js";
 import * as events from "./events.js";
 import { createKeyValueState, deriveKey } from "./kv-state.js";
 import { report } from "./report.js";
 import type { Dialect, StoreContext } from "./schema.js";
-import { type SnapshotOptions, snapshots } from "./snapshots.js";
+import { snapshots } from "./snapshots.js";
 import * as sync from "./sync.js";
 
-/**
- * What @regua/store returns: the DunningStore port, plus operator pauses (which feed
- * CustomerSnapshot.pausedUntil) and an optional `now` for snapshots' payment-history window.
- */
+/** What @regua/store returns: the DunningStore port and which dialect is underneath. */
 export interface ReguaStore extends DunningStore {
   readonly dialect: Dialect;
-  snapshots(options?: SnapshotOptions): AsyncIterable<CustomerSnapshot[]>;
-  /** Pauses dunning for a customer until an instant (operator, promise-to-pay); null lifts it. */
-  setPause(pause: events.PauseInput): Promise<void>;
 }
 
 export interface StoreInternals {
@@ -44,9 +38,9 @@ export function createKyselyStore(internals: StoreInternals): ReguaStore {
     recordSyncRun: (run) => sync.recordSyncRun(ctx, run),
     getCustomer: (source, externalId) => sync.getCustomer(ctx, source, externalId),
     getInvoice: (source, externalId) => sync.getInvoice(ctx, source, externalId),
-    upsertInvoice: (invoice) => sync.upsertInvoice(ctx, invoice),
+    upsertInvoice: (invoice, at) => sync.upsertInvoice(ctx, invoice, at),
     findCustomersByPhone: (phone) => sync.findCustomersByPhone(ctx, phone),
-    snapshots: (options?: SnapshotOptions) => snapshots(ctx, options),
+    snapshots: (options) => snapshots(ctx, options),
 
     insertActions: (planned, at) => actions.insertActions(ctx, planned, at),
     claimDueActions: (options) => actions.claimDueActions(ctx, options),
@@ -68,7 +62,7 @@ export function createKyselyStore(internals: StoreInternals): ReguaStore {
     recordInboundEvent: (event) => events.recordInboundEvent(ctx, event),
     setOptOut: (optOut) => events.setOptOut(ctx, optOut),
     isOptedOut: (query) => events.isOptedOut(ctx, query),
-    setPause: (pause: events.PauseInput) => events.setPause(ctx, pause),
+    setPause: (pause) => events.setPause(ctx, pause),
     appendAudit: (entry) => events.appendAudit(ctx, entry),
     listAudit: (options) => events.listAudit(ctx, options),
 

@@ -223,8 +223,8 @@ async function upsertPayments(trx: Db, payments: readonly Payment[], at: string)
   }
 }
 
-export async function upsertInvoice(ctx: StoreContext, invoice: Invoice): Promise<void> {
-  await writeTransaction(ctx, (trx) => upsertInvoices(trx, [invoice], new Date().toISOString()));
+export async function upsertInvoice(ctx: StoreContext, invoice: Invoice, at: string): Promise<void> {
+  await writeTransaction(ctx, (trx) => upsertInvoices(trx, [invoice], toInstant(at)));
 }
 
 export async function getCursor(

@@ -130,8 +130,8 @@ export function recordsTests(factory: StoreFactory): void {
       cursor: "c",
       at: AT,
     });
-    await store().upsertInvoice(invoice("I1", "C1", { status: "paid" }));
-    await store().upsertInvoice(invoice("I2", "C1"));
+    await store().upsertInvoice(invoice("I1", "C1", { status: "paid" }), AT);
+    await store().upsertInvoice(invoice("I2", "C1"), AT);
     expect((await store().getInvoice(SOURCE, "I1"))?.status).toBe("paid");
     expect((await store().getInvoice(SOURCE, "I2"))?.externalId).toBe("I2");
     expect(await store().getCursor(SOURCE, "invoices")).toBe("c");

@@ -19,7 +19,8 @@ export async function simulateCommand(
     io,
     async (rt) => {
       const snapshots: CustomerSnapshot[] = [];
-      for await (const batch of rt.store.snapshots()) snapshots.push(...batch);
+      const now = rt.clock.now().toISOString();
+      for await (const batch of rt.store.snapshots({ now })) snapshots.push(...batch);
       const days = simulate(rt.policy, snapshots, { from: options.from, to: options.to });
       if (options.json) {
         io.out(JSON.stringify(days, null, 2));

@@ -26,7 +26,7 @@ export async function refreshInvoice(
   const fresh = await withRetry(() => getInvoice(externalId), retryOptions(ctx, ctx.syncAttempts, signal));
   // The ERP no longer has it: keep our copy, as void, so nothing is sent for it again.
   const current: Invoice | null = fresh ?? (previous ? { ...previous, status: "void" } : null);
-  if (current) await ctx.store.upsertInvoice(current);
+  if (current) await ctx.store.upsertInvoice(current, nowIso(ctx));
   if (previous && current && DUNNABLE.has(previous.status)) {
     if (current.status === "paid") {
       await stopForPaidInvoice(ctx, { source, customerRef: current.customerRef, externalId });

@@ -84,7 +84,7 @@ export class MemoryStore extends MemoryOutbox implements DunningStore {
     return clone(this.invoices.get(recordKey(source, externalId)) ?? null);
   }
 
-  async upsertInvoice(invoice: Invoice): Promise<void> {
+  async upsertInvoice(invoice: Invoice, _at: string): Promise<void> {
     this.invoices.set(recordKey(invoice.source, invoice.externalId), clone(invoice));
   }
 
@@ -98,10 +98,12 @@ export class MemoryStore extends MemoryOutbox implements DunningStore {
     this.pauses.set(recordKey(pause.source, pause.customerRef), { until: pause.until, reason: pause.reason });
   }
 
-  async *snapshots(
-    options: { batchSize?: number; source?: string; now?: string } = {},
-  ): AsyncIterable<CustomerSnapshot[]> {
-    this.lastSnapshotNow = options.now ?? null;
+  async *snapshots(options: {
+    batchSize?: number;
+    source?: string;
+    now: string;
+  }): AsyncIterable<CustomerSnapshot[]> {
+    this.lastSnapshotNow = options.now;
     const size = options.batchSize ?? 100;
     const customers = [...this.customers.values()]
       .filter((c) => options.source === undefined || c.source === options.source)
