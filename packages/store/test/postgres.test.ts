@@ -1,7 +1,7 @@
-import type { PlannedAction } from "@regua/core";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createPostgresStore, createStore, type ReguaStore } from "../src/index.js";
+import { action } from "./fixtures.js";
 import { describeStoreSuite } from "./suite.js";
 import { startTestPostgres, type TestPostgres } from "./support/postgres-server.js";
 
@@ -25,22 +25,8 @@ describeStoreSuite("PostgreSQL", async (options = { secretKey: SECRET }) => {
   return store;
 });
 
-function plannedAction(key: string): PlannedAction {
-  return {
-    key,
-    source: "erp",
-    customerRef: "C1",
-    invoiceRefs: [`I-${key}`],
-    stepId: "s",
-    kind: "message",
-    channel: "wa",
-    template: "t",
-    dueAt: "2026-03-10T00:00:00Z",
-    expiresAt: null,
-    payload: {},
-    trace: [],
-  };
-}
+/** Due before the claims these tests make at 01:00. */
+const plannedAction = (key: string) => action(key, { dueAt: "2026-03-10T00:00:00Z" });
 
 describe("PostgreSQL specifics", () => {
   it("two processes' stores migrate together, then never claim the same due action", async () => {

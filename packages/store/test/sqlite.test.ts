@@ -3,11 +3,11 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import type { PlannedAction } from "@regua/core";
 import BetterSqlite3 from "better-sqlite3";
 import { afterAll, describe, expect, it } from "vitest";
 import { z } from "zod";
 import { createSqliteStore, createStore } from "../src/index.js";
+import { action } from "./fixtures.js";
 import { describeStoreSuite } from "./suite.js";
 
 const SECRET = "test-secret-key-not-for-production";
@@ -102,22 +102,8 @@ describe("SQLite file specifics", () => {
   });
 });
 
-function plannedAction(key: string): PlannedAction {
-  return {
-    key,
-    source: "erp",
-    customerRef: "C1",
-    invoiceRefs: [],
-    stepId: "s",
-    kind: "message",
-    channel: "wa",
-    template: "t",
-    dueAt: "2026-03-10T00:00:00Z",
-    expiresAt: null,
-    payload: {},
-    trace: [],
-  };
-}
+/** Due before the claims these tests make at 01:00. */
+const plannedAction = (key: string) => action(key, { dueAt: "2026-03-10T00:00:00Z" });
 
 function runWorker(file: string, mode: string, workerId: string): Promise<string[]> {
   const script = fileURLToPath(new URL("./support/sqlite-worker.ts", import.meta.url));
