@@ -64,9 +64,13 @@ export async function runCommand(
       const running = new Set<Promise<unknown>>();
       const job = (name: string, fn: () => Promise<unknown>) => async () => {
         if (env.signal.aborted) return;
-        const started = Date.now();
+        const started = performance.now();
         const run = fn().then(
-          (result) => rt.log.info({ job: name, ms: Date.now() - started, result }, `${name} finished`),
+          (result) =>
+            rt.log.info(
+              { job: name, ms: Math.round(performance.now() - started), result },
+              `${name} finished`,
+            ),
           (error: unknown) => rt.log.error({ job: name, err: describeError(error) }, `${name} failed`),
         );
         running.add(run);
@@ -89,7 +93,7 @@ export async function runCommand(
           ? [
               new Cron(
                 schedule.plan,
-                { protect: true },
+                { protect: true, name: "plan" },
                 job("plan", () => engine.plan({ dryRun: false })),
               ),
             ]
@@ -97,12 +101,11 @@ export async function runCommand(
         // Without its own line, write-back follows each dispatch tick.
         new Cron(
           schedule.writeBack ?? schedule.dispatch,
-          { protect: true },
+          { protect: true, name: "writeBack" },
           job("writeBack", () => engine.writeBack()),
         ),
       ];
-      for (const c of crons)
-        rt.log.info({ job: c.name ?? "job", next: c.nextRun()?.toISOString() }, "scheduled");
+      for (const c of crons) rt.log.info({ job: c.name, next: c.nextRun()?.toISOString() }, "scheduled");
       io.err(`regua running (${crons.length} schedules); Ctrl-C to stop`);
       await untilAborted(env.signal);
       for (const c of crons) c.stop();
