@@ -32,6 +32,10 @@ export interface FrontOptions {
   modelActivityName: string;
   rejectDocumentLinks: boolean;
   nextActivityCode(): number;
+  /** AdminInfo.LocalCurrency, as the company's currency table writes it ("R$"). */
+  localCurrency: string;
+  /** Milliseconds since the epoch; sessions time out by this clock. */
+  now(): number;
 }
 
 export interface InjectedFault {
@@ -58,6 +62,8 @@ export class ServiceLayerFront {
   readonly faults: InjectedFault[] = [];
   logins = 0;
   logouts = 0;
+  /** Requests refused for want of a live session (401, code 301). */
+  unauthorized = 0;
 
   constructor(private readonly options: FrontOptions) {}
 
@@ -72,6 +78,7 @@ export class ServiceLayerFront {
     if (resource === "Login" && req.method === "POST") return this.login(res, version, body);
     const session = this.checkSession(req);
     if (!session) {
+      this.unauthorized++;
       return sendError(
         res,
         version,
@@ -85,6 +92,7 @@ export class ServiceLayerFront {
       this.logouts++;
       return sendJson(res, 204, undefined);
     }
+    if (resource === "CompanyService_GetAdminInfo") return this.adminInfo(res, version, req.method ?? "GET");
     const faultAt = this.faults.findIndex(
       (f) => (!f.method || f.method === req.method) && (!f.path || resource.startsWith(f.path)),
     );
@@ -114,6 +122,29 @@ export class ServiceLayerFront {
     );
   }
 
+  /**
+   * CompanyService_GetAdminInfo: a FunctionImport with m:HttpMethod="POST" in SAPB1-v1.edmx,
+   * an OData v4 Function (GET) in SAPB1-v2.edmx; answers ComplexType AdminInfo.
+   */
+  private adminInfo(res: ServerResponse, version: SlVersion, method: string): void {
+    if (method !== (version === "v1" ? "POST" : "GET")) {
+      sendError(res, version, 405, SL_CODES.invalidProperty, `${method} is not allowed on this function.`);
+      return;
+    }
+    const context =
+      version === "v1"
+        ? { "odata.metadata": "$metadata#SAPB1.AdminInfo" }
+        : { "@odata.context": "$metadata#SAPB1.AdminInfo" };
+    sendJson(res, 200, {
+      ...context,
+      Code: 1,
+      CompanyName: this.options.companyDb,
+      Country: "BR",
+      LocalCurrency: this.options.localCurrency,
+      SystemCurrency: this.options.localCurrency,
+    });
+  }
+
   private login(res: ServerResponse, version: SlVersion, body: string): void {
     const creds = safeJson(body) as { CompanyDB?: unknown; UserName?: unknown; Password?: unknown } | null;
     const o = this.options;
@@ -127,7 +158,7 @@ export class ServiceLayerFront {
       return;
     }
     const id = randomUUID();
-    this.sessions.set(id, { lastUsedMs: Date.now() });
+    this.sessions.set(id, { lastUsedMs: o.now() });
     this.logins++;
     const context =
       version === "v1"
@@ -152,7 +183,8 @@ export class ServiceLayerFront {
     const id = cookies.B1SESSION;
     const session = id ? this.sessions.get(id) : undefined;
     if (!id || !session || cookies.ROUTEID !== ROUTE_ID) return null;
-    const now = Date.now();
+    // An idle timeout: every request the session makes restarts it.
+    const now = this.options.now();
     if (now - session.lastUsedMs > this.options.sessionTimeoutMs) {
       this.sessions.delete(id);
       return null;

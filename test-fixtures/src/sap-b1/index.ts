@@ -9,7 +9,7 @@ import type { EntityTypeElements, ServedTypeName } from "./edmx.js";
 import { type InjectedFault, ServiceLayerFront } from "./front.js";
 import metadataV1 from "./metadata-v1.json" with { type: "json" };
 import metadataV2 from "./metadata-v2.json" with { type: "json" };
-import { type Row, seedRows, slDate } from "./seed.js";
+import { LOCAL_CURRENCY, type Row, seedRows, slDate } from "./seed.js";
 import type { SlVersion } from "./wire.js";
 
 export { convertEdmx } from "./edmx.js";
@@ -28,8 +28,12 @@ export interface FakeServiceLayerOptions {
    * Both /b1s/v1 and /b1s/v2 are always served from the same data.
    */
   version?: SlVersion;
-  /** Idle session timeout; the Service Layer's default is 30 minutes. */
+  /** Idle session timeout; the Service Layer's default is 30 minutes (Login answers it in minutes). */
   sessionTimeoutMs?: number;
+  /** The clock sessions time out by (ms since the epoch); default the wall clock. */
+  now?: () => number;
+  /** AdminInfo.LocalCurrency as the company writes it; default "R$". */
+  localCurrency?: string;
   /** Default page size without `Prefer: odata.maxpagesize`; the Service Layer's is 20. */
   pageSize?: number;
   invoicesPerCustomer?: number;
@@ -61,7 +65,7 @@ export interface FakeServiceLayer {
   /** Writes a row straight into CAP (malformed records for reject tests). */
   insert(set: "BusinessPartners" | "Invoices" | "CreditNotes" | "IncomingPayments", row: Row): Promise<void>;
   requests: ServiceLayerFront["requests"];
-  stats(): { logins: number; logouts: number; sessions: number };
+  stats(): { logins: number; logouts: number; sessions: number; unauthorized: number };
 }
 
 const METADATA: Record<SlVersion, Record<ServedTypeName, EntityTypeElements>> = {
@@ -125,6 +129,8 @@ export async function startFakeServiceLayer(options: FakeServiceLayerOptions): P
     modelActivityName: activityPropertyName(types),
     rejectDocumentLinks: options.rejectDocumentLinks ?? false,
     nextActivityCode: () => ++activityCode,
+    localCurrency: options.localCurrency ?? LOCAL_CURRENCY,
+    now: options.now ?? Date.now,
   });
   const server = createServer((req, res) => {
     front.handle(req, res).catch((error: unknown) => {
@@ -218,7 +224,12 @@ export async function startFakeServiceLayer(options: FakeServiceLayerOptions): P
       await mustSucceed("POST", set, row);
     },
     stats() {
-      return { logins: front.logins, logouts: front.logouts, sessions: front.sessions.size };
+      return {
+        logins: front.logins,
+        logouts: front.logouts,
+        sessions: front.sessions.size,
+        unauthorized: front.unauthorized,
+      };
     },
   };
 }

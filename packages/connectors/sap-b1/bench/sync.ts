@@ -15,7 +15,7 @@ import { createTestContext } from "@regua/testkit";
 import axios from "axios";
 import { Bench } from "tinybench";
 import connector from "../dist/index.js";
-import { mapInvoice } from "../dist/map.js";
+import { createMapper } from "../dist/map.js";
 import { mapRows } from "../dist/pages.js";
 import { Document, isPlainDocument } from "../dist/schemas.js";
 
@@ -190,15 +190,9 @@ const micro = process.env.BENCH_MICRO === "0" ? 0 : 1000;
 const bench = new Bench({ time: micro, iterations: 1 });
 bench.add("JSON.parse", () => JSON.parse(sampleText));
 // The connector's own per-row path: the plain-document check (zod for anything else) and the mapper.
+const benchMapper = createMapper({ source: "bench", options, localCurrency: "R$" });
 bench.add("check + map", () => {
-  mapRows(
-    sample,
-    Document,
-    (doc) => mapInvoice(doc, "bench", options),
-    "invoices",
-    (raw) => raw.DocEntry,
-    isPlainDocument,
-  );
+  mapRows(sample, Document, benchMapper.invoice, "invoices", (raw) => raw.DocEntry, isPlainDocument);
 });
 await bench.run();
 const perRecordMicros = (index: number) => {

@@ -12,7 +12,7 @@ import {
 } from "@regua/core";
 import type { AxiosInstance, AxiosResponse } from "axios";
 import type { SapB1Options } from "./options.js";
-import { ErrorEnvelope, LoginAnswer } from "./schemas.js";
+import { AdminInfo, ErrorEnvelope, LoginAnswer } from "./schemas.js";
 
 const SYSTEM = "sap-b1";
 
@@ -25,6 +25,8 @@ const SYSTEM = "sap-b1";
 const SESSION_CODES = new Set(["301", "-304"]);
 const NOT_FOUND_CODES = new Set(["-2028"]);
 const VALIDATION_CODES = new Set(["-1000", "-10", "-5002"]);
+/** The Service Layer's default idle session timeout (b1s.conf SessionTimeout), when Login omits it. */
+const DEFAULT_SESSION_MINUTES = 30;
 
 export interface SlRequest {
   method: "GET" | "POST" | "PATCH";
@@ -42,16 +44,30 @@ export interface SlPage {
   nextLink: string | null;
 }
 
+/** A logged-in session: the cookies, the idle timeout the Login answered, when it was last used. */
+interface Session {
+  cookies: string;
+  timeoutMs: number;
+  lastUsedMs: number;
+}
+
+/** Renew this long before the idle timeout: clocks differ and a request takes time to arrive. */
+export function renewalMarginMs(timeoutMs: number): number {
+  return Math.min(60_000, timeoutMs / 5);
+}
+
 /**
  * Talks to the Service Layer: session login (B1SESSION + ROUTEID cookies, one login at a time),
- * a transparent re-login and one retry when the session expired (idle timeout, default 30 min),
- * paging with `Prefer: odata.maxpagesize` and the next link, and errors turned into régua's
- * classes with SAP's code and text. Never logs the password or the cookies.
+ * renewed before the idle timeout the Login answered (`SessionTimeout`, minutes; 30 by default)
+ * runs out, with a transparent re-login and one retry as the fallback when the server dropped
+ * the session anyway (restart, timeout changed); paging with `Prefer: odata.maxpagesize` and the
+ * next link, and errors turned into régua's classes with SAP's code and text. Never logs the
+ * password or the cookies.
  */
 export class ServiceLayerClient {
   private readonly http: AxiosInstance;
-  private cookies: string | null = null;
-  private login: Promise<string> | null = null;
+  private current: Session | null = null;
+  private login: Promise<Session> | null = null;
 
   constructor(
     private readonly options: SapB1Options,
@@ -73,7 +89,7 @@ export class ServiceLayerClient {
         return await this.send(request, session);
       } catch (error) {
         if (!isSessionError(error)) throw error;
-        // The session timed out or the server restarted: log in again once, then retry.
+        // The server dropped the session before its timeout (restart): log in again once, then retry.
         this.dropSession(session);
         this.ctx.log.info({ event: "sap-b1.relogin" }, "Service Layer session expired; logging in again");
         return await this.send(request, await this.session());
@@ -111,6 +127,29 @@ export class ServiceLayerClient {
     return { rows, nextLink: next ? this.relativeLink(next) : null };
   }
 
+  /**
+   * The company's local currency code (AdminInfo.LocalCurrency). CompanyService_GetAdminInfo is
+   * a FunctionImport with m:HttpMethod="POST" in SAPB1-v1.edmx and an OData v4 Function (GET)
+   * in SAPB1-v2.edmx.
+   */
+  async localCurrency(): Promise<string> {
+    const answer = await this.request({
+      method: this.options.version === "v1" ? "POST" : "GET",
+      path: "CompanyService_GetAdminInfo",
+      ...(this.options.version === "v1" ? { data: {} } : {}),
+    });
+    const info = AdminInfo.safeParse(answer);
+    if (!info.success) {
+      throw new PermanentError(
+        "CompanyService_GetAdminInfo answered without LocalCurrency; set options.localCurrency",
+        {
+          provider: { system: SYSTEM },
+        },
+      );
+    }
+    return info.data.LocalCurrency;
+  }
+
   /** Next links come relative ("Invoices?$skip=20"), absolute-path or absolute; keep them relative. */
   relativeLink(link: string): string {
     const root = `/b1s/${this.options.version}/`;
@@ -119,8 +158,8 @@ export class ServiceLayerClient {
   }
 
   async close(): Promise<void> {
-    const session = this.cookies;
-    this.cookies = null;
+    const session = this.current;
+    this.current = null;
     if (!session) return;
     // POST /Logout ends the session on the server so it does not hold a license until timeout.
     await this.send({ method: "POST", path: "Logout" }, session).catch((error: unknown) => {
@@ -131,9 +170,17 @@ export class ServiceLayerClient {
     });
   }
 
-  /** The current session's cookie header; one login in flight per instance. */
-  private session(): Promise<string> {
-    if (this.cookies) return Promise.resolve(this.cookies);
+  /** The current session, renewed when it is about to time out; one login in flight per instance. */
+  private session(): Promise<Session> {
+    const current = this.current;
+    if (current && !this.isStale(current)) return Promise.resolve(current);
+    if (current) {
+      this.dropSession(current);
+      this.ctx.log.info(
+        { event: "sap-b1.session_renew", idleMs: this.now() - current.lastUsedMs },
+        "Service Layer session about to time out; logging in again",
+      );
+    }
     if (!this.login) {
       this.login = this.doLogin().finally(() => {
         this.login = null;
@@ -142,13 +189,23 @@ export class ServiceLayerClient {
     return this.login;
   }
 
-  private dropSession(used: string): void {
-    if (this.cookies === used) this.cookies = null;
+  /** The Service Layer's timeout is idle time: it restarts with every request the session makes. */
+  private isStale(session: Session): boolean {
+    return this.now() - session.lastUsedMs >= session.timeoutMs - renewalMarginMs(session.timeoutMs);
   }
 
-  // POST /b1s/{v}/Login {CompanyDB, UserName, Password} → Set-Cookie B1SESSION, ROUTEID
-  // (Service Layer user manual, "Login and Logout"; EDMX ActionImport Login).
-  private async doLogin(): Promise<string> {
+  private now(): number {
+    return this.ctx.clock.now().getTime();
+  }
+
+  private dropSession(used: Session): void {
+    if (this.current === used) this.current = null;
+  }
+
+  // POST /b1s/{v}/Login {CompanyDB, UserName, Password} → {SessionId, SessionTimeout (minutes)}
+  // and Set-Cookie B1SESSION, ROUTEID (Service Layer user manual, "Login and Logout"; EDMX
+  // ActionImport Login).
+  private async doLogin(): Promise<Session> {
     const response = await this.raw({
       method: "POST",
       path: "Login",
@@ -169,16 +226,19 @@ export class ServiceLayerClient {
         provider: { system: SYSTEM },
       });
     }
-    this.cookies = cookies.join("; ");
+    const answered = answer.data.SessionTimeout;
+    const minutes = answered && answered > 0 ? answered : DEFAULT_SESSION_MINUTES;
+    this.current = { cookies: cookies.join("; "), timeoutMs: minutes * 60_000, lastUsedMs: this.now() };
     this.ctx.log.info(
-      { event: "sap-b1.login", companyDb: this.options.companyDb },
+      { event: "sap-b1.login", companyDb: this.options.companyDb, sessionTimeoutMinutes: minutes },
       "logged in to the Service Layer",
     );
-    return this.cookies;
+    return this.current;
   }
 
-  private async send(request: SlRequest, cookies: string): Promise<unknown> {
-    const response = await this.raw(request, cookies);
+  private async send(request: SlRequest, session: Session): Promise<unknown> {
+    session.lastUsedMs = this.now();
+    const response = await this.raw(request, session.cookies);
     if (response.status >= 200 && response.status < 300) return response.data;
     throw toError(response, `${request.method} ${request.path.split("?")[0]}`);
   }

@@ -1,5 +1,5 @@
 import { defineConnector } from "@regua/core";
-import { createSapB1Connector } from "./connector.js";
+import { CAPABILITIES, createSapB1Connector } from "./connector.js";
 import { SapB1Options } from "./options.js";
 
 export type { SapB1Options, SapB1OptionsInput } from "./options.js";
@@ -8,7 +8,7 @@ export type { SapB1Options, SapB1OptionsInput } from "./options.js";
 export default defineConnector({
   id: "@regua/connector-sap-b1",
   displayName: "SAP Business One (Service Layer)",
-  capabilities: { payments: true, getInvoice: true, writeActivity: true, webhooks: false },
+  capabilities: CAPABILITIES,
   optionsSchema: SapB1Options,
   create: (options, ctx) => createSapB1Connector(options, ctx),
 });

@@ -56,52 +56,13 @@ export function stampIso(stamp: Stamp | null, timeZone: string): string | null {
   return new Date(instant).toISOString();
 }
 
-export function currencyOf(docCurrency: string, options: SapB1Options): string {
-  return currencyInfo(docCurrency, options).code;
-}
-
 interface CurrencyInfo {
   code: string;
   /** 10 ** the currency's exponent (BRL 100, JPY 1). */
   scale: number;
 }
 
-/** Per `options.currencies` table: DocCurrency → ISO code and scale, worked out once per currency. */
-const currencyCache = new WeakMap<SapB1Options["currencies"], Map<string, CurrencyInfo>>();
-let last: { table: SapB1Options["currencies"]; docCurrency: string; info: CurrencyInfo } | null = null;
-
-/**
- * DocCurrency → ISO 4217, through options.currencies or as it is. The code is checked with core's
- * `CurrencyCode` (ICU's ISO 4217 list), once per distinct currency: the mapper builds the
- * canonical Invoice directly instead of running core's `Invoice` schema over every record, and
- * this is the one rule of that schema the mapping could break ("XYZ" is three capitals but no
- * currency). Dates and amounts are checked by `Document` and `toMinorUnits`; statuses and shapes
- * by the type checker.
- */
-function currencyInfo(docCurrency: string, options: SapB1Options): CurrencyInfo {
-  // Most pages are one currency: the last answer first, before the two map lookups.
-  if (last && last.table === options.currencies && last.docCurrency === docCurrency) return last.info;
-  let cache = currencyCache.get(options.currencies);
-  if (!cache) {
-    cache = new Map();
-    currencyCache.set(options.currencies, cache);
-  }
-  const known = cache.get(docCurrency);
-  if (known) {
-    last = { table: options.currencies, docCurrency, info: known };
-    return known;
-  }
-  const code = options.currencies[docCurrency] ?? docCurrency;
-  if (!CurrencyCode.safeParse(code).success) {
-    throw new MappingError("DocCurrency", `unknown currency "${docCurrency}" (add it to options.currencies)`);
-  }
-  const info = { code, scale: 10 ** currencyExponent(code) };
-  cache.set(docCurrency, info);
-  return info;
-}
-
-/**
- * A decimal as minor units. v2 sends Edm.Decimal as a JSON number; when that number times the
+/** A decimal as minor units. v2 sends Edm.Decimal as a JSON number; when that number times the
  * scale rounds to an integer that divides back to exactly the same double, it has no digits past
  * the currency's exponent and that integer is what `toMinorUnits` computes from the number's
  * decimal text (test/fast-path.test.ts compares both); anything else (strings, more decimals, huge
@@ -122,14 +83,94 @@ function money(value: number | string | null | undefined, currency: CurrencyInfo
   }
 }
 
+/**
+ * DocCurrency → ISO 4217 and scale, through options.currencies or as it is, worked out once per
+ * distinct currency and kept per connector instance (one `CurrencyTable` per mapper). The code is
+ * checked with core's `CurrencyCode` (ICU's ISO 4217 list): the mapper builds the canonical
+ * Invoice directly instead of running core's `Invoice` schema over every record, and this is the
+ * one rule of that schema the mapping could break ("XYZ" is three capitals but no currency).
+ */
+export class CurrencyTable {
+  private readonly known = new Map<string, CurrencyInfo>();
+  /** Most pages are one currency: the last answer first, before the map lookup. */
+  private last: { docCurrency: string; info: CurrencyInfo } | null = null;
+
+  constructor(private readonly table: SapB1Options["currencies"]) {}
+
+  info(docCurrency: string, field = "DocCurrency"): CurrencyInfo {
+    if (this.last?.docCurrency === docCurrency) return this.last.info;
+    let info = this.known.get(docCurrency);
+    if (!info) {
+      const code = this.table[docCurrency] ?? docCurrency;
+      if (!CurrencyCode.safeParse(code).success) {
+        throw new MappingError(field, `unknown currency "${docCurrency}" (add it to options.currencies)`);
+      }
+      info = { code, scale: 10 ** currencyExponent(code) };
+      this.known.set(docCurrency, info);
+    }
+    this.last = { docCurrency, info };
+    return info;
+  }
+}
+
 const EMAIL = /^[^\s@;,]+@[^\s@;,]+\.[^\s@;,]+$/;
 
-export function mapCustomer(bp: BusinessPartner, source: string, options: SapB1Options): Customer {
+/**
+ * Status from the document header: Cancelled → void; closed and paid in full → paid; closed
+ * otherwise (a credit note or a reconciliation closed it) → void with nothing open;
+ * something paid → partially_paid; else open.
+ */
+export function invoiceStatus(doc: Document, totalMinor: number, paidMinor: number): InvoiceStatus {
+  if (doc.Cancelled === "tYES") return "void";
+  const closed = doc.DocumentStatus !== "bost_Open";
+  if (closed) return paidMinor >= totalMinor ? "paid" : "void";
+  return paidMinor > 0 ? "partially_paid" : "open";
+}
+
+export interface MapperContext {
+  /** The source instance id records are stamped with. */
+  source: string;
+  options: SapB1Options;
+  /**
+   * The company's local currency as the company writes it ("R$") or as ISO 4217 ("BRL"):
+   * `AdminInfo.LocalCurrency` or `options.localCurrency`. Documents in any other currency carry
+   * their own amounts in the *Fc fields.
+   */
+  localCurrency: string;
+  /** A field left out of a record that is otherwise synced (e.g. an invalid tax id). */
+  warn?: (warning: MappingWarning) => void;
+}
+
+export interface MappingWarning {
+  entity: "customers";
+  externalId: string;
+  field: string;
+  message: string;
+}
+
+/** Service Layer → canonical, one per connector instance: it keeps that instance's currency lookups. */
+export interface Mapper {
+  customer(bp: BusinessPartner): Customer;
+  invoice(doc: Document): Invoice;
+  payment(payment: IncomingPayment): Payment;
+}
+
+export function createMapper(context: MapperContext): Mapper {
+  const currencies = new CurrencyTable(context.options.currencies);
+  const local = currencies.info(context.localCurrency, "localCurrency");
+  return {
+    customer: (bp) => mapCustomer(bp, context),
+    invoice: (doc) => mapInvoice(doc, context, currencies, local),
+    payment: (payment) => mapPayment(payment, context, currencies, local),
+  };
+}
+
+function mapCustomer(bp: BusinessPartner, context: MapperContext): Customer {
+  const { options } = context;
   const name = bp.CardName?.trim();
   if (!name) throw new MappingError("CardName", "is empty");
   const country = bp.Country?.trim() || options.defaultRegion;
-  const tax = classifyTaxId(bp.FederalTaxID, country);
-  if ("error" in tax) throw new MappingError("FederalTaxID", tax.error);
+  const tax = customerTaxId(bp, country, context);
   const region = (country.length === 2 ? country : options.defaultRegion) as Parameters<
     typeof normalizePhone
   >[1];
@@ -139,7 +180,7 @@ export function mapCustomer(bp: BusinessPartner, source: string, options: SapB1O
   // EmailAddress is free text; people put several addresses in it. Take the first valid one.
   const email = (bp.EmailAddress ?? "").split(/[;,\s]+/).find((part) => EMAIL.test(part)) ?? null;
   return {
-    source,
+    source: context.source,
     externalId: bp.CardCode,
     raw: bp,
     name,
@@ -160,22 +201,63 @@ export function mapCustomer(bp: BusinessPartner, source: string, options: SapB1O
 }
 
 /**
- * Status from the document header: Cancelled → void; closed and paid in full → paid; closed
- * otherwise (a credit note or a reconciliation closed it) → void with nothing open;
- * something paid → partially_paid; else open.
+ * FederalTaxID as CPF/CNPJ. A wrong check digit is a typo in the master data, not a reason to
+ * stop dunning the partner: the customer is synced without the tax id and a warning names the
+ * card code, so someone fixes it in SAP (the value itself is not repeated: it is personal data).
  */
-export function invoiceStatus(doc: Document, totalMinor: number, paidMinor: number): InvoiceStatus {
-  if (doc.Cancelled === "tYES") return "void";
-  const closed = doc.DocumentStatus !== "bost_Open";
-  if (closed) return paidMinor >= totalMinor ? "paid" : "void";
-  return paidMinor > 0 ? "partially_paid" : "open";
+function customerTaxId(
+  bp: BusinessPartner,
+  country: string,
+  context: MapperContext,
+): { taxId: string | null; taxIdKind: Customer["taxIdKind"] } {
+  const tax = classifyTaxId(bp.FederalTaxID, country);
+  if (!("error" in tax)) return tax;
+  context.warn?.({
+    entity: "customers",
+    externalId: bp.CardCode,
+    field: "FederalTaxID",
+    message: "is neither a valid CPF nor a valid CNPJ (check digits); synced without a tax id",
+  });
+  return { taxId: null, taxIdKind: null };
 }
 
-export function mapInvoice(doc: Document, source: string, options: SapB1Options): Invoice {
-  const info = currencyInfo(doc.DocCurrency, options);
+/** An *Fc amount a foreign-currency document must carry. */
+function foreign(value: number | string | null | undefined, field: string, currency: string) {
+  if (value === null || value === undefined) {
+    throw new MappingError(field, `is missing on a ${currency} document (the document's own amount)`);
+  }
+  return value;
+}
+
+/**
+ * Amounts in the document's currency. A document in the local currency carries them in
+ * DocTotal/PaidToDate; one in a foreign currency carries them in DocTotalFc/PaidToDateFC and
+ * its local equivalents in DocTotal/PaidToDate (SAP Business One SDK, Documents object:
+ * DocTotalFc "document total in foreign currency"; SAPB1-v2.edmx EntityType Document).
+ */
+function documentAmounts(doc: Document, info: CurrencyInfo, isLocal: boolean) {
+  if (isLocal) {
+    return {
+      totalMinor: money(doc.DocTotal, info, "DocTotal"),
+      paidMinor: money(doc.PaidToDate, info, "PaidToDate"),
+    };
+  }
+  return {
+    totalMinor: money(foreign(doc.DocTotalFc, "DocTotalFc", info.code), info, "DocTotalFc"),
+    paidMinor: money(doc.PaidToDateFC, info, "PaidToDateFC"),
+  };
+}
+
+function mapInvoice(
+  doc: Document,
+  context: MapperContext,
+  currencies: CurrencyTable,
+  local: CurrencyInfo,
+): Invoice {
+  const { options } = context;
+  const info = currencies.info(doc.DocCurrency);
   const currency = info.code;
-  const totalMinor = money(doc.DocTotal, info, "DocTotal");
-  const paidMinor = money(doc.PaidToDate, info, "PaidToDate");
+  const { totalMinor, paidMinor } = documentAmounts(doc, info, currency === local.code);
   const status = invoiceStatus(doc, totalMinor, paidMinor);
   const openMinor =
     status === "open" || status === "partially_paid" ? Math.max(0, totalMinor - paidMinor) : 0;
@@ -185,7 +267,7 @@ export function mapInvoice(doc: Document, source: string, options: SapB1Options)
   };
   const payLink = udf(options.udf.payLink);
   return {
-    source,
+    source: context.source,
     externalId: String(doc.DocEntry),
     raw: doc,
     number: String(doc.DocNum ?? doc.DocEntry),
@@ -213,25 +295,42 @@ export function creditedInvoices(creditNote: Document): number[] {
   return [...new Set(entries)];
 }
 
-export function mapPayment(payment: IncomingPayment, source: string, options: SapB1Options): Payment {
-  const info = currencyInfo(payment.DocCurrency ?? Object.keys(options.currencies)[0] ?? "BRL", options);
+/**
+ * An incoming payment in its own currency (DocCurrency; the local currency when absent). In a
+ * foreign-currency payment each PaymentInvoices line's amount is AppliedFC; SumApplied is its
+ * local equivalent (SAP Business One SDK, Payments_Invoices: AppliedFC "amount paid in foreign
+ * currency"). Cash and transfer sums are in the payment's currency.
+ */
+function mapPayment(
+  payment: IncomingPayment,
+  context: MapperContext,
+  currencies: CurrencyTable,
+  local: CurrencyInfo,
+): Payment {
+  const info = payment.DocCurrency ? currencies.info(payment.DocCurrency) : local;
   const currency = info.code;
+  const isLocal = currency === local.code;
   const lines = payment.PaymentInvoices ?? [];
+  const applied = (line: (typeof lines)[number]) =>
+    isLocal
+      ? money(line.SumApplied, info, "PaymentInvoices.SumApplied")
+      : money(
+          foreign(line.AppliedFC, "PaymentInvoices.AppliedFC", currency),
+          info,
+          "PaymentInvoices.AppliedFC",
+        );
   const allocations = lines
     .filter((line) => !line.InvoiceType || line.InvoiceType === "it_Invoice")
-    .map((line) => ({
-      invoiceRef: String(line.DocEntry),
-      amount: { amountMinor: money(line.SumApplied, info, "PaymentInvoices.SumApplied"), currency },
-    }));
-  const applied = lines.reduce((sum, line) => sum + money(line.SumApplied, info, "SumApplied"), 0);
+    .map((line) => ({ invoiceRef: String(line.DocEntry), amount: { amountMinor: applied(line), currency } }));
+  const appliedMinor = lines.reduce((sum, line) => sum + applied(line), 0);
   const received = money(payment.CashSum, info, "CashSum") + money(payment.TransferSum, info, "TransferSum");
   return {
-    source,
+    source: context.source,
     externalId: String(payment.DocEntry),
     raw: payment,
     customerRef: payment.CardCode ?? null,
     date: payment.DocDate.slice(0, 10),
-    amount: { amountMinor: applied > 0 ? applied : received, currency },
+    amount: { amountMinor: appliedMinor > 0 ? appliedMinor : received, currency },
     allocations,
     updatedAt: null,
   };

@@ -50,6 +50,12 @@ export const SapB1Options = z.object({
   currencies: z
     .record(z.string(), z.string().regex(/^[A-Z]{3}$/))
     .default({ R$: "BRL", US$: "USD", $: "USD", "€": "EUR" }),
+  /**
+   * The company's local currency ("R$" or "BRL"). Left out, it is read once from the Service
+   * Layer (CompanyService_GetAdminInfo → LocalCurrency). Documents in another currency are
+   * dunned in their own currency (DocTotalFc/PaidToDateFC).
+   */
+  localCurrency: z.string().min(1).optional(),
   /** Activity master data codes of the company (OCLT / OCLS / OUSR); left out when not set. */
   activity: z
     .object({

@@ -45,6 +45,9 @@ export const Document = z.looseObject({
   DocDueDate: SlDate,
   DocTotal: Decimal,
   PaidToDate: Decimal.nullish(),
+  /** The document's own amounts when DocCurrency is not the local currency (DocTotal is local). */
+  DocTotalFc: Decimal.nullish(),
+  PaidToDateFC: Decimal.nullish(),
   DocCurrency: z.string().min(1),
   DocumentStatus: z.enum(["bost_Open", "bost_Close", "bost_Paid", "bost_Delivered"]),
   Cancelled: YesNo.nullish(),
@@ -81,6 +84,8 @@ export function isPlainDocument(raw: unknown): raw is Document {
     isDate(r.DocDueDate) &&
     isDecimal(r.DocTotal) &&
     (isNullish(r.PaidToDate) || isDecimal(r.PaidToDate)) &&
+    (isNullish(r.DocTotalFc) || isDecimal(r.DocTotalFc)) &&
+    (isNullish(r.PaidToDateFC) || isDecimal(r.PaidToDateFC)) &&
     typeof r.DocCurrency === "string" &&
     r.DocCurrency.length > 0 &&
     STATUSES.has(r.DocumentStatus) &&
@@ -94,6 +99,8 @@ export function isPlainDocument(raw: unknown): raw is Document {
 export const PaymentInvoice = z.looseObject({
   DocEntry: z.number().int(),
   SumApplied: Decimal,
+  /** The applied amount in the payment's currency when that is not the local one. */
+  AppliedFC: Decimal.nullish(),
   InvoiceType: z.string().nullish(),
 });
 
@@ -108,6 +115,12 @@ export const IncomingPayment = z.looseObject({
   PaymentInvoices: z.array(PaymentInvoice).nullish(),
 });
 export type IncomingPayment = z.infer<typeof IncomingPayment>;
+
+/**
+ * GET (v2) / POST (v1) CompanyService_GetAdminInfo → ComplexType AdminInfo (SAPB1-v2.edmx):
+ * `LocalCurrency` is the company's local currency code as written in its currency table (OCRN).
+ */
+export const AdminInfo = z.looseObject({ LocalCurrency: z.string().min(1) });
 
 export const ActivityRef = z.looseObject({ ActivityCode: z.number().int() });
 

@@ -1,6 +1,6 @@
 import { Invoice, toMinorUnits } from "@regua/core";
 import { describe, expect, it } from "vitest";
-import { laterStamp, MappingError, mapInvoice, type Stamp } from "../src/map.js";
+import { createMapper, laterStamp, MappingError, type Stamp } from "../src/map.js";
 import { SapB1Options } from "../src/options.js";
 import { Document, isPlainDocument } from "../src/schemas.js";
 
@@ -75,6 +75,8 @@ const candidates: Record<string, unknown[]> = {
   DocDueDate: ["2026-04-01", "2026-04-01T00:00:00Z", "20260401", "2026-04-01x"],
   DocTotal: [181.74, "181.74", "-5", "1e3", "1.", ".5", 1e21, -0, "12,50"],
   PaidToDate: [0, "0.105", 0.30000000000000004, "abc"],
+  DocTotalFc: [0, 35.5, "35.50", "x", null],
+  PaidToDateFC: [0, "1.5", "1,5", null],
   DocCurrency: ["R$", "BRL", "XX$"],
   DocumentStatus: ["bost_Open", "bost_Close", "bost_Paid", "bost_Delivered", "bost_open", "Open"],
   Cancelled: ["tYES", "tNO", "YES"],
@@ -117,6 +119,8 @@ describe("fast paths agree with the schema and the core", () => {
   it("converts JSON numbers to minor units exactly as toMinorUnits does", () => {
     const next = random(7);
     for (const currency of ["BRL", "JPY", "BHD"]) {
+      // The company's own currency: the amounts are DocTotal/PaidToDate.
+      const mapper = createMapper({ source: "s", options, localCurrency: currency });
       for (let i = 0; i < 20_000; i++) {
         const digits = Math.floor(next() * 6);
         const magnitude = 10 ** Math.floor(next() * 17);
@@ -130,20 +134,19 @@ describe("fast paths agree with the schema and the core", () => {
           expected = "throws";
         }
         if (expected === "throws") {
-          expect(() => mapInvoice(row as Document, "s", options), String(value)).toThrow(MappingError);
+          expect(() => mapper.invoice(row as Document), String(value)).toThrow(MappingError);
         } else {
-          expect(mapInvoice(row as Document, "s", options).total.amountMinor, `${value} ${currency}`).toBe(
-            expected,
-          );
+          expect(mapper.invoice(row as Document).total.amountMinor, `${value} ${currency}`).toBe(expected);
         }
       }
     }
   });
 
   it("builds invoices core's Invoice schema accepts, and rejects a three-letter code that is no currency", () => {
-    const invoice = mapInvoice(v2Row as Document, "s", options);
+    const mapper = createMapper({ source: "s", options, localCurrency: "R$" });
+    const invoice = mapper.invoice(v2Row as Document);
     expect(Invoice.safeParse(invoice).success).toBe(true);
-    expect(() => mapInvoice({ ...v2Row, DocCurrency: "XYZ" } as Document, "s", options)).toThrow(
+    expect(() => mapper.invoice({ ...v2Row, DocCurrency: "XYZ" } as Document)).toThrow(
       /^DocCurrency: unknown currency "XYZ"/,
     );
   });

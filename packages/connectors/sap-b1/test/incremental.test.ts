@@ -1,7 +1,7 @@
 import type { Invoice } from "@regua/core";
 import type { FakeServiceLayer } from "@regua/test-fixtures/sap-b1";
 import { afterEach, describe, expect, it } from "vitest";
-import { collect, connect, startFake, TODAY, type Version } from "./support.js";
+import { collect, connect, events, type RecordedLog, startFake, TODAY, type Version } from "./support.js";
 
 async function lastCursor<T>(pages: AsyncIterable<{ items: T[]; cursor: string | null }>) {
   const all = await collect(pages);
@@ -71,13 +71,44 @@ describe.each(["v1", "v2"] as const)("incremental sync on /b1s/%s", (version: Ve
     await connector.close();
   });
 
-  it("rejects records that fail, naming the key and the field, and keeps the rest", async () => {
+  it("keeps a partner whose CPF has a wrong check digit, without the tax id, with a warning", async () => {
     fake = await startFake(version);
     await fake.insert("BusinessPartners", {
       CardCode: "C999999",
       CardName: "CPF Inválido",
       CardType: "cCustomer",
-      FederalTaxID: "111.111.111-11",
+      FederalTaxID: "123.456.789-00",
+      Cellular: "11987654321",
+      Country: "BR",
+      UpdateDate: "2027-01-01T00:00:00Z",
+      UpdateTime: "10:00:00",
+    });
+    const log: RecordedLog[] = [];
+    const connector = await connect(fake, version, {}, log);
+    const customers = await lastCursor(connector.listCustomers({}));
+    expect(customers.pages.flatMap((p) => p.rejects ?? [])).toEqual([]);
+    expect(customers.items).toHaveLength(fake.dataset.customers.length + 1);
+    expect(customers.items.find((c) => c.externalId === "C999999")).toMatchObject({
+      name: "CPF Inválido",
+      taxId: null,
+      taxIdKind: null,
+      phones: ["+5511987654321"],
+    });
+    const warnings = events(log, "sap-b1.field_dropped");
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0]).toMatchObject({ level: "warn", obj: { cardCode: "C999999", field: "FederalTaxID" } });
+    expect(warnings[0]?.msg).toContain("C999999");
+    // The tax id is personal data: the warning names the partner, not the number.
+    expect(JSON.stringify(log)).not.toContain("123.456.789-00");
+    await connector.close();
+  });
+
+  it("rejects records that fail, naming the key and the field, and keeps the rest", async () => {
+    fake = await startFake(version);
+    await fake.insert("BusinessPartners", {
+      CardCode: "C999999",
+      CardName: "  ",
+      CardType: "cCustomer",
       UpdateDate: "2027-01-01T00:00:00Z",
       UpdateTime: "10:00:00",
     });
@@ -113,7 +144,7 @@ describe.each(["v1", "v2"] as const)("incremental sync on /b1s/%s", (version: Ve
       expect.objectContaining({
         entity: "customers",
         externalId: "C999999",
-        error: expect.stringMatching(/^FederalTaxID: /),
+        error: expect.stringMatching(/^CardName: /),
       }),
     ]);
     expect(customers.items).toHaveLength(fake.dataset.customers.length);

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
-import { invoiceStatus, mapInvoice, mapPayment } from "../src/map.js";
+import { createMapper, invoiceStatus, type MappingWarning } from "../src/map.js";
 import { SapB1Options } from "../src/options.js";
-import { Document, IncomingPayment } from "../src/schemas.js";
+import { BusinessPartner, Document, IncomingPayment } from "../src/schemas.js";
 
 const RAW_OPTIONS = {
   baseUrl: "https://sap.local:50000/b1s/v2/",
@@ -11,6 +11,9 @@ const RAW_OPTIONS = {
   udf: { boletoLine: "U_BoletoLinha", pixCode: "U_PixCopiaCola", payLink: "U_Link" },
 };
 const options = SapB1Options.parse(RAW_OPTIONS);
+const brl = createMapper({ source: "s", options, localCurrency: "R$" });
+const mapInvoice = (document: Document, _source: string, opts: SapB1Options) =>
+  createMapper({ source: "s", options: opts, localCurrency: "R$" }).invoice(document);
 
 function doc(fields: Record<string, unknown>) {
   return Document.parse({
@@ -81,7 +84,7 @@ describe("mapping", () => {
   });
 
   it("sums a payment's applied amounts and allocates only invoice lines", () => {
-    const payment = mapPayment(
+    const payment = brl.payment(
       IncomingPayment.parse({
         DocEntry: 9,
         DocDate: "2026-03-05T00:00:00Z",
@@ -93,12 +96,75 @@ describe("mapping", () => {
           { DocEntry: 7, SumApplied: 50.05, InvoiceType: "it_JournalEntry" },
         ],
       }),
-      "s",
-      options,
     );
     expect(payment.amount).toEqual({ amountMinor: 15010, currency: "BRL" });
     expect(payment.allocations).toEqual([
       { invoiceRef: "1", amount: { amountMinor: 10005, currency: "BRL" } },
     ]);
+  });
+
+  // A USD invoice in a BRL company (SAP Business One SDK, Documents: DocTotalFc / PaidToDateFC
+  // carry the document's amounts, DocTotal / PaidToDate their local equivalents at DocRate).
+  const usd = {
+    DocCurrency: "USD",
+    DocRate: 5.1,
+    DocTotal: 510,
+    PaidToDate: 102,
+    DocTotalFc: 100,
+    PaidToDateFC: 20,
+  };
+
+  it("dunns a foreign-currency invoice in its own currency, not the local totals", () => {
+    const invoice = brl.invoice(doc(usd));
+    expect(invoice.total).toEqual({ amountMinor: 10000, currency: "USD" });
+    expect(invoice.openAmount).toEqual({ amountMinor: 8000, currency: "USD" });
+    expect(invoice.status).toBe("partially_paid");
+    expect(invoice.raw).toMatchObject({ DocTotal: 510, PaidToDate: 102 });
+    // Without the document's own total the record is rejected, never labelled with local amounts.
+    expect(() => brl.invoice(doc({ ...usd, DocTotalFc: null }))).toThrow(
+      /^DocTotalFc: is missing on a USD document/,
+    );
+    // The same document in a USD company: DocTotal is the document's amount.
+    const usdCompany = createMapper({ source: "s", options, localCurrency: "USD" });
+    expect(usdCompany.invoice(doc({ ...usd, DocTotal: 100, PaidToDate: 20 })).total.amountMinor).toBe(10000);
+  });
+
+  it("allocates a foreign-currency payment with AppliedFC, a local one with SumApplied", () => {
+    const payment = brl.payment(
+      IncomingPayment.parse({
+        DocEntry: 10,
+        DocDate: "2026-03-05T00:00:00Z",
+        CardCode: "C1",
+        DocCurrency: "USD",
+        TransferSum: 20,
+        PaymentInvoices: [{ DocEntry: 1, SumApplied: 102, AppliedFC: 20, InvoiceType: "it_Invoice" }],
+      }),
+    );
+    expect(payment.amount).toEqual({ amountMinor: 2000, currency: "USD" });
+    expect(payment.allocations).toEqual([
+      { invoiceRef: "1", amount: { amountMinor: 2000, currency: "USD" } },
+    ]);
+  });
+
+  it("keeps a business partner whose CPF/CNPJ has a wrong check digit, without the tax id, and warns", () => {
+    const warnings: MappingWarning[] = [];
+    const mapper = createMapper({ source: "s", options, localCurrency: "R$", warn: (w) => warnings.push(w) });
+    const partner = {
+      CardCode: "C042",
+      CardName: "Padaria Pão Quente",
+      Country: "BR",
+      Cellular: "11987654321",
+    };
+    const customer = mapper.customer(BusinessPartner.parse({ ...partner, FederalTaxID: "123.456.789-00" }));
+    expect(customer).toMatchObject({
+      externalId: "C042",
+      taxId: null,
+      taxIdKind: null,
+      phones: ["+5511987654321"],
+    });
+    expect(warnings).toEqual([expect.objectContaining({ externalId: "C042", field: "FederalTaxID" })]);
+    const valid = mapper.customer(BusinessPartner.parse({ ...partner, FederalTaxID: "529.982.247-25" }));
+    expect(valid).toMatchObject({ taxId: "52998224725", taxIdKind: "cpf" });
+    expect(warnings).toHaveLength(1);
   });
 });

@@ -1,4 +1,4 @@
-import { type HttpClientOptions, isReguaError } from "@regua/core";
+import { type HttpClientOptions, isReguaError, ManualClock } from "@regua/core";
 import type { FakeServiceLayer } from "@regua/test-fixtures/sap-b1";
 import { axiosTransport, createTestContext } from "@regua/testkit";
 import { afterEach, describe, expect, it } from "vitest";
@@ -7,6 +7,7 @@ import {
   captureError,
   collect,
   connect,
+  events,
   LOGIN,
   type RecordedLog,
   startFake,
@@ -44,7 +45,32 @@ describe.each(["v1", "v2"] as const)("session on /b1s/%s", (version: Version) =>
     await connector.close();
   });
 
-  it("survives the idle timeout (SessionTimeout)", async () => {
+  it("renews the session before the Login's SessionTimeout runs out: no 401 is paid", async () => {
+    const clock = new ManualClock("2026-03-15T12:00:00Z");
+    fake = await startFake(version, { sessionTimeoutMs: 30 * 60_000, now: () => clock.now().getTime() });
+    const log: RecordedLog[] = [];
+    const connector = await connect(fake, version, {}, log, clock);
+    expect(await connector.getInvoice!("1")).not.toBeNull();
+    // Used every 20 minutes, the session never idles out: one login for an hour of work.
+    for (let i = 0; i < 3; i++) {
+      clock.advance(20 * 60_000);
+      expect(await connector.getInvoice!("1")).not.toBeNull();
+    }
+    expect(fake.stats()).toMatchObject({ logins: 1, unauthorized: 0 });
+    // Idle past the timeout (30 minutes, as Login answered): a new login first, never a 401.
+    clock.advance(30 * 60_000);
+    expect(await connector.getInvoice!("2")).not.toBeNull();
+    expect(fake.stats()).toMatchObject({ logins: 2, unauthorized: 0 });
+    // Inside the safety margin (the last minute) it renews too, before the server would drop it.
+    clock.advance(29 * 60_000 + 1);
+    expect(await connector.getInvoice!("2")).not.toBeNull();
+    expect(fake.stats()).toMatchObject({ logins: 3, unauthorized: 0 });
+    expect(events(log, "sap-b1.session_renew")).toHaveLength(2);
+    expect(events(log, "sap-b1.relogin")).toHaveLength(0);
+    await connector.close();
+  });
+
+  it("survives the idle timeout when the server drops the session early: re-login on the 401", async () => {
     fake = await startFake(version, { sessionTimeoutMs: 150 });
     const connector = await connect(fake, version);
     expect(await connector.getInvoice!("2")).not.toBeNull();

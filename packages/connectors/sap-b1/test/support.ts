@@ -1,4 +1,4 @@
-import type { Connector, Logger, Page } from "@regua/core";
+import type { Clock, Connector, Logger, Page } from "@regua/core";
 import {
   type FakeServiceLayer,
   type FakeServiceLayerOptions,
@@ -48,6 +48,7 @@ export async function connect(
   version: Version,
   options: Partial<SapB1OptionsInput> = {},
   log: RecordedLog[] = [],
+  clock?: Clock,
 ): Promise<Connector> {
   const parsed = connector.optionsSchema.parse({
     baseUrl: fake.url,
@@ -56,7 +57,10 @@ export async function connect(
     ...LOGIN,
     ...options,
   });
-  return connector.create(parsed, createTestContext({ instanceId: "matriz", log: recordingLogger(log) }));
+  return connector.create(
+    parsed,
+    createTestContext({ instanceId: "matriz", log: recordingLogger(log), ...(clock ? { clock } : {}) }),
+  );
 }
 
 export async function collect<T>(pages: AsyncIterable<Page<T>>): Promise<Page<T>[]> {
@@ -72,4 +76,8 @@ export async function captureError(fn: () => Promise<unknown>): Promise<unknown>
     return error;
   }
   throw new Error("expected an error");
+}
+
+export function events(log: RecordedLog[], event: string): RecordedLog[] {
+  return log.filter((line) => (line.obj as { event?: string } | null)?.event === event);
 }
