@@ -37,6 +37,7 @@ export function invoiceFields(options: SapB1Options): string {
 }
 
 const docKey = (raw: Record<string, unknown>) => raw.DocEntry;
+const cardKey = (raw: Record<string, unknown>) => raw.CardCode;
 
 export function invoiceRows(rows: readonly unknown[], mapper: Mapper) {
   return mapRows(rows, Document, mapper.invoice, "invoices", docKey, isPlainDocument);
@@ -92,7 +93,7 @@ export async function* listCustomers(source: SapSource, query: ListQuery): Async
       BusinessPartner,
       mapper.customer,
       "customers",
-      (raw) => raw.CardCode,
+      cardKey,
     );
     for (const bp of parsed) cursor.max = laterStamp(cursor.max, stampOf(bp));
     const next = page.nextLink;
