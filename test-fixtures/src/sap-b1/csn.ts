@@ -31,6 +31,7 @@ const DOCUMENT_FIELDS = [
   "DocCurrency",
   "DocumentStatus",
   "Cancelled",
+  "CancelStatus",
   "Comments",
   "CreationDate",
   "UpdateDate",

@@ -56,6 +56,14 @@ export interface FakeServiceLayer {
    * `touchInvoice: false` leaves the invoice's UpdateDate/UpdateTime alone, as some releases do.
    */
   issueCreditNote(docEntry: number, date: string, options?: { touchInvoice?: boolean }): Promise<number>;
+  /**
+   * Cancels an invoice as `POST Invoices(DocEntry)/Cancel` does: the invoice is closed with
+   * Cancelled tYES / CancelStatus csYes, and a cancellation document (CancelStatus
+   * csCancellation, closed) is added for the same partner and total; returns its DocEntry.
+   */
+  cancelInvoice(docEntry: number, date: string): Promise<number>;
+  /** Removes a record outright (e.g. a document archived or purged in the company database). */
+  remove(set: "BusinessPartners" | "Invoices", key: string | number): Promise<void>;
   /** Activities as CAP stores them (v2 property names when the model is v2). */
   activities(): Promise<Row[]>;
   /** Drops every session, as an idle timeout or a Service Layer restart does. */
@@ -108,6 +116,8 @@ export async function startFakeServiceLayer(options: FakeServiceLayerOptions): P
   let activityCode = 0;
   let paymentEntry = rows.IncomingPayments.length;
   let creditEntry = 0;
+  /** Cancellation documents are numbered in the invoices' series, far above the seeded ones. */
+  let cancellationEntry = 800_000;
   let lastStamp = [...rows.Invoices, ...rows.BusinessPartners].reduce<string>((max, r) => {
     const stamp = `${String(r.UpdateDate).slice(0, 10)}T${String(r.UpdateTime)}Z`;
     return stamp > max ? stamp : max;
@@ -209,6 +219,37 @@ export async function startFakeServiceLayer(options: FakeServiceLayerOptions): P
         ...(touchInvoice ? stamp : {}),
       });
       return entry;
+    },
+    async cancelInvoice(docEntry, date) {
+      const doc = await invoice(docEntry);
+      const stamp = nextStamp(date);
+      const entry = ++cancellationEntry;
+      await mustSucceed("PATCH", `Invoices(${docEntry})`, {
+        Cancelled: "tYES",
+        CancelStatus: "csYes",
+        DocumentStatus: "bost_Close",
+        ...stamp,
+      });
+      await mustSucceed("POST", "Invoices", {
+        DocEntry: entry,
+        DocNum: entry,
+        CardCode: doc.CardCode,
+        DocDate: stamp.UpdateDate,
+        DocDueDate: stamp.UpdateDate,
+        DocTotal: doc.DocTotal,
+        PaidToDate: 0,
+        DocCurrency: doc.DocCurrency,
+        DocumentStatus: "bost_Close",
+        Cancelled: "tNO",
+        CancelStatus: "csCancellation",
+        Comments: `Based on A/R Invoice ${String(doc.DocNum)}. Cancelled.`,
+        ...stamp,
+      });
+      return entry;
+    },
+    async remove(set, key) {
+      const literal = typeof key === "number" ? String(key) : `'${key.replace(/'/g, "''")}'`;
+      await mustSucceed("DELETE", `${set}(${literal})`, undefined);
     },
     async activities() {
       const answer = await front.cap("GET", "Activities?$orderby=ActivityCode");

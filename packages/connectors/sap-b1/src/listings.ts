@@ -18,7 +18,7 @@ const BP_FIELDS =
   "CardCode,CardName,CardType,Phone1,Phone2,Cellular,EmailAddress,FederalTaxID,Country,UpdateDate,UpdateTime";
 const DOC_FIELDS =
   "DocEntry,DocNum,CardCode,DocDate,DocDueDate,DocTotal,PaidToDate,DocTotalFc,PaidToDateFC,DocCurrency," +
-  "DocumentStatus,Cancelled,UpdateDate,UpdateTime";
+  "DocumentStatus,Cancelled,CancelStatus,UpdateDate,UpdateTime";
 const PAYMENT_FIELDS = "DocEntry,DocDate,CardCode,DocCurrency,CashSum,TransferSum,Cancelled,PaymentInvoices";
 const STAMP_ORDER = "UpdateDate,UpdateTime,DocEntry";
 /** DocEntry values per `$filter` when re-reading the invoices credit notes closed (URL length). */

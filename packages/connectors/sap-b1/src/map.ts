@@ -116,12 +116,14 @@ export class CurrencyTable {
 const EMAIL = /^[^\s@;,]+@[^\s@;,]+\.[^\s@;,]+$/;
 
 /**
- * Status from the document header: Cancelled → void; closed and paid in full → paid; closed
- * otherwise (a credit note or a reconciliation closed it) → void with nothing open;
+ * Status from the document header: Cancelled → void; the cancellation document that cancels
+ * another (CancelStatus csCancellation) → void, never dunned; closed and paid in full → paid;
+ * closed otherwise (a credit note or a reconciliation closed it) → void with nothing open;
  * something paid → partially_paid; else open.
  */
 export function invoiceStatus(doc: Document, totalMinor: number, paidMinor: number): InvoiceStatus {
-  if (doc.Cancelled === "tYES") return "void";
+  if (doc.Cancelled === "tYES" || doc.CancelStatus === "csYes") return "void";
+  if (doc.CancelStatus === "csCancellation") return "void";
   const closed = doc.DocumentStatus !== "bost_Open";
   if (closed) return paidMinor >= totalMinor ? "paid" : "void";
   return paidMinor > 0 ? "partially_paid" : "open";

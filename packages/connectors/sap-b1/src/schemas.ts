@@ -51,6 +51,8 @@ export const Document = z.looseObject({
   DocCurrency: z.string().min(1),
   DocumentStatus: z.enum(["bost_Open", "bost_Close", "bost_Paid", "bost_Delivered"]),
   Cancelled: YesNo.nullish(),
+  /** csYes: cancelled; csCancellation: the document that cancels another (CancelStatusEnum). */
+  CancelStatus: z.enum(["csYes", "csNo", "csCancellation"]).nullish(),
   UpdateDate: SlDate.nullish(),
   UpdateTime: SlTime.nullish(),
   DocumentLines: z.array(DocumentLine).nullish(),
@@ -58,6 +60,7 @@ export const Document = z.looseObject({
 export type Document = z.infer<typeof Document>;
 
 const STATUSES: ReadonlySet<unknown> = new Set(Document.shape.DocumentStatus.options);
+const CANCEL_STATUSES: ReadonlySet<unknown> = new Set(["csYes", "csNo", "csCancellation"]);
 
 const isNullish = (v: unknown): v is null | undefined => v === null || v === undefined;
 const isInt = (v: unknown): boolean => Number.isSafeInteger(v);
@@ -90,6 +93,7 @@ export function isPlainDocument(raw: unknown): raw is Document {
     r.DocCurrency.length > 0 &&
     STATUSES.has(r.DocumentStatus) &&
     (isNullish(r.Cancelled) || r.Cancelled === "tYES" || r.Cancelled === "tNO") &&
+    (isNullish(r.CancelStatus) || CANCEL_STATUSES.has(r.CancelStatus)) &&
     (isNullish(r.UpdateDate) || isDate(r.UpdateDate)) &&
     (isNullish(r.UpdateTime) || (typeof r.UpdateTime === "string" && TIME.test(r.UpdateTime))) &&
     isNullish(r.DocumentLines)

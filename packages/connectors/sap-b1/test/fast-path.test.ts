@@ -80,6 +80,7 @@ const candidates: Record<string, unknown[]> = {
   DocCurrency: ["R$", "BRL", "XX$"],
   DocumentStatus: ["bost_Open", "bost_Close", "bost_Paid", "bost_Delivered", "bost_open", "Open"],
   Cancelled: ["tYES", "tNO", "YES"],
+  CancelStatus: ["csYes", "csNo", "csCancellation", "cancelled", null],
   UpdateDate: ["2026-03-02", "2026-03-02T00:00:00Z", "March"],
   UpdateTime: ["17:00:00", "17:00", "7:00", "17:00:00.123", "1700"],
   DocumentLines: [[{ BaseType: 13, BaseEntry: 1 }], [{ BaseType: "13" }]],

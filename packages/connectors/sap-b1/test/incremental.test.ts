@@ -53,6 +53,26 @@ describe.each(["v1", "v2"] as const)("incremental sync on /b1s/%s", (version: Ve
     await connector.close();
   });
 
+  it("sees an invoice cancelled in SAP (Cancel action) closed, and never duns its cancellation document", async () => {
+    fake = await startFake(version);
+    const connector = await connect(fake, version);
+    const full = await lastCursor(connector.listInvoices({}));
+    const target = openInvoice(full.items);
+    const cancellation = await fake.cancelInvoice(Number(target.externalId), TODAY);
+    const changed = await lastCursor(connector.listInvoices({ cursor: full.cursor }));
+    expect(changed.items.find((i) => i.externalId === target.externalId)).toMatchObject({
+      status: "void",
+      openAmount: { amountMinor: 0 },
+      raw: { Cancelled: "tYES", CancelStatus: "csYes" },
+    });
+    expect(changed.items.find((i) => i.externalId === String(cancellation))).toMatchObject({
+      status: "void",
+      customerRef: target.customerRef,
+      openAmount: { amountMinor: 0 },
+    });
+    await connector.close();
+  });
+
   it("lists new incoming payments by DocEntry, allocated to the invoice", async () => {
     fake = await startFake(version);
     const connector = await connect(fake, version);
