@@ -16,11 +16,15 @@ export interface KeyValueState {
 
 export interface HttpClientOptions {
   baseURL: string;
+  /** Whole request, first byte to last. */
   timeoutMs?: number;
+  /** TCP connect only: an unreachable host fails fast while a slow report may take timeoutMs. */
+  connectTimeoutMs?: number;
   /** Self-signed certificates are common on premise: false only when the user says so. */
   rejectUnauthorized?: boolean;
   headers?: Record<string, string>;
-  proxy?: string;
+  /** A proxy URL; absent: HTTPS_PROXY / HTTP_PROXY / NO_PROXY from the environment; false: none. */
+  proxy?: string | false;
 }
 
 /**

@@ -31,6 +31,11 @@ export interface ReguaErrorOptions {
   cause?: unknown;
   /** Where the bad input came from: a file:line, a source + record id, a CLI argument. */
   where?: string | undefined;
+  /**
+   * Why, in a word a program can test: "status 503", "vendor", "retry-after over cap",
+   * "not sent" (the request never left), "ambiguous" (it may have been processed).
+   */
+  reason?: string | undefined;
 }
 
 export class ReguaError extends Error {
@@ -39,6 +44,7 @@ export class ReguaError extends Error {
   readonly retryable: boolean;
   readonly provider: ProviderDetail | undefined;
   readonly where: string | undefined;
+  readonly reason: string | undefined;
 
   constructor(code: ReguaErrorCode, retryable: boolean, message: string, options: ReguaErrorOptions = {}) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
@@ -47,6 +53,7 @@ export class ReguaError extends Error {
     this.retryable = retryable;
     this.provider = options.provider;
     this.where = options.where;
+    this.reason = options.reason;
   }
 
   /** One line a person can act on: who said no, what they said, whether régua retries. */

@@ -1,0 +1,32 @@
+export { type CheckpointCodec, defineCheckpoint } from "./checkpoint.js";
+export {
+  type Classify,
+  isAmbiguous,
+  type KitResponse,
+  kindForStatus,
+  networkReason,
+  type Verdict,
+} from "./classify.js";
+export {
+  createHttpClient,
+  DEFAULT_RETRY,
+  fullJitter,
+  type HttpClient,
+  type HttpMethod,
+  type HttpPolicy,
+  type KitRequest,
+  type QueryParams,
+  type RetryPolicy,
+} from "./http.js";
+export { RateLimiter, type RateLimits } from "./limiter.js";
+export {
+  type PageContext,
+  type PageOf,
+  type PagePatch,
+  type PageStrategy,
+  type PaginateOptions,
+  paginate,
+} from "./paginate.js";
+export { retryAfterMs } from "./retry-after.js";
+export { cursor, linkHeader, nextLink, offsetLimit, type Pick, pageNumber } from "./strategies.js";
+export { axiosTransport } from "./transport.js";
