@@ -23,7 +23,12 @@ export const CAPABILITIES = {
 export function createSapB1Connector(options: SapB1Options, ctx: PluginContext): Connector {
   const client = new ServiceLayerClient(options, ctx);
   const writer = new ActivityWriter(client, options, ctx.log);
-  const source: SapSource = { client, options, mapper: instanceMapper(client, options, ctx) };
+  const source: SapSource = {
+    source: ctx.instanceId,
+    client,
+    options,
+    mapper: instanceMapper(client, options, ctx),
+  };
   return {
     capabilities: CAPABILITIES,
     listCustomers: (query) => listCustomers(source, query),
@@ -70,10 +75,8 @@ async function getInvoice(source: SapSource, externalId: string): Promise<Invoic
   if (!/^\d+$/.test(externalId)) return null;
   try {
     const mapper = await source.mapper();
-    const doc = await source.client.request({
-      method: "GET",
-      path: `Invoices(${externalId})`,
-      params: { $select: invoiceFields(source.options) },
+    const doc = await source.client.get(`Invoices(${externalId})`, {
+      $select: invoiceFields(source.options),
     });
     const { items, rejects } = invoiceRows([doc], mapper);
     if (rejects[0]) throw new Error(`invoice ${externalId}: ${rejects[0].error}`);
@@ -92,11 +95,7 @@ async function healthCheck(
 ): Promise<Health> {
   const started = ctx.clock.now().getTime();
   try {
-    await client.request({
-      method: "GET",
-      path: "BusinessPartners",
-      params: { $select: "CardCode", $top: "1" },
-    });
+    await client.get("BusinessPartners", { $select: "CardCode", $top: 1 });
     return {
       ok: true,
       detail: `Service Layer ${options.version} at ${options.baseUrl}, company ${options.companyDb}`,

@@ -1,15 +1,16 @@
+import type { QueryParams } from "@regua/connector-kit";
 import type { Customer, Invoice, ListQuery, Page, Payment } from "@regua/core";
-import type { ServiceLayerClient, SlPage } from "./client.js";
+import type { ServiceLayerClient } from "./client.js";
 import { creditedInvoices, laterStamp, type Mapper, type Stamp, stampOf } from "./map.js";
 import type { SapB1Options } from "./options.js";
 import {
   changedSince,
-  decodeCursor,
-  encodeCursor,
   type KeyCursor,
+  keyCheckpoint,
   mapRows,
   pageOf,
   type StampCursor,
+  stampCheckpoint,
 } from "./pages.js";
 import { BusinessPartner, Document, IncomingPayment, isPlainDocument } from "./schemas.js";
 
@@ -26,6 +27,8 @@ const LOOKUP_CHUNK = 40;
 
 /** What the listings share within one connector instance. */
 export interface SapSource {
+  /** The source instance id: checkpoint errors name it. */
+  source: string;
   client: ServiceLayerClient;
   options: SapB1Options;
   /** The instance's mapper (created once the local currency is known). */
@@ -43,23 +46,8 @@ export function invoiceRows(rows: readonly unknown[], mapper: Mapper) {
   return mapRows(rows, Document, mapper.invoice, "invoices", docKey, isPlainDocument);
 }
 
-/** The first page at `path` with `params`, or the page a cursor's next link points at; then every next link. */
-async function* follow(
-  client: ServiceLayerClient,
-  resumeAt: string | null,
-  path: string,
-  params: Record<string, string>,
-): AsyncIterable<SlPage> {
-  let page = resumeAt ? await client.page(resumeAt) : await client.page(path, params);
-  for (;;) {
-    yield page;
-    if (!page.nextLink) return;
-    page = await client.page(page.nextLink);
-  }
-}
-
-function startStamp(text: string | null | undefined): StampCursor {
-  const cursor = decodeCursor<StampCursor>(text, "stamp");
+function startStamp(text: string | null | undefined, where: string): StampCursor {
+  const cursor = stampCheckpoint.decode(text, where);
   if (!cursor) return { kind: "stamp", since: null, max: null, phase: "main", next: null };
   if (cursor.phase === "done")
     return { kind: "stamp", since: cursor.max, max: cursor.max, phase: "main", next: null };
@@ -72,7 +60,7 @@ function stampParams(
   orderby: string,
   since: Stamp | null,
   base?: string,
-): Record<string, string> {
+): QueryParams {
   const filters = [base, since ? changedSince(since, options.version) : undefined].filter(Boolean);
   return {
     $select: fields,
@@ -82,27 +70,27 @@ function stampParams(
 }
 
 export async function* listCustomers(source: SapSource, query: ListQuery): AsyncIterable<Page<Customer>> {
-  const cursor = startStamp(query.cursor);
+  const cursor = startStamp(query.cursor, `${source.source} customers`);
   const mapper = await source.mapper();
   // GET /BusinessPartners — customers only (CardType cCustomer; suppliers and leads are not dunned).
   const base = "CardType eq 'cCustomer'";
   const params = stampParams(source.options, BP_FIELDS, "UpdateDate,UpdateTime,CardCode", cursor.since, base);
-  for await (const page of follow(source.client, cursor.next, "BusinessPartners", params)) {
+  for await (const page of source.client.pages("BusinessPartners", params, cursor.next)) {
     const { items, rejects, parsed } = mapRows(
-      page.rows,
+      page.items,
       BusinessPartner,
       mapper.customer,
       "customers",
       cardKey,
     );
     for (const bp of parsed) cursor.max = laterStamp(cursor.max, stampOf(bp));
-    const next = page.nextLink;
-    yield pageOf(items, rejects, encodeCursor({ ...cursor, phase: next ? "main" : "done", next }));
+    const next = page.next;
+    yield pageOf(items, rejects, stampCheckpoint.encode({ ...cursor, phase: next ? "main" : "done", next }));
   }
 }
 
 export async function* listInvoices(source: SapSource, query: ListQuery): AsyncIterable<Page<Invoice>> {
-  const cursor = startStamp(query.cursor);
+  const cursor = startStamp(query.cursor, `${source.source} invoices`);
   if (cursor.phase === "main") {
     yield* changedInvoices(source, cursor);
     cursor.next = null;
@@ -116,12 +104,12 @@ export async function* listInvoices(source: SapSource, query: ListQuery): AsyncI
 async function* changedInvoices(source: SapSource, cursor: StampCursor): AsyncIterable<Page<Invoice>> {
   const mapper = await source.mapper();
   const params = stampParams(source.options, invoiceFields(source.options), STAMP_ORDER, cursor.since);
-  for await (const page of follow(source.client, cursor.next, "Invoices", params)) {
-    const { items, rejects, parsed } = invoiceRows(page.rows, mapper);
+  for await (const page of source.client.pages("Invoices", params, cursor.next)) {
+    const { items, rejects, parsed } = invoiceRows(page.items, mapper);
     for (const doc of parsed) cursor.max = laterStamp(cursor.max, stampOf(doc));
-    const next = page.nextLink;
+    const next = page.next;
     cursor.phase = next ? "main" : cursor.since ? "credits" : "done";
-    yield pageOf(items, rejects, encodeCursor({ ...cursor, next }));
+    yield pageOf(items, rejects, stampCheckpoint.encode({ ...cursor, next }));
   }
 }
 
@@ -136,12 +124,16 @@ async function* creditedInvoicePages(
 ): AsyncIterable<Page<Invoice>> {
   const seen = new Set<number>();
   const params = stampParams(source.options, `${DOC_FIELDS},DocumentLines`, STAMP_ORDER, since);
-  for await (const page of follow(source.client, cursor.next, "CreditNotes", params)) {
-    const { parsed, rejects } = mapRows(page.rows, Document, (doc) => doc, "invoices", docKey);
+  for await (const page of source.client.pages("CreditNotes", params, cursor.next)) {
+    const { parsed, rejects } = mapRows(page.items, Document, (doc) => doc, "invoices", docKey);
     for (const doc of parsed) cursor.max = laterStamp(cursor.max, stampOf(doc));
     const items = await creditedSince(source, parsed, since, seen);
-    const next = page.nextLink;
-    yield pageOf(items, rejects, encodeCursor({ ...cursor, phase: next ? "credits" : "done", next }));
+    const next = page.next;
+    yield pageOf(
+      items,
+      rejects,
+      stampCheckpoint.encode({ ...cursor, phase: next ? "credits" : "done", next }),
+    );
   }
 }
 
@@ -161,8 +153,8 @@ async function creditedSince(
       $select: invoiceFields(source.options),
       $filter: chunk.map((entry) => `DocEntry eq ${entry}`).join(" or "),
     };
-    for await (const page of follow(source.client, null, "Invoices", params)) {
-      const { items, parsed } = invoiceRows(page.rows, mapper);
+    for await (const page of source.client.pages("Invoices", params)) {
+      const { items, parsed } = invoiceRows(page.items, mapper);
       parsed.forEach((doc, k) => {
         const stamp = stampOf(doc);
         const listedAlready = stamp !== null && laterStamp(stamp, since) === stamp;
@@ -175,21 +167,25 @@ async function creditedSince(
 }
 
 export async function* listPayments(source: SapSource, query: ListQuery): AsyncIterable<Page<Payment>> {
-  const cursor = decodeCursor<KeyCursor>(query.cursor, "key") ?? { kind: "key", after: null, next: null };
+  const cursor: KeyCursor = keyCheckpoint.decode(query.cursor, `${source.source} payments`) ?? {
+    kind: "key",
+    after: null,
+    next: null,
+  };
   const mapper = await source.mapper();
   const start = cursor.next === null ? cursor.after : null;
   // GET /IncomingPayments — no update stamp on payments: incremental by DocEntry; cancelled ones skipped.
   const filter = ["Cancelled eq 'tNO'", ...(start !== null ? [`DocEntry gt ${start}`] : [])].join(" and ");
   const params = { $select: PAYMENT_FIELDS, $filter: filter, $orderby: "DocEntry" };
-  for await (const page of follow(source.client, cursor.next, "IncomingPayments", params)) {
+  for await (const page of source.client.pages("IncomingPayments", params, cursor.next)) {
     const { items, rejects, parsed } = mapRows(
-      page.rows,
+      page.items,
       IncomingPayment,
       mapper.payment,
       "payments",
       docKey,
     );
     for (const p of parsed) cursor.after = Math.max(cursor.after ?? 0, p.DocEntry);
-    yield pageOf(items, rejects, encodeCursor({ ...cursor, next: page.nextLink }));
+    yield pageOf(items, rejects, keyCheckpoint.encode({ ...cursor, next: page.next }));
   }
 }

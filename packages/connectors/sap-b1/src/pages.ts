@@ -1,43 +1,37 @@
+import { defineCheckpoint } from "@regua/connector-kit";
 import type { EntityName, Page, RecordReject } from "@regua/core";
-import type { z } from "zod";
+import { z } from "zod";
 import { MappingError, type Stamp } from "./map.js";
 
 /**
- * Cursors: where a listing resumes. `since` is the change stamp this run started from, `max`
- * the latest stamp seen so far, `next` the Service Layer's next link inside the current phase.
- * A finished run's cursor has phase "done"; resuming from it lists changes since `max`.
+ * Checkpoints: where a listing resumes, declared with zod and stored by the kit's codec (a
+ * corrupt or foreign one is an error naming the source, never a silent full resync).
+ * `since` is the change stamp this run started from, `max` the latest stamp seen so far, `next`
+ * the Service Layer's next link inside the current phase. A finished run's checkpoint has phase
+ * "done"; resuming from it lists changes since `max`.
  */
-export interface StampCursor {
-  kind: "stamp";
-  since: Stamp | null;
-  max: Stamp | null;
-  phase: "main" | "credits" | "done";
-  next: string | null;
-}
+const StampSchema = z.object({ date: z.string(), time: z.string() });
 
-export interface KeyCursor {
-  kind: "key";
+export const StampCursor = z.object({
+  kind: z.literal("stamp"),
+  since: StampSchema.nullable(),
+  max: StampSchema.nullable(),
+  phase: z.enum(["main", "credits", "done"]),
+  next: z.string().nullable(),
+});
+export type StampCursor = z.infer<typeof StampCursor>;
+
+export const KeyCursor = z.object({
+  kind: z.literal("key"),
   /** Highest DocEntry seen: incoming payments have no update stamp, only an increasing key. */
-  after: number | null;
-  next: string | null;
-}
+  after: z.number().int().nullable(),
+  next: z.string().nullable(),
+});
+export type KeyCursor = z.infer<typeof KeyCursor>;
 
-export function encodeCursor(cursor: StampCursor | KeyCursor): string {
-  return Buffer.from(JSON.stringify(cursor)).toString("base64url");
-}
-
-export function decodeCursor<T extends StampCursor | KeyCursor>(
-  text: string | null | undefined,
-  kind: T["kind"],
-): T | null {
-  if (!text) return null;
-  try {
-    const value = JSON.parse(Buffer.from(text, "base64url").toString("utf8")) as T;
-    return value.kind === kind ? value : null;
-  } catch {
-    return null;
-  }
-}
+const CHECKPOINT_KIND = "@regua/connector-sap-b1";
+export const stampCheckpoint = defineCheckpoint({ kind: CHECKPOINT_KIND, version: 1, schema: StampCursor });
+export const keyCheckpoint = defineCheckpoint({ kind: CHECKPOINT_KIND, version: 1, schema: KeyCursor });
 
 /**
  * `$filter` for "changed at or after this stamp". `ge` on the time re-reads the records of the

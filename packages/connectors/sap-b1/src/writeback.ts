@@ -59,14 +59,10 @@ export class ActivityWriter {
 
   // GET /Activities?$filter=CardCode eq '…' and startswith(Details,'regua:…')
   private async find(cardCode: string, marker: string): Promise<string | null> {
-    const answer = await this.client.request({
-      method: "GET",
-      path: "Activities",
-      params: {
-        $select: "ActivityCode",
-        $filter: `CardCode eq ${odataString(cardCode)} and startswith(Details,${odataString(marker)})`,
-        $top: "1",
-      },
+    const answer = await this.client.get("Activities", {
+      $select: "ActivityCode",
+      $filter: `CardCode eq ${odataString(cardCode)} and startswith(Details,${odataString(marker)})`,
+      $top: 1,
     });
     const first = Collection.parse(answer).value[0];
     return first === undefined ? null : String(ActivityRef.parse(first).ActivityCode);
@@ -94,12 +90,7 @@ export class ActivityWriter {
 
   // POST /Activities — not retried here: a lost answer is found by the lookup on the next try.
   private async create(body: Record<string, unknown>): Promise<string> {
-    const answer = await this.client.request({
-      method: "POST",
-      path: "Activities",
-      data: body,
-      retry: false,
-    });
-    return String(ActivityRef.parse(answer).ActivityCode);
+    const answer = await this.client.request({ method: "POST", url: "Activities", data: body, retry: false });
+    return String(ActivityRef.parse(answer.data).ActivityCode);
   }
 }

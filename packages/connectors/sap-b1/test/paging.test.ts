@@ -1,6 +1,7 @@
+import { isReguaError } from "@regua/core";
 import type { FakeServiceLayer } from "@regua/test-fixtures/sap-b1";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { collect, connect, startFake, type Version } from "./support.js";
+import { captureError, collect, connect, startFake, type Version } from "./support.js";
 
 describe.each(["v1", "v2"] as const)("paging over /b1s/%s", (version: Version) => {
   let fake: FakeServiceLayer;
@@ -49,6 +50,20 @@ describe.each(["v1", "v2"] as const)("paging over /b1s/%s", (version: Version) =
       (p) => p.items.map((i) => i.externalId),
     );
     expect(resumed).toEqual(pages.slice(2).flatMap((p) => p.items.map((i) => i.externalId)));
+    await connector.close();
+  });
+
+  it("refuses a corrupt or foreign checkpoint, naming the source, instead of listing everything again", async () => {
+    const connector = await connect(fake, version);
+    const pages = await collect(connector.listInvoices({}));
+    const corrupt = await captureError(() => collect(connector.listInvoices({ cursor: "not-json" })));
+    expect(String(corrupt)).toContain("matriz invoices");
+    // An invoice checkpoint handed to the payments listing does not pass for one.
+    const foreign = await captureError(() =>
+      collect(connector.listPayments!({ cursor: pages.at(-1)?.cursor ?? null })),
+    );
+    expect(isReguaError(foreign) && foreign.code).toBe("VALIDATION");
+    expect(String(foreign)).toContain("matriz payments");
     await connector.close();
   });
 });
