@@ -131,18 +131,27 @@ export function isRetryable(error: unknown): boolean {
   return isReguaError(error) ? error.retryable : false;
 }
 
-/** Turns a zod error into a ValidationError whose message names the source and every field. */
-export function fromZodError(
-  error: { issues: readonly { path: readonly PropertyKey[]; message: string }[] },
-  where: string,
-): ValidationError {
-  const issues = error.issues.map((issue) => ({
+type ZodLikeError = { issues: readonly { path: readonly PropertyKey[]; message: string }[] };
+
+/** Each issue as `{ path: "lines[0].qty", message }`, the path written the way a reader types it. */
+export function zodIssues(error: ZodLikeError): { path: string; message: string }[] {
+  return error.issues.map((issue) => ({
     path: issue.path
       .map((p) => (typeof p === "number" ? `[${p}]` : String(p)))
       .join(".")
       .replace(/\.\[/g, "["),
     message: issue.message,
   }));
-  const summary = issues.map((i) => `${i.path || "(root)"}: ${i.message}`).join("; ");
-  return new ValidationError(`${where}: ${summary}`, issues, { where });
+}
+
+/** One line naming every field: `dueDate: Invalid date; lines[0].qty: Too small`. */
+export function describeZodError(error: ZodLikeError): string {
+  return zodIssues(error)
+    .map((i) => `${i.path || "(root)"}: ${i.message}`)
+    .join("; ");
+}
+
+/** Turns a zod error into a ValidationError whose message names the source and every field. */
+export function fromZodError(error: ZodLikeError, where: string): ValidationError {
+  return new ValidationError(`${where}: ${describeZodError(error)}`, zodIssues(error), { where });
 }

@@ -4,9 +4,40 @@ export type {
   SentForConformance,
 } from "./conformance/channel.js";
 export { DEFAULT_CONFORMANCE_MESSAGE, describeChannelConformance } from "./conformance/channel.js";
+export type { ChannelHarness } from "./conformance/channel-suites/harness.js";
+export { defineChannelSuite } from "./conformance/channel-suites/harness.js";
+export {
+  CHANNEL_SUITES,
+  channelCapabilitiesSuite,
+  channelErrorMappingSuite,
+  channelHealthSuite,
+  defaultChannelSuites,
+  sendSuite,
+  webhookSuite,
+} from "./conformance/channel-suites/index.js";
 export type { ConnectorConformanceOptions } from "./conformance/connector.js";
 export { describeConnectorConformance } from "./conformance/connector.js";
+export type { ConnectorHarness, ListedRecord } from "./conformance/connector-suites/harness.js";
+export { defineConnectorSuite } from "./conformance/connector-suites/harness.js";
+export {
+  CONNECTOR_SUITES,
+  capabilitiesSuite,
+  defaultConnectorSuites,
+  errorMappingSuite,
+  getInvoiceSuite,
+  healthSuite,
+  listSuite,
+  resumeSuite,
+  writeBackIdempotencySuite,
+} from "./conformance/connector-suites/index.js";
 export type { OptionsOrFactory } from "./conformance/shared.js";
+export type {
+  ConformanceSuite,
+  DisableTests,
+  SuiteConfig,
+  SuiteFactory,
+  SuiteTest,
+} from "./conformance/suite.js";
 export type { TestContextOptions } from "./context.js";
 export { axiosTransport, createTestContext, MemoryKeyValueState } from "./context.js";
 export type { MemoryChannel, MemoryChannelOptions, SentMessage } from "./memory-channel.js";

@@ -8,6 +8,7 @@ import {
   Customer,
   type CustomerInput,
   defineConnector,
+  describeZodError,
   type EntityName,
   Invoice,
   type InvoiceInput,
@@ -152,7 +153,7 @@ export function createMemoryConnector(
                 rejects.push({
                   entity,
                   externalId: row.record.externalId,
-                  error: describe(parsed.error),
+                  error: describeZodError(parsed.error),
                   raw: row.record,
                 });
             }
@@ -230,8 +231,4 @@ function parseCursor(cursor: string | null | undefined): number {
   const match = /^seq:(\d+)$/.exec(cursor);
   if (!match) throw new ValidationError(`memory connector: not a cursor of mine: ${JSON.stringify(cursor)}`);
   return Number(match[1]);
-}
-
-function describe(error: z.ZodError): string {
-  return error.issues.map((issue) => `${issue.path.join(".") || "(root)"}: ${issue.message}`).join("; ");
 }

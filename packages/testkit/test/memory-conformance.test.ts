@@ -1,9 +1,12 @@
 import { PermanentError } from "@regua/core";
+import { CONNECTOR_SUITES } from "../src/conformance/connector-suites/index.js";
 import {
   createMemoryChannel,
   createMemoryConnector,
+  defaultChannelSuites,
   describeChannelConformance,
   describeConnectorConformance,
+  listSuite,
 } from "../src/index.js";
 import { sampleData } from "./data.js";
 
@@ -18,6 +21,21 @@ describeConnectorConformance({
   mutate: (memory, invoice) => memory.markPaid(invoice.externalId),
 });
 
+// The same connector without the hooks the change and auth checks need, and with one test
+// disabled: the report shows each of these as a skipped test whose title carries the reason.
+const bare = createMemoryConnector(sampleData(), { pageSize: 3 });
+describeConnectorConformance({
+  name: "memory connector without hooks",
+  definition: bare.definition,
+  setup: () => bare,
+  options: {},
+  suites: CONNECTOR_SUITES.map((suite) =>
+    suite === listSuite
+      ? listSuite({ disable: { multiplePages: "shows how an opt-out reads in the report" } })
+      : suite(),
+  ),
+});
+
 const memoryChannel = createMemoryChannel();
 
 describeChannelConformance({
@@ -25,6 +43,7 @@ describeChannelConformance({
   definition: memoryChannel.definition,
   setup: () => memoryChannel,
   options: {},
+  suites: defaultChannelSuites(),
   webhookRequest: (memory, sent) => memory.emitStatus(sent.providerMessageId, "delivered").request,
   providerError: (memory) => {
     memory.failNext(

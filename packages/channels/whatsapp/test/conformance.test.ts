@@ -2,7 +2,14 @@ import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import type { RawRequest } from "@regua/core";
 import { DEFAULT_TEMPLATES, type FakeGraphApi } from "@regua/test-fixtures/whatsapp";
-import { describeChannelConformance } from "@regua/testkit";
+import {
+  channelCapabilitiesSuite,
+  channelErrorMappingSuite,
+  channelHealthSuite,
+  describeChannelConformance,
+  sendSuite,
+  webhookSuite,
+} from "@regua/testkit";
 import { whatsappChannel } from "../src/index.js";
 import { APP_SECRET, PHONE_NUMBER_ID, startFake, TOKEN, VERIFY_TOKEN } from "./helpers.js";
 
@@ -59,6 +66,13 @@ describeChannelConformance<typeof whatsappChannel.optionsSchema, Fixture>({
     if (!forMessage) throw new Error(`the fake posted no status webhook for ${sent.providerMessageId}`);
     return forMessage;
   },
+  suites: [
+    channelCapabilitiesSuite(),
+    channelHealthSuite(),
+    sendSuite(),
+    webhookSuite(),
+    channelErrorMappingSuite(),
+  ],
   providerError({ fake }) {
     fake.inject(131026);
     return { expectCode: "PERMANENT" };

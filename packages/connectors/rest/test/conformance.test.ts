@@ -1,5 +1,14 @@
 import { startFakeRestErp } from "@regua/test-fixtures/rest-erp";
-import { describeConnectorConformance } from "@regua/testkit";
+import {
+  capabilitiesSuite,
+  describeConnectorConformance,
+  errorMappingSuite,
+  getInvoiceSuite,
+  healthSuite,
+  listSuite,
+  resumeSuite,
+  writeBackIdempotencySuite,
+} from "@regua/testkit";
 import connector, { restErpPreset } from "../src/index.js";
 
 const TOKEN = "conformance-token";
@@ -14,4 +23,13 @@ describeConnectorConformance({
   mutate: (erp, invoice) => {
     erp.markPaid(invoice.externalId, "2026-03-16");
   },
+  suites: [
+    capabilitiesSuite(),
+    healthSuite(),
+    listSuite(),
+    resumeSuite(),
+    getInvoiceSuite(),
+    writeBackIdempotencySuite(),
+    errorMappingSuite(),
+  ],
 });

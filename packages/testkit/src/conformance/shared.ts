@@ -1,4 +1,4 @@
-import { type Clock, isReguaError, type PluginContext } from "@regua/core";
+import { type Clock, fromZodError, isReguaError, type PluginContext } from "@regua/core";
 import type { z } from "zod";
 import { createTestContext, type TestContextOptions } from "../context.js";
 
@@ -19,10 +19,7 @@ export function parseOptions<TSchema extends z.ZodType>(
   where: string,
 ): z.output<TSchema> {
   const parsed = schema.safeParse(input);
-  if (!parsed.success) {
-    const issues = parsed.error.issues.map((i) => `${i.path.join(".") || "(root)"}: ${i.message}`).join("; ");
-    throw new Error(`${where}: options rejected by optionsSchema: ${issues}`);
-  }
+  if (!parsed.success) throw fromZodError(parsed.error, `${where}: options rejected by optionsSchema`);
   return parsed.data;
 }
 

@@ -6,10 +6,12 @@ import {
   PermanentError,
 } from "@regua/core";
 import {
+  CONNECTOR_SUITES,
   createMemoryChannel,
   createMemoryConnector,
   describeChannelConformance,
   describeConnectorConformance,
+  listSuite,
 } from "../../src/index.js";
 import { sampleData } from "../data.js";
 
@@ -23,14 +25,22 @@ async function* mapPages<T>(pages: AsyncIterable<Page<T>>, fn: (page: Page<T>, i
   for await (const page of pages) yield fn(page, i++);
 }
 
-function suite(name: string, patch: (connector: Connector) => Connector, token?: string) {
-  const memory = createMemoryConnector(sampleData(), { pageSize: 3, ...(token ? { token } : {}) });
+function suite(name: string, patch: (connector: Connector) => Connector) {
+  const memory = createMemoryConnector(sampleData(), { pageSize: 3 });
   describeConnectorConformance({
     name,
     definition: broken(memory.definition, patch),
     setup: () => memory,
     options: {},
     mutate: (m, invoice: Invoice) => m.markPaid(invoice.externalId),
+    // Only the duplicates check is disabled, with its reason; the resume suite still fails.
+    ...(name === "duplicates across pages, no-duplicates check disabled"
+      ? {
+          suites: CONNECTOR_SUITES.map((s) =>
+            s === listSuite ? listSuite({ disable: { noDuplicates: "a reason shown in the report" } }) : s(),
+          ),
+        }
+      : {}),
   });
 }
 
@@ -41,6 +51,16 @@ suite("duplicates across pages", (c) => ({
       i === 1 ? { ...page, items: [...page.items, ...page.items.slice(0, 1)] } : page,
     ),
 }));
+
+suite("duplicates across pages, no-duplicates check disabled", (c) => ({
+  ...c,
+  listInvoices: (q) =>
+    mapPages(c.listInvoices(q), (page, i) =>
+      i === 1 ? { ...page, items: [...page.items, ...page.items.slice(0, 1)] } : page,
+    ),
+}));
+
+suite("unhealthy", (c) => ({ ...c, healthCheck: async () => ({ ok: false, detail: "down" }) }));
 
 suite("wrong source tag", (c) => ({
   ...c,

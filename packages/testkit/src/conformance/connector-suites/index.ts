@@ -1,0 +1,37 @@
+import type { ConformanceSuite } from "../suite.js";
+import { capabilitiesSuite } from "./capabilities.js";
+import { errorMappingSuite } from "./error-mapping.js";
+import { getInvoiceSuite } from "./get-invoice.js";
+import type { ConnectorHarness } from "./harness.js";
+import { healthSuite } from "./health.js";
+import { listSuite } from "./list.js";
+import { resumeSuite } from "./resume.js";
+import { writeBackIdempotencySuite } from "./write-back.js";
+
+export {
+  capabilitiesSuite,
+  errorMappingSuite,
+  getInvoiceSuite,
+  healthSuite,
+  listSuite,
+  resumeSuite,
+  writeBackIdempotencySuite,
+};
+
+/**
+ * Every standard connector suite, in run order. A new suite is one file here plus one line in
+ * this list; `describeConnectorConformance` refuses a `suites` list that leaves one out.
+ */
+export const CONNECTOR_SUITES = [
+  capabilitiesSuite,
+  healthSuite,
+  listSuite,
+  resumeSuite,
+  getInvoiceSuite,
+  writeBackIdempotencySuite,
+  errorMappingSuite,
+] as const;
+
+export function defaultConnectorSuites(): ConformanceSuite<ConnectorHarness>[] {
+  return CONNECTOR_SUITES.map((suite) => suite());
+}
