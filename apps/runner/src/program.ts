@@ -78,8 +78,9 @@ export function createProgram(io: Io = processIo, deps: RuntimeOverrides = {}): 
     .command("plan")
     .description("plan actions by the policy; --dry-run shows them with their traces without writing")
     .option("--dry-run", "print only, write nothing", false)
+    .option("--full", "plan every customer, not only those changed since the last plan", false)
     .option("--limit <n>", "rows per table", positiveInt, 50)
-    .action((o: { dryRun: boolean; limit: number }) => planCommand(global(), o, io, deps));
+    .action((o: { dryRun: boolean; full: boolean; limit: number }) => planCommand(global(), o, io, deps));
   program
     .command("dispatch")
     .description("send due actions")

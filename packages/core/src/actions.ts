@@ -83,11 +83,21 @@ export interface PaymentHistory {
   averageDaysLate: number;
 }
 
+/**
+ * What the planner reads of an invoice. A store may hand over whole records, but only these
+ * fields are needed: @regua/store reads them from columns instead of parsing each record's JSON
+ * (a full plan reads ~1M invoices; docs/performance.md).
+ */
+export type SnapshotInvoice = Pick<
+  Invoice,
+  "source" | "externalId" | "customerRef" | "number" | "dueDate" | "total" | "openAmount" | "status"
+>;
+
 /** Everything the planner knows about one customer. Built by the store, no raw payloads needed. */
 export interface CustomerSnapshot {
   customer: Customer;
   /** Invoices that are not paid or void. */
-  invoices: Invoice[];
+  invoices: SnapshotInvoice[];
   history: ActionHistoryEntry[];
   payments: PaymentHistory;
   /** Opted out by phone or by record (the store merges both). */

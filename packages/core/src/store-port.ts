@@ -39,6 +39,16 @@ export interface DunningStore {
    */
   snapshots(options: SnapshotOptions): AsyncIterable<CustomerSnapshot[]>;
   /**
+   * Starts a plan. Every write that can change a customer's plan (invoices, payments, customer
+   * records, opt-outs, pauses, replies, actions failing or skipped) marks the customer as changed
+   * in the same transaction; this takes the current marks (and pauses that ended since the last
+   * plan) for this plan. Incremental when `full` is false and the last finished plan had the same
+   * epoch: then `snapshots({ changedOnly: true })` streams just the marked customers.
+   */
+  beginPlan(options: { epoch: string; now: string; full: boolean }): Promise<{ incremental: boolean }>;
+  /** Clears the marks beginPlan took (not those made since) and records the epoch. */
+  finishPlan(options: { epoch: string; at: string }): Promise<void>;
+  /**
    * Pauses dunning for a customer until an instant (a pause step, a promise to pay, an
    * operator); `until: null` lifts it. Snapshots report it as `pausedUntil`.
    */
@@ -158,6 +168,8 @@ export interface SnapshotOptions {
   source?: string;
   /** The caller's "now": the 365-day payment-history window and active pauses are relative to it. */
   now: string;
+  /** Only the customers marked as changed and taken by beginPlan (an incremental plan). */
+  changedOnly?: boolean;
 }
 
 export interface CommitResult {

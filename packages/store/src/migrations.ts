@@ -1,5 +1,6 @@
 import { type CreateTableBuilder, type Kysely, sql } from "kysely";
 import type { Migration, MigrationProvider } from "kysely/migration";
+import { planChanges } from "./migration-plan-changes.js";
 import type { Dialect } from "./schema.js";
 
 /**
@@ -12,6 +13,7 @@ export function migrationProvider(dialect: Dialect): MigrationProvider {
     async getMigrations(): Promise<Record<string, Migration>> {
       return {
         "0001_initial": { up: (db) => initial(db, dialect) },
+        "0060_plan_changes": { up: (db) => planChanges(db, dialect) },
       };
     },
   };

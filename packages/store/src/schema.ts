@@ -24,6 +24,8 @@ export interface Database {
   pauses: PausesTable;
   audit_log: AuditLogTable;
   kv_state: KvStateTable;
+  plan_changes: PlanChangesTable;
+  plan_state: PlanStateTable;
 }
 
 export type Db = Kysely<Database>;
@@ -206,4 +208,19 @@ export interface KvStateTable {
   /** "v1:" + base64 iv, auth tag and ciphertext (AES-256-GCM); never the clear value. */
   value: string;
   updated_at: string;
+}
+
+/** Customers whose plan may have changed since the last plan (set by triggers, migration 0060). */
+export interface PlanChangesTable {
+  source: string;
+  customer_ref: string;
+  /** 1 while a running plan has taken the mark; a new change resets it to 0. */
+  taken: number;
+}
+
+/** The last finished plan: its epoch (see core's planEpoch) and when it ran. */
+export interface PlanStateTable {
+  name: string;
+  epoch: string;
+  planned_at: string;
 }

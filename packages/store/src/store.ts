@@ -3,6 +3,7 @@ import * as actions from "./actions-outbox.js";
 import * as activities from "./activities.js";
 import * as events from "./events.js";
 import { createKeyValueState, deriveKey } from "./kv-state.js";
+import * as planState from "./plan-state.js";
 import { report } from "./report.js";
 import type { Dialect, StoreContext } from "./schema.js";
 import { snapshots } from "./snapshots.js";
@@ -41,6 +42,8 @@ export function createKyselyStore(internals: StoreInternals): ReguaStore {
     upsertInvoice: (invoice, at) => sync.upsertInvoice(ctx, invoice, at),
     findCustomersByPhone: (phone) => sync.findCustomersByPhone(ctx, phone),
     snapshots: (options) => snapshots(ctx, options),
+    beginPlan: (options) => planState.beginPlan(ctx, options),
+    finishPlan: (options) => planState.finishPlan(ctx, options),
 
     insertActions: (planned, at) => actions.insertActions(ctx, planned, at),
     claimDueActions: (options) => actions.claimDueActions(ctx, options),

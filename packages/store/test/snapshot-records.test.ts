@@ -1,8 +1,14 @@
-// The snapshots hot path reads stored records without zod when they have the current exact
-// shape (src/snapshot-records.ts): same result as zod for those, zod for everything else.
+// The snapshots hot path reads stored customer records without zod when they have the current
+// exact shape (src/snapshot-records.ts): same result as zod for those, zod for everything else.
+// Invoices come from their columns; history entries without zod when well formed.
 import { describe, expect, it } from "vitest";
-import { readCustomer, readInvoice } from "../src/codec.js";
-import { snapshotCustomer, snapshotInvoice } from "../src/snapshot-records.js";
+import { readCustomer, readHistoryEntry } from "../src/codec.js";
+import {
+  type SnapshotInvoiceRow,
+  snapshotCustomer,
+  snapshotHistoryEntry,
+  snapshotInvoice,
+} from "../src/snapshot-records.js";
 import { customer, invoice } from "./fixtures.js";
 
 /** The fast reader fails exactly as zod's reader does. */
@@ -23,46 +29,70 @@ function stored(record: { raw?: unknown }): string {
 }
 
 describe("snapshot records", () => {
-  const goodInvoice = stored(invoice("1", "C1", { updatedAt: "2026-03-01T10:00:00.000Z" }));
   const goodCustomer = stored(customer("C1", { email: "a@b.com.br", updatedAt: "2026-03-01T10:00:00.000Z" }));
+  const row: SnapshotInvoiceRow = {
+    customer_ref: "C1",
+    external_id: "1",
+    status: "partially_paid",
+    due_date: "2026-02-01",
+    open_amount_minor: "4000",
+    total_minor: 10_000,
+    currency: "BRL",
+    number: "NF-1",
+  };
 
-  it("reads a record of the current shape exactly as zod does", () => {
-    expect(snapshotInvoice(goodInvoice)).toStrictEqual(readInvoice(goodInvoice));
+  it("reads a customer record of the current shape exactly as zod does", () => {
     expect(snapshotCustomer(goodCustomer)).toStrictEqual(readCustomer(goodCustomer));
-    const offset = stored(invoice("2", "C1", { updatedAt: "2026-03-01T10:00:00-03:00" }));
-    expect(snapshotInvoice(offset)).toStrictEqual(readInvoice(offset));
   });
 
-  it("fills defaults through zod for a record written before a field existed", () => {
-    const { instruments: _i, ...older } = JSON.parse(goodInvoice) as Record<string, unknown>;
-    expect(snapshotInvoice(JSON.stringify(older)).instruments).toEqual({
-      boletoLine: null,
-      pixCode: null,
-      payLink: null,
-      documentUrl: null,
+  it("builds the planner's invoice from its columns (PostgreSQL BIGINT strings included)", () => {
+    const fromColumns = snapshotInvoice("erp", row);
+    const full = invoice("1", "C1", {
+      source: "erp",
+      number: "NF-1",
+      status: "partially_paid",
+      dueDate: "2026-02-01",
+      total: { amountMinor: 10_000, currency: "BRL" },
+      openAmount: { amountMinor: 4000, currency: "BRL" },
     });
+    for (const field of Object.keys(fromColumns) as (keyof typeof fromColumns)[]) {
+      expect(fromColumns[field]).toEqual(full[field]);
+    }
+  });
+
+  it("names the row and column of an invoice a hand edit broke", () => {
+    expect(() => snapshotInvoice("erp", { ...row, status: "settled" })).toThrow(/invoices\[erp\/1\]\.status/);
+    expect(() => snapshotInvoice("erp", { ...row, due_date: "2026-02-30" })).toThrow(/due_date/);
+    expect(() => snapshotInvoice("erp", { ...row, currency: "XYZ" })).toThrow(/currency/);
+    expect(() => snapshotInvoice("erp", { ...row, number: null })).toThrow(/no invoice number/);
+  });
+
+  it("reads history entries as zod does, and falls back to zod for malformed ones", () => {
+    const entry = {
+      customer_ref: "C1",
+      key: "k1",
+      step_id: "d0",
+      invoice_refs: '["1","2"]',
+      status: "sent",
+      due_at: "2026-03-01T12:00:00.000Z",
+      sent_at: "2026-03-01T12:00:01.000Z",
+      replied_at: null,
+    };
+    expect(snapshotHistoryEntry(entry)).toStrictEqual(readHistoryEntry(entry));
+    for (const patch of [{ invoice_refs: "[1]" }, { status: "lost" }, { invoice_refs: "{" }]) {
+      sameFailure(
+        () => snapshotHistoryEntry({ ...entry, ...patch }),
+        () => readHistoryEntry({ ...entry, ...patch }),
+      );
+    }
+  });
+
+  it("fills defaults through zod for a customer record written before a field existed", () => {
     const { tags: _t, ...olderCustomer } = JSON.parse(goodCustomer) as Record<string, unknown>;
     expect(snapshotCustomer(JSON.stringify(olderCustomer)).tags).toEqual([]);
   });
 
-  it("drops unknown keys and rejects invalid records as zod does", () => {
-    const extra = { ...(JSON.parse(goodInvoice) as Record<string, unknown>), legacy: 1 };
-    expect(snapshotInvoice(JSON.stringify(extra))).not.toHaveProperty("legacy");
-    const bad = [
-      { openAmount: { amountMinor: -1, currency: "BRL" } },
-      { openAmount: { amountMinor: 10_000, currency: "USD" } },
-      { dueDate: "2026-02-30" },
-      { status: "settled" },
-      { total: { amountMinor: 1.5, currency: "BRL" } },
-      { total: { amountMinor: 10_000, currency: "XYZ" } },
-    ];
-    for (const patch of bad) {
-      const record = JSON.stringify({ ...(JSON.parse(goodInvoice) as Record<string, unknown>), ...patch });
-      sameFailure(
-        () => snapshotInvoice(record),
-        () => readInvoice(record),
-      );
-    }
+  it("rejects invalid customer records as zod does", () => {
     const badPhone = JSON.stringify({
       ...(JSON.parse(goodCustomer) as Record<string, unknown>),
       phones: ["123"],
@@ -72,8 +102,8 @@ describe("snapshot records", () => {
       () => readCustomer(badPhone),
     );
     sameFailure(
-      () => snapshotInvoice("{not json"),
-      () => readInvoice("{not json"),
+      () => snapshotCustomer("{not json"),
+      () => readCustomer("{not json"),
     );
   });
 });

@@ -71,7 +71,7 @@ export async function syncCommand(
 
 export async function planCommand(
   global: GlobalOptions,
-  options: { dryRun: boolean; limit: number },
+  options: { dryRun: boolean; full?: boolean; limit: number },
   io: Io,
   deps: RuntimeOverrides = {},
 ) {
@@ -79,7 +79,7 @@ export async function planCommand(
     global,
     io,
     async (rt) => {
-      const summary = await rt.engine.plan({ dryRun: options.dryRun });
+      const summary = await rt.engine.plan({ dryRun: options.dryRun, full: options.full === true });
       const result = summary.result;
       io.out(
         `${options.dryRun ? "Would plan" : "Planned"} ${summary.actions} action(s) for ${summary.customers} customer(s)` +
@@ -88,6 +88,9 @@ export async function planCommand(
       if (result.actions.length > 0) io.out(`\nActions\n${renderActions(result.actions, options.limit)}`);
       if (result.skips.length > 0) io.out(`\nSkips\n${renderSkips(result.skips, options.limit)}`);
       if (options.dryRun) io.out("\n(dry run: nothing was written)");
+      if (summary.incremental) {
+        io.out("\n(incremental: only customers changed since the last plan; --full plans everyone)");
+      }
     },
     deps,
   );

@@ -1,11 +1,12 @@
-import { type PlanResult, plan as planActions } from "../planner/index.js";
+import { type PlanResult, plan as planActions, planEpoch } from "../planner/index.js";
 import { type EngineContext, nowIso } from "./context.js";
 import type { PlanOptions, PlanSummary } from "./types.js";
 
 /**
  * Streams customer snapshots batch by batch into the pure planner with one `now` for the whole
  * run, so memory stays flat and every batch agrees on the time. Duplicate keys are ignored by
- * the outbox, so planning again the same day inserts nothing.
+ * the outbox, so planning again the same day inserts nothing. Within one plan epoch only the
+ * customers the store marked as changed are re-planned (the others would get the same actions).
  */
 export async function runPlan(ctx: EngineContext, options: PlanOptions = {}): Promise<PlanSummary> {
   const dryRun = options.dryRun === true;
@@ -13,8 +14,26 @@ export async function runPlan(ctx: EngineContext, options: PlanOptions = {}): Pr
   const now = ctx.clock.now();
   const nowText = now.toISOString();
   const result: PlanResult = { actions: [], skips: [] };
-  const summary: PlanSummary = { result, customers: 0, actions: 0, skips: 0, inserted: 0, dryRun };
-  for await (const batch of ctx.store.snapshots({ batchSize: ctx.claimBatch * 10, now: nowText })) {
+  const epoch = planEpoch(ctx.policy, now);
+  // A dry run changes nothing, marks included: it always shows the whole plan.
+  const { incremental } = dryRun
+    ? { incremental: false }
+    : await ctx.store.beginPlan({ epoch, now: nowText, full: options.full === true });
+  const summary: PlanSummary = {
+    result,
+    customers: 0,
+    actions: 0,
+    skips: 0,
+    inserted: 0,
+    dryRun,
+    incremental,
+  };
+  const batches = ctx.store.snapshots({
+    batchSize: ctx.claimBatch * 10,
+    now: nowText,
+    changedOnly: incremental,
+  });
+  for await (const batch of batches) {
     const planned = planActions(ctx.policy, batch, now);
     summary.customers += batch.length;
     summary.actions += planned.actions.length;
@@ -27,6 +46,7 @@ export async function runPlan(ctx: EngineContext, options: PlanOptions = {}): Pr
       result.skips.push(...planned.skips);
     }
   }
+  if (!dryRun) await ctx.store.finishPlan({ epoch, at: nowText });
   ctx.log.info(
     {
       customers: summary.customers,
@@ -34,6 +54,7 @@ export async function runPlan(ctx: EngineContext, options: PlanOptions = {}): Pr
       skips: summary.skips,
       inserted: summary.inserted,
       dryRun,
+      incremental,
     },
     dryRun ? "plan (dry run)" : "plan",
   );

@@ -77,6 +77,12 @@ export interface PlanOptions {
    * books when only the counts are wanted: memory then stays flat whatever the size.
    */
   collect?: boolean;
+  /**
+   * Plan every customer (`regua plan --full`). By default a plan re-plans only the customers the
+   * store marked as changed since the last plan of the same epoch (policy, day, send slot), and
+   * everyone when the epoch moved on; both give the same actions.
+   */
+  full?: boolean;
 }
 
 export interface PlanSummary {
@@ -88,6 +94,8 @@ export interface PlanSummary {
   /** Actions whose key was new to the outbox (0 in a dry run). */
   inserted: number;
   dryRun: boolean;
+  /** Only the customers marked as changed were re-planned (see PlanOptions.full). */
+  incremental: boolean;
 }
 
 export interface DispatchOptions {

@@ -1,5 +1,4 @@
-import type { ActionHistoryEntry, CustomerSnapshot, TraceEntry } from "../actions.js";
-import type { Invoice } from "../model.js";
+import type { ActionHistoryEntry, CustomerSnapshot, SnapshotInvoice, TraceEntry } from "../actions.js";
 import { epochDay, type SendCalendar } from "./calendar.js";
 import { type CompiledPolicy, type CompiledStep, type ConditionInput, failedCondition } from "./compile.js";
 import type { PlanSkip } from "./types.js";
@@ -7,7 +6,7 @@ import type { PlanSkip } from "./types.js";
 /** A step due for one invoice (or, after merging, for several with the same due date). */
 export interface Draft {
   step: CompiledStep;
-  invoices: Invoice[];
+  invoices: SnapshotInvoice[];
   dueDate: string;
   daysOverdue: number;
   /** Earlier missed steps that catch-up replaced with this one: bit i = compiled step i (0 = none). */
@@ -103,7 +102,7 @@ export function newConditionInput(
  * the history, not before the latest step already taken, conditions holding. With
  * `catchUp: latest` only the latest due offset fires; earlier missed steps are superseded.
  */
-export function collectDueSteps(context: DueContext, invoice: Invoice, drafts: Draft[]): void {
+export function collectDueSteps(context: DueContext, invoice: SnapshotInvoice, drafts: Draft[]): void {
   const { steps } = context.compiled;
   const daysOverdue = context.today - epochDay(invoice.dueDate);
   const firstStep = steps[0];
@@ -166,7 +165,7 @@ function isTaken(taken: readonly number[], index: number, stepDay: number, calen
   return (taken[index] as number) >= calendar.dayStartMs(stepDay);
 }
 
-function conditionInput(context: DueContext, invoice: Invoice, daysOverdue: number): ConditionInput {
+function conditionInput(context: DueContext, invoice: SnapshotInvoice, daysOverdue: number): ConditionInput {
   const { policy } = context.compiled;
   const { input } = context;
   input.openMinor =
@@ -181,7 +180,7 @@ function conditionInput(context: DueContext, invoice: Invoice, daysOverdue: numb
 
 function conditionSkip(
   snapshot: CustomerSnapshot,
-  invoice: Invoice,
+  invoice: SnapshotInvoice,
   step: CompiledStep,
   why: string,
 ): PlanSkip {
@@ -215,7 +214,7 @@ export function mergeByStep(drafts: readonly Draft[]): Draft[] {
   return result;
 }
 
-function byExternalId(a: Invoice, b: Invoice): number {
+function byExternalId(a: SnapshotInvoice, b: SnapshotInvoice): number {
   return a.externalId < b.externalId ? -1 : a.externalId > b.externalId ? 1 : 0;
 }
 

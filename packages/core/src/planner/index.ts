@@ -2,6 +2,6 @@
 // No I/O, no Date.now(): time comes in as `now`.
 export { epochDay, isoDateOfDay, localTime, SendCalendar, type SendSlot, zonedInstant } from "./calendar.js";
 export { customerActionKey, invoiceActionKey } from "./keys.js";
-export { plan } from "./plan.js";
+export { plan, planEpoch } from "./plan.js";
 export { type SimulatedDay, simulate } from "./simulate.js";
 export type { PlanResult, PlanSkip } from "./types.js";

@@ -1,5 +1,4 @@
-import type { CustomerSnapshot, PlannedAction, TraceEntry } from "../actions.js";
-import type { Invoice } from "../model.js";
+import type { CustomerSnapshot, PlannedAction, SnapshotInvoice, TraceEntry } from "../actions.js";
 import type { Policy } from "../policy/schema.js";
 import { localTime, type SendSlot, weekdayOf } from "./calendar.js";
 import { type CompiledPolicy, compilePolicy } from "./compile.js";
@@ -11,7 +10,7 @@ import {
   mergeByStep,
   newConditionInput,
 } from "./due.js";
-import { customerActionKey, invoiceActionKey } from "./keys.js";
+import { customerActionKey, fnv1a, invoiceActionKey } from "./keys.js";
 import { SharedParts } from "./parts.js";
 import type { PlanResult, PlanSkip } from "./types.js";
 
@@ -39,6 +38,26 @@ export function plan(policy: Policy, snapshots: Iterable<CustomerSnapshot>, now:
   const run = startRun(policy, now);
   for (const snapshot of snapshots) planCustomer(run, snapshot);
   return { actions: run.actions, skips: run.skips };
+}
+
+/**
+ * What, besides the snapshots, decides which action keys plan() emits, as one string: the policy,
+ * the local day, the send slot's day (or none: caps count per that day and week) and the UTC day
+ * of the stores' 365-day payment window. The instant itself is left out: it only changes when a
+ * new action is due, and keys that exist are never inserted twice. Within one epoch a customer
+ * whose snapshot did not change gets no new action, so the engine re-plans only the customers the
+ * store marked as changed; a new epoch (next day, send slot day or policy) needs a full plan.
+ */
+export function planEpoch(policy: Policy, now: Date): string {
+  const run = startRun(policy, now);
+  const policyJson = JSON.stringify(policy);
+  return [
+    "v1",
+    run.today,
+    run.slot?.day ?? "none",
+    run.nowIso.slice(0, 10),
+    `${policyJson.length}.${fnv1a(policyJson)}`,
+  ].join("|");
 }
 
 function startRun(policy: Policy, now: Date): PlanRun {
@@ -104,8 +123,8 @@ function planCustomer(run: PlanRun, snapshot: CustomerSnapshot): void {
   emitActions(run, snapshot, drafts, history);
 }
 
-function openInvoices(run: PlanRun, snapshot: CustomerSnapshot): Invoice[] {
-  const open: Invoice[] = [];
+function openInvoices(run: PlanRun, snapshot: CustomerSnapshot): SnapshotInvoice[] {
+  const open: SnapshotInvoice[] = [];
   for (const invoice of snapshot.invoices) {
     const reason =
       STATUS_SKIPS[invoice.status] ?? (invoice.openAmount.amountMinor <= 0 ? "nothing_open" : null);
@@ -127,7 +146,7 @@ function openInvoices(run: PlanRun, snapshot: CustomerSnapshot): Invoice[] {
   return open;
 }
 
-function openTotalMinor(invoices: readonly Invoice[], currency: string): number {
+function openTotalMinor(invoices: readonly SnapshotInvoice[], currency: string): number {
   let total = 0;
   for (const invoice of invoices)
     if (invoice.openAmount.currency === currency) total += invoice.openAmount.amountMinor;
@@ -216,7 +235,7 @@ function buildAction(
   const source = snapshot.customer.source;
   const invoiceRefs =
     draft.invoices.length === 1
-      ? [(draft.invoices[0] as Invoice).externalId]
+      ? [(draft.invoices[0] as SnapshotInvoice).externalId]
       : draft.invoices.map((i) => i.externalId).sort();
   const key =
     run.compiled.policy.grouping === "customer"

@@ -124,6 +124,13 @@ export class MemoryStore extends MemoryOutbox implements DunningStore {
   /** The `now` the engine passed to the last snapshots() call. */
   lastSnapshotNow: string | null = null;
 
+  /** No change marks here: every plan is a full one (incremental plans are @regua/store's). */
+  async beginPlan(): Promise<{ incremental: boolean }> {
+    return { incremental: false };
+  }
+
+  async finishPlan(): Promise<void> {}
+
   private async snapshotOf(customer: Customer, now: string | undefined): Promise<CustomerSnapshot> {
     const pause = this.pauses.get(recordKey(customer.source, customer.externalId));
     const pausedUntil = pause?.until && (now === undefined || pause.until > now) ? pause.until : null;

@@ -1,0 +1,182 @@
+import { sql } from "kysely";
+import type { HistoryColumns } from "./codec.js";
+import type { StoreContext } from "./schema.js";
+import type { SnapshotInvoiceRow } from "./snapshot-records.js";
+
+/** Not paid and not void: what the planner may still act on. */
+export const UNPAID_STATUSES = ["open", "partially_paid", "disputed"];
+
+export interface PaidInvoiceRow {
+  customer_ref: string;
+  due_date: string;
+  changed_at: string;
+  paid_on: string | null;
+}
+
+export type HistoryRow = HistoryColumns & { customer_ref: string };
+
+/** The rows one batch of customers (of one source) needs besides the customers themselves. */
+export interface BatchRows {
+  /** Unpaid invoices, by customer, due date, external id. */
+  invoices: SnapshotInvoiceRow[];
+  /** Action history, by due date and key. */
+  history: HistoryRow[];
+  /** Paid invoices with their payment date (latest allocation), for the payment stats. */
+  paid: PaidInvoiceRow[];
+  optedOutRefs: string[];
+  /** Pauses still running at `now`. */
+  pauses: { customer_ref: string; paused_until: string | null }[];
+}
+
+export interface CustomerPage {
+  after: { source: string; externalId: string } | null;
+  source: string | undefined;
+  changedOnly: boolean;
+  limit: number;
+}
+
+/** What snapshots() asks the database; one implementation per driver. */
+export interface SnapshotQueries {
+  /** The next keyset page of customers with an unpaid invoice (changed ones only when asked). */
+  customers(page: CustomerPage): Promise<{ source: string; external_id: string; record: string }[]>;
+  /** `refs`: customers of `source`, in key order. */
+  batch(source: string, refs: readonly string[], now: string): Promise<BatchRows>;
+  optedOutPhones(phones: readonly string[]): Promise<Set<string>>;
+}
+
+/** PostgreSQL (and any Kysely dialect): one query per kind of row, refs bound as a list. */
+export function kyselySnapshotQueries(ctx: StoreContext): SnapshotQueries {
+  const { db } = ctx;
+  const number =
+    ctx.dialect === "postgres"
+      ? sql<string | null>`(record::json ->> 'number')`
+      : sql<string | null>`json_extract(record, '$.number')`;
+  return {
+    async customers(page) {
+      let query = db
+        .selectFrom("customers as c")
+        .select(["c.source", "c.external_id", "c.record"])
+        .where((eb) =>
+          eb.exists(
+            eb
+              .selectFrom("invoices as i")
+              .select(sql.lit(1).as("one"))
+              .whereRef("i.source", "=", "c.source")
+              .whereRef("i.customer_ref", "=", "c.external_id")
+              .where("i.status", "in", UNPAID_STATUSES),
+          ),
+        );
+      if (page.changedOnly) {
+        query = query.where((eb) =>
+          eb.exists(
+            eb
+              .selectFrom("plan_changes as p")
+              .select(sql.lit(1).as("one"))
+              .whereRef("p.source", "=", "c.source")
+              .whereRef("p.customer_ref", "=", "c.external_id")
+              .where("p.taken", "=", 1),
+          ),
+        );
+      }
+      if (page.source !== undefined) query = query.where("c.source", "=", page.source);
+      if (page.after !== null) {
+        const { source, externalId } = page.after;
+        query = query.where((eb) =>
+          eb(eb.refTuple("c.source", "c.external_id"), ">", eb.tuple(source, externalId)),
+        );
+      }
+      return query.orderBy("c.source").orderBy("c.external_id").limit(page.limit).execute();
+    },
+
+    async batch(source, refs, now) {
+      const list = [...refs];
+      const invoices = await db
+        .selectFrom("invoices")
+        .select([
+          "customer_ref",
+          "external_id",
+          "status",
+          "due_date",
+          "open_amount_minor",
+          "total_minor",
+          "currency",
+          number.as("number"),
+        ])
+        .where("source", "=", source)
+        .where("customer_ref", "in", list)
+        .where("status", "in", UNPAID_STATUSES)
+        .orderBy("customer_ref")
+        .orderBy("due_date")
+        .orderBy("external_id")
+        .execute();
+      const history = await db
+        .selectFrom("actions")
+        .select([
+          "customer_ref",
+          "key",
+          "step_id",
+          "invoice_refs",
+          "status",
+          "due_at",
+          "sent_at",
+          "replied_at",
+        ])
+        .where("source", "=", source)
+        .where("customer_ref", "in", list)
+        .orderBy("due_at")
+        .orderBy("key")
+        .execute();
+      // A correlated MAX per invoice rather than JOIN + GROUP BY: grouping tempted SQLite into
+      // walking the whole primary key instead of the customer index.
+      const paid = await db
+        .selectFrom("invoices as i")
+        .select((eb) => [
+          "i.customer_ref",
+          "i.due_date",
+          eb.fn.coalesce("i.updated_at", "i.synced_at").as("changed_at"),
+          eb
+            .selectFrom("payment_allocations as a")
+            .select((inner) => inner.fn.max("a.paid_on").as("paid_on"))
+            .whereRef("a.source", "=", "i.source")
+            .whereRef("a.invoice_ref", "=", "i.external_id")
+            .as("paid_on"),
+        ])
+        .where("i.source", "=", source)
+        .where("i.customer_ref", "in", list)
+        .where("i.status", "=", "paid")
+        .execute();
+      const optedOut = await db
+        .selectFrom("opt_outs")
+        .select("customer_ref")
+        .distinct()
+        .where("source", "=", source)
+        .where("customer_ref", "in", list)
+        .execute();
+      const pauses = await db
+        .selectFrom("pauses")
+        .select(["customer_ref", "paused_until"])
+        .where("source", "=", source)
+        .where("customer_ref", "in", list)
+        .where("paused_until", ">", now)
+        .execute();
+      return {
+        invoices,
+        history,
+        paid: paid.map((row) => ({ ...row, paid_on: row.paid_on ?? null })),
+        optedOutRefs: optedOut.flatMap((row) => (row.customer_ref === null ? [] : [row.customer_ref])),
+        pauses,
+      };
+    },
+
+    async optedOutPhones(phones) {
+      if (phones.length === 0) return new Set();
+      const rows = await db
+        .selectFrom("opt_outs")
+        .select("phone")
+        .distinct()
+        .where("phone", "in", [...phones])
+        .execute();
+      return new Set(rows.flatMap((row) => (row.phone === null ? [] : [row.phone])));
+    },
+  };
+}

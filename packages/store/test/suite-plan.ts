@@ -1,0 +1,139 @@
+import { createEngine, ManualClock, parsePolicy, SAMPLE_POLICY_YAML, silentLogger } from "@regua/core";
+import { expect, it } from "vitest";
+import type { ReguaStore } from "../src/index.js";
+import { customer, invoice, SOURCE, type StoreFactory } from "./fixtures.js";
+import { useStore } from "./suite.js";
+
+// 10:00 in São Paulo on a Tuesday: inside the sample policy's send window.
+const NOW = "2026-03-10T13:00:00.000Z";
+const LATER = "2026-03-10T15:00:00.000Z";
+const policy = parsePolicy(SAMPLE_POLICY_YAML, "policy.yaml");
+
+function engineOn(store: ReguaStore, now: string) {
+  return createEngine({
+    store,
+    connectors: new Map(),
+    channels: new Map(),
+    policy,
+    clock: new ManualClock(now),
+    log: silentLogger,
+    workerId: "plan-test",
+  });
+}
+
+/** Twelve customers, two overdue invoices each (the sample caps messages at one a day). */
+async function seed(store: ReguaStore): Promise<void> {
+  const ids = Array.from({ length: 12 }, (_, i) => `C${String(i + 1).padStart(2, "0")}`);
+  await store.commitPage({
+    source: SOURCE,
+    entity: "invoices",
+    customers: ids.map((id) => customer(id)),
+    invoices: ids.flatMap((id) => [
+      invoice(`${id}-a`, id, { dueDate: "2026-03-07" }),
+      invoice(`${id}-b`, id, { dueDate: "2026-03-03" }),
+    ]),
+    cursor: null,
+    at: NOW,
+  });
+}
+
+/** What a day brings between two plans: a payment, a new customer, an opt-out, a failure… */
+async function change(store: ReguaStore): Promise<void> {
+  const paid = invoice("C01-b", "C01", { dueDate: "2026-03-03", status: "paid" });
+  await store.commitPage({
+    source: SOURCE,
+    entity: "invoices",
+    customers: [customer("C13")],
+    invoices: [paid, invoice("C13-a", "C13", { dueDate: "2026-03-07" })],
+    cursor: "2",
+    at: LATER,
+  });
+  // As the engine's sync does for a paid invoice: its open actions are skipped.
+  await store.skipOpenActions({
+    source: SOURCE,
+    customerRef: "C01",
+    invoiceRef: "C01-b",
+    reason: "paid",
+    at: LATER,
+  });
+  await store.setOptOut({
+    phone: customer("C03").phones[0]!,
+    source: null,
+    customerRef: null,
+    reason: "SAIR",
+    at: LATER,
+  });
+  await store.setPause({
+    source: SOURCE,
+    customerRef: "C05",
+    until: "2026-03-20T00:00:00.000Z",
+    reason: "promise",
+    at: LATER,
+  });
+  const [failed] = await store.listActions({ source: SOURCE, customerRef: "C06" });
+  await store.transitionAction(failed!.key, ["planned"], "failed", { at: LATER, statusReason: "131026" });
+  const [replied] = await store.listActions({ source: SOURCE, customerRef: "C07" });
+  await store.markReplied(replied!.key, LATER);
+}
+
+async function actions(store: ReguaStore) {
+  const rows = await store.listActions({ limit: 1_000 });
+  return rows.map((row) => `${row.key} ${row.status}`).sort();
+}
+
+export function planTests(factory: StoreFactory): void {
+  const store = useStore(factory);
+
+  it("re-plans only the changed customers and gives the same actions as a full plan", async () => {
+    const other = await factory();
+    try {
+      for (const s of [store(), other]) {
+        await seed(s);
+        const first = await engineOn(s, NOW).plan();
+        expect(first).toMatchObject({ incremental: false, customers: 12, inserted: 12 });
+        await change(s);
+      }
+      const incremental = await engineOn(store(), LATER).plan();
+      const full = await engineOn(other, LATER).plan({ full: true });
+      expect(full.incremental).toBe(false);
+      expect(incremental.incremental).toBe(true);
+      // C01 (paid), C03 (opted out), C05 (paused), C06 (failed), C07 (replied), C13 (new).
+      expect(incremental.customers).toBe(6);
+      expect(full.customers).toBe(13);
+      // The changes do plan new actions: C01's and C06's capped invoice, C13's first message.
+      expect(full.inserted).toBe(3);
+      expect(incremental.inserted).toBe(full.inserted);
+      expect(await actions(store())).toEqual(await actions(other));
+
+      // Nothing changed since: an incremental plan reads nobody and inserts nothing.
+      const again = await engineOn(store(), LATER).plan();
+      expect(again).toMatchObject({ incremental: true, customers: 0, inserted: 0 });
+    } finally {
+      await other.close();
+    }
+  });
+
+  it("plans everyone when the epoch moved on (another day) or the policy changed", async () => {
+    await seed(store());
+    await engineOn(store(), NOW).plan();
+    const nextDay = await engineOn(store(), "2026-03-11T13:00:00.000Z").plan();
+    expect(nextDay).toMatchObject({ incremental: false, customers: 12 });
+    const sameDay = await engineOn(store(), "2026-03-11T14:00:00.000Z").plan();
+    expect(sameDay.incremental).toBe(true);
+  });
+
+  it("re-plans a customer whose pause ran out since the last plan", async () => {
+    await seed(store());
+    await store().setPause({
+      source: SOURCE,
+      customerRef: "C02",
+      until: "2026-03-10T14:00:00.000Z",
+      reason: "promise",
+      at: NOW,
+    });
+    const paused = await engineOn(store(), NOW).plan();
+    expect(paused.inserted).toBe(11);
+    const after = await engineOn(store(), LATER).plan();
+    expect(after).toMatchObject({ incremental: true, customers: 1, inserted: 1 });
+  });
+}
