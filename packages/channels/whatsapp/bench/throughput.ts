@@ -19,7 +19,7 @@
  */
 
 import { once } from "node:events";
-import { availableParallelism } from "node:os";
+import { availableParallelism, loadavg } from "node:os";
 import { Worker } from "node:worker_threads";
 import { type OutboundMessage, RateLimitError, systemClock, withRetry } from "@regua/core";
 import { createTestContext } from "@regua/testkit";
@@ -220,5 +220,18 @@ console.log(
     results,
   }),
 );
-const ok = results.every((r) => r.fraction >= 0.95 && r.duplicates === 0 && r.failed === 0);
-if (!ok) process.exitCode = 1;
+// One verdict line per tier (docs/performance.md): the limiter's and HTTP's added p99, the rate
+// reached and exactly-once, with the conditions they were measured in.
+const GOAL_P99_MS = 5;
+console.log(
+  `conditions: ${availableParallelism()} CPUs, load average ${loadavg()[0]?.toFixed(1)}, ` +
+    `transport ceiling ${Math.round(ceiling)} msg/s, ${MESSAGES} messages per tier`,
+);
+for (const r of results) {
+  const ok = r.p99Ms <= GOAL_P99_MS && r.fraction >= 0.95 && r.duplicates === 0 && r.failed === 0;
+  console.log(
+    `whatsapp ${r.tier} msg/s: p99 added ${r.p99Ms} ms (p50 ${r.p50Ms}, max ${r.maxMs}), ${r.fraction} of the tier, ` +
+      `${r.duplicates} duplicates, ${r.throttled} throttled, ${r.failed} failed ` +
+      `(goal p99 ≤ ${GOAL_P99_MS} ms, ≥ 0.95 of the tier, 0 duplicates) ${ok ? "ok" : "MISSED"}`,
+  );
+}

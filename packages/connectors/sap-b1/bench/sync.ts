@@ -2,14 +2,15 @@
  * Benchmark: a full invoice sync of ~100,000 invoices from the fake Service Layer (CAP behind
  * the Service Layer front) running in a child process. Prints records/s, the connector's CPU
  * time against the fake's, and peak RSS of both. Run after `pnpm build`: `pnpm bench`.
- * The connector's listing and two bare HTTP + JSON readers of the same pages take turns
- * BENCH_ROUNDS times (default 3); figures are medians. The last line is the summary against the
- * goal (connector CPU ≤ 10 % of the Service Layer's).
+ * The connector's listing and three bare HTTP + JSON readers of the same pages (axios, node:http,
+ * fetch) take turns BENCH_ROUNDS times (default 3); figures are medians. The last line is the
+ * verdict: connector CPU ≤ 1.3× a bare fetch + JSON.parse of the same pages.
  * Env: BENCH_CUSTOMERS (default 33,400 ≈ 100k invoices), BENCH_PAGE (default 1000), BENCH_VERSION,
  * BENCH_ROUNDS, BENCH_MICRO=0 (skip the per-record micro benchmarks).
  */
 import { fork } from "node:child_process";
 import http from "node:http";
+import { loadavg } from "node:os";
 import { fileURLToPath } from "node:url";
 import { createTestContext } from "@regua/testkit";
 import axios from "axios";
@@ -151,14 +152,35 @@ async function bareNodeHttp() {
   return { records, pages, rejects: 0 };
 }
 
-// The three listings take turns, BENCH_ROUNDS times; each figure is the median of its rounds,
+/** The issue's baseline: global fetch (undici) + JSON.parse of the same pages, nothing else. */
+async function bareFetch() {
+  let link: string | null = firstLink;
+  let records = 0;
+  let pages = 0;
+  while (link) {
+    const answer = await fetch(new URL(link, root), { headers: bareHeaders });
+    const body = JSON.parse(await answer.text()) as Listing;
+    records += body.value.length;
+    pages++;
+    link = nextOf(body);
+  }
+  return { records, pages, rejects: 0 };
+}
+
+// The four listings take turns, BENCH_ROUNDS times; each figure is the median of its rounds,
 // which steadies them on a shared machine.
 const rounds = Math.max(1, Number(process.env.BENCH_ROUNDS ?? 3));
-const runs: { connector: Run[]; axios: Run[]; nodeHttp: Run[] } = { connector: [], axios: [], nodeHttp: [] };
+const runs: { connector: Run[]; axios: Run[]; nodeHttp: Run[]; fetch: Run[] } = {
+  connector: [],
+  axios: [],
+  nodeHttp: [],
+  fetch: [],
+};
 for (let round = 0; round < rounds; round++) {
   runs.connector.push(await measure(syncInvoices));
   runs.axios.push(await measure(bareAxios));
   runs.nodeHttp.push(await measure(bareNodeHttp));
+  runs.fetch.push(await measure(bareFetch));
 }
 await sap.close();
 agent.destroy();
@@ -176,6 +198,7 @@ const connectorCpuMs = median(runs.connector, (r) => r.cpuMs);
 const serverCpuMs = median(runs.connector, (r) => r.serverCpuMs);
 const axiosFloorCpuMs = median(runs.axios, (r) => r.cpuMs);
 const nodeFloorCpuMs = median(runs.nodeHttp, (r) => r.cpuMs);
+const fetchFloorCpuMs = median(runs.fetch, (r) => r.cpuMs);
 
 // Connector-only cost of parsing and mapping, without HTTP: one page of rows, many times; and
 // JSON.parse of the same page, the floor any JSON client pays.
@@ -222,6 +245,8 @@ const figures = {
   bareAxiosFloorPctOfServer: pct(axiosFloorCpuMs),
   bareNodeHttpFloorCpuMs: round(nodeFloorCpuMs),
   bareNodeHttpFloorPctOfServer: pct(nodeFloorCpuMs),
+  bareFetchFloorCpuMs: round(fetchFloorCpuMs),
+  connectorOverFetchFloor: round(connectorCpuMs / fetchFloorCpuMs, 2),
   connectorOwnCpuPctOfServer: pct(connectorCpuMs - axiosFloorCpuMs),
   connectorPeakRssMb: round(process.resourceUsage().maxRSS / 1024),
   serverPeakRssMb: round(serverUsage.maxRssKb / 1024),
@@ -233,16 +258,23 @@ const figures = {
 };
 console.table(figures);
 console.log(JSON.stringify(figures));
-const goalPct = 10;
-const met = figures.connectorOverheadPctOfServer <= goalPct;
 console.log(
   `summary: connector CPU / fake CPU = ${figures.connectorOverheadPctOfServer} % ` +
-    `(${figures.connectorCpuMs} ms / ${figures.serverCpuMs} ms, median of ${rounds}) vs goal ≤ ${goalPct} %: ` +
-    `${met ? "MET" : "MISSED"}; HTTP + JSON floor alone: axios ${figures.bareAxiosFloorPctOfServer} %, ` +
+    `(${figures.connectorCpuMs} ms / ${figures.serverCpuMs} ms, median of ${rounds}); HTTP + JSON floor alone: axios ${figures.bareAxiosFloorPctOfServer} %, ` +
     `node:http ${figures.bareNodeHttpFloorPctOfServer} %; connector's own work ${figures.connectorOwnCpuPctOfServer} % ` +
     `(connector − axios floor; ${figures.checkAndMapPctOfServer} % by the check + map micro benchmark)`,
 );
-const wrong = [...runs.connector, ...runs.axios, ...runs.nodeHttp].filter(
+// The issue-10 verdict: the connector (HTTP client, paging, validation, mapping) against a bare
+// fetch + JSON.parse of the same pages, CPU time of this process (medians), so a busy machine
+// inflates both sides alike.
+const GOAL_RATIO = 1.3;
+console.log(
+  `sap sync ${records} invoices: connector CPU ${figures.connectorCpuMs} ms = ${figures.connectorOverFetchFloor}× ` +
+    `a bare fetch + JSON.parse of the same pages (${figures.bareFetchFloorCpuMs} ms), median of ${rounds}, ` +
+    `load average ${loadavg()[0]?.toFixed(1)} (goal ≤ ${GOAL_RATIO}×) ` +
+    `${figures.connectorOverFetchFloor <= GOAL_RATIO ? "ok" : "MISSED"}`,
+);
+const wrong = [...runs.connector, ...runs.axios, ...runs.nodeHttp, ...runs.fetch].filter(
   (run) => run.records !== ready.invoices,
 );
 if (wrong.length || last.rejects) {
