@@ -164,7 +164,7 @@ describe("plan: catch-up", () => {
   });
 
   it("all: sends every missed step (caps permitting)", () => {
-    const all: Policy = { ...uncapped, catchUp: "all" };
+    const all: Policy = { ...uncapped, catchUp: "all", catchUpMaxDays: null };
     const steps = plan(all, [missed], TUESDAY_10H).actions.map((a) => a.stepId);
     expect(steps.sort()).toEqual(["lembrete-d-3", "vencida-d3", "vencida-d7", "vencimento-d0"]);
   });

@@ -1,5 +1,5 @@
 import type { ActionHistoryEntry, CustomerSnapshot, SnapshotInvoice, TraceEntry } from "../actions.js";
-import { epochDay, type SendCalendar } from "./calendar.js";
+import { epochDay, isoDateOfDay, type SendCalendar } from "./calendar.js";
 import { type CompiledPolicy, type CompiledStep, type ConditionInput, failedCondition } from "./compile.js";
 import type { PlanSkip } from "./types.js";
 
@@ -101,6 +101,8 @@ export function newConditionInput(
  * Steps due for one invoice today: occurrence day (due date + offset) ≤ today, not already in
  * the history, not before the latest step already taken, conditions holding. With
  * `catchUp: latest` only the latest due offset fires; earlier missed steps are superseded.
+ * A step more than `catchUpMaxDays` late (and every earlier one) never fires: when nothing else
+ * fires for the invoice, the most recent such step is reported as a "too_late" skip.
  */
 export function collectDueSteps(context: DueContext, invoice: SnapshotInvoice, drafts: Draft[]): void {
   const { steps } = context.compiled;
@@ -123,6 +125,7 @@ export function collectDueSteps(context: DueContext, invoice: SnapshotInvoice, d
   while (high >= 0 && (steps[high] as CompiledStep).offset > daysOverdue) high--;
   const input = conditionInput(context, invoice, daysOverdue);
   const latestOnly = context.compiled.policy.catchUp === "latest";
+  const maxLate = context.compiled.policy.catchUpMaxDays;
   let firedOffset: number | null = null;
   const firstDraft = drafts.length;
   let superseded = 0;
@@ -134,6 +137,10 @@ export function collectDueSteps(context: DueContext, invoice: SnapshotInvoice, d
     if (latestOnly && firedOffset !== null && step.offset < firedOffset) {
       superseded += 2 ** i;
       continue;
+    }
+    if (maxLate !== null && daysOverdue - step.offset > maxLate) {
+      if (firedOffset === null) context.skips.push(tooLateSkip(context, invoice, step, dueDay, maxLate));
+      break;
     }
     const failed = failedCondition(step, input);
     if (failed !== null) {
@@ -176,6 +183,26 @@ function conditionInput(context: DueContext, invoice: SnapshotInvoice, daysOverd
         : null;
   input.daysOverdue = daysOverdue;
   return input;
+}
+
+function tooLateSkip(
+  context: DueContext,
+  invoice: SnapshotInvoice,
+  step: CompiledStep,
+  dueDay: number,
+  maxLate: number,
+): PlanSkip {
+  const stepDay = dueDay + step.offset;
+  const late = context.today - stepDay;
+  const reason = `step ${step.id} was due on ${isoDateOfDay(stepDay)}, ${late} days ago: more than catchUpMaxDays (${maxLate}), so it waits for an operator`;
+  return {
+    source: context.snapshot.customer.source,
+    customerRef: context.snapshot.customer.externalId,
+    invoiceRefs: [invoice.externalId],
+    stepId: step.id,
+    reason: "too_late",
+    trace: [{ rule: "catch-up", outcome: "skipped", reason }],
+  };
 }
 
 function conditionSkip(

@@ -28,8 +28,11 @@ caps: { perCustomerPerDay: 1, perCustomerPerWeek: 3 }
 # invoice: one message per invoice; customer: one message listing the customer's invoices.
 grouping: invoice
 
-# After downtime, send only the latest missed step.
+# After downtime, send only the latest missed step…
 catchUp: latest
+# …and never one whose day passed more than 7 days ago: those are skipped (reason too_late)
+# and left to an operator, so a fresh install does not escalate old debts on its first run.
+catchUpMaxDays: 7
 
 # Each step: offsetDays from the due date (negative = before), an action (message, escalate,
 # pause), and for messages a channel id from regua.yaml, an approved template and where each

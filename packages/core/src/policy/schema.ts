@@ -250,6 +250,13 @@ export const PolicySchema = z
       .prefault({}),
     grouping: z.enum(["customer", "invoice"]).default("invoice"),
     catchUp: z.enum(["latest", "all"]).default("latest"),
+    /**
+     * After downtime or on a fresh install: a step whose day (due date + offsetDays) passed more
+     * than this many days ago does not fire on its own. The planner skips it with reason
+     * "too_late" and a trace naming the step, its day and the limit, so an operator decides
+     * (contact the customer, or raise the limit for one run). null = no limit.
+     */
+    catchUpMaxDays: z.number().int().min(0).max(3650).nullable().default(7),
     // At most 50 steps: the planner keeps sets of steps as bit masks (exact up to 2^53).
     steps: z.array(Step).min(1).max(50),
     lifecycle: Lifecycle.prefault({}),
