@@ -2,7 +2,6 @@
 # Runs inside scripts/env.sh (Node >= 22.12 and pnpm on PATH). See .ci/run.
 set -uo pipefail
 export CI="${CI:-true}"
-export TURBO_TELEMETRY_DISABLED=1 DO_NOT_TRACK=1
 
 failed_steps=()
 step() {

@@ -49,4 +49,8 @@ if [ "$(pnpm --version 2>/dev/null || true)" != "$PNPM_VERSION" ]; then
 fi
 
 export COREPACK_ENABLE_STRICT=0
+# Product output, not tool noise, from every entry point (README commands, CI, scripts):
+# no pnpm "Update available" box, no Turbo telemetry notice or update message.
+export npm_config_update_notifier=false pnpm_config_update_notifier=false
+export TURBO_TELEMETRY_DISABLED=1 TURBO_NO_UPDATE_NOTIFIER=1 DO_NOT_TRACK=1
 exec "$@"

@@ -12,6 +12,7 @@ const TIMEOUT_MS = 180_000;
 /** Each expectation: a pattern whose first group, when present, must be a number above zero. */
 const expectations = [
   ["invoices synced", /(\d+) invoices synced/],
+  ["actions planned", /(\d+) action\(s\) planned for/],
   ["messages sent", /(\d+) messages sent through/],
   ["status webhooks applied", /(\d+) status webhook\(s\) verified and applied/],
   ["sequences stopped by payment", /(\d+) planned action\(s\) stopped by payment/],
@@ -42,6 +43,8 @@ child.on("close", (code, signal) => {
   clearTimeout(timer);
   const failures = [];
   if (code !== 0) failures.push(`regua demo exited with ${code ?? signal}`);
+  const hollow = out.split("\n").filter((line) => /^✔ 0\b/.test(line));
+  if (hollow.length > 0) failures.push(`a stage did nothing but printed ✔: ${hollow.join(" | ")}`);
   for (const [name, pattern] of expectations) {
     const match = pattern.exec(out);
     if (!match) failures.push(`missing: ${name}`);

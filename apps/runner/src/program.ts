@@ -1,7 +1,7 @@
 import { Command, CommanderError, InvalidArgumentError, Option } from "commander";
 import { z } from "zod";
 import { checkCommand } from "./commands/check.js";
-import { initCommand } from "./commands/init.js";
+import { CHANNEL_KINDS, ERP_KINDS, type InitOptions, initCommand } from "./commands/init.js";
 import { runCommand, serveCommand } from "./commands/loop.js";
 import {
   dispatchCommand,
@@ -61,9 +61,15 @@ export function createProgram(io: Io = processIo, deps: RuntimeOverrides = {}): 
 
   program
     .command("init")
-    .description("write regua.yaml and policy.yaml (never overwrites)")
+    .description("write a commented regua.yaml for your ERP and channel, and policy.yaml (never overwrites)")
     .option("--dir <dir>", "where to write", ".")
-    .action((o: { dir: string }) => initCommand(o, io));
+    .addOption(new Option("--erp <kind>", "the ERP to read invoices from").choices(ERP_KINDS).default("rest"))
+    .addOption(
+      new Option("--channel <kind>", "the channel to send through")
+        .choices(CHANNEL_KINDS)
+        .default("whatsapp"),
+    )
+    .action((o: InitOptions) => initCommand(o, io));
   program
     .command("check")
     .description("validate config + policy and ping every source and channel")

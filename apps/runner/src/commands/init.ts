@@ -1,51 +1,69 @@
 import { existsSync, writeFileSync } from "node:fs";
 import path from "node:path";
-import { restErpPreset } from "@regua/connector-rest";
 import { SAMPLE_POLICY_YAML } from "@regua/core";
-import { stringify } from "yaml";
+import {
+  CHANNEL_TEMPLATES,
+  type ChannelKind,
+  ERP_TEMPLATES,
+  type ErpKind,
+  type PluginTemplate,
+} from "./init-templates.js";
 import { CommandFailed, type Io } from "./shared.js";
 
-/**
- * The config `regua init` writes: the REST connector with its mapping for a typical Brazilian
- * ERP API (the connector's own preset, spelled out so it can be edited), and WhatsApp.
- */
-export function configTemplate(): string {
-  const preset = restErpPreset("https://erp.example.com", "ERP_TOKEN");
-  const source = { ...preset, auth: { type: "bearer", token: { env: "ERP_TOKEN" } } };
-  const body = stringify(
-    {
-      store: { sqlite: "./regua.db" },
-      sources: [{ id: "erp", connector: "@regua/connector-rest", options: source }],
-      channels: [
-        {
-          id: "wa",
-          channel: "@regua/channel-whatsapp",
-          options: {
-            phoneNumberId: "1234567890",
-            wabaId: "102290129340398",
-            token: { env: "WA_TOKEN" },
-            appSecret: { env: "WA_APP_SECRET" },
-            verifyToken: { env: "WA_VERIFY_TOKEN" },
-          },
-        },
-      ],
-      policy: "./policy.yaml",
-      schedule: { sync: "*/15 * * * *", dispatch: "*/5 8-19 * * 1-5", writeBack: "*/10 * * * *" },
-      server: { port: 8080, host: "127.0.0.1" },
-      defaultRegion: "BR",
-    },
-    { lineWidth: 110, aliasDuplicateObjects: false },
-  );
-  return `# régua runner config (https://github.com/regua-dev/regua/tree/main/apps/runner#config).
-# Secrets are written as { env: NAME } and read from the environment at start.
-# store: { postgres: { env: REGUA_PG_URL } } for several runners; then also set
-# secretKey: { env: REGUA_SECRET_KEY } (SQLite generates one beside the database).
-${body}`;
+export { CHANNEL_KINDS, ERP_KINDS } from "./init-templates.js";
+export type { ChannelKind, ErpKind };
+
+export interface InitOptions {
+  dir: string;
+  erp: ErpKind;
+  channel: ChannelKind;
 }
 
-export function initCommand(options: { dir: string }, io: Io): void {
+function envLines(plugins: PluginTemplate[]): string {
+  const names = [...new Set(plugins.flatMap((p) => p.env))];
+  return names.length > 0 ? `# Set before \`regua check\`: ${names.join(", ")}\n` : "";
+}
+
+/** The commented config `regua init` writes for one ERP and one channel. */
+export function configTemplate(
+  options: { erp: ErpKind; channel: ChannelKind } = { erp: "rest", channel: "whatsapp" },
+): string {
+  const source = ERP_TEMPLATES[options.erp]();
+  const channel = CHANNEL_TEMPLATES[options.channel]();
+  return `# régua runner config. Reference: docs/configuration.md in the régua repository.
+# Secrets are written as { env: NAME } and read from the environment at start.
+${envLines([source, channel])}
+# SQLite for one runner. Several runners: store: { postgres: postgres://… } and also
+# secretKey: { env: REGUA_SECRET_KEY } (SQLite generates one beside the database).
+store:
+  sqlite: ./regua.db
+
+# Where invoices come from (${source.packageName}).
+sources:
+${source.yaml}
+# How customers are reached (${channel.packageName}); the policy's steps name this id.
+channels:
+${channel.yaml}
+policy: ./policy.yaml
+
+# Cron lines in the server's time zone; the policy's send window still applies to messages.
+schedule:
+  sync: "*/15 * * * *"
+  dispatch: "*/5 8-19 * * 1-5"
+  writeBack: "*/10 * * * *"
+
+server:
+  port: 8080
+  host: 127.0.0.1
+
+# Region for phone numbers written without a country code.
+defaultRegion: BR
+`;
+}
+
+export function initCommand(options: InitOptions, io: Io): void {
   const files = [
-    { file: path.resolve(options.dir, "regua.yaml"), text: configTemplate() },
+    { file: path.resolve(options.dir, "regua.yaml"), text: configTemplate(options) },
     { file: path.resolve(options.dir, "policy.yaml"), text: SAMPLE_POLICY_YAML },
   ];
   const existing = files.filter((f) => existsSync(f.file)).map((f) => f.file);
@@ -56,6 +74,9 @@ export function initCommand(options: { dir: string }, io: Io): void {
     writeFileSync(f.file, f.text, { flag: "wx" });
     const relative = path.relative(process.cwd(), f.file);
     io.out(`wrote ${relative.startsWith("..") ? f.file : relative}`);
+  }
+  for (const plugin of [ERP_TEMPLATES[options.erp](), CHANNEL_TEMPLATES[options.channel]()]) {
+    if (!plugin.bundled) io.out(`install ${plugin.packageName} first: pnpm add ${plugin.packageName}`);
   }
   io.out("next: edit regua.yaml (the connector options and channel ids), then run `regua check`");
 }

@@ -1,0 +1,143 @@
+import { restErpPreset } from "@regua/connector-rest";
+import { stringify } from "yaml";
+
+/**
+ * The `sources:` and `channels:` entries `regua init --erp … --channel …` writes, one per
+ * vendor, commented with what each option is and where to find it. Secrets are `{ env: NAME }`.
+ */
+
+export const ERP_KINDS = ["sap-b1", "quickbooks", "odoo", "ixc", "rest"] as const;
+export type ErpKind = (typeof ERP_KINDS)[number];
+export const CHANNEL_KINDS = ["whatsapp", "opa"] as const;
+export type ChannelKind = (typeof CHANNEL_KINDS)[number];
+
+export interface PluginTemplate {
+  packageName: string;
+  /** Shipped with the runner; when false the entry says which package to install. */
+  bundled: boolean;
+  /** Environment variables the entry reads. */
+  env: string[];
+  /** The YAML list item, indented for its place under `sources:` / `channels:`. */
+  yaml: string;
+}
+
+function notYet(packageName: string): string {
+  return `  # ${packageName} is not bundled with the runner: install it beside it first
+  #   pnpm add ${packageName}    (or npm install ${packageName})
+`;
+}
+
+function restSource(): string {
+  const preset = restErpPreset("https://erp.example.com", "ERP_TOKEN");
+  const options = { ...preset, auth: { type: "bearer", token: { env: "ERP_TOKEN" } } };
+  const item = stringify([{ id: "erp", connector: "@regua/connector-rest", options }], {
+    lineWidth: 110,
+    aliasDuplicateObjects: false,
+  });
+  return `  # A JSON REST API: the mapping below is @regua/connector-rest's preset for a typical
+  # Brazilian ERP API, spelled out so you can edit paths, fields and paging.
+${item.replace(/^/gm, "  ").trimEnd()}\n`;
+}
+
+export const ERP_TEMPLATES: Record<ErpKind, () => PluginTemplate> = {
+  "sap-b1": () => ({
+    packageName: "@regua/connector-sap-b1",
+    bundled: true,
+    env: ["SAP_B1_PASSWORD"],
+    yaml: `  # SAP Business One through its Service Layer (https://help.sap.com/docs/SAP_BUSINESS_ONE).
+  - id: sap
+    connector: "@regua/connector-sap-b1"
+    options:
+      baseUrl: https://sap.example.com:50000   # the Service Layer, without /b1s
+      version: v2                             # v2 (OData v4) or v1
+      companyDb: SBODEMOBR                    # the company database you log in to
+      user: manager                           # a Service Layer user with read access to BPs, invoices, payments
+      password: { env: SAP_B1_PASSWORD }
+      serverTimeZone: America/Sao_Paulo       # the company server's clock (UpdateDate/UpdateTime)
+      # udf: { boletoLine: U_LinhaDigitavel, pixCode: U_PixCopiaCola }   # invoice UDFs with payment instruments
+      # tls: { rejectUnauthorized: false }    # only for a self-signed certificate you trust
+`,
+  }),
+  quickbooks: () => ({
+    packageName: "@regua/connector-quickbooks",
+    bundled: false,
+    env: ["QBO_CLIENT_ID", "QBO_CLIENT_SECRET"],
+    yaml: `${notYet("@regua/connector-quickbooks")}  # QuickBooks Online (https://developer.intuit.com/app/developer/qbo/docs/get-started).
+  # After the first start, run \`regua auth quickbooks\` once to authorise the app; refresh tokens
+  # rotate and are kept encrypted in the store, never in this file.
+  - id: qbo
+    connector: "@regua/connector-quickbooks"
+    options:
+      clientId: { env: QBO_CLIENT_ID }        # from your app's Keys & credentials page
+      clientSecret: { env: QBO_CLIENT_SECRET }
+      realmId: "9130350000000000"             # the company id (shown after you connect)
+      environment: sandbox                    # sandbox or production
+`,
+  }),
+  odoo: () => ({
+    packageName: "@regua/connector-odoo",
+    bundled: false,
+    env: ["ODOO_API_KEY"],
+    yaml: `${notYet("@regua/connector-odoo")}  # Odoo (https://www.odoo.com/documentation/latest/developer/reference/external_api.html).
+  - id: odoo
+    connector: "@regua/connector-odoo"
+    options:
+      url: https://minhaempresa.odoo.com
+      database: minhaempresa                  # the database name (Settings → Activate developer mode shows it)
+      login: cobranca@minhaempresa.com.br     # the user the API key belongs to
+      apiKey: { env: ODOO_API_KEY }           # Preferences → Account Security → New API Key
+      protocol: xmlrpc                        # xmlrpc (every version) or json2 (Odoo 19+)
+`,
+  }),
+  ixc: () => ({
+    packageName: "@regua/connector-ixc",
+    bundled: false,
+    env: ["IXC_TOKEN"],
+    yaml: `${notYet("@regua/connector-ixc")}  # IXC Provedor (https://wikiapiprovedor.ixcsoft.com.br/).
+  - id: ixc
+    connector: "@regua/connector-ixc"
+    options:
+      baseUrl: https://ixc.minhaempresa.com.br/webservice/v1
+      userId: "12"                            # the id of the IXC user the token belongs to
+      token: { env: IXC_TOKEN }               # Configurações → Usuários → token
+`,
+  }),
+  rest: () => ({
+    packageName: "@regua/connector-rest",
+    bundled: true,
+    env: ["ERP_TOKEN"],
+    yaml: restSource(),
+  }),
+};
+
+export const CHANNEL_TEMPLATES: Record<ChannelKind, () => PluginTemplate> = {
+  whatsapp: () => ({
+    packageName: "@regua/channel-whatsapp",
+    bundled: true,
+    env: ["WA_TOKEN", "WA_APP_SECRET", "WA_VERIFY_TOKEN"],
+    yaml: `  # WhatsApp Cloud API (https://developers.facebook.com/docs/whatsapp/cloud-api/get-started).
+  # Webhook URL for Meta: https://<your host>/webhooks/whatsapp/wa
+  - id: wa
+    channel: "@regua/channel-whatsapp"
+    options:
+      phoneNumberId: "1234567890"             # WhatsApp Manager → Phone numbers → Phone number ID
+      wabaId: "102290129340398"               # the WhatsApp Business Account id (templates are checked there)
+      token: { env: WA_TOKEN }                # a System User access token with whatsapp_business_messaging
+      appSecret: { env: WA_APP_SECRET }       # App settings → Basic → App secret (signs webhooks)
+      verifyToken: { env: WA_VERIFY_TOKEN }   # any string; the same one you type in the webhook setup
+`,
+  }),
+  opa: () => ({
+    packageName: "@regua/channel-opa",
+    bundled: false,
+    env: ["OPA_TOKEN"],
+    yaml: `${notYet("@regua/channel-opa")}  # Opa! Suite (https://api.opasuite.com.br/).
+  - id: wa
+    channel: "@regua/channel-opa"
+    options:
+      baseUrl: https://minhaempresa.opasuite.com.br
+      token: { env: OPA_TOKEN }               # Configurações → Integrações → token de API
+      channelId: "5f1c0b6e2a"                 # the WhatsApp channel (canal) messages go out on
+`,
+  }),
+};
