@@ -127,10 +127,6 @@ export function isReguaError(error: unknown): error is ReguaError {
   return typeof error === "object" && error !== null && (error as Record<symbol, unknown>)[TAG] === true;
 }
 
-export function isRetryable(error: unknown): boolean {
-  return isReguaError(error) ? error.retryable : false;
-}
-
 type ZodLikeError = { issues: readonly { path: readonly PropertyKey[]; message: string }[] };
 
 /** Each issue as `{ path: "lines[0].qty", message }`, the path written the way a reader types it. */
