@@ -85,6 +85,8 @@ export async function openRuntime(config: RunnerConfig, options: RuntimeOptions)
       log: options.log,
       workerId: `${hostname()}:${process.pid}`,
       defaultRegion: config.defaultRegion,
+      // Runners sharing one PostgreSQL share each channel's tier through it (docs/performance.md).
+      shareRateLimits: "postgres" in config.store,
     });
     return {
       config,

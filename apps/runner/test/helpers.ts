@@ -79,6 +79,7 @@ export function recordingEngine(): RecordingEngine {
       skips: 0,
       inserted: 0,
       dryRun: true,
+      incremental: false,
     }),
     dispatch: async () => ({
       claimed: 0,

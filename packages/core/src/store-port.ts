@@ -60,6 +60,20 @@ export interface DunningStore {
     at: string;
   }): Promise<void>;
 
+  /**
+   * Reserves `count` consecutive send slots of a rate every process on this store shares (a
+   * channel's tier, across runners): one atomic statement keeps the schedule (GCRA, bursts up to
+   * `burst`). The first slot may be used at `firstMs` (epoch ms), the others 1000/perSecond ms
+   * apart. Slots are never handed out twice.
+   */
+  reserveRate(options: {
+    key: string;
+    perSecond: number;
+    burst: number;
+    count: number;
+    nowMs: number;
+  }): Promise<{ firstMs: number }>;
+
   /* ---- action outbox ---- */
   /** Inserts actions whose key is new; returns how many were new. */
   insertActions(actions: readonly PlannedAction[], at: string): Promise<number>;

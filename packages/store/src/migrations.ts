@@ -1,6 +1,7 @@
 import { type CreateTableBuilder, type Kysely, sql } from "kysely";
 import type { Migration, MigrationProvider } from "kysely/migration";
 import { planChanges } from "./migration-plan-changes.js";
+import { rateLimitsTable } from "./rate-limits.js";
 import type { Dialect } from "./schema.js";
 
 /**
@@ -14,6 +15,7 @@ export function migrationProvider(dialect: Dialect): MigrationProvider {
       return {
         "0001_initial": { up: (db) => initial(db, dialect) },
         "0060_plan_changes": { up: (db) => planChanges(db, dialect) },
+        "0061_rate_limits": { up: (db) => rateLimitsTable(db, dialect) },
       };
     },
   };

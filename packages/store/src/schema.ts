@@ -26,6 +26,7 @@ export interface Database {
   kv_state: KvStateTable;
   plan_changes: PlanChangesTable;
   plan_state: PlanStateTable;
+  rate_limits: RateLimitsTable;
 }
 
 export type Db = Kysely<Database>;
@@ -223,4 +224,10 @@ export interface PlanStateTable {
   name: string;
   epoch: string;
   planned_at: string;
+}
+
+/** A rate shared by every process on the store: when its next send slot is free (epoch ms). */
+export interface RateLimitsTable {
+  key: string;
+  next_slot_ms: number;
 }

@@ -4,6 +4,7 @@ import * as activities from "./activities.js";
 import * as events from "./events.js";
 import { createKeyValueState, deriveKey } from "./kv-state.js";
 import * as planState from "./plan-state.js";
+import { reserveRate } from "./rate-limits.js";
 import { report } from "./report.js";
 import type { Dialect, StoreContext } from "./schema.js";
 import { snapshots } from "./snapshots.js";
@@ -44,6 +45,7 @@ export function createKyselyStore(internals: StoreInternals): ReguaStore {
     snapshots: (options) => snapshots(ctx, options),
     beginPlan: (options) => planState.beginPlan(ctx, options),
     finishPlan: (options) => planState.finishPlan(ctx, options),
+    reserveRate: (options) => reserveRate(ctx, options),
 
     insertActions: (planned, at) => actions.insertActions(ctx, planned, at),
     claimDueActions: (options) => actions.claimDueActions(ctx, options),

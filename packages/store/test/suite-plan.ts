@@ -137,3 +137,30 @@ export function planTests(factory: StoreFactory): void {
     expect(after).toMatchObject({ incremental: true, customers: 1, inserted: 1 });
   });
 }
+
+export function rateTests(factory: StoreFactory): void {
+  const store = useStore(factory);
+
+  it("hands two runners disjoint send slots that never beat the shared rate", async () => {
+    // 80 msg/s, bursts of 8, blocks of 4 slots, two runners asking in turns and at once.
+    const options = { key: "channel:wa", perSecond: 80, burst: 8, count: 4 };
+    const slots: number[] = [];
+    for (let round = 0; round < 25; round++) {
+      const nowMs = 1_000_000 + round * 20;
+      const blocks = await Promise.all([
+        store().reserveRate({ ...options, nowMs }),
+        store().reserveRate({ ...options, nowMs }),
+      ]);
+      for (const { firstMs } of blocks) for (let i = 0; i < 4; i++) slots.push(firstMs + i * 12.5);
+    }
+    slots.sort((a, b) => a - b);
+    expect(new Set(slots).size).toBe(200);
+    // Any window of T ms holds at most burst + T·rate slots: here consecutive slots 12.5 ms apart.
+    for (let i = 1; i < slots.length; i++) expect(slots[i]! - slots[i - 1]!).toBeCloseTo(12.5, 6);
+    // The first 8 (the burst) may go at once: the schedule starts 7 slots before the first call.
+    expect(slots[0]).toBeCloseTo(1_000_000 - 7 * 12.5, 6);
+    // After idling, a runner gets the burst again, not the slots it missed.
+    const later = await store().reserveRate({ ...options, nowMs: 2_000_000 });
+    expect(later.firstMs).toBeCloseTo(2_000_000 - 7 * 12.5, 6);
+  });
+}

@@ -2,7 +2,7 @@ import { afterEach, beforeEach, describe } from "vitest";
 import type { ReguaStore } from "../src/index.js";
 import type { StoreFactory } from "./fixtures.js";
 import { outboxTests } from "./suite-outbox.js";
-import { planTests } from "./suite-plan.js";
+import { planTests, rateTests } from "./suite-plan.js";
 import { recordsTests } from "./suite-records.js";
 import { reportTests } from "./suite-report.js";
 import { snapshotTests } from "./suite-snapshots.js";
@@ -35,6 +35,7 @@ export function describeStoreSuite(name: string, factory: StoreFactory): void {
     describe("snapshots", () => snapshotTests(factory));
     describe("outboxes", () => outboxTests(factory));
     describe("incremental plan", () => planTests(factory));
+    describe("shared rate limits", () => rateTests(factory));
     describe("events, state and report", () => reportTests(factory));
   });
 }

@@ -19,6 +19,7 @@ export interface EngineContext {
   workerId: string;
   defaultRegion: CountryCode;
   random: () => number;
+  shareRateLimits: boolean;
   claimBatch: number;
   leaseMs: number;
   sendAttempts: number;
@@ -40,6 +41,7 @@ export function resolveContext(options: EngineOptions): EngineContext {
     workerId: options.workerId,
     defaultRegion: (options.defaultRegion ?? "BR") as CountryCode,
     random: options.random ?? Math.random,
+    shareRateLimits: options.shareRateLimits === true,
     claimBatch: positive(limits.claimBatch, 20, "claimBatch"),
     leaseMs: positive(limits.leaseMs, 5 * 60_000, "leaseMs"),
     sendAttempts: positive(limits.sendAttempts, 5, "sendAttempts"),

@@ -10,7 +10,7 @@ export class Dispatcher {
   private readonly gates: ChannelGates;
 
   constructor(private readonly ctx: EngineContext) {
-    this.gates = new ChannelGates(ctx.clock);
+    this.gates = new ChannelGates(ctx.clock, ctx.shareRateLimits ? ctx.store : undefined);
   }
 
   async run(options: DispatchOptions = {}): Promise<DispatchSummary> {

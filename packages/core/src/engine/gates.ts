@@ -1,6 +1,13 @@
 import type { Clock } from "../clock.js";
 import type { Channel } from "../contracts.js";
 import { TokenBucket } from "../rate-limit.js";
+import type { DunningStore } from "../store-port.js";
+import { SharedRate } from "./shared-rate.js";
+
+/** What deliver waits on before each send. */
+export interface SendGate {
+  take(signal?: AbortSignal): Promise<void>;
+}
 
 /**
  * Per channel instance, for the life of the engine: a token bucket at the channel's declared
@@ -8,16 +15,23 @@ import { TokenBucket } from "../rate-limit.js";
  * batch waits instead of hammering a provider that already said no.
  */
 export class ChannelGates {
-  private readonly buckets = new Map<string, TokenBucket>();
+  private readonly buckets = new Map<string, SendGate>();
   private readonly pausedUntilMs = new Map<string, number>();
 
-  constructor(private readonly clock: Clock) {}
+  /** With `shared`, each channel's rate is shared through the store by every runner using it. */
+  constructor(
+    private readonly clock: Clock,
+    private readonly shared?: DunningStore,
+  ) {}
 
-  bucket(channelId: string, channel: Channel): TokenBucket {
+  bucket(channelId: string, channel: Channel): SendGate {
     let bucket = this.buckets.get(channelId);
     if (!bucket) {
       const perSecond = channel.rateLimit.perSecond;
-      bucket = new TokenBucket(perSecond, Math.max(1, Math.floor(perSecond)), this.clock);
+      const burst = Math.max(1, Math.floor(perSecond));
+      bucket = this.shared
+        ? new SharedRate(this.shared, `channel:${channelId}`, perSecond, burst, this.clock)
+        : new TokenBucket(perSecond, burst, this.clock);
       this.buckets.set(channelId, bucket);
     }
     return bucket;

@@ -3,6 +3,13 @@ import { type EngineContext, nowIso } from "./context.js";
 import type { PlanOptions, PlanSummary } from "./types.js";
 
 /**
+ * Customers per snapshot batch (and per insertActions transaction). Memory stays bounded by it
+ * (~5 invoices and ~4 actions each); larger batches mean fewer queries and commits: 2,000 read
+ * and wrote a 1M-invoice plan in a tenth of the round trips of the former claimBatch × 10 (200).
+ */
+const PLAN_BATCH = 2_000;
+
+/**
  * Streams customer snapshots batch by batch into the pure planner with one `now` for the whole
  * run, so memory stays flat and every batch agrees on the time. Duplicate keys are ignored by
  * the outbox, so planning again the same day inserts nothing. Within one plan epoch only the
@@ -29,7 +36,7 @@ export async function runPlan(ctx: EngineContext, options: PlanOptions = {}): Pr
     incremental,
   };
   const batches = ctx.store.snapshots({
-    batchSize: ctx.claimBatch * 10,
+    batchSize: PLAN_BATCH,
     now: nowText,
     changedOnly: incremental,
   });

@@ -38,6 +38,11 @@ export interface EngineOptions {
   limits?: EngineLimits;
   /** Source of randomness for backoff jitter; tests pass a constant. Default Math.random. */
   random?: () => number;
+  /**
+   * Share each channel's rate limit with every runner on this store (through
+   * `store.reserveRate`) instead of keeping it in this process. Default false.
+   */
+  shareRateLimits?: boolean;
 }
 
 export interface SyncOptions {

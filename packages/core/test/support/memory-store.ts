@@ -124,6 +124,26 @@ export class MemoryStore extends MemoryOutbox implements DunningStore {
   /** The `now` the engine passed to the last snapshots() call. */
   lastSnapshotNow: string | null = null;
 
+  private readonly rates = new Map<string, number>();
+
+  /** The same schedule as @regua/store's (GCRA), in memory. */
+  async reserveRate(options: {
+    key: string;
+    perSecond: number;
+    burst: number;
+    count: number;
+    nowMs: number;
+  }) {
+    const intervalMs = 1000 / options.perSecond;
+    const toleranceMs = Math.max(0, options.burst - 1) * intervalMs;
+    const firstMs = Math.max(
+      this.rates.get(options.key) ?? Number.NEGATIVE_INFINITY,
+      options.nowMs - toleranceMs,
+    );
+    this.rates.set(options.key, firstMs + options.count * intervalMs);
+    return { firstMs };
+  }
+
   /** No change marks here: every plan is a full one (incremental plans are @regua/store's). */
   async beginPlan(): Promise<{ incremental: boolean }> {
     return { incremental: false };

@@ -1,0 +1,58 @@
+import type { Clock } from "../clock.js";
+import type { DunningStore } from "../store-port.js";
+
+/** Slots reserved per round trip to the store: 50 ms of the rate (at least one). */
+const BLOCK_MS = 50;
+
+/**
+ * A channel's rate shared by every runner on one store (issue: two runners at 80 msg/s each must
+ * not send 160 msg/s to Meta). Send slots come from the store's schedule (`reserveRate`, one
+ * atomic statement: GCRA), a block of 50 ms of slots per round trip, handed out in call order;
+ * each caller waits for its slot through the injected clock. A slot older than the burst
+ * tolerance (a runner that reserved and then idled) is dropped, never used late, so late slots
+ * cannot pile onto the other runners' current ones.
+ */
+export class SharedRate {
+  private slots: number[] = [];
+  private queue: Promise<unknown> = Promise.resolve();
+  private readonly intervalMs: number;
+  private readonly toleranceMs: number;
+  private readonly block: number;
+
+  constructor(
+    private readonly store: DunningStore,
+    private readonly key: string,
+    private readonly perSecond: number,
+    private readonly burst: number,
+    private readonly clock: Clock,
+  ) {
+    this.intervalMs = 1000 / perSecond;
+    this.toleranceMs = Math.max(0, burst - 1) * this.intervalMs;
+    this.block = Math.max(1, Math.floor(BLOCK_MS / this.intervalMs));
+  }
+
+  async take(signal?: AbortSignal): Promise<void> {
+    const next = this.queue.then(() => this.nextSlot());
+    this.queue = next.catch(() => undefined);
+    const at = await next;
+    const waitMs = at - this.clock.now().getTime();
+    if (waitMs > 0) await this.clock.sleep(Math.ceil(waitMs), signal);
+  }
+
+  private async nextSlot(): Promise<number> {
+    for (;;) {
+      const now = this.clock.now().getTime();
+      while (this.slots.length > 0 && (this.slots[0] as number) < now - this.toleranceMs) this.slots.shift();
+      const slot = this.slots.shift();
+      if (slot !== undefined) return slot;
+      const { firstMs } = await this.store.reserveRate({
+        key: this.key,
+        perSecond: this.perSecond,
+        burst: this.burst,
+        count: this.block,
+        nowMs: now,
+      });
+      for (let i = 0; i < this.block; i++) this.slots.push(firstMs + i * this.intervalMs);
+    }
+  }
+}

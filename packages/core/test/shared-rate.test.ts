@@ -1,0 +1,50 @@
+import { describe, expect, it } from "vitest";
+import { SharedRate } from "../src/engine/shared-rate.js";
+import { ManualClock } from "../src/index.js";
+import { MemoryStore } from "./support/memory-store.js";
+
+describe("SharedRate: one channel tier for every runner on a store", () => {
+  it("two runners together stay within the tier", async () => {
+    const clock = new ManualClock("2026-11-25T12:00:00Z");
+    const store = new MemoryStore();
+    // Two runners' gates for the same channel, 80 msg/s with bursts of 8.
+    const runners = [1, 2].map(() => new SharedRate(store, "channel:wa", 80, 8, clock));
+    const released: number[] = [];
+    const start = clock.now().getTime();
+    const waits = runners.flatMap((gate) =>
+      Array.from({ length: 60 }, () => gate.take().then(() => released.push(clock.now().getTime() - start))),
+    );
+    for (let ms = 0; ms <= 1600; ms += 5) {
+      for (let i = 0; i < 3; i++) await new Promise((r) => setImmediate(r));
+      // burst 8, then 80 a second, whichever runner sends: never more than 8 + 80·t by time t.
+      expect(released.length).toBeLessThanOrEqual(8 + Math.floor((ms * 80) / 1000));
+      clock.advance(5);
+    }
+    await Promise.all(waits);
+    expect(released).toHaveLength(120);
+    // Both runners got slots: 120 messages at 80/s take ~1.4 s, not 2 × 0.75 s in parallel.
+    expect(Math.max(...released)).toBeGreaterThanOrEqual(1_300);
+  });
+
+  it("drops slots a runner reserved and then left unused, instead of sending them late", async () => {
+    const clock = new ManualClock("2026-11-25T12:00:00Z");
+    const store = new MemoryStore();
+    let reservations = 0;
+    const reserve = store.reserveRate.bind(store);
+    store.reserveRate = (options) => {
+      reservations++;
+      return reserve(options);
+    };
+    const gate = new SharedRate(store, "channel:wa", 1000, 1, clock);
+    await gate.take(); // reserves a block of 50 slots, uses the first
+    const second = gate.take(); // the second slot of that block, 1 ms later
+    await new Promise((r) => setImmediate(r));
+    clock.advance(1);
+    await second;
+    expect(reservations).toBe(1);
+    clock.advance(10_000);
+    await gate.take();
+    // The 48 stale slots were dropped: this one came from a fresh reservation.
+    expect(reservations).toBe(2);
+  });
+});
