@@ -2,14 +2,7 @@ import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import type { RawRequest } from "@regua/core";
 import { DEFAULT_TEMPLATES, type FakeGraphApi } from "@regua/test-fixtures/whatsapp";
-import {
-  channelCapabilitiesSuite,
-  channelErrorMappingSuite,
-  channelHealthSuite,
-  describeChannelConformance,
-  sendSuite,
-  webhookSuite,
-} from "@regua/testkit";
+import { defaultChannelSuites, describeChannelConformance } from "@regua/testkit";
 import { whatsappChannel } from "../src/index.js";
 import { APP_SECRET, PHONE_NUMBER_ID, startFake, TOKEN, VERIFY_TOKEN } from "./helpers.js";
 
@@ -66,13 +59,8 @@ describeChannelConformance<typeof whatsappChannel.optionsSchema, Fixture>({
     if (!forMessage) throw new Error(`the fake posted no status webhook for ${sent.providerMessageId}`);
     return forMessage;
   },
-  suites: [
-    channelCapabilitiesSuite(),
-    channelHealthSuite(),
-    sendSuite(),
-    webhookSuite(),
-    channelErrorMappingSuite(),
-  ],
+  // Every standard suite, none disabled (opt-outs would be listed here with their reasons).
+  suites: defaultChannelSuites(),
   providerError({ fake }) {
     fake.inject(131026);
     return { expectCode: "PERMANENT" };

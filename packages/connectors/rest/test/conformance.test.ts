@@ -1,14 +1,5 @@
 import { startFakeRestErp } from "@regua/test-fixtures/rest-erp";
-import {
-  capabilitiesSuite,
-  describeConnectorConformance,
-  errorMappingSuite,
-  getInvoiceSuite,
-  healthSuite,
-  listSuite,
-  resumeSuite,
-  writeBackIdempotencySuite,
-} from "@regua/testkit";
+import { defaultConnectorSuites, describeConnectorConformance } from "@regua/testkit";
 import connector, { restErpPreset } from "../src/index.js";
 
 const TOKEN = "conformance-token";
@@ -23,13 +14,6 @@ describeConnectorConformance({
   mutate: (erp, invoice) => {
     erp.markPaid(invoice.externalId, "2026-03-16");
   },
-  suites: [
-    capabilitiesSuite(),
-    healthSuite(),
-    listSuite(),
-    resumeSuite(),
-    getInvoiceSuite(),
-    writeBackIdempotencySuite(),
-    errorMappingSuite(),
-  ],
+  // Every standard suite, none disabled (opt-outs would be listed here with their reasons).
+  suites: defaultConnectorSuites(),
 });

@@ -1,14 +1,5 @@
 import { type FakeServiceLayer, startFakeServiceLayer } from "@regua/test-fixtures/sap-b1";
-import {
-  capabilitiesSuite,
-  describeConnectorConformance,
-  errorMappingSuite,
-  getInvoiceSuite,
-  healthSuite,
-  listSuite,
-  resumeSuite,
-  writeBackIdempotencySuite,
-} from "@regua/testkit";
+import { defaultConnectorSuites, describeConnectorConformance } from "@regua/testkit";
 import connector from "../src/index.js";
 
 const LOGIN = { user: "manager", password: "conformance-pw", companyDb: "SBODEMOBR" };
@@ -22,14 +13,7 @@ for (const version of ["v1", "v2"] as const) {
     options: (fake) => ({ baseUrl: fake.url, version, pageSize: 7, ...LOGIN }),
     badCredentials: (fake) => ({ baseUrl: fake.url, version, ...LOGIN, password: "wrong" }),
     mutate: (fake, invoice) => fake.markPaid(Number(invoice.externalId), "2026-03-16"),
-    suites: [
-      capabilitiesSuite(),
-      healthSuite(),
-      listSuite(),
-      resumeSuite(),
-      getInvoiceSuite(),
-      writeBackIdempotencySuite(),
-      errorMappingSuite(),
-    ],
+    // Every standard suite, none disabled (opt-outs would be listed here with their reasons).
+    suites: defaultConnectorSuites(),
   });
 }
