@@ -1,5 +1,6 @@
 import { randomBytes } from "node:crypto";
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { parseEnv } from "node:util";
 import path from "node:path";
 import { ConfigError } from "@regua/core";
 import { Cron } from "croner";
@@ -28,6 +29,15 @@ const StoreConfig = z.union([
   z.strictObject({ sqlite: z.string().min(1) }),
   z.strictObject({ postgres: z.string().min(1) }),
 ]);
+
+const ServerLimitsConfig = z.strictObject({
+  requestTimeoutMs: z.number().int().min(1_000).optional(),
+  idleTimeoutMs: z.number().int().min(1_000).optional(),
+  maxConnections: z.number().int().min(1).optional(),
+  webhookBodyBytes: z.number().int().min(1_024).max(64 * 1024 * 1024).optional(),
+  maxEventsPerRequest: z.number().int().min(1).optional(),
+  authFailuresPerMinute: z.number().int().min(1).optional(),
+});
 
 export const RunnerConfigSchema = z.strictObject({
   store: StoreConfig,
@@ -62,10 +72,26 @@ export const RunnerConfigSchema = z.strictObject({
     .strictObject({
       port: z.number().int().min(0).max(65535).default(8080),
       host: z.string().default("127.0.0.1"),
-      /** Bearer token for /admin and the dashboard; write it as { env: NAME }. */
-      adminToken: z.string().min(16).optional(),
+      /**
+       * Bearer token for /admin, the dashboard and /healthz detail; write it as { env: NAME }.
+       * `regua serve` refuses to start without it (`regua init` generates one into .env).
+       */
+      adminToken: z.string().min(16, "must be at least 16 characters").optional(),
+      /** When set, /metrics needs this bearer token (or the admin token). */
+      metricsToken: z.string().min(16, "must be at least 16 characters").optional(),
+      limits: ServerLimitsConfig.default({}),
     })
-    .default({ port: 8080, host: "127.0.0.1" }),
+    .default({ port: 8080, host: "127.0.0.1", limits: {} }),
+  retention: z
+    .strictObject({
+      /**
+       * Days raw webhook bodies and their dedupe records are kept; audit entries, activities and
+       * opt-outs derived from them are kept for good. At least 31: events older than 30 days are
+       * refused, so a redelivery is always still recognised as a duplicate.
+       */
+      webhookDays: z.number().int().min(31).default(90),
+    })
+    .default({ webhookDays: 90 }),
   secretKey: z.string().min(16, "must be at least 16 characters").optional(),
   defaultRegion: z.string().length(2).default("BR"),
   log: z
@@ -222,5 +248,15 @@ export function loadConfig(file: string, options: LoadOptions = {}): RunnerConfi
       { where: file, cause: error },
     );
   }
-  return parseConfig(text, file, options);
+  return parseConfig(text, file, { ...options, env: options.env ?? withEnvFile(file) });
+}
+
+/**
+ * Variables from a `.env` beside the config (where `regua init` writes the admin token), under
+ * the process environment: a variable set in the environment always wins.
+ */
+function withEnvFile(configFile: string): Env {
+  const envFile = path.join(path.dirname(path.resolve(configFile)), ".env");
+  if (!existsSync(envFile)) return process.env;
+  return { ...parseEnv(readFileSync(envFile, "utf8")), ...process.env };
 }

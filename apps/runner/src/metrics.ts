@@ -1,7 +1,12 @@
 import type { DunningStore, Engine } from "@regua/core";
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from "prom-client";
 
-/** Prometheus metrics on a registry of their own (tests build several servers in one process). */
+/**
+ * Prometheus metrics on a registry of their own (tests build several servers in one process).
+ * The store-derived gauges are cached: `refresh()` reads the store (after engine work, at most
+ * every `minRefreshMs`), and a scrape only serialises what is in memory, so /metrics costs the
+ * database nothing however often it is scraped.
+ */
 export interface RunnerMetrics {
   registry: Registry;
   syncDuration: Histogram<"source">;
@@ -9,29 +14,62 @@ export interface RunnerMetrics {
   dispatchErrors: Counter;
   recordsSynced: Counter<"source" | "entity">;
   webhookEvents: Counter<"plugin" | "instance" | "outcome">;
+  httpRejected: Counter<"reason">;
+  /** Re-reads the store-derived gauges; skipped when the last read is younger than minRefreshMs unless forced. */
+  refresh(options?: { force?: boolean }): Promise<void>;
 }
 
 export function createMetrics(
-  options: { store?: DunningStore; now?: () => Date; defaults?: boolean } = {},
+  options: { store?: DunningStore; now?: () => Date; defaults?: boolean; minRefreshMs?: number } = {},
 ): RunnerMetrics {
   const registry = new Registry();
   if (options.defaults !== false) collectDefaultMetrics({ register: registry, prefix: "regua_" });
   const { store } = options;
   const now = options.now ?? (() => new Date());
-  new Gauge({
+  const messages = new Gauge({
     name: "regua_messages",
     help: "Dunning actions in the outbox by kind (message, lifecycle, escalate, pause) and status",
     labelNames: ["kind", "status"],
     registers: [registry],
-    async collect() {
-      if (!store) return;
-      this.reset();
-      const report = await store.report(now().toISOString());
-      for (const row of report.actionsByStatus) this.set({ kind: row.kind, status: row.status }, row.count);
-    },
   });
+  const backlog = new Gauge({
+    name: "regua_webhook_backlog_events",
+    help: "Webhook events queued and not applied yet",
+    registers: [registry],
+  });
+  const refreshedAt = new Gauge({
+    name: "regua_metrics_refreshed_seconds",
+    help: "Unix time of the last read of the store-derived gauges",
+    registers: [registry],
+  });
+  let lastRefreshMs = Number.NEGATIVE_INFINITY;
+  let refreshing: Promise<void> | null = null;
+  const refresh = async ({ force = false } = {}) => {
+    if (!store) return;
+    const nowMs = now().getTime();
+    if (!force && nowMs - lastRefreshMs < (options.minRefreshMs ?? 15_000)) return;
+    if (refreshing) return refreshing;
+    lastRefreshMs = nowMs;
+    refreshing = (async () => {
+      const report = await store.report(now().toISOString());
+      messages.reset();
+      for (const row of report.actionsByStatus) messages.set({ kind: row.kind, status: row.status }, row.count);
+      backlog.set(await store.webhookBacklog());
+      refreshedAt.set(nowMs / 1000);
+    })().finally(() => {
+      refreshing = null;
+    });
+    return refreshing;
+  };
   return {
     registry,
+    refresh,
+    httpRejected: new Counter({
+      name: "regua_http_rejected_total",
+      help: "Requests refused before any work (bad signature or token, too large, rate limited)",
+      labelNames: ["reason"],
+      registers: [registry],
+    }),
     syncDuration: new Histogram({
       name: "regua_sync_duration_seconds",
       help: "Duration of a sync run per source",
@@ -69,11 +107,18 @@ export function createMetrics(
 export function instrumentEngine(engine: Engine, metrics: RunnerMetrics): Engine {
   // Delegates method by method: the engine may be a class, whose methods a spread would lose.
   return {
-    plan: (options) => engine.plan(options),
+    plan: (options) => engine.plan(options).finally(() => refreshLater(metrics)),
     writeBack: () => engine.writeBack(),
     handleChannelEvents: (channelId, events) => engine.handleChannelEvents(channelId, events),
     handleErpEvents: (sourceId, events) => engine.handleErpEvents(sourceId, events),
     recover: () => engine.recover(),
+    enqueueChannelEvents: (channelId, events, rawBody) => engine.enqueueChannelEvents(channelId, events, rawBody),
+    enqueueErpEvents: (sourceId, events, rawBody) => engine.enqueueErpEvents(sourceId, events, rawBody),
+    async applyWebhookQueue(options) {
+      const result = await engine.applyWebhookQueue(options);
+      if (result.events > 0) refreshLater(metrics);
+      return result;
+    },
     async sync(options = {}) {
       const label = { source: options.source ?? "all" };
       const stop = metrics.syncDuration.startTimer(label);
@@ -95,6 +140,7 @@ export function instrumentEngine(engine: Engine, metrics: RunnerMetrics): Engine
         throw error;
       } finally {
         stop();
+        refreshLater(metrics);
       }
     },
     async dispatch(options) {
@@ -103,7 +149,14 @@ export function instrumentEngine(engine: Engine, metrics: RunnerMetrics): Engine
       } catch (error) {
         metrics.dispatchErrors.inc();
         throw error;
+      } finally {
+        refreshLater(metrics);
       }
     },
   };
+}
+
+/** Gauges follow engine work in the background; a failed read keeps the previous values. */
+function refreshLater(metrics: RunnerMetrics): void {
+  metrics.refresh().catch(() => {});
 }

@@ -50,9 +50,14 @@ export function createProgram(io: Io = processIo, deps: RuntimeOverrides = {}): 
     )
     .addOption(new Option("-c, --config <file>", "config file").default("./regua.yaml"))
     .addOption(
-      new Option("--log-level <level>", "log level")
-        .choices(["debug", "info", "warn", "error", "silent"])
-        .default("info"),
+      // No default here: without the flag, the config's log.level applies (then "info").
+      new Option("--log-level <level>", "log level (default: log.level from the config, else info)").choices([
+        "debug",
+        "info",
+        "warn",
+        "error",
+        "silent",
+      ]),
     )
     .exitOverride()
     .showHelpAfterError("(run regua --help for usage)")

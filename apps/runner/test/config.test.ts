@@ -43,7 +43,8 @@ describe("config", () => {
     expect(config.secretKey).toBe(ENV.REGUA_SECRET_KEY);
     expect(config.store).toEqual({ sqlite: "/etc/regua/regua.db" });
     expect(config.policy).toBe("/etc/regua/policy.yaml");
-    expect(config.server).toEqual({ port: 8080, host: "127.0.0.1" });
+    expect(config.server).toEqual({ port: 8080, host: "127.0.0.1", limits: {} });
+    expect(config.retention).toEqual({ webhookDays: 90 });
   });
 
   it("names file:line:column for malformed YAML", () => {

@@ -39,6 +39,12 @@ export function fakeStore(overrides: { reachable?: boolean; actions?: ActionRow[
     async report() {
       return EMPTY_REPORT;
     },
+    async webhookBacklog() {
+      return 0;
+    },
+    async purgeWebhookHistory() {
+      return { batches: 0, events: 0 };
+    },
     async listActions(options: { status?: string[] }) {
       return (overrides.actions ?? []).filter((a) => !options.status || options.status.includes(a.status));
     },
@@ -107,5 +113,23 @@ export function recordingEngine(): RecordingEngine {
     async handleErpEvents(sourceId, events) {
       erpEvents.push({ sourceId, events: [...events] });
     },
+    // The server queues; this engine records what it was handed as if the worker had run.
+    async enqueueChannelEvents(channelId, events) {
+      channelEvents.push({ channelId, events: [...events] });
+      return { queued: events.length, rejected: [], duplicates: 0 };
+    },
+    async enqueueErpEvents(sourceId, events) {
+      erpEvents.push({ sourceId, events: [...events] });
+      return { queued: events.length, rejected: [], duplicates: 0 };
+    },
+    applyWebhookQueue: async () => ({
+      batches: 0,
+      events: 0,
+      summary: { received: 0, duplicates: 0, applied: 0, unmatched: 0, ignored: 0, failed: 0 },
+    }),
   };
 }
+
+/** An admin token for tests (the server refuses to start without one). */
+export const ADMIN_TOKEN = "test-admin-token-0123456789";
+export const adminHeaders = { authorization: `Bearer ${ADMIN_TOKEN}` };

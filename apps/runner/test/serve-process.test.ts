@@ -53,12 +53,17 @@ beforeAll(async () => {
         },
       ],
       policy: "./policy.yaml",
-      server: { port: 0, host: "127.0.0.1" },
+      server: { port: 0, host: "127.0.0.1", adminToken: { env: "SERVE_TEST_ADMIN_TOKEN" } },
     }),
   );
   child = spawn(process.execPath, [CLI, "--config", path.join(dir, "regua.yaml"), "serve"], {
     cwd: dir,
-    env: { ...process.env, SERVE_TEST_SECRET_KEY: "k".repeat(32), SERVE_TEST_WA_TOKEN: "graph-token" },
+    env: {
+      ...process.env,
+      SERVE_TEST_SECRET_KEY: "k".repeat(32),
+      SERVE_TEST_WA_TOKEN: "graph-token",
+      SERVE_TEST_ADMIN_TOKEN: "a".repeat(32),
+    },
     stdio: ["ignore", "pipe", "pipe"],
   });
   base = await new Promise<string>((resolve, reject) => {
@@ -110,7 +115,7 @@ describe("regua serve (own process)", () => {
                   {
                     id: "wamid.unknown",
                     status: "delivered",
-                    timestamp: "1773144000",
+                    timestamp: String(Math.floor(Date.now() / 1000)),
                     recipient_id: "5511987654321",
                   },
                 ],
@@ -137,5 +142,6 @@ describe("regua serve (own process)", () => {
     expect(await exited).toBe(0);
     expect(stderr).not.toContain("graph-token");
     expect(stderr).not.toContain("k".repeat(32));
+    expect(stderr).not.toContain("a".repeat(32));
   });
 });

@@ -5,7 +5,7 @@ import type { FastifyInstance } from "fastify";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { createMetrics, instrumentEngine } from "../src/metrics.js";
 import { buildServer } from "../src/server.js";
-import { fakeStore, type RecordingEngine, recordingEngine } from "./helpers.js";
+import { ADMIN_TOKEN, adminHeaders, fakeStore, type RecordingEngine, recordingEngine } from "./helpers.js";
 
 const SECRET = "memory-channel-secret";
 const sign = (body: Buffer) => `sha256=${createHmac("sha256", SECRET).update(body).digest("hex")}`;
@@ -23,6 +23,7 @@ describe("server", () => {
       store: fakeStore(),
       channels: [{ id: "mem", packageName: "@regua/channel-memory", instance: channel }],
       connectors: [],
+      adminToken: ADMIN_TOKEN,
     });
   });
   afterEach(async () => app.close());
@@ -38,7 +39,7 @@ describe("server", () => {
       payload: body,
     });
     expect(res.statusCode).toBe(200);
-    expect(res.json()).toMatchObject({ ok: true, events: 1, summary: { received: 1 } });
+    expect(res.json()).toEqual({ ok: true, queued: 1, rejected: [] });
     expect(engine.channelEvents).toEqual([{ channelId: "mem", events: [event] }]);
   });
 
@@ -96,22 +97,21 @@ describe("server", () => {
   });
 
   it("validates admin query parameters and serves the report", async () => {
-    expect((await app.inject({ method: "GET", url: "/admin/actions?status=bogus" })).statusCode).toBe(400);
-    expect((await app.inject({ method: "GET", url: "/admin/actions?status=sent,failed" })).json()).toEqual(
-      [],
-    );
-    const report = await app.inject({ method: "GET", url: "/admin/report" });
+    const get = (url: string) => app.inject({ method: "GET", url, headers: adminHeaders });
+    expect((await get("/admin/actions?status=bogus")).statusCode).toBe(400);
+    expect((await get("/admin/actions?status=sent,failed")).json()).toEqual([]);
+    const report = await get("/admin/report");
     expect(report.json().actionsByStatus).toContainEqual({ kind: "message", status: "sent", count: 3 });
-    const page = await app.inject({ method: "GET", url: "/" });
+    const page = await get("/");
     expect(page.headers["content-type"]).toContain("text/html");
     expect(page.body).toContain("<td>1-30</td>");
   });
 
   it("reports health of the store and every plugin", async () => {
-    const res = await app.inject({ method: "GET", url: "/healthz" });
+    const res = await app.inject({ method: "GET", url: "/healthz", headers: adminHeaders });
     expect(res.statusCode).toBe(200);
     expect(res.json()).toMatchObject({
-      ok: true,
+      status: "up",
       store: { ok: true },
       plugins: [{ kind: "channel", id: "mem", ok: true }],
     });

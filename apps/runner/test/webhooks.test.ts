@@ -5,7 +5,7 @@ import { createMemoryChannel, createTestContext, MEMORY_SIGNATURE_HEADER } from 
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { z } from "zod";
 import { buildServer } from "../src/server.js";
-import { fakeStore, recordingEngine } from "./helpers.js";
+import { ADMIN_TOKEN, fakeStore, recordingEngine } from "./helpers.js";
 
 /** An ERP that pushes changes: HMAC of the raw body in x-acme-signature, JSON list of changes. */
 const ERP_SECRET = "acme-secret";
@@ -65,6 +65,7 @@ beforeAll(async () => {
         instance: await acme.create({}, createTestContext()),
       },
     ],
+    adminToken: ADMIN_TOKEN,
   });
 });
 afterAll(async () => app.close());

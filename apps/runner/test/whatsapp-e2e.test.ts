@@ -12,6 +12,8 @@ import { parseConfig } from "../src/config.js";
 import { DemoClock } from "../src/demo/clock.js";
 import { openRuntime, type Runtime } from "../src/runtime.js";
 import { buildServer } from "../src/server.js";
+import { createWebhookWorker, type WebhookWorker } from "../src/server/worker.js";
+import { ADMIN_TOKEN } from "./helpers.js";
 
 /**
  * `regua serve` end to end with @regua/channel-whatsapp (loaded by package name, as config
@@ -60,6 +62,7 @@ let relay: Server;
 let rt: Runtime;
 let app: FastifyInstance;
 let serverUrl = "";
+let worker: WebhookWorker;
 const caught: Caught[] = [];
 
 for (const [id, name, phone] of [
@@ -145,10 +148,13 @@ server: { port: 0, host: 127.0.0.1 }
     importer: (name) =>
       name === "@acme/connector-memory" ? Promise.resolve({ default: erp.definition }) : import(name),
   });
+  worker = createWebhookWorker({ engine: rt.engine, store: rt.store, log: silentLogger, clock });
   app = await buildServer({
     engine: rt.engine,
     store: rt.store,
     clock,
+    worker,
+    adminToken: ADMIN_TOKEN,
     channels: rt.channels.map((c) => ({ id: c.id, packageName: c.packageName, instance: c.channel })),
     connectors: rt.sources.map((s) => ({ id: s.id, packageName: s.packageName, instance: s.connector })),
   });
@@ -162,17 +168,21 @@ server: { port: 0, host: 127.0.0.1 }
 
 afterAll(async () => {
   await app?.close();
+  await worker?.stop();
   await rt?.close();
   await fake?.close();
   relay?.close();
 });
 
-function post(hook: Pick<Caught, "headers" | "body">) {
-  return fetch(`${serverUrl}/webhooks/whatsapp/wa`, {
+/** Posts like Meta, then lets the webhook worker apply what was queued. */
+async function post(hook: Pick<Caught, "headers" | "body">) {
+  const response = await fetch(`${serverUrl}/webhooks/whatsapp/wa`, {
     method: "POST",
     headers: hook.headers,
     body: hook.body,
   });
+  await worker.drain();
+  return response;
 }
 
 const statusOf = (hook: Caught) => hook.json.entry[0]?.changes[0]?.value.statuses?.[0];

@@ -159,6 +159,30 @@ export interface DunningStore {
   appendAudit(entry: AuditEntry): Promise<void>;
   listAudit(options?: { limit?: number; subject?: string }): Promise<AuditEntry[]>;
 
+  /* ---- webhook queue (see WebhookQueue below) ---- */
+  /**
+   * Stores one verified, parsed webhook delivery (raw body and events) in one transaction. The
+   * store may split the events into several queued batches, claimed one at a time.
+   */
+  enqueueWebhook(batch: NewWebhookBatch): Promise<number>;
+  /**
+   * The oldest batch with events left to apply whose lease is free, leased to this worker until
+   * `leaseUntil`; null when the queue is empty. Two workers never hold the same batch.
+   */
+  claimWebhookBatch(options: { workerId: string; now: string; leaseUntil: string }): Promise<QueuedWebhook | null>;
+  /** Records that the first `applied` events are done (all of them when `done`); renews the lease. */
+  advanceWebhookBatch(
+    id: number,
+    progress: { workerId: string; applied: number; done: boolean; at: string; leaseUntil: string },
+  ): Promise<void>;
+  /** Events stored but not applied yet, for the backlog gauge. */
+  webhookBacklog(): Promise<number>;
+  /**
+   * Retention: deletes applied batches (their raw bodies) and dedupe records received before
+   * `before`. Audit entries, activities and opt-outs derived from them are kept.
+   */
+  purgeWebhookHistory(before: string): Promise<{ batches: number; events: number }>;
+
   /* ---- reporting ---- */
   report(now: string): Promise<StoreReport>;
 
@@ -268,4 +292,25 @@ export interface StoreReport {
     records: number;
     rejects: number;
   }[];
+}
+
+export interface NewWebhookBatch {
+  kind: "channel" | "erp";
+  /** The channel or source instance id. */
+  plugin: string;
+  /** Our clock when the request arrived (the vendor's own times stay inside the events). */
+  receivedAt: string;
+  /** The body exactly as received (UTF-8), kept for audit until retention removes it. */
+  rawBody: string;
+  events: readonly unknown[];
+}
+
+export interface QueuedWebhook {
+  id: number;
+  kind: "channel" | "erp";
+  plugin: string;
+  receivedAt: string;
+  events: unknown[];
+  /** How many of `events` (from the start) were already applied. */
+  applied: number;
 }

@@ -17,6 +17,9 @@ async function migrateToLatest(
     migrationTableName: "regua_migrations",
     migrationLockTableName: "regua_migrations_lock",
     disableTransactions,
+    // Migrations are numbered per workstream (0050 webhook queue, 0060 plan changes, …) and can
+    // land in any order: a database that already ran a later number still gets an earlier one.
+    allowUnorderedMigrations: true,
   });
   const { error, results } = await migrator.migrateToLatest();
   if (error) {

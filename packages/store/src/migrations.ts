@@ -14,6 +14,7 @@ export function migrationProvider(dialect: Dialect): MigrationProvider {
     async getMigrations(): Promise<Record<string, Migration>> {
       return {
         "0001_initial": { up: (db) => initial(db, dialect) },
+        "0050_webhook_queue": { up: (db) => webhookQueue(db, dialect) },
         "0060_plan_changes": { up: (db) => planChanges(db, dialect) },
         "0061_rate_limits": { up: (db) => rateLimitsTable(db, dialect) },
       };
@@ -308,4 +309,33 @@ async function protectAuditLog(db: Kysely<unknown>, dialect: Dialect): Promise<v
        FOR EACH ROW EXECUTE FUNCTION regua_audit_log_append_only()`,
     )
     .execute(db);
+}
+
+/**
+ * Verified webhook deliveries waiting for the engine's worker (raw body kept for audit until
+ * retention), and an index so retention finds old dedupe records without a scan.
+ */
+async function webhookQueue(db: Kysely<unknown>, dialect: Dialect): Promise<void> {
+  const autoId = dialect === "postgres" ? sql`bigserial` : sql`integer`;
+  await db.schema
+    .createTable("webhook_queue")
+    .addColumn("id", autoId, (c) => c.primaryKey())
+    .addColumn("kind", "text", (c) => c.notNull())
+    .addColumn("plugin", "text", (c) => c.notNull())
+    .addColumn("received_at", "text", (c) => c.notNull())
+    .addColumn("raw_body", "text", (c) => c.notNull())
+    .addColumn("events", "text", (c) => c.notNull())
+    .addColumn("event_count", "integer", (c) => c.notNull())
+    .addColumn("applied", "integer", (c) => c.notNull().defaultTo(0))
+    .addColumn("claimed_by", "text")
+    .addColumn("claimed_until", "text")
+    .addColumn("done_at", "text")
+    .execute();
+  await db.schema.createIndex("webhook_queue_pending").on("webhook_queue").columns(["done_at", "id"]).execute();
+  await db.schema.createIndex("webhook_queue_by_received").on("webhook_queue").column("received_at").execute();
+  await db.schema
+    .createIndex("inbound_events_by_received")
+    .on("inbound_events")
+    .column("received_at")
+    .execute();
 }

@@ -27,6 +27,7 @@ export interface Database {
   plan_changes: PlanChangesTable;
   plan_state: PlanStateTable;
   rate_limits: RateLimitsTable;
+  webhook_queue: WebhookQueueTable;
 }
 
 export type Db = Kysely<Database>;
@@ -175,6 +176,21 @@ export interface InboundEventsTable {
   event_id: string;
   payload: string;
   received_at: string;
+}
+
+export interface WebhookQueueTable {
+  id: Generated<number>;
+  kind: "channel" | "erp";
+  plugin: string;
+  received_at: string;
+  raw_body: string;
+  /** JSON array of the parsed events. */
+  events: string;
+  event_count: number;
+  applied: Generated<number>;
+  claimed_by: string | null;
+  claimed_until: string | null;
+  done_at: string | null;
 }
 
 export interface OptOutsTable {

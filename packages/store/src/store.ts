@@ -2,6 +2,7 @@ import { ConfigError, type DunningStore, type KeyValueState } from "@regua/core"
 import * as actions from "./actions-outbox.js";
 import * as activities from "./activities.js";
 import * as events from "./events.js";
+import * as webhooks from "./webhook-queue.js";
 import { createKeyValueState, deriveKey } from "./kv-state.js";
 import * as planState from "./plan-state.js";
 import { reserveRate } from "./rate-limits.js";
@@ -70,6 +71,12 @@ export function createKyselyStore(internals: StoreInternals): ReguaStore {
     setPause: (pause) => events.setPause(ctx, pause),
     appendAudit: (entry) => events.appendAudit(ctx, entry),
     listAudit: (options) => events.listAudit(ctx, options),
+
+    enqueueWebhook: (batch) => webhooks.enqueueWebhook(ctx, batch),
+    claimWebhookBatch: (options) => webhooks.claimWebhookBatch(ctx, options),
+    advanceWebhookBatch: (id, progress) => webhooks.advanceWebhookBatch(ctx, id, progress),
+    webhookBacklog: () => webhooks.webhookBacklog(ctx),
+    purgeWebhookHistory: (before) => webhooks.purgeWebhookHistory(ctx, before),
 
     report: (now) => report(ctx, now),
 

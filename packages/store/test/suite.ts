@@ -6,6 +6,7 @@ import { planTests, rateTests } from "./suite-plan.js";
 import { recordsTests } from "./suite-records.js";
 import { reportTests } from "./suite-report.js";
 import { snapshotTests } from "./suite-snapshots.js";
+import { webhookQueueTests } from "./suite-webhooks.js";
 
 export type { StoreFactory } from "./fixtures.js";
 
@@ -37,5 +38,6 @@ export function describeStoreSuite(name: string, factory: StoreFactory): void {
     describe("incremental plan", () => planTests(factory));
     describe("shared rate limits", () => rateTests(factory));
     describe("events, state and report", () => reportTests(factory));
+    describe("webhook queue and retention", () => webhookQueueTests(factory));
   });
 }

@@ -1,4 +1,5 @@
-import { existsSync, writeFileSync } from "node:fs";
+import { randomBytes } from "node:crypto";
+import { appendFileSync, existsSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { SAMPLE_POLICY_YAML } from "@regua/core";
 import {
@@ -52,9 +53,12 @@ schedule:
   dispatch: "*/5 8-19 * * 1-5"
   writeBack: "*/10 * * * *"
 
+# The admin API, the dashboard and /healthz detail need this bearer token; \`regua init\`
+# generated one into .env beside this file (variables in the environment win over .env).
 server:
   port: 8080
   host: 127.0.0.1
+  adminToken: { env: REGUA_ADMIN_TOKEN }
 
 # Region for phone numbers written without a country code.
 defaultRegion: BR
@@ -78,5 +82,24 @@ export function initCommand(options: InitOptions, io: Io): void {
   for (const plugin of [ERP_TEMPLATES[options.erp](), CHANNEL_TEMPLATES[options.channel]()]) {
     if (!plugin.bundled) io.out(`install ${plugin.packageName} first: pnpm add ${plugin.packageName}`);
   }
+  io.out(writeAdminToken(path.resolve(options.dir, ".env")));
   io.out("next: edit regua.yaml (the connector options and channel ids), then run `regua check`");
+}
+
+/**
+ * A random admin token in .env (mode 0600), so `regua serve` starts closed without a manual
+ * step. An existing .env is kept; the token is appended only when it has none.
+ */
+function writeAdminToken(envFile: string): string {
+  const line = `REGUA_ADMIN_TOKEN=${randomBytes(32).toString("base64url")}\n`;
+  if (!existsSync(envFile)) {
+    writeFileSync(envFile, `# régua secrets; keep this file out of version control.\n${line}`, {
+      mode: 0o600,
+      flag: "wx",
+    });
+    return `wrote ${path.relative(process.cwd(), envFile) || envFile} (admin token)`;
+  }
+  if (/^REGUA_ADMIN_TOKEN=/m.test(readFileSync(envFile, "utf8"))) return `kept REGUA_ADMIN_TOKEN in ${envFile}`;
+  appendFileSync(envFile, line);
+  return `added REGUA_ADMIN_TOKEN to ${envFile}`;
 }

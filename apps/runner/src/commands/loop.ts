@@ -13,8 +13,15 @@ function serverOptions(rt: Runtime, metrics: ReturnType<typeof createMetrics>) {
     log: rt.log,
     clock: rt.clock,
     metrics,
-    ...(rt.config.server.adminToken ? { adminToken: rt.config.server.adminToken } : {}),
+    adminToken: rt.config.server.adminToken ?? "",
+    ...(rt.config.server.metricsToken ? { metricsToken: rt.config.server.metricsToken } : {}),
+    limits: definedOnly(rt.config.server.limits),
+    retentionDays: rt.config.retention.webhookDays,
   };
+}
+
+function definedOnly<T extends object>(value: T): Partial<T> {
+  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as Partial<T>;
 }
 
 async function listen(rt: Runtime, metrics: ReturnType<typeof createMetrics>, io: Io) {

@@ -44,7 +44,11 @@ function demoTemplates(policyTemplates: DemoTemplate[]) {
   }));
 }
 
-export async function startDemoChannel(options: { templates: DemoTemplate[] }): Promise<DemoChannel> {
+export async function startDemoChannel(options: {
+  templates: DemoTemplate[];
+  /** The demo's clock: webhook timestamps must be near it or the server refuses them. */
+  now: () => Date;
+}): Promise<DemoChannel> {
   let delivered = 0;
   const graph = await startFakeGraphApi({
     token: TOKEN,
@@ -54,6 +58,7 @@ export async function startDemoChannel(options: { templates: DemoTemplate[] }): 
     // Meta's webhook delays (seconds) compressed so the demo finishes quickly.
     clockSpeed: 2000,
     seed: 7,
+    now: options.now,
   });
   return {
     configEntry: {

@@ -1,3 +1,4 @@
+import { randomBytes } from "node:crypto";
 import { writeFileSync } from "node:fs";
 import path from "node:path";
 import { type Logger, parsePolicy, SAMPLE_POLICY_YAML } from "@regua/core";
@@ -7,6 +8,7 @@ import { parseConfig, type RunnerConfig } from "../config.js";
 import { createMetrics, instrumentEngine } from "../metrics.js";
 import { openRuntime, type Runtime } from "../runtime.js";
 import { buildServer } from "../server.js";
+import { createWebhookWorker } from "../server/worker.js";
 import { type DemoChannel, startDemoChannel } from "./channel.js";
 import { DemoClock } from "./clock.js";
 import { type DemoErp, startDemoErp } from "./erp.js";
@@ -61,12 +63,22 @@ async function startServer(world: Omit<DemoWorld, "webhookBase">, log: Logger): 
   const { rt, clock } = world;
   const metrics = createMetrics({ store: rt.store, now: () => clock.now(), defaults: false });
   world.engine = instrumentEngine(rt.engine, metrics);
+  // The server queues webhooks; the demo applies them right after each round it posts.
+  const worker = createWebhookWorker({ engine: world.engine, store: rt.store, log, clock, intervalMs: 60_000 });
+  const post = world.channel.deliverStatuses.bind(world.channel);
+  world.channel.deliverStatuses = async () => {
+    const posted = await post();
+    await worker.drain();
+    return posted;
+  };
   return buildServer({
     engine: world.engine,
     store: rt.store,
     log,
     clock,
     metrics,
+    worker,
+    adminToken: randomBytes(24).toString("hex"),
     channels: rt.channels.map((c) => ({ id: c.id, packageName: c.packageName, instance: c.channel })),
     connectors: rt.sources.map((s) => ({ id: s.id, packageName: s.packageName, instance: s.connector })),
   });
@@ -91,7 +103,7 @@ export async function startDemoWorld(
     clock,
   });
   cleanups.push(() => erp.close());
-  const channel = await startDemoChannel({ templates: policyTemplates(policy) });
+  const channel = await startDemoChannel({ templates: policyTemplates(policy), now: () => clock.now() });
   cleanups.push(() => channel.close());
   const config = demoConfig(dir, erp, channel);
   const rt = await openRuntime(config, { log, clock, signal });

@@ -121,8 +121,14 @@ export type StatusPayload = z.infer<typeof StatusSchema>;
 const Captioned = z.looseObject({ caption: z.string().optional() });
 
 /** `#/components/schemas/IncomingMessage`: only the fields a reply's meaning depends on. */
+/**
+ * A WhatsApp id as Meta sends it in `from`: the sender's phone number, digits only, with the
+ * country code (E.164 without the plus). Anything else is not a customer and never reaches the store.
+ */
+const WaId = z.string().regex(/^[1-9]\d{6,14}$/, "must be a WhatsApp id: the phone number in E.164 digits");
+
 export const InboundMessageSchema = z.looseObject({
-  from: z.string().min(1),
+  from: WaId,
   id: z.string().min(1),
   timestamp: z.string().regex(/^\d+$/),
   type: z.string(),

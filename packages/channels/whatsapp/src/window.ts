@@ -1,7 +1,10 @@
 import type { Clock, KeyValueState, Logger } from "@regua/core";
+import { LRUCache } from "lru-cache";
 
 /** Free-form messages are allowed for 24 h after the customer's last message to the business. */
 export const SERVICE_WINDOW_MS = 24 * 60 * 60 * 1000;
+/** Numbers remembered in memory; older ones are read back from ctx.state when needed. */
+const MEMORY_ENTRIES = 10_000;
 
 /**
  * The customer service window per number
@@ -10,7 +13,8 @@ export const SERVICE_WINDOW_MS = 24 * 60 * 60 * 1000;
  * replica that received the webhook still knows.
  */
 export class ServiceWindow {
-  private readonly lastInbound = new Map<string, number>();
+  // Bounded (LRU): a flood of senders cannot grow memory, only evict entries state still holds.
+  private readonly lastInbound = new LRUCache<string, number>({ max: MEMORY_ENTRIES });
 
   constructor(
     private readonly state: KeyValueState,
@@ -21,6 +25,9 @@ export class ServiceWindow {
   /** Called from the synchronous webhook parse; the durable write happens in the background. */
   record(e164: string, atIso: string): void {
     const at = Date.parse(atIso);
+    // A message older than the window opens nothing, and one from the future is not believed.
+    const ageMs = this.clock.now().getTime() - at;
+    if (!(ageMs < SERVICE_WINDOW_MS && ageMs > -SERVICE_WINDOW_MS)) return;
     if (!(at > (this.lastInbound.get(e164) ?? Number.NEGATIVE_INFINITY))) return;
     this.lastInbound.set(e164, at);
     this.state.set(stateKey(e164), new Date(at).toISOString()).catch((error: unknown) => {

@@ -27,6 +27,7 @@ export interface EngineContext {
   syncAttempts: number;
   backoffBaseMs: number;
   backoffMaxMs: number;
+  webhookBatch: number;
 }
 
 export function resolveContext(options: EngineOptions): EngineContext {
@@ -49,6 +50,7 @@ export function resolveContext(options: EngineOptions): EngineContext {
     syncAttempts: positive(limits.syncAttempts, 3, "syncAttempts"),
     backoffBaseMs: positive(limits.backoffBaseMs, 30_000, "backoffBaseMs"),
     backoffMaxMs: positive(limits.backoffMaxMs, 60 * 60_000, "backoffMaxMs"),
+    webhookBatch: positive(limits.webhookBatch, 50, "webhookBatch"),
   };
 }
 

@@ -31,6 +31,8 @@ export async function handleChannelEvents(
   ctx: EngineContext,
   channelId: string,
   events: readonly ChannelEvent[],
+  /** When our server received the delivery; the vendor's own time stays in `event.at`. */
+  receivedAt: string = nowIso(ctx),
 ): Promise<EventSummary> {
   const summary: EventSummary = {
     received: events.length,
@@ -45,7 +47,7 @@ export async function handleChannelEvents(
       provider: channelId,
       eventId: event.eventId,
       payload: event,
-      receivedAt: nowIso(ctx),
+      receivedAt,
     });
     if (!fresh) {
       summary.duplicates += 1;

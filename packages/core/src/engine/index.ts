@@ -7,11 +7,13 @@ import { runPlan } from "./plan.js";
 import { handleErpEvents } from "./refresh.js";
 import { runSync } from "./sync.js";
 import type { Engine, EngineOptions } from "./types.js";
+import { applyWebhookQueue, enqueueChannelEvents, enqueueErpEvents } from "./webhook-queue.js";
 import { runWriteBack } from "./writeback.js";
 
 export { PAYMENT_CONFIRMATION_STEP, paymentConfirmation } from "./lifecycle.js";
 export type {
   DispatchOptions,
+  EnqueueSummary,
   DispatchSummary,
   Engine,
   EngineLimits,
@@ -22,8 +24,11 @@ export type {
   PlanSummary,
   SyncOptions,
   SyncSummary,
+  WebhookQueueSummary,
   WriteBackSummary,
 } from "./types.js";
+
+export { EVENT_MAX_AGE_MS, EVENT_MAX_SKEW_MS, screenChannelEvent } from "./webhook-queue.js";
 
 export function createEngine(options: EngineOptions): Engine {
   const ctx = resolveContext(options);
@@ -35,6 +40,9 @@ export function createEngine(options: EngineOptions): Engine {
     writeBack: (o) => runWriteBack(ctx, o),
     handleChannelEvents: (channelId, events) => handleChannelEvents(ctx, channelId, events),
     handleErpEvents: (sourceId, events) => handleErpEvents(ctx, sourceId, events),
+    enqueueChannelEvents: (channelId, events, rawBody) => enqueueChannelEvents(ctx, channelId, events, rawBody),
+    enqueueErpEvents: (sourceId, events, rawBody) => enqueueErpEvents(ctx, sourceId, events, rawBody),
+    applyWebhookQueue: (o) => applyWebhookQueue(ctx, o),
     recover: () => recoverLeases(ctx),
   };
 }

@@ -20,6 +20,8 @@ export interface EngineLimits {
   backoffBaseMs?: number;
   /** Ceiling of that backoff. Default 1 hour. */
   backoffMaxMs?: number;
+  /** Queued webhook events applied per store round before yielding to other work. Default 50. */
+  webhookBatch?: number;
 }
 
 export interface EngineOptions {
@@ -146,12 +148,38 @@ export interface EventSummary {
   failed: number;
 }
 
+export interface EnqueueSummary {
+  /** Events stored for the worker. */
+  queued: number;
+  /** Events refused before anything was stored (bad sender, absurd timestamp), with the reason. */
+  rejected: { eventId: string; reason: string }[];
+  /** Repeats of an event id within the same delivery, dropped. */
+  duplicates: number;
+}
+
+export interface WebhookQueueSummary {
+  /** Queued deliveries worked on. */
+  batches: number;
+  events: number;
+  summary: EventSummary;
+}
+
 export interface Engine {
   sync(options?: SyncOptions): Promise<SyncSummary>;
   plan(options?: PlanOptions): Promise<PlanSummary>;
   dispatch(options?: DispatchOptions): Promise<DispatchSummary>;
   writeBack(options?: { limit?: number }): Promise<WriteBackSummary>;
+  /** Applies channel events now, in the caller's turn (tests, the demo). Servers enqueue instead. */
   handleChannelEvents(channelId: string, events: readonly ChannelEvent[]): Promise<EventSummary>;
+  /**
+   * Screens a parsed, verified webhook delivery (E.164 senders, timestamps within 30 days back
+   * and 15 minutes ahead) and stores what passes with the raw body in one transaction, for
+   * `applyWebhookQueue`. Fast: nothing is applied here.
+   */
+  enqueueChannelEvents(channelId: string, events: readonly ChannelEvent[], rawBody: string): Promise<EnqueueSummary>;
+  enqueueErpEvents(sourceId: string, events: readonly ErpEvent[], rawBody: string): Promise<EnqueueSummary>;
+  /** The webhook worker: applies up to `maxEvents` queued events in bounded batches. */
+  applyWebhookQueue(options?: { maxEvents?: number; signal?: AbortSignal }): Promise<WebhookQueueSummary>;
   /** A targeted sync of the records an ERP webhook named. */
   handleErpEvents(sourceId: string, events: readonly ErpEvent[]): Promise<void>;
   /** Releases expired claims; expired `sending` rows become `unknown`. */

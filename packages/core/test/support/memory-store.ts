@@ -19,6 +19,7 @@ import type {
   SyncPage,
   SyncRun,
 } from "../../src/store-port.js";
+import type { NewWebhookBatch, QueuedWebhook } from "../../src/store-port.js";
 import { MemoryOutbox } from "./memory-outbox.js";
 
 const DUNNABLE = new Set(["open", "partially_paid", "disputed"]);
@@ -207,6 +208,50 @@ export class MemoryStore extends MemoryOutbox implements DunningStore {
   async listAudit(options: { limit?: number; subject?: string } = {}): Promise<AuditEntry[]> {
     const entries = this.audit.filter((e) => options.subject === undefined || e.subject === options.subject);
     return clone(entries.slice(-(options.limit ?? entries.length)).reverse());
+  }
+
+  readonly webhookQueue: (QueuedWebhook & { claimedUntil: string | null; claimedBy: string | null; done: boolean })[] = [];
+
+  async enqueueWebhook(batch: NewWebhookBatch): Promise<number> {
+    const id = this.webhookQueue.length + 1;
+    this.webhookQueue.push({
+      id,
+      kind: batch.kind,
+      plugin: batch.plugin,
+      receivedAt: batch.receivedAt,
+      events: clone([...batch.events]),
+      applied: 0,
+      claimedUntil: null,
+      claimedBy: null,
+      done: false,
+    });
+    return id;
+  }
+
+  async claimWebhookBatch(options: { workerId: string; now: string; leaseUntil: string }) {
+    const row = this.webhookQueue.find(
+      (b) => !b.done && (b.claimedUntil === null || b.claimedUntil < options.now || b.claimedBy === options.workerId),
+    );
+    if (!row) return null;
+    row.claimedBy = options.workerId;
+    row.claimedUntil = options.leaseUntil;
+    const { id, kind, plugin, receivedAt, events, applied } = row;
+    return { id, kind, plugin, receivedAt, events: clone(events), applied };
+  }
+
+  async advanceWebhookBatch(id: number, progress: { workerId: string; applied: number; done: boolean }) {
+    const row = this.webhookQueue.find((b) => b.id === id && b.claimedBy === progress.workerId);
+    if (!row) return;
+    row.applied = progress.applied;
+    row.done = progress.done;
+  }
+
+  async webhookBacklog(): Promise<number> {
+    return this.webhookQueue.filter((b) => !b.done).reduce((n, b) => n + b.events.length - b.applied, 0);
+  }
+
+  async purgeWebhookHistory(_before: string) {
+    return { batches: 0, events: 0 };
   }
 
   async report(_now: string): Promise<StoreReport> {

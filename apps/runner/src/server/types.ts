@@ -1,0 +1,5 @@
+export interface ServerPlugin<T> {
+  id: string;
+  packageName: string;
+  instance: T;
+}
