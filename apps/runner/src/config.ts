@@ -1,7 +1,7 @@
 import { randomBytes } from "node:crypto";
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
-import { parseEnv } from "node:util";
 import path from "node:path";
+import { parseEnv } from "node:util";
 import { ConfigError } from "@regua/core";
 import { Cron } from "croner";
 import { isMap, isScalar, isSeq, LineCounter, parseDocument } from "yaml";
@@ -34,7 +34,12 @@ const ServerLimitsConfig = z.strictObject({
   requestTimeoutMs: z.number().int().min(1_000).optional(),
   idleTimeoutMs: z.number().int().min(1_000).optional(),
   maxConnections: z.number().int().min(1).optional(),
-  webhookBodyBytes: z.number().int().min(1_024).max(64 * 1024 * 1024).optional(),
+  webhookBodyBytes: z
+    .number()
+    .int()
+    .min(1_024)
+    .max(64 * 1024 * 1024)
+    .optional(),
   maxEventsPerRequest: z.number().int().min(1).optional(),
   authFailuresPerMinute: z.number().int().min(1).optional(),
 });

@@ -53,7 +53,8 @@ export function createMetrics(
     refreshing = (async () => {
       const report = await store.report(now().toISOString());
       messages.reset();
-      for (const row of report.actionsByStatus) messages.set({ kind: row.kind, status: row.status }, row.count);
+      for (const row of report.actionsByStatus)
+        messages.set({ kind: row.kind, status: row.status }, row.count);
       backlog.set(await store.webhookBacklog());
       refreshedAt.set(nowMs / 1000);
     })().finally(() => {
@@ -112,7 +113,8 @@ export function instrumentEngine(engine: Engine, metrics: RunnerMetrics): Engine
     handleChannelEvents: (channelId, events) => engine.handleChannelEvents(channelId, events),
     handleErpEvents: (sourceId, events) => engine.handleErpEvents(sourceId, events),
     recover: () => engine.recover(),
-    enqueueChannelEvents: (channelId, events, rawBody) => engine.enqueueChannelEvents(channelId, events, rawBody),
+    enqueueChannelEvents: (channelId, events, rawBody) =>
+      engine.enqueueChannelEvents(channelId, events, rawBody),
     enqueueErpEvents: (sourceId, events, rawBody) => engine.enqueueErpEvents(sourceId, events, rawBody),
     async applyWebhookQueue(options) {
       const result = await engine.applyWebhookQueue(options);

@@ -1,5 +1,14 @@
 import rateLimit from "@fastify/rate-limit";
-import type { ChannelEvent, Channel, Clock, Connector, DunningStore, Engine, ErpEvent, Logger } from "@regua/core";
+import type {
+  Channel,
+  ChannelEvent,
+  Clock,
+  Connector,
+  DunningStore,
+  Engine,
+  ErpEvent,
+  Logger,
+} from "@regua/core";
 import { ConfigError, silentLogger, systemClock } from "@regua/core";
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from "fastify";
 import { createMetrics, type RunnerMetrics } from "./metrics.js";

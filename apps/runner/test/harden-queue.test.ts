@@ -1,4 +1,4 @@
-import { silentLogger } from "@regua/core";
+import { ManualClock, silentLogger } from "@regua/core";
 import BetterSqlite3 from "better-sqlite3";
 import { afterEach, describe, expect, it } from "vitest";
 import { createWebhookWorker } from "../src/server/worker.js";
@@ -33,7 +33,9 @@ describe("never blocked by one request", () => {
   it("acknowledges a 30,000-status delivery fast and serves others while it is applied", async () => {
     // Meta sends at most 1,000 updates in one notification; this operator raised the limits so
     // the queue, not the limit, is what keeps the server responsive.
-    server = await startHardenedServer({ limits: { maxEventsPerRequest: 30_000, webhookBodyBytes: 8 << 20 } });
+    server = await startHardenedServer({
+      limits: { maxEventsPerRequest: 30_000, webhookBodyBytes: 8 << 20 },
+    });
     const statuses = Array.from({ length: 30_000 }, (_, i) => deliveredStatus(i));
     const body = JSON.stringify(notification({ statuses }));
     await timedGet(`${server.url}/healthz`); // warm the route and the plugin health cache
@@ -82,14 +84,17 @@ describe("never blocked by one request", () => {
       const body = JSON.stringify(notification({ statuses: [deliveredStatus(7)] }));
       const res = await postSigned(server.url, body);
       expect(res.status).toBe(503);
-      expect(res.headers.get("retry-after")).toBe("30");
+      expect(res.retryAfter).toBe("30");
       expect(JSON.stringify(res.json)).not.toMatch(/locked|sqlite|busy/i);
       expect(server.logs.some((l) => l.msg === "webhook could not be queued")).toBe(true);
     } finally {
       locker.exec("rollback");
       locker.close();
     }
-    const retried = await postSigned(server.url, JSON.stringify(notification({ statuses: [deliveredStatus(7)] })));
+    const retried = await postSigned(
+      server.url,
+      JSON.stringify(notification({ statuses: [deliveredStatus(7)] })),
+    );
     expect(retried.status).toBe(200);
   });
 });
@@ -98,7 +103,9 @@ describe("no junk stored", () => {
   it("rejects non-E.164 senders at the boundary: no opt-out, no event row", async () => {
     server = await startHardenedServer();
     for (const from of ["../../x", "+", "0", "PARAR"]) {
-      const body = JSON.stringify(notification({ messages: [textMessage(from, "PARAR", `wamid.bad-${from}`)] }));
+      const body = JSON.stringify(
+        notification({ messages: [textMessage(from, "PARAR", `wamid.bad-${from}`)] }),
+      );
       const res = await postSigned(server.url, body);
       expect(res.status).toBe(400);
       expect(String(res.json.error)).toMatch(/from/);
@@ -106,7 +113,9 @@ describe("no junk stored", () => {
     await server.worker.drain();
     const db = new BetterSqlite3(server.file, { readonly: true });
     const counts = db
-      .prepare("select (select count(*) from opt_outs) o, (select count(*) from inbound_events) e, (select count(*) from webhook_queue) q")
+      .prepare(
+        "select (select count(*) from opt_outs) o, (select count(*) from inbound_events) e, (select count(*) from webhook_queue) q",
+      )
       .get();
     db.close();
     expect(counts).toEqual({ o: 0, e: 0, q: 0 });
@@ -117,9 +126,15 @@ describe("no junk stored", () => {
     const good = textMessage("5511987654321", "PARAR", "wamid.good");
     const future = textMessage("5511987654322", "PARAR", "wamid.future", "8640000000000");
     const ancient = textMessage("5511987654323", "PARAR", "wamid.ancient", "1");
-    const res = await postSigned(server.url, JSON.stringify(notification({ messages: [good, future, ancient] })));
+    const res = await postSigned(
+      server.url,
+      JSON.stringify(notification({ messages: [good, future, ancient] })),
+    );
     expect(res.status).toBe(200);
-    expect(res.json).toMatchObject({ queued: 1, rejected: [{ eventId: "wamid.future" }, { eventId: "wamid.ancient" }] });
+    expect(res.json).toMatchObject({
+      queued: 1,
+      rejected: [{ eventId: "wamid.future" }, { eventId: "wamid.ancient" }],
+    });
     const line = server.logs.find((l) => l.msg === "webhook events rejected: not stored");
     expect(JSON.stringify(line)).toMatch(/in the future/);
     expect(JSON.stringify(line)).toMatch(/more than 30 days old/);
@@ -140,10 +155,12 @@ describe("no junk stored", () => {
 
   it("retention deletes old raw bodies and dedupe records and keeps the audit and the opt-out", async () => {
     server = await startHardenedServer();
-    const body = JSON.stringify(notification({ messages: [textMessage("5511987654321", "PARAR", "wamid.optout")] }));
+    const body = JSON.stringify(
+      notification({ messages: [textMessage("5511987654321", "PARAR", "wamid.optout")] }),
+    );
     expect((await postSigned(server.url, body)).status).toBe(200);
     await server.worker.drain();
-    const in100Days = { now: () => new Date(Date.now() + 100 * 24 * 60 * 60_000) };
+    const in100Days = new ManualClock(new Date(Date.now() + 100 * 24 * 60 * 60_000));
     const later = createWebhookWorker({
       engine: recordingEngine(),
       store: server.store,
@@ -157,7 +174,9 @@ describe("no junk stored", () => {
     expect(await server.store.isOptedOut({ phone: "+5511987654321" })).toBe(true);
     expect(await server.store.listAudit({ subject: "+5511987654321" })).toMatchObject([{ action: "optout" }]);
     const db = new BetterSqlite3(server.file, { readonly: true });
-    const left = db.prepare("select (select count(*) from webhook_queue) q, (select count(*) from inbound_events) e").get();
+    const left = db
+      .prepare("select (select count(*) from webhook_queue) q, (select count(*) from inbound_events) e")
+      .get();
     db.close();
     expect(left).toEqual({ q: 0, e: 0 });
   });

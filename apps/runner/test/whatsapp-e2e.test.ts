@@ -11,8 +11,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parseConfig } from "../src/config.js";
 import { DemoClock } from "../src/demo/clock.js";
 import { openRuntime, type Runtime } from "../src/runtime.js";
-import { buildServer } from "../src/server.js";
 import { createWebhookWorker, type WebhookWorker } from "../src/server/worker.js";
+import { buildServer } from "../src/server.js";
 import { ADMIN_TOKEN } from "./helpers.js";
 
 /**

@@ -169,7 +169,11 @@ export interface DunningStore {
    * The oldest batch with events left to apply whose lease is free, leased to this worker until
    * `leaseUntil`; null when the queue is empty. Two workers never hold the same batch.
    */
-  claimWebhookBatch(options: { workerId: string; now: string; leaseUntil: string }): Promise<QueuedWebhook | null>;
+  claimWebhookBatch(options: {
+    workerId: string;
+    now: string;
+    leaseUntil: string;
+  }): Promise<QueuedWebhook | null>;
   /** Records that the first `applied` events are done (all of them when `done`); renews the lease. */
   advanceWebhookBatch(
     id: number,

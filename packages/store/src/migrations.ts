@@ -331,8 +331,16 @@ async function webhookQueue(db: Kysely<unknown>, dialect: Dialect): Promise<void
     .addColumn("claimed_until", "text")
     .addColumn("done_at", "text")
     .execute();
-  await db.schema.createIndex("webhook_queue_pending").on("webhook_queue").columns(["done_at", "id"]).execute();
-  await db.schema.createIndex("webhook_queue_by_received").on("webhook_queue").column("received_at").execute();
+  await db.schema
+    .createIndex("webhook_queue_pending")
+    .on("webhook_queue")
+    .columns(["done_at", "id"])
+    .execute();
+  await db.schema
+    .createIndex("webhook_queue_by_received")
+    .on("webhook_queue")
+    .column("received_at")
+    .execute();
   await db.schema
     .createIndex("inbound_events_by_received")
     .on("inbound_events")

@@ -2,7 +2,6 @@ import { ConfigError, type DunningStore, type KeyValueState } from "@regua/core"
 import * as actions from "./actions-outbox.js";
 import * as activities from "./activities.js";
 import * as events from "./events.js";
-import * as webhooks from "./webhook-queue.js";
 import { createKeyValueState, deriveKey } from "./kv-state.js";
 import * as planState from "./plan-state.js";
 import { reserveRate } from "./rate-limits.js";
@@ -10,6 +9,7 @@ import { report } from "./report.js";
 import type { Dialect, StoreContext } from "./schema.js";
 import { snapshots } from "./snapshots.js";
 import * as sync from "./sync.js";
+import * as webhooks from "./webhook-queue.js";
 
 /** What @regua/store returns: the DunningStore port and which dialect is underneath. */
 export interface ReguaStore extends DunningStore {

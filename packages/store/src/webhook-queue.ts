@@ -97,7 +97,9 @@ export async function advanceWebhookBatch(
 export async function webhookBacklog(ctx: StoreContext): Promise<number> {
   const row = await ctx.db
     .selectFrom("webhook_queue")
-    .select((eb) => eb.fn.coalesce(eb.fn.sum<number>(eb("event_count", "-", eb.ref("applied"))), eb.lit(0)).as("left"))
+    .select((eb) =>
+      eb.fn.coalesce(eb.fn.sum<number>(eb("event_count", "-", eb.ref("applied"))), eb.lit(0)).as("left"),
+    )
     .where("done_at", "is", null)
     .executeTakeFirstOrThrow();
   return Number(row.left);
@@ -114,6 +116,9 @@ export async function purgeWebhookHistory(
     .where("received_at", "<", cutoff)
     .where("done_at", "is not", null)
     .executeTakeFirst();
-  const events = await ctx.db.deleteFrom("inbound_events").where("received_at", "<", cutoff).executeTakeFirst();
+  const events = await ctx.db
+    .deleteFrom("inbound_events")
+    .where("received_at", "<", cutoff)
+    .executeTakeFirst();
   return { batches: Number(batches.numDeletedRows), events: Number(events.numDeletedRows) };
 }

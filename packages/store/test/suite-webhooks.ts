@@ -28,24 +28,61 @@ export function webhookQueueTests(factory: StoreFactory): void {
     const later = { now: "2026-03-02T12:06:00.000Z", leaseUntil: "2026-03-02T12:11:00.000Z" };
     const second = await store().claimWebhookBatch({ workerId: "b", ...later });
     expect(second).toMatchObject({ id: first!.id, applied: 2 });
-    await store().advanceWebhookBatch(second!.id, { workerId: "b", applied: 3, done: true, ...later, at: later.now });
+    await store().advanceWebhookBatch(second!.id, {
+      workerId: "b",
+      applied: 3,
+      done: true,
+      ...later,
+      at: later.now,
+    });
     expect(await store().webhookBacklog()).toBe(0);
     expect(await store().claimWebhookBatch({ workerId: "b", ...later })).toBeNull();
   });
 
   it("retention deletes applied deliveries and old dedupe records but keeps pending ones and the audit", async () => {
     const old = "2025-11-01T00:00:00.000Z";
-    await store().enqueueWebhook({ kind: "channel", plugin: "wa", receivedAt: old, rawBody: "x".repeat(1000), events: [status(1)] });
-    await store().enqueueWebhook({ kind: "channel", plugin: "wa", receivedAt: old, rawBody: "{}", events: [status(2)] });
+    await store().enqueueWebhook({
+      kind: "channel",
+      plugin: "wa",
+      receivedAt: old,
+      rawBody: "x".repeat(1000),
+      events: [status(1)],
+    });
+    await store().enqueueWebhook({
+      kind: "channel",
+      plugin: "wa",
+      receivedAt: old,
+      rawBody: "{}",
+      events: [status(2)],
+    });
     const claimed = await store().claimWebhookBatch({ workerId: "a", now: T0, leaseUntil: T0 });
-    await store().advanceWebhookBatch(claimed!.id, { workerId: "a", applied: 1, done: true, at: T0, leaseUntil: T0 });
-    await store().recordInboundEvent({ provider: "wa", eventId: "old", payload: { big: "x" }, receivedAt: old });
+    await store().advanceWebhookBatch(claimed!.id, {
+      workerId: "a",
+      applied: 1,
+      done: true,
+      at: T0,
+      leaseUntil: T0,
+    });
+    await store().recordInboundEvent({
+      provider: "wa",
+      eventId: "old",
+      payload: { big: "x" },
+      receivedAt: old,
+    });
     await store().recordInboundEvent({ provider: "wa", eventId: "new", payload: {}, receivedAt: T0 });
-    await store().appendAudit({ at: old, actor: "webhook:wa", action: "optout", subject: "+5511987654321", detail: {} });
+    await store().appendAudit({
+      at: old,
+      actor: "webhook:wa",
+      action: "optout",
+      subject: "+5511987654321",
+      detail: {},
+    });
 
     expect(await store().purgeWebhookHistory("2025-12-02T00:00:00.000Z")).toEqual({ batches: 1, events: 1 });
     expect(await store().webhookBacklog()).toBe(1);
-    expect(await store().recordInboundEvent({ provider: "wa", eventId: "new", payload: {}, receivedAt: T0 })).toBe(false);
+    expect(
+      await store().recordInboundEvent({ provider: "wa", eventId: "new", payload: {}, receivedAt: T0 }),
+    ).toBe(false);
     expect(await store().listAudit({ subject: "+5511987654321" })).toHaveLength(1);
   });
 }

@@ -99,7 +99,8 @@ function writeAdminToken(envFile: string): string {
     });
     return `wrote ${path.relative(process.cwd(), envFile) || envFile} (admin token)`;
   }
-  if (/^REGUA_ADMIN_TOKEN=/m.test(readFileSync(envFile, "utf8"))) return `kept REGUA_ADMIN_TOKEN in ${envFile}`;
+  if (/^REGUA_ADMIN_TOKEN=/m.test(readFileSync(envFile, "utf8")))
+    return `kept REGUA_ADMIN_TOKEN in ${envFile}`;
   appendFileSync(envFile, line);
   return `added REGUA_ADMIN_TOKEN to ${envFile}`;
 }

@@ -78,7 +78,8 @@ export function registerWebhookRoutes(app: FastifyInstance, o: WebhookRouteOptio
     }
     const labels = { plugin: shortPluginName(found.packageName), instance: found.id };
     const raw = toRawRequest(req);
-    if (req.method === "GET") return handshake(found, raw, reply, () => o.count({ ...labels, outcome: "handshake" }));
+    if (req.method === "GET")
+      return handshake(found, raw, reply, () => o.count({ ...labels, outcome: "handshake" }));
     if (!found.instance.webhook.verify(raw)) {
       o.count({ ...labels, outcome: "rejected" });
       o.rejections.record("bad_signature", req.url);
@@ -118,7 +119,10 @@ export function registerWebhookRoutes(app: FastifyInstance, o: WebhookRouteOptio
       // in the answer; the log has them.
       o.count({ ...labels, outcome: "error" });
       o.log.error({ ...labels, err: (error as Error).message }, "webhook could not be queued");
-      return reply.code(503).header("retry-after", "30").send({ error: "temporarily unavailable, retry later" });
+      return reply
+        .code(503)
+        .header("retry-after", "30")
+        .send({ error: "temporarily unavailable, retry later" });
     }
     o.count({ ...labels, outcome: "accepted" }, summary.queued);
     if (summary.rejected.length > 0) o.count({ ...labels, outcome: "invalid" }, summary.rejected.length);

@@ -9,8 +9,8 @@ import { createSqliteStore, type ReguaStore } from "@regua/store";
 import { createTestContext } from "@regua/testkit";
 import type { FastifyInstance } from "fastify";
 import { createLogger } from "../../src/logger.js";
-import { buildServer, type ServerLimits } from "../../src/server.js";
 import { createWebhookWorker, type WebhookWorker } from "../../src/server/worker.js";
+import { buildServer, type ServerLimits } from "../../src/server.js";
 import { ADMIN_TOKEN } from "../helpers.js";
 
 export const APP_SECRET = "harden-app-secret";
@@ -37,7 +37,11 @@ export async function startHardenedServer(
   const dir = mkdtempSync(path.join(tmpdir(), "regua-harden-"));
   const file = path.join(dir, "regua.db");
   const clock = options.clock ?? systemClock;
-  const store = createSqliteStore({ file, secretKey: "s".repeat(32), busyTimeoutMs: options.busyTimeoutMs ?? 5000 });
+  const store = createSqliteStore({
+    file,
+    secretKey: "s".repeat(32),
+    busyTimeoutMs: options.busyTimeoutMs ?? 5000,
+  });
   await store.migrate();
   const logs: HardenedServer["logs"] = [];
   const destination = new Writable({
@@ -130,7 +134,18 @@ export function deliveredStatus(n: number, timestamp = nowSeconds()) {
   };
 }
 
-export async function postSigned(url: string, body: string, headers: Record<string, string> = {}) {
+export interface PostResult {
+  status: number;
+  json: Record<string, unknown>;
+  ms: number;
+  retryAfter: string | null;
+}
+
+export async function postSigned(
+  url: string,
+  body: string,
+  headers: Record<string, string> = {},
+): Promise<PostResult> {
   const started = performance.now();
   const response = await fetch(`${url}/webhooks/whatsapp/wa`, {
     method: "POST",
@@ -138,5 +153,10 @@ export async function postSigned(url: string, body: string, headers: Record<stri
     body,
   });
   const json = (await response.json()) as Record<string, unknown>;
-  return { status: response.status, json, ms: performance.now() - started, headers: response.headers };
+  return {
+    status: response.status,
+    json,
+    ms: performance.now() - started,
+    retryAfter: response.headers.get("retry-after"),
+  };
 }

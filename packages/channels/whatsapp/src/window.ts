@@ -1,4 +1,4 @@
-import type { Clock, KeyValueState, Logger } from "@regua/core";
+import { type Clock, EVENT_MAX_SKEW_MS, type KeyValueState, type Logger } from "@regua/core";
 import { LRUCache } from "lru-cache";
 
 /** Free-form messages are allowed for 24 h after the customer's last message to the business. */
@@ -27,7 +27,7 @@ export class ServiceWindow {
     const at = Date.parse(atIso);
     // A message older than the window opens nothing, and one from the future is not believed.
     const ageMs = this.clock.now().getTime() - at;
-    if (!(ageMs < SERVICE_WINDOW_MS && ageMs > -SERVICE_WINDOW_MS)) return;
+    if (!(ageMs < SERVICE_WINDOW_MS && ageMs > -EVENT_MAX_SKEW_MS)) return;
     if (!(at > (this.lastInbound.get(e164) ?? Number.NEGATIVE_INFINITY))) return;
     this.lastInbound.set(e164, at);
     this.state.set(stateKey(e164), new Date(at).toISOString()).catch((error: unknown) => {

@@ -13,11 +13,11 @@ import { runWriteBack } from "./writeback.js";
 export { PAYMENT_CONFIRMATION_STEP, paymentConfirmation } from "./lifecycle.js";
 export type {
   DispatchOptions,
-  EnqueueSummary,
   DispatchSummary,
   Engine,
   EngineLimits,
   EngineOptions,
+  EnqueueSummary,
   EntitySyncResult,
   EventSummary,
   PlanOptions,
@@ -40,7 +40,8 @@ export function createEngine(options: EngineOptions): Engine {
     writeBack: (o) => runWriteBack(ctx, o),
     handleChannelEvents: (channelId, events) => handleChannelEvents(ctx, channelId, events),
     handleErpEvents: (sourceId, events) => handleErpEvents(ctx, sourceId, events),
-    enqueueChannelEvents: (channelId, events, rawBody) => enqueueChannelEvents(ctx, channelId, events, rawBody),
+    enqueueChannelEvents: (channelId, events, rawBody) =>
+      enqueueChannelEvents(ctx, channelId, events, rawBody),
     enqueueErpEvents: (sourceId, events, rawBody) => enqueueErpEvents(ctx, sourceId, events, rawBody),
     applyWebhookQueue: (o) => applyWebhookQueue(ctx, o),
     recover: () => recoverLeases(ctx),

@@ -176,7 +176,11 @@ export interface Engine {
    * and 15 minutes ahead) and stores what passes with the raw body in one transaction, for
    * `applyWebhookQueue`. Fast: nothing is applied here.
    */
-  enqueueChannelEvents(channelId: string, events: readonly ChannelEvent[], rawBody: string): Promise<EnqueueSummary>;
+  enqueueChannelEvents(
+    channelId: string,
+    events: readonly ChannelEvent[],
+    rawBody: string,
+  ): Promise<EnqueueSummary>;
   enqueueErpEvents(sourceId: string, events: readonly ErpEvent[], rawBody: string): Promise<EnqueueSummary>;
   /** The webhook worker: applies up to `maxEvents` queued events in bounded batches. */
   applyWebhookQueue(options?: { maxEvents?: number; signal?: AbortSignal }): Promise<WebhookQueueSummary>;

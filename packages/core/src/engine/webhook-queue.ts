@@ -141,7 +141,13 @@ async function applySlice(ctx: EngineContext, batch: QueuedWebhook, slice: unkno
     // The next scheduled sync reads the same records: log it and move on, never retry forever.
     const reason = describeError(error);
     ctx.log.warn({ source: batch.plugin, batch: batch.id, error: reason }, "ERP webhook events failed");
-    await audit(ctx, "event.failed", `${batch.plugin}/batch-${batch.id}`, { reason }, `webhook:${batch.plugin}`);
+    await audit(
+      ctx,
+      "event.failed",
+      `${batch.plugin}/batch-${batch.id}`,
+      { reason },
+      `webhook:${batch.plugin}`,
+    );
     summary.failed = slice.length;
   }
   return summary;

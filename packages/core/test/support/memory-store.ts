@@ -15,11 +15,12 @@ import type {
   AuditEntry,
   CommitResult,
   DunningStore,
+  NewWebhookBatch,
+  QueuedWebhook,
   StoreReport,
   SyncPage,
   SyncRun,
 } from "../../src/store-port.js";
-import type { NewWebhookBatch, QueuedWebhook } from "../../src/store-port.js";
 import { MemoryOutbox } from "./memory-outbox.js";
 
 const DUNNABLE = new Set(["open", "partially_paid", "disputed"]);
@@ -210,7 +211,11 @@ export class MemoryStore extends MemoryOutbox implements DunningStore {
     return clone(entries.slice(-(options.limit ?? entries.length)).reverse());
   }
 
-  readonly webhookQueue: (QueuedWebhook & { claimedUntil: string | null; claimedBy: string | null; done: boolean })[] = [];
+  readonly webhookQueue: (QueuedWebhook & {
+    claimedUntil: string | null;
+    claimedBy: string | null;
+    done: boolean;
+  })[] = [];
 
   async enqueueWebhook(batch: NewWebhookBatch): Promise<number> {
     const id = this.webhookQueue.length + 1;
@@ -230,7 +235,9 @@ export class MemoryStore extends MemoryOutbox implements DunningStore {
 
   async claimWebhookBatch(options: { workerId: string; now: string; leaseUntil: string }) {
     const row = this.webhookQueue.find(
-      (b) => !b.done && (b.claimedUntil === null || b.claimedUntil < options.now || b.claimedBy === options.workerId),
+      (b) =>
+        !b.done &&
+        (b.claimedUntil === null || b.claimedUntil < options.now || b.claimedBy === options.workerId),
     );
     if (!row) return null;
     row.claimedBy = options.workerId;
