@@ -1,6 +1,14 @@
+import { mkdtempSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { request as httpRequest } from "node:http";
 import { connect } from "node:net";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { restErpPreset } from "@regua/connector-rest";
+import { SAMPLE_POLICY_YAML } from "@regua/core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { stringify } from "yaml";
+import { loadConfig } from "../src/config.js";
+import { createProgram, main } from "../src/program.js";
 import { buildServer } from "../src/server.js";
 import { ADMIN_TOKEN, adminHeaders, fakeStore, recordingEngine } from "./helpers.js";
 import {
@@ -54,6 +62,66 @@ describe("closed by default", () => {
     const base = { engine: recordingEngine(), store: fakeStore(), channels: [], connectors: [] };
     await expect(buildServer({ ...base, adminToken: "" })).rejects.toThrow(/server\.adminToken is required/);
     await expect(buildServer({ ...base, adminToken: "short" })).rejects.toThrow(/at least 16/);
+  });
+
+  it("`regua serve` exits 1 with the reason when the config has no admin token", async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), "regua-closed-"));
+    writeFileSync(path.join(dir, "policy.yaml"), SAMPLE_POLICY_YAML);
+    const config = {
+      store: { sqlite: "./regua.db" },
+      sources: [
+        { id: "erp", connector: "@regua/connector-rest", options: restErpPreset("http://127.0.0.1:9", "t") },
+      ],
+      channels: [
+        {
+          id: "wa",
+          channel: "@regua/channel-whatsapp",
+          options: { phoneNumberId: "1", token: "t", appSecret: "s" },
+        },
+      ],
+      policy: "./policy.yaml",
+      server: { port: 0, host: "127.0.0.1" },
+    };
+    writeFileSync(path.join(dir, "regua.yaml"), stringify(config));
+    const err: string[] = [];
+    const code = await main(["--config", path.join(dir, "regua.yaml"), "serve"], {
+      out: () => {},
+      err: (s) => err.push(s),
+      isTTY: false,
+    });
+    expect(code).toBe(1);
+    expect(err.join("\n")).toContain("server.adminToken is required");
+  });
+
+  it("`regua init` writes a random admin token into .env (0600) that the config loader reads", async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), "regua-init-token-"));
+    const io = { out: () => {}, err: () => {}, isTTY: false };
+    expect(await main(["init", "--dir", dir], io)).toBe(0);
+    const envText = readFileSync(path.join(dir, ".env"), "utf8");
+    const token = /^REGUA_ADMIN_TOKEN=(\S+)$/m.exec(envText)?.[1] ?? "";
+    expect(token.length).toBeGreaterThanOrEqual(40);
+    expect(statSync(path.join(dir, ".env")).mode & 0o777).toBe(0o600);
+    expect(readFileSync(path.join(dir, "regua.yaml"), "utf8")).toContain("env: REGUA_ADMIN_TOKEN");
+    writeFileSync(
+      path.join(dir, "small.yaml"),
+      stringify({
+        store: { sqlite: ":memory:" },
+        sources: [{ id: "erp", connector: "x" }],
+        channels: [{ id: "wa", channel: "y" }],
+        policy: "./policy.yaml",
+        server: { adminToken: { env: "REGUA_ADMIN_TOKEN" } },
+      }),
+    );
+    expect(loadConfig(path.join(dir, "small.yaml")).server.adminToken).toBe(token);
+  });
+
+  it("lets log.level from the config apply unless --log-level is given", () => {
+    const io = { out: () => {}, err: () => {}, isTTY: false };
+    const program = createProgram(io);
+    program.parseOptions(["--config", "regua.yaml"]);
+    expect(program.opts().logLevel).toBeUndefined();
+    program.parseOptions(["--log-level", "warn"]);
+    expect(program.opts().logLevel).toBe("warn");
   });
 });
 
