@@ -175,7 +175,13 @@ describe("status webhooks from the fake, verified and parsed by the channel", ()
             {
               field: "messages",
               value: value("999", [
-                { from: "5521900000000", id: "wamid.other", timestamp: "1", type: "text", text: { body: "x" } },
+                {
+                  from: "5521900000000",
+                  id: "wamid.other",
+                  timestamp: "1",
+                  type: "text",
+                  text: { body: "x" },
+                },
               ]),
             },
           ],
