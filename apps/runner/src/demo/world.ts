@@ -7,8 +7,8 @@ import { stringify } from "yaml";
 import { parseConfig, type RunnerConfig } from "../config.js";
 import { createMetrics, instrumentEngine } from "../metrics.js";
 import { openRuntime, type Runtime } from "../runtime.js";
-import { buildServer } from "../server.js";
 import { createWebhookWorker } from "../server/worker.js";
+import { buildServer } from "../server.js";
 import { type DemoChannel, startDemoChannel } from "./channel.js";
 import { DemoClock } from "./clock.js";
 import { type DemoErp, startDemoErp } from "./erp.js";
@@ -64,7 +64,13 @@ async function startServer(world: Omit<DemoWorld, "webhookBase">, log: Logger): 
   const metrics = createMetrics({ store: rt.store, now: () => clock.now(), defaults: false });
   world.engine = instrumentEngine(rt.engine, metrics);
   // The server queues webhooks; the demo applies them right after each round it posts.
-  const worker = createWebhookWorker({ engine: world.engine, store: rt.store, log, clock, intervalMs: 60_000 });
+  const worker = createWebhookWorker({
+    engine: world.engine,
+    store: rt.store,
+    log,
+    clock,
+    intervalMs: 60_000,
+  });
   const post = world.channel.deliverStatuses.bind(world.channel);
   world.channel.deliverStatuses = async () => {
     const posted = await post();
