@@ -86,11 +86,9 @@ describe("signed malformed webhooks", () => {
   it(`${BODIES} of them: no 5xx, no crash, bounded memory, nothing stored`, async () => {
     const bodies = fc.sample(body, { numRuns: BODIES, seed: SEED });
     const statuses = new Map<number, number>();
-    globalThis.gc?.();
-    const rssBefore = process.memoryUsage().rss;
     let next = 0;
-    const sender = async () => {
-      while (next < bodies.length) {
+    const sendUntil = async (end: number) => {
+      while (next < end) {
         const payload = bodies[next++]!;
         const res = await fetch(`${server.url}/webhooks/whatsapp/wa`, {
           method: "POST",
@@ -102,20 +100,24 @@ describe("signed malformed webhooks", () => {
       }
     };
     const started = performance.now();
-    await Promise.all(Array.from({ length: CONCURRENCY }, sender));
+    // The first 1,000 warm the server up (JIT, SQLite page cache, sockets); growth is measured
+    // over the other 4,000, where a leak would show as memory rising with the count.
+    const WARM_UP = 1_000;
+    await Promise.all(Array.from({ length: CONCURRENCY }, () => sendUntil(WARM_UP)));
+    const rssBefore = process.memoryUsage().rss;
+    await Promise.all(Array.from({ length: CONCURRENCY }, () => sendUntil(BODIES)));
     const seconds = (performance.now() - started) / 1000;
     await server.worker.drain();
-    globalThis.gc?.();
     const rssGrowthMb = (process.memoryUsage().rss - rssBefore) / 2 ** 20;
     console.info(
       `fuzz: ${BODIES} bodies in ${seconds.toFixed(1)} s, answers ${JSON.stringify(Object.fromEntries(statuses))}, ` +
-        `RSS growth ${rssGrowthMb.toFixed(1)} MiB`,
+        `RSS growth over the last ${BODIES - WARM_UP} ${rssGrowthMb.toFixed(1)} MiB`,
     );
 
     expect([...statuses.keys()].filter((s) => s >= 500)).toEqual([]);
     expect([...statuses.values()].reduce((a, b) => a + b, 0)).toBe(BODIES);
     expect((await fetch(`${server.url}/healthz`)).status).toBe(200);
-    expect(rssGrowthMb).toBeLessThan(256);
+    expect(rssGrowthMb).toBeLessThan(192);
     const db = new BetterSqlite3(server.file, { readonly: true });
     const stored = db
       .prepare(
