@@ -1,6 +1,7 @@
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
+import { parseEnv } from "node:util";
 import { afterAll, describe, expect, it } from "vitest";
 import { parse } from "yaml";
 import { CHANNEL_KINDS, ERP_KINDS, initCommand } from "../src/commands/init.js";
@@ -28,7 +29,10 @@ describe("regua init --erp --channel", () => {
         const file = path.join(target, "regua.yaml");
         const text = readFileSync(file, "utf8");
         expect(text).toMatch(/^# /m);
-        const config = parseConfig(text, file, { env: envFor(erp, channel) });
+        // The admin token comes from the .env init wrote beside the config.
+        const dotenv = parseEnv(readFileSync(path.join(target, ".env"), "utf8"));
+        const config = parseConfig(text, file, { env: { ...envFor(erp, channel), ...dotenv } });
+        expect(config.server.adminToken?.length).toBeGreaterThanOrEqual(40);
         const source = ERP_TEMPLATES[erp]();
         const sink = CHANNEL_TEMPLATES[channel]();
         expect(config.sources.map((s) => s.connector)).toEqual([source.packageName]);
