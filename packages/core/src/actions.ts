@@ -104,4 +104,9 @@ export interface CustomerSnapshot {
   optedOut: boolean;
   /** A dunning pause set by an operator or a promise-to-pay, until this instant. */
   pausedUntil: string | null;
+  /**
+   * When the customer's last pause ended, if it is over (absent or null: none). A pause is not
+   * downtime: the catch-up limit counts a step's lateness from this instant, not from its day.
+   */
+  pauseEndedAt?: string | null;
 }

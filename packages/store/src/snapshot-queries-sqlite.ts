@@ -38,7 +38,7 @@ const SQL = {
     from invoices i where i.source = ? and i.customer_ref in ${IN_LIST} and i.status = 'paid'`,
   optedOutRefs: `select distinct customer_ref from opt_outs where source = ? and customer_ref in ${IN_LIST}`,
   pauses: `select customer_ref, paused_until from pauses
-    where source = ? and customer_ref in ${IN_LIST} and paused_until > ?`,
+    where source = ? and customer_ref in ${IN_LIST}`,
   optedOutPhones: `select distinct phone from opt_outs where phone in ${IN_LIST}`,
 } as const;
 
@@ -85,7 +85,7 @@ export function sqliteSnapshotQueries(ctx: StoreContext, database: BetterSqlite3
           record: string;
         }[];
       }),
-    batch: (source, refs, now) =>
+    batch: (source, refs) =>
       run((s): BatchRows => {
         const list = JSON.stringify(refs);
         return {
@@ -95,7 +95,7 @@ export function sqliteSnapshotQueries(ctx: StoreContext, database: BetterSqlite3
           optedOutRefs: (s.optedOutRefs.all(source, list) as { customer_ref: string | null }[]).flatMap(
             (row) => (row.customer_ref === null ? [] : [row.customer_ref]),
           ),
-          pauses: s.pauses.all(source, list, now) as { customer_ref: string; paused_until: string | null }[],
+          pauses: s.pauses.all(source, list) as { customer_ref: string; paused_until: string | null }[],
         };
       }),
     optedOutPhones: (phones) =>

@@ -24,7 +24,7 @@ export interface BatchRows {
   /** Paid invoices with their payment date (latest allocation), for the payment stats. */
   paid: PaidInvoiceRow[];
   optedOutRefs: string[];
-  /** Pauses still running at `now`. */
+  /** Every pause of these customers, running or over (the planner counts lateness from its end). */
   pauses: { customer_ref: string; paused_until: string | null }[];
 }
 
@@ -40,7 +40,7 @@ export interface SnapshotQueries {
   /** The next keyset page of customers with an unpaid invoice (changed ones only when asked). */
   customers(page: CustomerPage): Promise<{ source: string; external_id: string; record: string }[]>;
   /** `refs`: customers of `source`, in key order. */
-  batch(source: string, refs: readonly string[], now: string): Promise<BatchRows>;
+  batch(source: string, refs: readonly string[]): Promise<BatchRows>;
   optedOutPhones(phones: readonly string[]): Promise<Set<string>>;
 }
 
@@ -88,7 +88,7 @@ export function kyselySnapshotQueries(ctx: StoreContext): SnapshotQueries {
       return query.orderBy("c.source").orderBy("c.external_id").limit(page.limit).execute();
     },
 
-    async batch(source, refs, now) {
+    async batch(source, refs) {
       const list = [...refs];
       const invoices = await db
         .selectFrom("invoices")
@@ -157,7 +157,6 @@ export function kyselySnapshotQueries(ctx: StoreContext): SnapshotQueries {
         .select(["customer_ref", "paused_until"])
         .where("source", "=", source)
         .where("customer_ref", "in", list)
-        .where("paused_until", ">", now)
         .execute();
       return {
         invoices,

@@ -70,16 +70,20 @@ async function buildBatch(
   const payments = new Map<string, PaymentHistory>();
   const optedOut = new Set<string>();
   const pausedUntil = new Map<string, string>();
+  const pauseEndedAt = new Map<string, string>();
 
   for (const [source, refs] of bySource) {
-    const rows = await queries.batch(source, refs, now);
+    const rows = await queries.batch(source, refs);
     for (const row of rows.invoices)
       push(invoices, key(source, row.customer_ref), snapshotInvoice(source, row));
     for (const row of rows.history) push(history, key(source, row.customer_ref), snapshotHistoryEntry(row));
     for (const [ref, stats] of paymentStats(rows.paid, now)) payments.set(key(source, ref), stats);
     for (const ref of rows.optedOutRefs) optedOut.add(key(source, ref));
-    for (const pause of rows.pauses)
-      if (pause.paused_until) pausedUntil.set(key(source, pause.customer_ref), pause.paused_until);
+    for (const pause of rows.pauses) {
+      if (!pause.paused_until) continue;
+      const running = Date.parse(pause.paused_until) > Date.parse(now);
+      (running ? pausedUntil : pauseEndedAt).set(key(source, pause.customer_ref), pause.paused_until);
+    }
   }
   const optedOutPhones = await queries.optedOutPhones([
     ...new Set(customers.flatMap((customer) => customer.phones)),
@@ -98,6 +102,7 @@ async function buildBatch(
         optedOut.has(k) ||
         customer.phones.some((phone) => optedOutPhones.has(phone)),
       pausedUntil: pausedUntil.get(k) ?? null,
+      pauseEndedAt: pauseEndedAt.get(k) ?? null,
     };
   });
 }

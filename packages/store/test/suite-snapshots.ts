@@ -110,15 +110,18 @@ export function snapshotTests(factory: StoreFactory): void {
       },
     ]);
     expect(byRef.get("C1")?.pausedUntil).toBe("2026-03-20T00:00:00.000Z");
+    expect(byRef.get("C1")?.pauseEndedAt).toBeNull();
     expect([...byRef.values()].map((s) => [s.customer.externalId, s.optedOut])).toEqual([
       ["C1", false],
       ["C2", true],
       ["C3", true],
       ["C4", true],
     ]);
-    // A pause that has ended is not reported.
+    // A pause that has ended is not running any more; its end is reported for the catch-up limit.
     const later = (await collect(store().snapshots({ now: "2026-04-01T00:00:00Z" }))).flat();
-    expect(later.find((s) => s.customer.externalId === "C1")?.pausedUntil).toBeNull();
+    const resumed = later.find((s) => s.customer.externalId === "C1");
+    expect(resumed?.pausedUntil).toBeNull();
+    expect(resumed?.pauseEndedAt).toBe("2026-03-20T00:00:00.000Z");
   });
 
   it("computes payment history over the last 365 days from payment dates", async () => {

@@ -1,5 +1,5 @@
 import type { ActionHistoryEntry, CustomerSnapshot, SnapshotInvoice, TraceEntry } from "../actions.js";
-import { epochDay, isoDateOfDay, type SendCalendar } from "./calendar.js";
+import { epochDay, isoDateOfDay, localTime, type SendCalendar } from "./calendar.js";
 import { type CompiledPolicy, type CompiledStep, type ConditionInput, failedCondition } from "./compile.js";
 import type { PlanSkip } from "./types.js";
 
@@ -126,6 +126,7 @@ export function collectDueSteps(context: DueContext, invoice: SnapshotInvoice, d
   const input = conditionInput(context, invoice, daysOverdue);
   const latestOnly = context.compiled.policy.catchUp === "latest";
   const maxLate = context.compiled.policy.catchUpMaxDays;
+  const resumeDay = pauseEndDay(context);
   let firedOffset: number | null = null;
   const firstDraft = drafts.length;
   let superseded = 0;
@@ -138,7 +139,7 @@ export function collectDueSteps(context: DueContext, invoice: SnapshotInvoice, d
       superseded += 2 ** i;
       continue;
     }
-    if (maxLate !== null && daysOverdue - step.offset > maxLate) {
+    if (maxLate !== null && context.today - Math.max(dueDay + step.offset, resumeDay) > maxLate) {
       if (firedOffset === null) context.skips.push(tooLateSkip(context, invoice, step, dueDay, maxLate));
       break;
     }
@@ -165,6 +166,16 @@ export function collectDueSteps(context: DueContext, invoice: SnapshotInvoice, d
     draft.superseded = superseded;
     draft.failed = failedLines;
   }
+}
+
+/**
+ * The local day the customer's last pause ended, or -Infinity. A step that fell due while the
+ * customer was paused was held, not missed: its lateness counts from the end of the pause.
+ */
+function pauseEndDay(context: DueContext): number {
+  const ended = context.snapshot.pauseEndedAt;
+  if (!ended) return Number.NEGATIVE_INFINITY;
+  return localTime(Date.parse(ended), context.compiled.policy.timezone).day;
 }
 
 /** Taken for this due date: last due on or after the step's day (a plan never schedules earlier). */

@@ -156,6 +156,7 @@ export class MemoryStore extends MemoryOutbox implements DunningStore {
   private async snapshotOf(customer: Customer, now: string | undefined): Promise<CustomerSnapshot> {
     const pause = this.pauses.get(recordKey(customer.source, customer.externalId));
     const pausedUntil = pause?.until && (now === undefined || pause.until > now) ? pause.until : null;
+    const pauseEndedAt = pause?.until && pausedUntil === null ? pause.until : null;
     const invoices = [...this.invoices.values()].filter(
       (i) =>
         i.source === customer.source &&
@@ -174,6 +175,7 @@ export class MemoryStore extends MemoryOutbox implements DunningStore {
       payments: { paidCount: 0, paidLateCount: 0, averageDaysLate: 0 },
       optedOut,
       pausedUntil,
+      pauseEndedAt,
     };
   }
 
