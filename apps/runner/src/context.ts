@@ -1,43 +1,8 @@
-import https from "node:https";
-import type {
-  Clock,
-  HttpClientOptions,
-  HttpTransport,
-  KeyValueState,
-  Logger,
-  PluginContext,
-} from "@regua/core";
-import axios, { type AxiosProxyConfig } from "axios";
+import { axiosTransport } from "@regua/connector-kit";
+import type { Clock, HttpTransport, KeyValueState, Logger, PluginContext } from "@regua/core";
 
-/** axios proxy settings from a URL such as http://user:pass@proxy:3128. */
-function proxyFromUrl(url: string): AxiosProxyConfig {
-  const parsed = new URL(url);
-  return {
-    protocol: parsed.protocol.replace(":", ""),
-    host: parsed.hostname,
-    port: Number(parsed.port || (parsed.protocol === "https:" ? 443 : 80)),
-    ...(parsed.username
-      ? {
-          auth: {
-            username: decodeURIComponent(parsed.username),
-            password: decodeURIComponent(parsed.password),
-          },
-        }
-      : {}),
-  };
-}
-
-/** The one HTTP client factory plugins get: an axios instance with base URL, timeout and TLS. */
-export const axiosTransport: HttpTransport = <TClient = unknown>(options: HttpClientOptions): TClient => {
-  const client = axios.create({
-    baseURL: options.baseURL,
-    timeout: options.timeoutMs ?? 30_000,
-    httpsAgent: new https.Agent({ rejectUnauthorized: options.rejectUnauthorized ?? true, keepAlive: true }),
-    ...(options.headers ? { headers: options.headers } : {}),
-    ...(options.proxy ? { proxy: proxyFromUrl(options.proxy) } : {}),
-  });
-  return client as TClient;
-};
+/** The one HTTP client factory plugins get: @regua/connector-kit's (keep-alive, proxy, timeouts, TLS). */
+export { axiosTransport };
 
 /** Aborts on the first SIGINT/SIGTERM so plugins stop paging and the loop drains. */
 export function shutdownSignal(log: Logger): { signal: AbortSignal; dispose(): void } {

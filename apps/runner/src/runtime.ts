@@ -51,14 +51,18 @@ export function loadPolicy(file: string): Policy {
   return parsePolicy(text, file);
 }
 
-export async function openStore(config: RunnerConfig, log: Logger): Promise<DunningStore> {
+export async function openStore(
+  config: RunnerConfig,
+  log: Logger,
+  clock: Clock = systemClock,
+): Promise<DunningStore> {
   if (config.secretKeyGeneratedAt) {
     log.warn(
       { keyFile: config.secretKeyGeneratedAt },
       "no secretKey in config: generated a random key beside the SQLite file (mode 0600); back it up with the database",
     );
   }
-  const store = createStore(config.store, { secretKey: config.secretKey });
+  const store = createStore(config.store, { secretKey: config.secretKey, clock });
   await store.migrate();
   return store;
 }
@@ -66,7 +70,7 @@ export async function openStore(config: RunnerConfig, log: Logger): Promise<Dunn
 export async function openRuntime(config: RunnerConfig, options: RuntimeOptions): Promise<Runtime> {
   const clock = options.clock ?? systemClock;
   const policy = loadPolicy(config.policy);
-  const store = options.store ?? (await openStore(config, options.log));
+  const store = options.store ?? (await openStore(config, options.log, clock));
   try {
     const { sources, channels } = await createPlugins(config, {
       log: options.log,

@@ -7,6 +7,7 @@ import type {
   KeyValueState,
   StoreReport,
 } from "@regua/core";
+import { MemoryKeyValueState } from "@regua/core";
 
 export const EMPTY_REPORT: StoreReport = {
   aging: [{ bucket: "1-30", currency: "BRL", invoices: 2, openAmountMinor: 12345 }],
@@ -49,12 +50,7 @@ export function fakeStore(overrides: { reachable?: boolean; actions?: ActionRow[
       return (overrides.actions ?? []).filter((a) => !options.status || options.status.includes(a.status));
     },
     state(): KeyValueState {
-      const map = new Map<string, string>();
-      return {
-        get: async (k) => map.get(k) ?? null,
-        set: async (k, v) => void map.set(k, v),
-        delete: async (k) => void map.delete(k),
-      };
+      return new MemoryKeyValueState();
     },
   };
   return new Proxy(reads, {

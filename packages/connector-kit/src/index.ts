@@ -18,6 +18,7 @@ export {
   type QueryParams,
   type RetryPolicy,
 } from "./http.js";
+export { type RefreshOptions, refreshUnderLease } from "./lease.js";
 export { RateLimiter, type RateLimits } from "./limiter.js";
 export {
   type PageContext,

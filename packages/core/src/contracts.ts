@@ -7,11 +7,28 @@ import type { ReplyIntent } from "./reply.js";
 
 /* ------------------------------------------------------------------ shared */
 
-/** Durable per-instance state kept in the store: OAuth refresh tokens, sessions, watermarks. */
+/** A value and its version: 0 when the key holds nothing; every write or delete adds one. */
+export interface VersionedValue {
+  value: string | null;
+  version: number;
+}
+
+/**
+ * Durable per-instance state kept in the store: OAuth refresh tokens, sessions, watermarks.
+ * Shared by every runner on the same database, so a value two runners may rewrite (a rotating
+ * refresh token) is written with `compareAndSet` under a lease, never with a blind `set`.
+ */
 export interface KeyValueState {
   get(key: string): Promise<string | null>;
   set(key: string, value: string): Promise<void>;
   delete(key: string): Promise<void>;
+  read(key: string): Promise<VersionedValue>;
+  /** Writes only when the version is still `expectedVersion`; false when another writer came first. */
+  compareAndSet(key: string, expectedVersion: number, value: string): Promise<boolean>;
+  /** Takes the lease on `key` for `ttlMs` unless another owner holds one that has not expired. */
+  acquireLease(key: string, owner: string, ttlMs: number): Promise<boolean>;
+  /** Gives the lease back; a no-op when `owner` no longer holds it. */
+  releaseLease(key: string, owner: string): Promise<void>;
 }
 
 export interface HttpClientOptions {

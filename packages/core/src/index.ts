@@ -3,6 +3,7 @@ export * from "./clock.js";
 export * from "./contracts.js";
 export * from "./engine/index.js";
 export * from "./errors.js";
+export * from "./kv-memory.js";
 export * from "./logger.js";
 export * from "./model.js";
 export * from "./money.js";

@@ -1,6 +1,7 @@
 import { createCipheriv, createDecipheriv, randomBytes, scryptSync } from "node:crypto";
-import { ConfigError, type KeyValueState, PermanentError } from "@regua/core";
-import type { StoreContext } from "./schema.js";
+import { type Clock, ConfigError, type KeyValueState, PermanentError } from "@regua/core";
+import { type Insertable, sql } from "kysely";
+import type { KvStateTable, StoreContext } from "./schema.js";
 
 /**
  * Plugin state (OAuth refresh tokens, sessions) encrypted at rest with AES-256-GCM.
@@ -51,33 +52,112 @@ export function decryptValue(key: Buffer, aad: string, stored: string): string {
   }
 }
 
-export function createKeyValueState(ctx: StoreContext, key: Buffer, namespace: string): KeyValueState {
+/** A row with no value: a lease taken before the first write, or a deleted value (keeps its version). */
+const EMPTY = "";
+
+/**
+ * Versioned, leased plugin state. `version` grows with every write and delete, so a compareAndSet
+ * fences out a writer whose lease expired; a lease is two columns on the key's own row, its expiry
+ * an ISO instant from the injected clock (ISO strings sort as instants).
+ */
+export function createKeyValueState(
+  ctx: StoreContext,
+  key: Buffer,
+  namespace: string,
+  clock: Clock,
+): KeyValueState {
   const aad = (name: string) => `${namespace}\u0000${name}`;
-  return {
+  const now = () => clock.now().toISOString();
+  const row = (name: string) =>
+    ctx.db.selectFrom("kv_state").where("namespace", "=", namespace).where("key", "=", name);
+  const state: KeyValueState = {
     async get(name) {
-      const row = await ctx.db
-        .selectFrom("kv_state")
-        .select("value")
-        .where("namespace", "=", namespace)
-        .where("key", "=", name)
-        .executeTakeFirst();
-      return row ? decryptValue(key, aad(name), row.value) : null;
+      return (await state.read(name)).value;
+    },
+    async read(name) {
+      const found = await row(name).select(["value", "version"]).executeTakeFirst();
+      if (!found) return { value: null, version: 0 };
+      const value = found.value === EMPTY ? null : decryptValue(key, aad(name), found.value);
+      return { value, version: Number(found.version) };
     },
     async set(name, value) {
       const stored = encryptValue(key, aad(name), value);
-      const now = new Date().toISOString();
+      const at = now();
       await ctx.db
         .insertInto("kv_state")
-        .values({ namespace, key: name, value: stored, updated_at: now })
-        .onConflict((oc) => oc.columns(["namespace", "key"]).doUpdateSet({ value: stored, updated_at: now }))
+        .values({ namespace, key: name, value: stored, version: 1, updated_at: at })
+        .onConflict((oc) =>
+          oc
+            .columns(["namespace", "key"])
+            .doUpdateSet({ value: stored, version: sql`kv_state.version + 1`, updated_at: at }),
+        )
         .execute();
     },
     async delete(name) {
       await ctx.db
-        .deleteFrom("kv_state")
+        .updateTable("kv_state")
+        .set({ value: EMPTY, version: sql`version + 1`, updated_at: now() })
         .where("namespace", "=", namespace)
         .where("key", "=", name)
+        .where("value", "!=", EMPTY)
+        .execute();
+    },
+    async compareAndSet(name, expectedVersion, value) {
+      const stored = encryptValue(key, aad(name), value);
+      const at = now();
+      const updated = await ctx.db
+        .updateTable("kv_state")
+        .set({ value: stored, version: expectedVersion + 1, updated_at: at })
+        .where("namespace", "=", namespace)
+        .where("key", "=", name)
+        .where("version", "=", expectedVersion)
+        .executeTakeFirst();
+      if (Number(updated.numUpdatedRows) === 1) return true;
+      if (expectedVersion !== 0) return false;
+      return insertOnce(ctx, { namespace, key: name, value: stored, version: 1, updated_at: at });
+    },
+    async acquireLease(name, owner, ttlMs) {
+      const at = now();
+      const until = new Date(clock.now().getTime() + ttlMs).toISOString();
+      const taken = await ctx.db
+        .updateTable("kv_state")
+        .set({ lease_owner: owner, lease_until: until })
+        .where("namespace", "=", namespace)
+        .where("key", "=", name)
+        .where((eb) =>
+          eb.or([eb("lease_owner", "is", null), eb("lease_owner", "=", owner), eb("lease_until", "<=", at)]),
+        )
+        .executeTakeFirst();
+      if (Number(taken.numUpdatedRows) === 1) return true;
+      return insertOnce(ctx, {
+        namespace,
+        key: name,
+        value: EMPTY,
+        version: 0,
+        updated_at: at,
+        lease_owner: owner,
+        lease_until: until,
+      });
+    },
+    async releaseLease(name, owner) {
+      await ctx.db
+        .updateTable("kv_state")
+        .set({ lease_owner: null, lease_until: null })
+        .where("namespace", "=", namespace)
+        .where("key", "=", name)
+        .where("lease_owner", "=", owner)
         .execute();
     },
   };
+  return state;
+}
+
+/** Inserts a row that must not exist yet; false when another writer created it first. */
+async function insertOnce(ctx: StoreContext, values: Insertable<KvStateTable>): Promise<boolean> {
+  const inserted = await ctx.db
+    .insertInto("kv_state")
+    .values(values)
+    .onConflict((oc) => oc.columns(["namespace", "key"]).doNothing())
+    .executeTakeFirst();
+  return Number(inserted.numInsertedOrUpdatedRows ?? 0) === 1;
 }

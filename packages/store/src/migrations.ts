@@ -14,6 +14,7 @@ export function migrationProvider(dialect: Dialect): MigrationProvider {
     async getMigrations(): Promise<Record<string, Migration>> {
       return {
         "0001_initial": { up: (db) => initial(db, dialect) },
+        "0010_kv_versions": { up: (db) => kvVersions(db) },
         "0050_webhook_queue": { up: (db) => webhookQueue(db, dialect) },
         "0060_plan_changes": { up: (db) => planChanges(db, dialect) },
         "0061_rate_limits": { up: (db) => rateLimitsTable(db, dialect) },
@@ -282,6 +283,19 @@ async function createEventTables(db: Kysely<unknown>, autoId: ReturnType<typeof 
     .addColumn("updated_at", "text", (c) => c.notNull())
     .addPrimaryKeyConstraint("kv_state_pk", ["namespace", "key"])
     .execute();
+}
+
+/**
+ * Versioned plugin state with a lease per key (@regua/connector-kit's refreshUnderLease): two
+ * runners never refresh one OAuth token at once, and a late writer is fenced out by the version.
+ */
+async function kvVersions(db: Kysely<unknown>): Promise<void> {
+  await db.schema
+    .alterTable("kv_state")
+    .addColumn("version", "bigint", (c) => c.notNull().defaultTo(1))
+    .execute();
+  await db.schema.alterTable("kv_state").addColumn("lease_owner", "text").execute();
+  await db.schema.alterTable("kv_state").addColumn("lease_until", "text").execute();
 }
 
 /** The audit log is append-only in the database itself, not only by convention. */

@@ -1,3 +1,4 @@
+import { type Clock, systemClock } from "@regua/core";
 import { Kysely, PostgresDialect } from "kysely";
 import pg from "pg";
 import { migratePostgres } from "./migrate.js";
@@ -10,6 +11,8 @@ export interface PostgresStoreOptions {
   poolSize?: number;
   /** Encrypts plugin state at rest; required before `state()` is used. */
   secretKey?: string;
+  /** Instants for plugin state (lease expiry, updated_at). Default: the system clock. */
+  clock?: Clock;
 }
 
 const INT8_OID = 20;
@@ -42,5 +45,6 @@ export function createPostgresStore(options: PostgresStoreOptions): ReguaStore {
     migrate: () => migratePostgres(db),
     close: () => db.destroy(),
     secretKey: options.secretKey,
+    clock: options.clock ?? systemClock,
   });
 }

@@ -224,7 +224,12 @@ export interface KvStateTable {
   key: string;
   /** "v1:" + base64 iv, auth tag and ciphertext (AES-256-GCM); never the clear value. */
   value: string;
+  /** 0: no value yet; every write and delete adds one (compareAndSet fences on it). Since 0010. */
+  version: Generated<number>;
   updated_at: string;
+  /** Who holds the key's lease and until when (ISO instant); null when free. Since 0010. */
+  lease_owner: string | null;
+  lease_until: string | null;
 }
 
 /** Customers whose plan may have changed since the last plan (set by triggers, migration 0060). */

@@ -1,3 +1,4 @@
+import { type Clock, systemClock } from "@regua/core";
 import BetterSqlite3 from "better-sqlite3";
 import { Kysely, SqliteDialect, sql } from "kysely";
 import { migrateSqlite } from "./migrate.js";
@@ -10,6 +11,8 @@ export interface SqliteStoreOptions {
   file: string;
   /** Encrypts plugin state at rest; required before `state()` is used. */
   secretKey?: string;
+  /** Instants for plugin state (lease expiry, updated_at). Default: the system clock. */
+  clock?: Clock;
   /** How long a writer waits for another process's lock, in ms. Default 5000. */
   busyTimeoutMs?: number;
 }
@@ -36,5 +39,6 @@ export function createSqliteStore(options: SqliteStoreOptions): ReguaStore {
       await db.destroy();
     },
     secretKey: options.secretKey,
+    clock: options.clock ?? systemClock,
   });
 }

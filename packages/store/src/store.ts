@@ -1,4 +1,4 @@
-import { ConfigError, type DunningStore, type KeyValueState } from "@regua/core";
+import { type Clock, ConfigError, type DunningStore, type KeyValueState } from "@regua/core";
 import * as actions from "./actions-outbox.js";
 import * as activities from "./activities.js";
 import * as events from "./events.js";
@@ -21,6 +21,8 @@ export interface StoreInternals {
   migrate(): Promise<void>;
   close(): Promise<void>;
   secretKey: string | undefined;
+  /** Where plugin state takes its instants (lease expiry, updated_at). */
+  clock: Clock;
 }
 
 /** One implementation over Kysely; the dialect factories only differ in connection and locking. */
@@ -88,7 +90,7 @@ export function createKyselyStore(internals: StoreInternals): ReguaStore {
         );
       }
       key ??= deriveKey(internals.secretKey);
-      return createKeyValueState(ctx, key, namespace);
+      return createKeyValueState(ctx, key, namespace, internals.clock);
     },
   } satisfies ReguaStore;
   return store;

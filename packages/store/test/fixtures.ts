@@ -1,4 +1,5 @@
 import {
+  type Clock,
   CollectionActivity,
   type CollectionActivityInput,
   Customer,
@@ -14,8 +15,8 @@ import type { ReguaStore } from "../src/index.js";
 export const SOURCE = "erp";
 export const AT = "2026-03-10T12:00:00.000Z";
 
-/** Makes a fresh, migrated store; `secretKey` is passed through when given. */
-export type StoreFactory = (options?: { secretKey?: string }) => Promise<ReguaStore>;
+/** Makes a fresh, migrated store; `secretKey` and `clock` are passed through when given. */
+export type StoreFactory = (options?: { secretKey?: string; clock?: Clock }) => Promise<ReguaStore>;
 
 export function customer(externalId: string, overrides: Partial<CustomerInput> = {}): Customer {
   return Customer.parse({

@@ -1,6 +1,7 @@
 import { afterEach, beforeEach, describe } from "vitest";
 import type { ReguaStore } from "../src/index.js";
 import type { StoreFactory } from "./fixtures.js";
+import { kvStateTests } from "./suite-kv.js";
 import { outboxTests } from "./suite-outbox.js";
 import { planTests, rateTests } from "./suite-plan.js";
 import { recordsTests } from "./suite-records.js";
@@ -39,5 +40,6 @@ export function describeStoreSuite(name: string, factory: StoreFactory): void {
     describe("shared rate limits", () => rateTests(factory));
     describe("events, state and report", () => reportTests(factory));
     describe("webhook queue and retention", () => webhookQueueTests(factory));
+    describe("plugin state versions and leases", () => kvStateTests(factory));
   });
 }

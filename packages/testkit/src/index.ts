@@ -1,3 +1,5 @@
+export { axiosTransport } from "@regua/connector-kit";
+export { MemoryKeyValueState } from "@regua/core";
 export type {
   ChannelConformanceOptions,
   ProviderErrorCase,
@@ -39,7 +41,7 @@ export type {
   SuiteTest,
 } from "./conformance/suite.js";
 export type { TestContextOptions } from "./context.js";
-export { axiosTransport, createTestContext, MemoryKeyValueState } from "./context.js";
+export { createTestContext } from "./context.js";
 export type { MemoryChannel, MemoryChannelOptions, SentMessage } from "./memory-channel.js";
 export {
   createMemoryChannel,

@@ -1,14 +1,17 @@
-import { type Clock, type KeyValueState, type PluginContext, silentLogger } from "@regua/core";
+import {
+  type Clock,
+  type KeyValueState,
+  MemoryKeyValueState,
+  type PluginContext,
+  silentLogger,
+} from "@regua/core";
 import { axiosTransport } from "../../src/index.js";
 
-const noState: KeyValueState = {
-  get: async () => null,
-  set: async () => {},
-  delete: async () => {},
-};
-
 /** What the runner hands a plugin, with the kit's real transport. */
-export function pluginContext(clock: Clock, state: KeyValueState = noState): PluginContext {
+export function pluginContext(
+  clock: Clock,
+  state: KeyValueState = new MemoryKeyValueState(clock),
+): PluginContext {
   return {
     instanceId: "test",
     http: axiosTransport,

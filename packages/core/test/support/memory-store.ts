@@ -7,6 +7,7 @@ import type {
   PlannedAction,
 } from "../../src/actions.js";
 import type { EntityName, KeyValueState } from "../../src/contracts.js";
+import { MemoryKeyValueState } from "../../src/kv-memory.js";
 import type { CollectionActivity, Customer, Invoice, Payment } from "../../src/model.js";
 import type {
   ActionPatch,
@@ -46,7 +47,7 @@ export class MemoryStore extends MemoryOutbox implements DunningStore {
     customerRef: string | null;
     reason: string;
   }[] = [];
-  private readonly kv = new Map<string, string>();
+  private readonly kv = new Map<string, MemoryKeyValueState>();
 
   async migrate(): Promise<void> {}
   async close(): Promise<void> {}
@@ -284,12 +285,12 @@ export class MemoryStore extends MemoryOutbox implements DunningStore {
   }
 
   state(namespace: string): KeyValueState {
-    const kv = this.kv;
-    return {
-      get: async (key) => kv.get(`${namespace}/${key}`) ?? null,
-      set: async (key, value) => void kv.set(`${namespace}/${key}`, value),
-      delete: async (key) => void kv.delete(`${namespace}/${key}`),
-    };
+    let state = this.kv.get(namespace);
+    if (!state) {
+      state = new MemoryKeyValueState();
+      this.kv.set(namespace, state);
+    }
+    return state;
   }
 }
 
