@@ -121,6 +121,7 @@ export function instrumentEngine(engine: Engine, metrics: RunnerMetrics): Engine
       if (result.events > 0) refreshLater(metrics);
       return result;
     },
+    erp: engine.erp,
     async sync(options = {}) {
       const label = { source: options.source ?? "all" };
       const stop = metrics.syncDuration.startTimer(label);

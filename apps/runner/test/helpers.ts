@@ -28,6 +28,7 @@ export const EMPTY_REPORT: StoreReport = {
       rejects: 0,
     },
   ],
+  quarantine: [],
 };
 
 /** The few store reads the server makes; anything else throws so a test notices. */
@@ -73,7 +74,16 @@ export function recordingEngine(): RecordingEngine {
   return {
     channelEvents,
     erpEvents,
-    sync: async () => ({ entities: [], records: 0, rejects: 0, paidNow: 0, errors: 0 }),
+    sync: async () => ({
+      entities: [],
+      records: 0,
+      rejects: 0,
+      quarantined: 0,
+      paidNow: 0,
+      stopped: 0,
+      deleted: 0,
+      errors: 0,
+    }),
     plan: async () => ({
       result: { actions: [], skips: [] },
       customers: 0,
@@ -123,6 +133,11 @@ export function recordingEngine(): RecordingEngine {
       events: 0,
       summary: { received: 0, duplicates: 0, applied: 0, unmatched: 0, ignored: 0, failed: 0 },
     }),
+    erp: {
+      getDocument: async () => null,
+      findCustomersByTaxId: async () => [],
+      listOpenInvoices: async () => [],
+    },
   };
 }
 

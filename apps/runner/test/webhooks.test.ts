@@ -1,6 +1,6 @@
 import { createHmac } from "node:crypto";
 import whatsapp from "@regua/channel-whatsapp";
-import { type Connector, defineConnector, type ErpEvent } from "@regua/core";
+import { defineConnector, type ErpEvent } from "@regua/core";
 import { createMemoryChannel, createTestContext, MEMORY_SIGNATURE_HEADER } from "@regua/testkit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { z } from "zod";
@@ -14,7 +14,7 @@ const acme = defineConnector({
   displayName: "Acme ERP",
   capabilities: { payments: false, getInvoice: false, writeActivity: false, webhooks: true },
   optionsSchema: z.object({}),
-  create: (): Connector => ({
+  create: () => ({
     capabilities: { payments: false, getInvoice: false, writeActivity: false, webhooks: true },
     async *listCustomers() {},
     async *listInvoices() {},

@@ -1,7 +1,14 @@
 import type { z } from "zod";
 import type { Clock } from "./clock.js";
 import type { Logger } from "./logger.js";
-import type { CollectionActivity, Customer, Invoice, Payment } from "./model.js";
+import type {
+  CollectionActivity,
+  Customer,
+  DocumentKind,
+  Invoice,
+  InvoiceDocument,
+  Payment,
+} from "./model.js";
 import type { Money } from "./money.js";
 import type { ReplyIntent } from "./reply.js";
 
@@ -120,6 +127,10 @@ export interface ConnectorCapabilities {
   getInvoice: boolean;
   writeActivity: boolean;
   webhooks: boolean;
+  /** getDocument: the second copy of a bill (boleto PDF, PIX code, payment link, statement). */
+  documents?: boolean;
+  /** findCustomersByTaxId + listOpenInvoices, read fresh from the ERP (the inbound bot). */
+  lookups?: boolean;
 }
 
 export interface Connector {
@@ -138,24 +149,33 @@ export interface Connector {
     verify(req: RawRequest): boolean;
     parse(req: RawRequest): ErpEvent[];
   };
+  /**
+   * A document for one invoice, fetched from the ERP when a message needs it: a file (bytes,
+   * mime type, file name), a text (the PIX copy-and-paste code) or a link. null when the ERP has
+   * none of that kind for this invoice.
+   */
+  getDocument?(invoice: Invoice, kind: DocumentKind): Promise<InvoiceDocument | null>;
+  /**
+   * Customers whose CPF/CNPJ (or other tax id) is this one, read from the ERP now. The engine
+   * passes the id normalised (digits and letters only, as `normalizeTaxId` makes it).
+   */
+  findCustomersByTaxId?(taxId: string): Promise<Customer[]>;
+  /** The customer's open invoices, read from the ERP now (not from the last sync). */
+  listOpenInvoices?(customerRef: string): Promise<Invoice[]>;
   healthCheck(): Promise<Health>;
   close(): Promise<void>;
 }
 
-export interface ConnectorDefinition<TOptions extends z.ZodType = z.ZodType> {
-  /** The npm package name, as written in config: "@regua/connector-sap-b1". */
-  id: string;
-  displayName: string;
-  capabilities: ConnectorCapabilities;
-  optionsSchema: TOptions;
-  create(options: z.output<TOptions>, ctx: PluginContext): Connector | Promise<Connector>;
-}
-
-export function defineConnector<TOptions extends z.ZodType>(
-  definition: ConnectorDefinition<TOptions>,
-): ConnectorDefinition<TOptions> {
-  return definition;
-}
+export {
+  type CapabilityDeclaration,
+  type CapabilityFlag,
+  type CapabilityMembers,
+  type ConnectorDefinition,
+  type ConnectorImplementation,
+  type ConnectorSpec,
+  defineConnector,
+  resolveCapabilities,
+} from "./capabilities.js";
 
 /* ---------------------------------------------------------------- channels */
 
@@ -179,7 +199,14 @@ export interface DocumentRef {
   /** A public link, or a provider media id obtained by an upload. */
   link?: string;
   mediaId?: string;
+  /**
+   * Bytes the channel uploads before sending (WhatsApp: POST /{phone-number-id}/media, then a
+   * document message with the media id): the boleto PDF a connector's getDocument returned.
+   */
+  upload?: { bytes: Uint8Array; mime: string };
   filename: string;
+  /** Shown under the document where the channel supports it. */
+  caption?: string;
 }
 
 export interface OutboundMessage {
@@ -190,6 +217,7 @@ export interface OutboundMessage {
   template?: TemplateMessage;
   /** Free text: only where the channel allows it (WhatsApp: inside the 24h service window). */
   text?: string;
+  /** A document or media to send (channels declaring `documents`); with a template, its header. */
   document?: DocumentRef;
   /** A plain-text rendering of what the customer sees, for activities and logs. */
   preview: string;

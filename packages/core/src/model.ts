@@ -17,6 +17,11 @@ const RecordBase = z.object({
   source: z.string().min(1),
   externalId: z.string().min(1),
   raw: Raw.optional(),
+  /**
+   * Soft deletion: when the ERP deleted the record (an event, or missing from a full reconcile).
+   * Nothing is hard-deleted from history; a record seen again in the ERP comes back.
+   */
+  deletedAt: IsoDateTime.nullable().optional(),
 });
 
 export const E164 = z
@@ -40,13 +45,74 @@ export const Customer = RecordBase.extend({
   consent: ConsentState.default("unknown"),
   optedOutAt: IsoDateTime.nullable().default(null),
   customFields: z.record(z.string(), z.unknown()).default({}),
+  /**
+   * Credit the customer holds and the ERP has not applied to any invoice yet (an overpayment,
+   * an advance, a credit note), in the company currency. Absent when the ERP does not say.
+   */
+  unappliedCredit: Money.optional(),
   updatedAt: IsoDateTime.nullable().default(null),
 });
 export type Customer = z.infer<typeof Customer>;
 export type CustomerInput = z.input<typeof Customer>;
 
-export const InvoiceStatus = z.enum(["open", "partially_paid", "paid", "void", "disputed"]);
+/**
+ * What the ERP says about an invoice. Besides open/paid: `void` and `cancelled` (annulled or
+ * cancelled in the ERP: nothing is owed), `renegotiated` (replaced by new invoices or
+ * installments, named in `replacedBy`), `written_off` (given up as a loss, often with a
+ * negative credit record such as Serasa/SPC), `disputed` (the customer contests it).
+ */
+export const InvoiceStatus = z.enum([
+  "open",
+  "partially_paid",
+  "paid",
+  "void",
+  "cancelled",
+  "renegotiated",
+  "written_off",
+  "disputed",
+]);
 export type InvoiceStatus = z.infer<typeof InvoiceStatus>;
+
+/**
+ * The one set of statuses under dunning: money is still owed and the sequence runs for it.
+ * A disputed invoice stays in the set (the planner and the dispatcher skip it with the reason
+ * "disputed", so the trace says why, and the sequence resumes when the dispute ends); leaving
+ * the set (paid, void, cancelled, renegotiated, written off) stops the sequence.
+ */
+export const DUNNABLE_STATUSES = [
+  "open",
+  "partially_paid",
+  "disputed",
+] as const satisfies readonly InvoiceStatus[];
+const DUNNABLE: ReadonlySet<string> = new Set(DUNNABLE_STATUSES);
+
+export function isDunnable(status: InvoiceStatus): boolean {
+  return DUNNABLE.has(status);
+}
+
+/** An invoice's state in the store's history: a status, or deleted in the ERP. */
+export type InvoiceState = InvoiceStatus | "deleted";
+
+/** One due date of an invoice paid in parts (parcelas): dunned by its own due date. */
+export const Installment = z
+  .object({
+    /** 1-based position in the invoice's plan, as the ERP numbers it. */
+    number: z.number().int().positive(),
+    dueDate: IsoDate,
+    amount: Money,
+    openAmount: Money,
+    status: InvoiceStatus,
+  })
+  .superRefine((installment, ctx) => {
+    if (installment.amount.currency !== installment.openAmount.currency) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["openAmount", "currency"],
+        message: "must match amount.currency",
+      });
+    }
+  });
+export type Installment = z.infer<typeof Installment>;
 
 export const PaymentInstruments = z.object({
   /** Linha digitável of a boleto (47 or 48 digits). */
@@ -73,6 +139,16 @@ export const Invoice = RecordBase.extend({
     payLink: null,
     documentUrl: null,
   }),
+  /**
+   * The amounts in the company's (local) currency when the document is in another one
+   * (SAP B1 DocTotal beside DocTotalFc): reports and aging add these, messages show the document's.
+   */
+  companyTotal: Money.optional(),
+  companyOpenAmount: Money.optional(),
+  /** Several due dates for one invoice: each open installment is dunned by its own due date. */
+  installments: z.array(Installment).optional(),
+  /** For a renegotiated invoice: the externalIds of the invoices/installments that replace it. */
+  replacedBy: z.array(z.string().min(1)).optional(),
   updatedAt: IsoDateTime.nullable().default(null),
 }).superRefine((invoice, ctx) => {
   if (invoice.total.currency !== invoice.openAmount.currency) {
@@ -81,9 +157,57 @@ export const Invoice = RecordBase.extend({
   if (invoice.openAmount.amountMinor < 0) {
     ctx.addIssue({ code: "custom", path: ["openAmount", "amountMinor"], message: "must not be negative" });
   }
+  if (
+    invoice.companyTotal &&
+    invoice.companyOpenAmount &&
+    invoice.companyTotal.currency !== invoice.companyOpenAmount.currency
+  ) {
+    const message = "must match companyTotal.currency";
+    ctx.addIssue({ code: "custom", path: ["companyOpenAmount", "currency"], message });
+  }
+  invoice.installments?.forEach((installment, index) => {
+    if (installment.amount.currency !== invoice.total.currency) {
+      const message = "must match the invoice's total.currency";
+      ctx.addIssue({ code: "custom", path: ["installments", index, "amount", "currency"], message });
+    }
+  });
 });
 export type Invoice = z.infer<typeof Invoice>;
 export type InvoiceInput = z.input<typeof Invoice>;
+
+/** What getDocument can fetch for an invoice. */
+export const DOCUMENT_KINDS = [
+  "boleto_pdf",
+  "pix_code",
+  "payment_link",
+  "statement",
+  "agreement_term",
+] as const;
+export const DocumentKind = z.enum(DOCUMENT_KINDS);
+export type DocumentKind = z.infer<typeof DocumentKind>;
+
+/**
+ * A document a connector fetched: a file to upload (boleto PDF, statement, agreement term), a
+ * text to paste (the PIX "copia e cola" code) or a link (a payment page). Parsed by the engine
+ * like every other record from outside.
+ */
+export const InvoiceDocument = z.discriminatedUnion("type", [
+  z.object({
+    type: z.literal("file"),
+    kind: DocumentKind,
+    bytes: z.instanceof(Uint8Array).refine((bytes) => bytes.byteLength > 0, "must not be empty"),
+    mime: z.string().regex(/^[\w.+-]+\/[\w.+-]+$/, "must be a MIME type such as application/pdf"),
+    filename: z.string().min(1),
+  }),
+  z.object({ type: z.literal("text"), kind: DocumentKind, text: z.string().min(1) }),
+  z.object({
+    type: z.literal("url"),
+    kind: DocumentKind,
+    url: z.url(),
+    filename: z.string().min(1).optional(),
+  }),
+]);
+export type InvoiceDocument = z.infer<typeof InvoiceDocument>;
 
 export const PaymentAllocation = z.object({ invoiceRef: z.string().min(1), amount: Money });
 

@@ -7,7 +7,7 @@ import type {
   PlannedAction,
 } from "./actions.js";
 import type { EntityName, KeyValueState, RecordReject } from "./contracts.js";
-import type { CollectionActivity, Customer, Invoice, Payment } from "./model.js";
+import type { CollectionActivity, Customer, Invoice, InvoiceState, Payment } from "./model.js";
 
 /**
  * The store as the engine needs it. @regua/store implements it over SQLite and PostgreSQL;
@@ -29,8 +29,35 @@ export interface DunningStore {
 
   getCustomer(source: string, externalId: string): Promise<Customer | null>;
   getInvoice(source: string, externalId: string): Promise<Invoice | null>;
-  /** Upserts one invoice (after a fresh getInvoice); no cursor change. */
-  upsertInvoice(invoice: Invoice, at: string): Promise<void>;
+  /**
+   * Upserts one invoice (after a fresh getInvoice); no cursor change. Returns its status change,
+   * or null when it was not stored before or its state did not change.
+   */
+  upsertInvoice(invoice: Invoice, at: string): Promise<InvoiceStatusChange | null>;
+  /**
+   * Marks records deleted in the ERP (soft: `deletedAt`, kept for history; a record listed again
+   * comes back). Returns the invoices' changes to "deleted".
+   */
+  markDeleted(deletion: {
+    source: string;
+    entity: EntityName;
+    externalIds: readonly string[];
+    at: string;
+  }): Promise<InvoiceStatusChange[]>;
+  /**
+   * The full-reconcile diff: after a complete full listing of (source, entity), marks deleted
+   * every live record last synced before `passStartedAt` (so not seen in the pass), except
+   * `keep` (records the pass quarantined: present in the ERP, only malformed).
+   */
+  markUnseenDeleted(reconcile: {
+    source: string;
+    entity: EntityName;
+    passStartedAt: string;
+    keep: readonly string[];
+    at: string;
+  }): Promise<{ deleted: number; changes: InvoiceStatusChange[] }>;
+  /** Quarantined records, newest first (what `regua report` and the admin API show). */
+  listQuarantine(options?: { source?: string; limit?: number }): Promise<QuarantinedRecord[]>;
   findCustomersByPhone(phone: string): Promise<Customer[]>;
 
   /**
@@ -200,6 +227,8 @@ export interface SyncPage {
   customers?: readonly Customer[];
   invoices?: readonly Invoice[];
   payments?: readonly Payment[];
+  /** Records of this page that failed the core schema: stored in the page's transaction. */
+  quarantined?: readonly QuarantinedRecord[];
   /** Cursor to store after this page commits. */
   cursor: string | null;
   at: string;
@@ -217,11 +246,34 @@ export interface SnapshotOptions {
 export interface CommitResult {
   upserted: number;
   /**
-   * Invoices of this page that were stored before as open / partially_paid / disputed and are
-   * now paid: computed inside the page's transaction so "a payment stops the sequence" needs no
-   * extra reads.
+   * Invoices of this page that were stored before in another state: computed inside the page's
+   * transaction, before the upsert, so lifecycle messages fire from facts with no extra reads.
    */
-  paidNow: { externalId: string; customerRef: string }[];
+  changes: InvoiceStatusChange[];
+}
+
+/** One invoice moving from one state to another (open → paid, open → cancelled, … → deleted). */
+export interface InvoiceStatusChange {
+  externalId: string;
+  customerRef: string;
+  previous: InvoiceState;
+  current: InvoiceState;
+  /** For a renegotiation: the invoices or installments that replace this one (may be empty). */
+  replacedBy: string[];
+}
+
+/** A record a connector yielded that the core schema refused: kept, named, never dropped. */
+export interface QuarantinedRecord {
+  source: string;
+  entity: EntityName;
+  /** The ERP key, when the record had a readable one. */
+  externalId: string | null;
+  /** Every zod issue: dotted path and message. */
+  issues: { path: string; message: string }[];
+  /** One line naming source, record and fields (core's fromZodError). */
+  error: string;
+  raw: unknown;
+  at: string;
 }
 
 export interface SyncRun {
@@ -296,6 +348,8 @@ export interface StoreReport {
     records: number;
     rejects: number;
   }[];
+  /** Quarantined records by source and entity (schema failures kept for an operator). */
+  quarantine: { source: string; entity: EntityName; records: number; lastAt: string }[];
 }
 
 export interface NewWebhookBatch {

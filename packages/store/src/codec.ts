@@ -7,6 +7,7 @@ import {
   type ActivityStatus,
   CollectionActivity,
   Customer,
+  type EntityName,
   fromZodError,
   Invoice,
   PermanentError,
@@ -82,6 +83,7 @@ export const readInvoice = (record: string, raw?: string | null): Invoice =>
 export const readActivity = (record: string): CollectionActivity =>
   parseJson(CollectionActivity, record, "store activities.record");
 
+export const EntitySchema = z.enum(["customers", "invoices", "payments"]) satisfies z.ZodType<EntityName>;
 export const ActionStatusSchema = z.enum(ACTION_STATUSES);
 export const ActionKindSchema = z.enum(ACTION_KINDS);
 export const ActivityStatusSchema = z.enum([

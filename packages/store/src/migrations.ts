@@ -15,6 +15,7 @@ export function migrationProvider(dialect: Dialect): MigrationProvider {
       return {
         "0001_initial": { up: (db) => initial(db, dialect) },
         "0010_kv_versions": { up: (db) => kvVersions(db) },
+        "0020_quarantine": { up: (db) => quarantineAndDeletions(db, dialect) },
         "0050_webhook_queue": { up: (db) => webhookQueue(db, dialect) },
         "0060_plan_changes": { up: (db) => planChanges(db, dialect) },
         "0061_rate_limits": { up: (db) => rateLimitsTable(db, dialect) },
@@ -296,6 +297,32 @@ async function kvVersions(db: Kysely<unknown>): Promise<void> {
     .execute();
   await db.schema.alterTable("kv_state").addColumn("lease_owner", "text").execute();
   await db.schema.alterTable("kv_state").addColumn("lease_until", "text").execute();
+}
+
+/**
+ * Contract v2: soft deletion (`deleted_at`: the ERP deleted the record; history keeps it) on the
+ * three record tables, and the quarantine of records that failed the core schema at sync.
+ */
+async function quarantineAndDeletions(db: Kysely<unknown>, dialect: Dialect): Promise<void> {
+  for (const table of ["customers", "invoices", "payments"]) {
+    await db.schema.alterTable(table).addColumn("deleted_at", "text").execute();
+  }
+  await db.schema
+    .createTable("quarantine")
+    .addColumn("id", dialect === "postgres" ? sql`bigserial` : sql`integer`, (c) => c.primaryKey())
+    .addColumn("source", "text", (c) => c.notNull())
+    .addColumn("entity", "text", (c) => c.notNull())
+    .addColumn("external_id", "text")
+    .addColumn("issues", "text", (c) => c.notNull())
+    .addColumn("error", "text", (c) => c.notNull())
+    .addColumn("raw", "text")
+    .addColumn("at", "text", (c) => c.notNull())
+    .execute();
+  await db.schema
+    .createIndex("quarantine_by_stream")
+    .on("quarantine")
+    .columns(["source", "entity", "id"])
+    .execute();
 }
 
 /** The audit log is append-only in the database itself, not only by convention. */

@@ -1,14 +1,13 @@
-import type { EntityName, StoreReport } from "@regua/core";
+import type { StoreReport } from "@regua/core";
 import { sql } from "kysely";
-import { z } from "zod";
 import { countActivitiesByStatus } from "./activities.js";
-import { ActionKindSchema, ActionStatusSchema, toInstant, toNumber } from "./codec.js";
+import { ActionKindSchema, ActionStatusSchema, EntitySchema, toInstant, toNumber } from "./codec.js";
 import { jsonArrayContains } from "./json-sql.js";
+import { DUNNABLE } from "./lifecycle.js";
+import { quarantineCounts } from "./quarantine.js";
 import type { StoreContext } from "./schema.js";
-import { UNPAID_STATUSES } from "./snapshots.js";
 
 const DAY_MS = 86_400_000;
-const EntitySchema = z.enum(["customers", "invoices", "payments"]) satisfies z.ZodType<EntityName>;
 type Bucket = StoreReport["aging"][number]["bucket"];
 const BUCKET_ORDER: Bucket[] = ["current", "1-30", "31-60", "61-90", "90+"];
 /** Statuses that mean the customer got the message. */
@@ -20,14 +19,16 @@ function daysBefore(today: string, days: number): string {
 
 export async function report(ctx: StoreContext, nowInput: string): Promise<StoreReport> {
   const today = toInstant(nowInput).slice(0, 10);
-  const [aging, actionsByStatus, recoveredAfterContact, activitiesByStatus, sync] = await Promise.all([
-    agingBuckets(ctx, today),
-    countActionsByStatus(ctx),
-    recovered(ctx),
-    countActivitiesByStatus(ctx),
-    syncHealth(ctx),
-  ]);
-  return { aging, actionsByStatus, recoveredAfterContact, activitiesByStatus, sync };
+  const [aging, actionsByStatus, recoveredAfterContact, activitiesByStatus, sync, quarantine] =
+    await Promise.all([
+      agingBuckets(ctx, today),
+      countActionsByStatus(ctx),
+      recovered(ctx),
+      countActivitiesByStatus(ctx),
+      syncHealth(ctx),
+      quarantineCounts(ctx),
+    ]);
+  return { aging, actionsByStatus, recoveredAfterContact, activitiesByStatus, sync, quarantine };
 }
 
 /**
@@ -48,7 +49,7 @@ async function agingBuckets(ctx: StoreContext, today: string): Promise<StoreRepo
       db
         .selectFrom("invoices")
         .select([bucket.as("bucket"), "currency", "open_amount_minor"])
-        .where("status", "in", UNPAID_STATUSES)
+        .where("status", "in", DUNNABLE)
         .as("open_invoices"),
     )
     .select((eb) => [

@@ -28,6 +28,7 @@ export interface Database {
   plan_state: PlanStateTable;
   rate_limits: RateLimitsTable;
   webhook_queue: WebhookQueueTable;
+  quarantine: QuarantineTable;
 }
 
 export type Db = Kysely<Database>;
@@ -57,6 +58,8 @@ export interface CustomersTable {
   raw: string | null;
   updated_at: string | null;
   synced_at: string;
+  /** Soft deletion: when the ERP deleted it (null: live). */
+  deleted_at: string | null;
 }
 
 /** One row per (phone, customer): the index behind findCustomersByPhone and opt-out checks. */
@@ -80,6 +83,8 @@ export interface InvoicesTable {
   raw: string | null;
   updated_at: string | null;
   synced_at: string;
+  /** Soft deletion: when the ERP deleted it (null: live). */
+  deleted_at: string | null;
 }
 
 export interface PaymentsTable {
@@ -94,6 +99,8 @@ export interface PaymentsTable {
   raw: string | null;
   updated_at: string | null;
   synced_at: string;
+  /** Soft deletion: when the ERP deleted it (null: live). */
+  deleted_at: string | null;
 }
 
 /** A payment's allocations, flattened: gives each paid invoice its payment date. */
@@ -251,4 +258,17 @@ export interface PlanStateTable {
 export interface RateLimitsTable {
   key: string;
   next_slot_ms: number;
+}
+
+/** Records that failed the core schema at sync, kept with the zod issues for an operator. */
+export interface QuarantineTable {
+  id: Generated<number>;
+  source: string;
+  entity: string;
+  external_id: string | null;
+  /** JSON array of { path, message }. */
+  issues: string;
+  error: string;
+  raw: string | null;
+  at: string;
 }

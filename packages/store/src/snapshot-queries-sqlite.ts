@@ -1,14 +1,18 @@
 import type BetterSqlite3 from "better-sqlite3";
+import { DUNNABLE } from "./lifecycle.js";
 import { SQLITE_INVOICE_NUMBER } from "./migration-plan-changes.js";
 import type { StoreContext } from "./schema.js";
 import type { BatchRows, HistoryRow, PaidInvoiceRow, SnapshotQueries } from "./snapshot-queries.js";
 import type { SnapshotInvoiceRow } from "./snapshot-records.js";
 
-const UNPAID = "('open', 'partially_paid', 'disputed')";
+/** Core's DUNNABLE_STATUSES as an SQL list (constants, so the statement text stays fixed). */
+const UNPAID = `(${DUNNABLE.map((status) => `'${status}'`).join(", ")})`;
 /** A batch's refs (or phones) as one JSON parameter: one statement text whatever the batch size. */
 const IN_LIST = "(select value from json_each(?))";
 
-const HAS_UNPAID = `exists (select 1 from invoices i where i.source = c.source and i.customer_ref = c.external_id and i.status in ${UNPAID})`;
+// A soft-deleted invoice has status "deleted" in its column (lifecycle.ts), so `status in` skips it
+// without leaving the covering index; a customer deleted in the ERP is skipped by its own column.
+const HAS_UNPAID = `c.deleted_at is null and exists (select 1 from invoices i where i.source = c.source and i.customer_ref = c.external_id and i.status in ${UNPAID})`;
 
 const SQL = {
   customers: `select c.source, c.external_id, c.record from customers c

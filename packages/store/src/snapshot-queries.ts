@@ -1,10 +1,11 @@
 import { sql } from "kysely";
 import type { HistoryColumns } from "./codec.js";
+import { DUNNABLE } from "./lifecycle.js";
 import type { StoreContext } from "./schema.js";
 import type { SnapshotInvoiceRow } from "./snapshot-records.js";
 
-/** Not paid and not void: what the planner may still act on. */
-export const UNPAID_STATUSES = ["open", "partially_paid", "disputed"];
+/** Core's one dunnable set; soft-deleted invoices have status "deleted" in the column (lifecycle.ts). */
+export const UNPAID_STATUSES = DUNNABLE;
 
 export interface PaidInvoiceRow {
   customer_ref: string;
@@ -65,7 +66,8 @@ export function kyselySnapshotQueries(ctx: StoreContext): SnapshotQueries {
               .whereRef("i.customer_ref", "=", "c.external_id")
               .where("i.status", "in", UNPAID_STATUSES),
           ),
-        );
+        )
+        .where("c.deleted_at", "is", null);
       if (page.changedOnly) {
         query = query.where((eb) =>
           eb.exists(

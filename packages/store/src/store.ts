@@ -3,7 +3,9 @@ import * as actions from "./actions-outbox.js";
 import * as activities from "./activities.js";
 import * as events from "./events.js";
 import { createKeyValueState, deriveKey } from "./kv-state.js";
+import * as lifecycle from "./lifecycle.js";
 import * as planState from "./plan-state.js";
+import { listQuarantine } from "./quarantine.js";
 import { reserveRate } from "./rate-limits.js";
 import { report } from "./report.js";
 import type { Dialect, StoreContext } from "./schema.js";
@@ -45,6 +47,9 @@ export function createKyselyStore(internals: StoreInternals): ReguaStore {
     getInvoice: (source, externalId) => sync.getInvoice(ctx, source, externalId),
     upsertInvoice: (invoice, at) => sync.upsertInvoice(ctx, invoice, at),
     findCustomersByPhone: (phone) => sync.findCustomersByPhone(ctx, phone),
+    markDeleted: (deletion) => lifecycle.markDeleted(ctx, deletion),
+    markUnseenDeleted: (reconcile) => lifecycle.markUnseenDeleted(ctx, reconcile),
+    listQuarantine: (options) => listQuarantine(ctx, options),
     snapshots: (options) => snapshots(ctx, options),
     beginPlan: (options) => planState.beginPlan(ctx, options),
     finishPlan: (options) => planState.finishPlan(ctx, options),

@@ -1,40 +1,42 @@
-import type { CommitResult, Customer, EntityName, Invoice, Payment, SyncPage, SyncRun } from "@regua/core";
+import type {
+  CommitResult,
+  Customer,
+  EntityName,
+  Invoice,
+  InvoiceStatusChange,
+  Payment,
+  SyncPage,
+  SyncRun,
+} from "@regua/core";
+import { chunks, groupBySource, recordKey } from "./batch.js";
 import { readCustomer, readInvoice, toInstant, toInstantOrNull } from "./codec.js";
+import { DELETED_STATUS, statusChanges } from "./lifecycle.js";
+import { insertQuarantine } from "./quarantine.js";
 import type { Db, StoreContext } from "./schema.js";
 import { writeTransaction } from "./tx.js";
-
-/** Rows per INSERT: well under SQLite's 32,766 and PostgreSQL's 65,535 bound parameters. */
-const ROWS_PER_STATEMENT = 500;
-/** Statuses that, followed by "paid", mean a payment landed (CommitResult.paidNow). */
-const UNPAID_BEFORE = ["open", "partially_paid", "disputed"];
-
-function chunks<T>(items: readonly T[], size = ROWS_PER_STATEMENT): T[][] {
-  const out: T[][] = [];
-  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
-  return out;
-}
 
 /** A page may name a record twice (ERP paging overlaps): the last one wins, as it would in order. */
 function lastPerKey<T extends { source: string; externalId: string }>(records: readonly T[]): T[] {
   const byKey = new Map<string, T>();
-  for (const record of records) byKey.set(`${record.source}\u0000${record.externalId}`, record);
+  for (const record of records) byKey.set(recordKey(record.source, record.externalId), record);
   return [...byKey.values()];
 }
 
-function groupBySource<T extends { source: string }>(records: readonly T[]): Map<string, T[]> {
-  const groups = new Map<string, T[]>();
-  for (const record of records) {
-    const group = groups.get(record.source);
-    if (group) group.push(record);
-    else groups.set(record.source, [record]);
-  }
-  return groups;
-}
-
-/** The canonical record without its ERP payload, and the payload on its own. */
-function recordColumns(record: { raw?: unknown }): { record: string; raw: string | null } {
+/**
+ * The canonical record without its ERP payload, the payload on its own, and the soft-deletion
+ * column (a record listed again by the ERP is live again).
+ */
+function recordColumns(record: { raw?: unknown; deletedAt?: string | null }): {
+  record: string;
+  raw: string | null;
+  deleted_at: string | null;
+} {
   const { raw, ...canonical } = record;
-  return { record: JSON.stringify(canonical), raw: raw === undefined ? null : JSON.stringify(raw) };
+  return {
+    record: JSON.stringify(canonical),
+    raw: raw === undefined ? null : JSON.stringify(raw),
+    deleted_at: toInstantOrNull(record.deletedAt),
+  };
 }
 
 export async function commitPage(ctx: StoreContext, page: SyncPage): Promise<CommitResult> {
@@ -43,10 +45,11 @@ export async function commitPage(ctx: StoreContext, page: SyncPage): Promise<Com
   const invoices = lastPerKey(page.invoices ?? []);
   const payments = lastPerKey(page.payments ?? []);
   return writeTransaction(ctx, async (trx) => {
-    const paidNow = await invoicesPaidNow(trx, invoices);
+    const changes = await statusChanges(trx, invoices);
     await upsertCustomers(trx, customers, at);
     await upsertInvoices(trx, invoices, at);
     await upsertPayments(trx, payments, at);
+    await insertQuarantine(trx, page.quarantined ?? []);
     await trx
       .insertInto("sync_cursors")
       .values({ source: page.source, entity: page.entity, cursor: page.cursor, updated_at: at })
@@ -54,33 +57,8 @@ export async function commitPage(ctx: StoreContext, page: SyncPage): Promise<Com
         oc.columns(["source", "entity"]).doUpdateSet({ cursor: page.cursor, updated_at: at }),
       )
       .execute();
-    return { upserted: customers.length + invoices.length + payments.length, paidNow };
+    return { upserted: customers.length + invoices.length + payments.length, changes };
   });
-}
-
-/** Reads, inside the page's transaction and before the upsert, which invoices are being paid. */
-async function invoicesPaidNow(trx: Db, invoices: readonly Invoice[]): Promise<CommitResult["paidNow"]> {
-  const paid = invoices.filter((invoice) => invoice.status === "paid");
-  const wasUnpaid = new Set<string>();
-  for (const [source, group] of groupBySource(paid)) {
-    for (const chunk of chunks(group)) {
-      const rows = await trx
-        .selectFrom("invoices")
-        .select("external_id")
-        .where("source", "=", source)
-        .where(
-          "external_id",
-          "in",
-          chunk.map((invoice) => invoice.externalId),
-        )
-        .where("status", "in", UNPAID_BEFORE)
-        .execute();
-      for (const row of rows) wasUnpaid.add(`${source}\u0000${row.external_id}`);
-    }
-  }
-  return paid
-    .filter((invoice) => wasUnpaid.has(`${invoice.source}\u0000${invoice.externalId}`))
-    .map((invoice) => ({ externalId: invoice.externalId, customerRef: invoice.customerRef }));
 }
 
 async function upsertCustomers(trx: Db, customers: readonly Customer[], at: string): Promise<void> {
@@ -104,6 +82,7 @@ async function upsertCustomers(trx: Db, customers: readonly Customer[], at: stri
           consent: eb.ref("excluded.consent"),
           record: eb.ref("excluded.record"),
           raw: eb.ref("excluded.raw"),
+          deleted_at: eb.ref("excluded.deleted_at"),
           updated_at: eb.ref("excluded.updated_at"),
           synced_at: eb.ref("excluded.synced_at"),
         })),
@@ -140,7 +119,7 @@ async function upsertInvoices(trx: Db, invoices: readonly Invoice[], at: string)
           source: invoice.source,
           external_id: invoice.externalId,
           customer_ref: invoice.customerRef,
-          status: invoice.status,
+          status: invoice.deletedAt ? DELETED_STATUS : invoice.status,
           due_date: invoice.dueDate,
           total_minor: invoice.total.amountMinor,
           open_amount_minor: invoice.openAmount.amountMinor,
@@ -160,6 +139,7 @@ async function upsertInvoices(trx: Db, invoices: readonly Invoice[], at: string)
           currency: eb.ref("excluded.currency"),
           record: eb.ref("excluded.record"),
           raw: eb.ref("excluded.raw"),
+          deleted_at: eb.ref("excluded.deleted_at"),
           updated_at: eb.ref("excluded.updated_at"),
           synced_at: eb.ref("excluded.synced_at"),
         })),
@@ -193,6 +173,7 @@ async function upsertPayments(trx: Db, payments: readonly Payment[], at: string)
           currency: eb.ref("excluded.currency"),
           record: eb.ref("excluded.record"),
           raw: eb.ref("excluded.raw"),
+          deleted_at: eb.ref("excluded.deleted_at"),
           updated_at: eb.ref("excluded.updated_at"),
           synced_at: eb.ref("excluded.synced_at"),
         })),
@@ -223,8 +204,16 @@ async function upsertPayments(trx: Db, payments: readonly Payment[], at: string)
   }
 }
 
-export async function upsertInvoice(ctx: StoreContext, invoice: Invoice, at: string): Promise<void> {
-  await writeTransaction(ctx, (trx) => upsertInvoices(trx, [invoice], toInstant(at)));
+export async function upsertInvoice(
+  ctx: StoreContext,
+  invoice: Invoice,
+  at: string,
+): Promise<InvoiceStatusChange | null> {
+  return writeTransaction(ctx, async (trx) => {
+    const [change] = await statusChanges(trx, [invoice]);
+    await upsertInvoices(trx, [invoice], toInstant(at));
+    return change ?? null;
+  });
 }
 
 export async function getCursor(
@@ -264,11 +253,11 @@ export async function getCustomer(
 ): Promise<Customer | null> {
   const row = await ctx.db
     .selectFrom("customers")
-    .select(["record", "raw"])
+    .select(["record", "raw", "deleted_at"])
     .where("source", "=", source)
     .where("external_id", "=", externalId)
     .executeTakeFirst();
-  return row ? readCustomer(row.record, row.raw) : null;
+  return row ? withDeletedAt(readCustomer(row.record, row.raw), row.deleted_at) : null;
 }
 
 export async function getInvoice(
@@ -278,11 +267,11 @@ export async function getInvoice(
 ): Promise<Invoice | null> {
   const row = await ctx.db
     .selectFrom("invoices")
-    .select(["record", "raw"])
+    .select(["record", "raw", "deleted_at"])
     .where("source", "=", source)
     .where("external_id", "=", externalId)
     .executeTakeFirst();
-  return row ? readInvoice(row.record, row.raw) : null;
+  return row ? withDeletedAt(readInvoice(row.record, row.raw), row.deleted_at) : null;
 }
 
 export async function findCustomersByPhone(ctx: StoreContext, phone: string): Promise<Customer[]> {
@@ -293,8 +282,14 @@ export async function findCustomersByPhone(ctx: StoreContext, phone: string): Pr
     )
     .select(["c.record", "c.raw"])
     .where("p.phone", "=", phone)
+    .where("c.deleted_at", "is", null)
     .orderBy("c.source")
     .orderBy("c.external_id")
     .execute();
   return rows.map((row) => readCustomer(row.record, row.raw));
+}
+
+/** The store marks deletions in a column (the record JSON is what the ERP last sent). */
+function withDeletedAt<T extends { deletedAt?: string | null }>(record: T, deletedAt: string | null): T {
+  return deletedAt === null ? record : { ...record, deletedAt };
 }

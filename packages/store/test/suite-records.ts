@@ -23,7 +23,7 @@ export function recordsTests(factory: StoreFactory): void {
       cursor: "page-1",
       at: AT,
     });
-    expect(result).toEqual({ upserted: 2, paidNow: [] });
+    expect(result).toEqual({ upserted: 2, changes: [] });
     expect(await store().getCursor(SOURCE, "invoices")).toBe("page-1");
     expect(await store().getCursor(SOURCE, "customers")).toBeNull();
     expect(await store().getCustomer(SOURCE, "C1")).toEqual(c1);
@@ -42,7 +42,7 @@ export function recordsTests(factory: StoreFactory): void {
     expect(await store().getCursor(SOURCE, "invoices")).toBe("page-2");
   });
 
-  it("commitPage reports exactly the invoices that were unpaid and are paid now", async () => {
+  it("commitPage reports each invoice's status change, previous → current, and nothing else", async () => {
     await store().commitPage({
       source: SOURCE,
       entity: "invoices",
@@ -52,6 +52,9 @@ export function recordsTests(factory: StoreFactory): void {
         invoice("disputed", "C2", { status: "disputed" }),
         invoice("already", "C2", { status: "paid" }),
         invoice("void", "C2", { status: "void" }),
+        invoice("to-cancel", "C3"),
+        invoice("to-renegotiate", "C3"),
+        invoice("written-off", "C3", { status: "written_off" }),
         invoice("stays-open", "C3"),
       ],
       cursor: "1",
@@ -68,16 +71,36 @@ export function recordsTests(factory: StoreFactory): void {
         paid("already", "C2"),
         paid("void", "C2"),
         paid("brand-new", "C4"),
+        invoice("to-cancel", "C3", { status: "cancelled" }),
+        invoice("to-renegotiate", "C3", { status: "renegotiated", replacedBy: ["R1", "R2"] }),
+        paid("written-off", "C3"),
         invoice("stays-open", "C3"),
       ],
       cursor: "2",
       at: AT,
     });
-    expect(result.upserted).toBe(7);
-    expect(result.paidNow).toEqual([
-      { externalId: "open", customerRef: "C1" },
-      { externalId: "partial", customerRef: "C1" },
-      { externalId: "disputed", customerRef: "C2" },
+    expect(result.upserted).toBe(10);
+    const change = (
+      externalId: string,
+      customerRef: string,
+      previous: string,
+      current: string,
+      replacedBy: string[] = [],
+    ) => ({
+      externalId,
+      customerRef,
+      previous,
+      current,
+      replacedBy,
+    });
+    expect(result.changes).toEqual([
+      change("open", "C1", "open", "paid"),
+      change("partial", "C1", "partially_paid", "paid"),
+      change("disputed", "C2", "disputed", "paid"),
+      change("void", "C2", "void", "paid"),
+      change("to-cancel", "C3", "open", "cancelled"),
+      change("to-renegotiate", "C3", "open", "renegotiated", ["R1", "R2"]),
+      change("written-off", "C3", "written_off", "paid"),
     ]);
   });
 

@@ -2,6 +2,7 @@ import { afterEach, beforeEach, describe } from "vitest";
 import type { ReguaStore } from "../src/index.js";
 import type { StoreFactory } from "./fixtures.js";
 import { kvStateTests } from "./suite-kv.js";
+import { lifecycleTests } from "./suite-lifecycle.js";
 import { outboxTests } from "./suite-outbox.js";
 import { planTests, rateTests } from "./suite-plan.js";
 import { recordsTests } from "./suite-records.js";
@@ -34,6 +35,7 @@ export function useStore(factory: StoreFactory): () => ReguaStore {
 export function describeStoreSuite(name: string, factory: StoreFactory): void {
   describe(`DunningStore on ${name}`, () => {
     describe("sync records", () => recordsTests(factory));
+    describe("status changes, deletions and quarantine", () => lifecycleTests(factory));
     describe("snapshots", () => snapshotTests(factory));
     describe("outboxes", () => outboxTests(factory));
     describe("incremental plan", () => planTests(factory));

@@ -6,8 +6,8 @@ import { RestConnectorOptions } from "./options.js";
 export default defineConnector({
   id: "@regua/connector-rest",
   displayName: "REST/JSON ERP",
-  // The most this connector can do; an instance declares what its options configure.
-  capabilities: { payments: true, getInvoice: true, writeActivity: true, webhooks: false },
+  // Each instance has what its options configure (a payments resource, getInvoice, activities).
+  capabilities: { payments: "options", getInvoice: "options", writeActivity: "options", webhooks: false },
   optionsSchema: RestConnectorOptions,
   create: createRestConnector,
 });

@@ -1,4 +1,4 @@
-import { type Connector, type Health, type Invoice, isReguaError, type PluginContext } from "@regua/core";
+import { type ConnectorImplementation, type Health, type Invoice, isReguaError, type PluginContext } from "@regua/core";
 import { ServiceLayerClient } from "./client.js";
 import {
   invoiceFields,
@@ -19,8 +19,11 @@ export const CAPABILITIES = {
   webhooks: false,
 } as const;
 
+/** What SAP B1 always supports: the same flags src/index.ts declares. */
+type SapB1Connector = ConnectorImplementation<typeof CAPABILITIES>;
+
 /** One connector instance: its own session, mapper and currency lookups; nothing shared between instances. */
-export function createSapB1Connector(options: SapB1Options, ctx: PluginContext): Connector {
+export function createSapB1Connector(options: SapB1Options, ctx: PluginContext): SapB1Connector {
   const client = new ServiceLayerClient(options, ctx);
   const writer = new ActivityWriter(client, options, ctx.log);
   const source: SapSource = {

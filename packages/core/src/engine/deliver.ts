@@ -2,6 +2,7 @@ import type { ActionRow } from "../actions.js";
 import type { Channel, OutboundMessage } from "../contracts.js";
 import { ConfigError, isReguaError, RateLimitError, ValidationError } from "../errors.js";
 import { type Customer, type Invoice, normalizePhone } from "../model.js";
+import { installmentDueOn } from "../planner/index.js";
 import { renderMessage } from "../policy/index.js";
 import { type EngineContext, nowIso, plusMs } from "./context.js";
 import type { ChannelGates } from "./gates.js";
@@ -137,14 +138,19 @@ async function currentInvoices(
       row.kind === "lifecycle"
         ? await ctx.store.getInvoice(row.source, ref)
         : await refreshInvoice(ctx, row.source, ref, signal);
-    if (invoice) invoices.push(invoice);
+    // A step planned for one installment is about that installment: its status, due date, amount.
+    if (invoice)
+      invoices.push(row.kind === "lifecycle" ? invoice : installmentDueOn(invoice, row.payload.dueDate));
   }
   if (row.kind === "lifecycle") return { sendable: invoices };
-  const sendable = invoices.filter((i) => i.status === "open" || i.status === "partially_paid");
+  const sendable = invoices.filter(
+    (i) => !i.deletedAt && (i.status === "open" || i.status === "partially_paid"),
+  );
   if (sendable.length > 0 || row.invoiceRefs.length === 0) return { sendable };
   if (invoices.some((i) => i.status === "paid")) return { skip: "paid" };
-  if (invoices.some((i) => i.status === "disputed")) return { skip: "disputed" };
-  return { skip: "void" };
+  // Otherwise the first reason the ERP gives: deleted, disputed, cancelled, renegotiated, …
+  const first = invoices[0];
+  return { skip: first === undefined ? "deleted" : first.deletedAt ? "deleted" : first.status };
 }
 
 /** The template renderer never gets to send an empty message, and the key always travels. */

@@ -3,6 +3,7 @@
 import { resolveContext } from "./context.js";
 import { Dispatcher, recoverLeases } from "./dispatch.js";
 import { handleChannelEvents } from "./events.js";
+import { fetchDocument, findCustomersByTaxId, listOpenInvoices } from "./lookups.js";
 import { runPlan } from "./plan.js";
 import { handleErpEvents } from "./refresh.js";
 import { runSync } from "./sync.js";
@@ -10,7 +11,8 @@ import type { Engine, EngineOptions } from "./types.js";
 import { applyWebhookQueue, enqueueChannelEvents, enqueueErpEvents } from "./webhook-queue.js";
 import { runWriteBack } from "./writeback.js";
 
-export { PAYMENT_CONFIRMATION_STEP, paymentConfirmation } from "./lifecycle.js";
+export { lifecycleAction, PAYMENT_CONFIRMATION_STEP, paymentConfirmation } from "./lifecycle.js";
+export type { ChangeTally } from "./status-changes.js";
 export type {
   DispatchOptions,
   DispatchSummary,
@@ -19,6 +21,7 @@ export type {
   EngineOptions,
   EnqueueSummary,
   EntitySyncResult,
+  ErpLookups,
   EventSummary,
   PlanOptions,
   PlanSummary,
@@ -45,5 +48,10 @@ export function createEngine(options: EngineOptions): Engine {
     enqueueErpEvents: (sourceId, events, rawBody) => enqueueErpEvents(ctx, sourceId, events, rawBody),
     applyWebhookQueue: (o) => applyWebhookQueue(ctx, o),
     recover: () => recoverLeases(ctx),
+    erp: {
+      getDocument: (source, invoice, kind) => fetchDocument(ctx, source, invoice, kind),
+      findCustomersByTaxId: (source, taxId) => findCustomersByTaxId(ctx, source, taxId),
+      listOpenInvoices: (source, customerRef) => listOpenInvoices(ctx, source, customerRef),
+    },
   };
 }

@@ -1,44 +1,60 @@
 import type { ActionRow, PlannedAction } from "../actions.js";
 import type { ActivityKind, CollectionActivity } from "../model.js";
 import { invoiceActionKey } from "../planner/index.js";
-import { LIFECYCLE_STEP_PREFIX, type MessageSpec, type Policy } from "../policy/index.js";
+import { LIFECYCLE_STEP_PREFIX, type LifecycleKind, type MessageSpec, type Policy } from "../policy/index.js";
 import { audit, type EngineContext, nowIso } from "./context.js";
 
 export const PAYMENT_CONFIRMATION_STEP = `${LIFECYCLE_STEP_PREFIX}paymentConfirmation`;
+
+/** The invoice a lifecycle event is about. */
+export interface InvoiceRef {
+  source: string;
+  customerRef: string;
+  externalId: string;
+}
 
 /** The policy's payment-confirmation message, if it has one. */
 export function paymentConfirmation(policy: Policy): MessageSpec | null {
   return policy.lifecycle?.paymentConfirmation ?? null;
 }
 
-/** Keyed by source + invoice: one confirmation per paid invoice, however often it is seen paid. */
-export function paymentConfirmationAction(
+/**
+ * A lifecycle message for one invoice, keyed by source + invoice + kind + the state it is
+ * about: one message per event, however often the invoice is seen in that state.
+ */
+export function lifecycleAction(
+  kind: LifecycleKind,
   message: MessageSpec,
-  paid: { source: string; customerRef: string; externalId: string },
-  at: string,
+  invoice: InvoiceRef,
+  event: { state: string; reason: string; at: string; payload?: Record<string, unknown> },
 ): PlannedAction {
+  const stepId = `${LIFECYCLE_STEP_PREFIX}${kind}`;
   return {
-    key: invoiceActionKey(paid.source, paid.externalId, PAYMENT_CONFIRMATION_STEP, "paid"),
-    source: paid.source,
-    customerRef: paid.customerRef,
-    invoiceRefs: [paid.externalId],
-    stepId: PAYMENT_CONFIRMATION_STEP,
+    key: invoiceActionKey(invoice.source, invoice.externalId, stepId, event.state),
+    source: invoice.source,
+    customerRef: invoice.customerRef,
+    invoiceRefs: [invoice.externalId],
+    stepId,
     kind: "lifecycle",
     channel: message.channel,
     template: message.template.name,
-    dueAt: at,
+    dueAt: event.at,
     expiresAt: null,
-    payload: { lifecycle: "paymentConfirmation", language: message.template.language },
-    trace: [
-      { rule: PAYMENT_CONFIRMATION_STEP, outcome: "fired", reason: `invoice ${paid.externalId} was paid` },
-    ],
+    payload: { lifecycle: kind, language: message.template.language, ...event.payload },
+    trace: [{ rule: stepId, outcome: "fired", reason: event.reason }],
   };
+}
+
+/** Keyed by source + invoice: one confirmation per paid invoice, however often it is seen paid. */
+export function paymentConfirmationAction(message: MessageSpec, paid: InvoiceRef, at: string): PlannedAction {
+  const reason = `invoice ${paid.externalId} was paid`;
+  return lifecycleAction("paymentConfirmation", message, paid, { state: "paid", reason, at });
 }
 
 /** A payment stops the sequence at once and queues the confirmation when the policy has one. */
 export async function stopForPaidInvoice(
   ctx: EngineContext,
-  paid: { source: string; customerRef: string; externalId: string },
+  paid: InvoiceRef,
   actor: string = ctx.workerId,
 ): Promise<void> {
   const at = nowIso(ctx);

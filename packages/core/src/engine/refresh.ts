@@ -1,17 +1,17 @@
 import type { EntityName, ErpEvent } from "../contracts.js";
-import type { Invoice, InvoiceStatus } from "../model.js";
+import { fromZodError, ValidationError } from "../errors.js";
+import { Invoice } from "../model.js";
 import { withRetry } from "../retry.js";
-import { audit, describeError, type EngineContext, nowIso, retryOptions } from "./context.js";
-import { stopForPaidInvoice } from "./lifecycle.js";
+import { describeError, type EngineContext, nowIso, retryOptions } from "./context.js";
+import { applyDeletionEvents } from "./reconcile.js";
+import { applyStatusChanges } from "./status-changes.js";
 import { connectorFor, runSync } from "./sync.js";
 
-/** Statuses a dunning sequence runs for; leaving them for paid or void stops it. */
-export const DUNNABLE: ReadonlySet<InvoiceStatus> = new Set(["open", "partially_paid", "disputed"]);
-
 /**
- * Re-reads one invoice from the ERP (when the connector can), stores it, and applies what
- * changed: paid stops the sequence (and queues the confirmation), void or deleted skips it.
- * Without the capability, the stored copy is returned as it is.
+ * Re-reads one invoice from the ERP (when the connector can), parses and stores it, and applies
+ * what changed (paid, cancelled, renegotiated, …) like a sync does. An invoice the ERP no longer
+ * has is kept, marked deleted, so nothing is sent for it again. Without the capability, the
+ * stored copy is returned as it is.
  */
 export async function refreshInvoice(
   ctx: EngineContext,
@@ -20,39 +20,42 @@ export async function refreshInvoice(
   signal?: AbortSignal,
 ): Promise<Invoice | null> {
   const connector = connectorFor(ctx, source);
-  const previous = await ctx.store.getInvoice(source, externalId);
   const getInvoice = connector.getInvoice?.bind(connector);
-  if (!connector.capabilities.getInvoice || !getInvoice) return previous;
+  if (!connector.capabilities.getInvoice || !getInvoice) return ctx.store.getInvoice(source, externalId);
   const fresh = await withRetry(() => getInvoice(externalId), retryOptions(ctx, ctx.syncAttempts, signal));
-  // The ERP no longer has it: keep our copy, as void, so nothing is sent for it again.
-  const current: Invoice | null = fresh ?? (previous ? { ...previous, status: "void" } : null);
-  if (current) await ctx.store.upsertInvoice(current, nowIso(ctx));
-  if (previous && current && DUNNABLE.has(previous.status)) {
-    if (current.status === "paid") {
-      await stopForPaidInvoice(ctx, { source, customerRef: current.customerRef, externalId });
-    } else if (current.status === "void") {
-      const at = nowIso(ctx);
-      const skipped = await ctx.store.skipOpenActions({
-        source,
-        customerRef: current.customerRef,
-        invoiceRef: externalId,
-        reason: "void",
-        at,
-      });
-      await audit(ctx, "sequence.stopped", `${source}/${current.customerRef}`, {
-        invoice: externalId,
-        reason: "void",
-        skipped,
-      });
-    }
+  const at = nowIso(ctx);
+  if (fresh === null) {
+    const changes = await ctx.store.markDeleted({
+      source,
+      entity: "invoices",
+      externalIds: [externalId],
+      at,
+    });
+    await applyStatusChanges(ctx, source, changes);
+    return ctx.store.getInvoice(source, externalId);
   }
+  const current = parseFresh(source, externalId, fresh);
+  const change = await ctx.store.upsertInvoice(current, at);
+  if (change) await applyStatusChanges(ctx, source, [change]);
   return current;
 }
 
+/** A fresh read is from outside like a listing: parsed with the core schema, its source checked. */
+function parseFresh(source: string, externalId: string, fresh: unknown): Invoice {
+  const parsed = Invoice.safeParse(fresh);
+  const where = `${source} getInvoice(${externalId})`;
+  if (!parsed.success) throw fromZodError(parsed.error, where);
+  if (parsed.data.source !== source) {
+    const issue = { path: "source", message: `must be "${source}" (got "${parsed.data.source}")` };
+    throw new ValidationError(`${where}: source: ${issue.message}`, [issue], { where });
+  }
+  return parsed.data;
+}
+
 /**
- * ERP webhooks only trigger a targeted sync: invoices are re-read one by one when the connector
- * can; anything else (customers, payments, or invoices without getInvoice) runs an incremental
- * sync of that entity for the source.
+ * ERP webhooks: a deletion is applied at once (soft, the sequence stops); a change only triggers
+ * a targeted sync: invoices are re-read one by one when the connector can; anything else
+ * (customers, payments, or invoices without getInvoice) runs an incremental sync of that entity.
  */
 export async function handleErpEvents(
   ctx: EngineContext,
@@ -63,7 +66,9 @@ export async function handleErpEvents(
   const canRead = connector.capabilities.getInvoice && connector.getInvoice !== undefined;
   const needsSync = new Set<EntityName>();
   const invoices = new Set<string>();
+  await applyDeletionEvents(ctx, source, events);
   for (const event of events) {
+    if (event.kind === "deleted") continue;
     if (event.entity === "invoices" && canRead) invoices.add(event.externalId);
     else needsSync.add(event.entity);
   }

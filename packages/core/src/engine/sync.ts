@@ -1,11 +1,12 @@
 import type { Connector, EntityName, Page, RecordReject } from "../contracts.js";
 import { ConfigError } from "../errors.js";
-import type { Customer, Invoice, Payment } from "../model.js";
 import { withRetry } from "../retry.js";
 import type { SyncPage } from "../store-port.js";
 import { audit, describeError, type EngineContext, nowIso, retryOptions } from "./context.js";
-import { stopForPaidInvoice } from "./lifecycle.js";
+import { reconcileDeletions } from "./reconcile.js";
+import { applyStatusChanges } from "./status-changes.js";
 import type { EntitySyncResult, SyncOptions, SyncSummary } from "./types.js";
+import { checkPage } from "./validate.js";
 
 const ALL_ENTITIES: readonly EntityName[] = ["customers", "invoices", "payments"];
 
@@ -52,16 +53,20 @@ export async function runSync(
     entities,
     records: entities.reduce((n, e) => n + e.records, 0),
     rejects: entities.reduce((n, e) => n + e.rejects, 0),
+    quarantined: entities.reduce((n, e) => n + e.quarantined, 0),
     paidNow: entities.reduce((n, e) => n + e.paidNow, 0),
+    stopped: entities.reduce((n, e) => n + e.stopped, 0),
+    deleted: entities.reduce((n, e) => n + e.deleted, 0),
     errors: entities.filter((e) => e.error !== null).length,
   };
 }
 
+/** Pages as the connector yields them: unknown until the engine parsed them. */
 function listPages(
   connector: Connector,
   entity: EntityName,
   cursor: string | null,
-): AsyncIterable<Page<Customer | Invoice | Payment>> {
+): AsyncIterable<Page<unknown>> {
   if (entity === "customers") return connector.listCustomers({ cursor });
   if (entity === "invoices") return connector.listInvoices({ cursor });
   if (!connector.listPayments) throw new ConfigError("the connector cannot list payments");
@@ -81,22 +86,29 @@ async function syncEntity(ctx: EngineContext, job: EntityJob): Promise<EntitySyn
     pages: 0,
     records: 0,
     rejects: 0,
+    quarantined: 0,
     paidNow: 0,
+    stopped: 0,
+    deleted: 0,
     error: null,
   };
   const rejects: RecordReject[] = [];
+  const pass = new FullPass();
   let resumeCursor = job.full ? null : await ctx.store.getCursor(job.source, job.entity);
+  // Only a listing from the very beginning sees every record: the deletion diff needs one.
+  const complete = resumeCursor === null;
   try {
     await withRetry(
       async () => {
         for await (const page of listPages(job.connector, job.entity, resumeCursor)) {
           job.signal?.throwIfAborted();
-          await commitPage(ctx, job, page, result, rejects);
+          await commitPage(ctx, job, page, result, rejects, pass);
           resumeCursor = page.cursor;
         }
       },
       retryOptions(ctx, ctx.syncAttempts, job.signal),
     );
+    if (complete) await reconcileDeletions(ctx, { ...job, passStartedAt: startedAt, pass, result });
   } catch (error) {
     result.error = job.signal?.aborted ? "aborted" : describeError(error);
     ctx.log.error({ source: job.source, entity: job.entity, error: result.error }, "sync stopped early");
@@ -115,29 +127,52 @@ async function syncEntity(ctx: EngineContext, job: EntityJob): Promise<EntitySyn
   return result;
 }
 
+/** What a full pass saw besides stored records: the deletion diff must not delete these. */
+export class FullPass {
+  /** Records the ERP has but that did not land (quarantined or rejected): not deleted. */
+  readonly kept = new Set<string>();
+  /** A quarantined record without a readable key: the diff cannot tell what is missing. */
+  unknownKept = false;
+  listed = 0;
+}
+
 async function commitPage(
   ctx: EngineContext,
   job: EntityJob,
-  page: Page<Customer | Invoice | Payment>,
+  page: Page<unknown>,
   result: EntitySyncResult,
   rejects: RecordReject[],
+  pass: FullPass,
 ): Promise<void> {
-  const syncPage: SyncPage = { source: job.source, entity: job.entity, cursor: page.cursor, at: nowIso(ctx) };
-  if (job.entity === "customers") syncPage.customers = page.items as Customer[];
-  else if (job.entity === "invoices") syncPage.invoices = page.items as Invoice[];
-  else syncPage.payments = page.items as Payment[];
+  const at = nowIso(ctx);
+  const checked = checkPage({ source: job.source, entity: job.entity, at }, page);
+  const { customers, invoices, payments, quarantined } = checked;
+  const syncPage: SyncPage = { source: job.source, entity: job.entity, cursor: page.cursor, at, quarantined };
+  if (customers) syncPage.customers = customers;
+  if (invoices) syncPage.invoices = invoices;
+  if (payments) syncPage.payments = payments;
   const committed = await ctx.store.commitPage(syncPage);
   result.pages += 1;
-  result.records += page.items.length;
+  result.records += checked.valid;
+  pass.listed += page.items.length;
+  for (const record of quarantined) {
+    result.quarantined += 1;
+    if (record.externalId === null) pass.unknownKept = true;
+    else pass.kept.add(record.externalId);
+    ctx.log.warn(
+      { source: job.source, entity: job.entity, externalId: record.externalId },
+      `quarantined: ${record.error}`,
+    );
+  }
   for (const reject of page.rejects ?? []) {
     rejects.push(reject);
+    pass.kept.add(reject.externalId);
     result.rejects += 1;
     await reportReject(ctx, job.source, reject);
   }
-  for (const paid of committed.paidNow) {
-    result.paidNow += 1;
-    await stopForPaidInvoice(ctx, { source: job.source, ...paid });
-  }
+  const tally = await applyStatusChanges(ctx, job.source, committed.changes);
+  result.paidNow += tally.paid;
+  result.stopped += tally.stopped;
   job.onProgress?.({ source: job.source, entity: job.entity, records: result.records });
 }
 

@@ -1,6 +1,7 @@
 import type { Clock } from "../clock.js";
 import type { Channel, ChannelEvent, Connector, EntityName, ErpEvent } from "../contracts.js";
 import type { Logger } from "../logger.js";
+import type { Customer, DocumentKind, Invoice, InvoiceDocument } from "../model.js";
 import type { PlanResult } from "../planner/index.js";
 import type { Policy } from "../policy/index.js";
 import type { DunningStore } from "../store-port.js";
@@ -62,8 +63,14 @@ export interface EntitySyncResult {
   pages: number;
   records: number;
   rejects: number;
+  /** Records that failed the core schema: kept in the store's quarantine, not synced. */
+  quarantined: number;
   /** Invoices of this entity's pages that turned paid: their sequences were stopped. */
   paidNow: number;
+  /** Invoices cancelled, voided, renegotiated, written off or deleted: their sequences were stopped. */
+  stopped: number;
+  /** Records a full reconcile marked deleted (not listed by the ERP any more). */
+  deleted: number;
   /** Why the entity stopped early (a describe() line), or null when it ran to the end. */
   error: string | null;
 }
@@ -72,7 +79,10 @@ export interface SyncSummary {
   entities: EntitySyncResult[];
   records: number;
   rejects: number;
+  quarantined: number;
   paidNow: number;
+  stopped: number;
+  deleted: number;
   errors: number;
 }
 
@@ -188,4 +198,13 @@ export interface Engine {
   handleErpEvents(sourceId: string, events: readonly ErpEvent[]): Promise<void>;
   /** Releases expired claims; expired `sending` rows become `unknown`. */
   recover(): Promise<{ released: number; unknown: number }>;
+  /** Fresh reads from a source's ERP (the inbound bot, a second copy of a bill); parsed like a sync. */
+  erp: ErpLookups;
+}
+
+export interface ErpLookups {
+  getDocument(source: string, invoice: Invoice, kind: DocumentKind): Promise<InvoiceDocument | null>;
+  /** CPF/CNPJ formatted or not: normalised before the connector sees it. */
+  findCustomersByTaxId(source: string, taxId: string): Promise<Customer[]>;
+  listOpenInvoices(source: string, customerRef: string): Promise<Invoice[]>;
 }

@@ -109,6 +109,8 @@ function failedCustomerCondition(compiledStep: CompiledStep, input: ConditionInp
   if (c.segments && !(customer.segment !== null && c.segments.includes(customer.segment))) {
     return `segment ${JSON.stringify(customer.segment)} not in ${c.segments.join(", ")}`;
   }
+  const tagged = tagCondition(c, customer.tags);
+  if (tagged) return tagged;
   if (c.minCustomerValue !== undefined && (customer.value === null || customer.value < c.minCustomerValue)) {
     return `customer value ${customer.value} < minCustomerValue ${c.minCustomerValue}`;
   }
@@ -134,4 +136,13 @@ function failedCustomerCondition(compiledStep: CompiledStep, input: ConditionInp
     if (replied) return `customer replied to ${replied} (noReplyTo)`;
   }
   return null;
+}
+
+/** `tags`: the customer has at least one of them; `notTags`: none of them. */
+function tagCondition(c: { tags?: string[]; notTags?: string[] }, tags: readonly string[]): string | null {
+  if (c.tags && !c.tags.some((tag) => tags.includes(tag))) {
+    return `customer tags [${tags.join(", ")}] have none of ${c.tags.join(", ")}`;
+  }
+  const excluded = c.notTags?.find((tag) => tags.includes(tag));
+  return excluded === undefined ? null : `customer is tagged ${JSON.stringify(excluded)} (notTags)`;
 }

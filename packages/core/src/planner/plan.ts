@@ -10,6 +10,7 @@ import {
   mergeByStep,
   newConditionInput,
 } from "./due.js";
+import { dunningUnits } from "./installments.js";
 import { customerActionKey, fnv1a, invoiceActionKey } from "./keys.js";
 import { SharedParts } from "./parts.js";
 import type { PlanResult, PlanSkip } from "./types.js";
@@ -90,7 +91,12 @@ function startRun(policy: Policy, now: Date): PlanRun {
   };
 }
 
-const STATUS_SKIPS: Readonly<Record<string, string>> = { paid: "paid", void: "void", disputed: "disputed" };
+/** Why an invoice gets no step: deleted, or a status other than open / partially paid, or nothing left to pay. */
+function skipReason(invoice: Invoice): string | null {
+  if (invoice.deletedAt) return "deleted";
+  if (invoice.status !== "open" && invoice.status !== "partially_paid") return invoice.status;
+  return invoice.openAmount.amountMinor <= 0 ? "nothing_open" : null;
+}
 
 function planCustomer(run: PlanRun, snapshot: CustomerSnapshot): void {
   const { customer } = snapshot;
@@ -126,10 +132,9 @@ function planCustomer(run: PlanRun, snapshot: CustomerSnapshot): void {
 function openInvoices(run: PlanRun, snapshot: CustomerSnapshot): SnapshotInvoice[] {
   const open: SnapshotInvoice[] = [];
   for (const invoice of snapshot.invoices) {
-    const reason =
-      STATUS_SKIPS[invoice.status] ?? (invoice.openAmount.amountMinor <= 0 ? "nothing_open" : null);
+    const reason = skipReason(invoice);
     if (reason === null) {
-      open.push(invoice);
+      for (const unit of dunningUnits(invoice)) open.push(unit);
       continue;
     }
     run.skips.push({

@@ -135,6 +135,10 @@ const Conditions = z.strictObject({
   minDaysOverdue: z.number().int().optional(),
   maxDaysOverdue: z.number().int().optional(),
   segments: z.array(z.string().min(1)).min(1).optional(),
+  /** Fires only for customers with at least one of these tags (Customer.tags, from the ERP). */
+  tags: z.array(z.string().min(1)).min(1).optional(),
+  /** Never fires for customers with any of these tags ("vip", "government", "in_court"). */
+  notTags: z.array(z.string().min(1)).min(1).optional(),
   minCustomerValue: z.number().optional(),
   maxCustomerValue: z.number().optional(),
   paymentHistory: z
@@ -227,6 +231,13 @@ export const LIFECYCLE_KINDS = [
 ] as const;
 export type LifecycleKind = (typeof LIFECYCLE_KINDS)[number];
 
+/**
+ * Messages sent on an invoice's status changes, as the ERP reports them at sync (see
+ * docs/lifecycle.md). Each fires once per invoice and state, only for invoices under dunning:
+ * paymentConfirmation (open → paid), cancellation (→ cancelled, void, or deleted in the ERP),
+ * renegotiation (→ renegotiated: new installments replace it), negativeRecordRemoval (a
+ * written-off invoice, with a negative credit record, paid or renegotiated).
+ */
 const Lifecycle = z.strictObject({
   paymentConfirmation: MessageSpec.optional(),
   cancellation: MessageSpec.optional(),

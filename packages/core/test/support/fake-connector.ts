@@ -49,6 +49,11 @@ export class FakeConnector implements Connector {
     }
   }
 
+  /** Deletes a record in the "ERP": listings no longer return it, getInvoice answers null. */
+  remove(entity: EntityName, externalId: string): void {
+    this.records[entity].delete(externalId);
+  }
+
   invoice(externalId: string): Invoice | undefined {
     return this.records.invoices.get(externalId)?.item as Invoice | undefined;
   }

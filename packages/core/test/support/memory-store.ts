@@ -8,7 +8,14 @@ import type {
 } from "../../src/actions.js";
 import type { EntityName, KeyValueState } from "../../src/contracts.js";
 import { MemoryKeyValueState } from "../../src/kv-memory.js";
-import type { CollectionActivity, Customer, Invoice, Payment } from "../../src/model.js";
+import {
+  type CollectionActivity,
+  type Customer,
+  type Invoice,
+  type InvoiceState,
+  isDunnable,
+  type Payment,
+} from "../../src/model.js";
 import type {
   ActionPatch,
   ActivityRow,
@@ -16,7 +23,9 @@ import type {
   AuditEntry,
   CommitResult,
   DunningStore,
+  InvoiceStatusChange,
   NewWebhookBatch,
+  QuarantinedRecord,
   QueuedWebhook,
   StoreReport,
   SyncPage,
@@ -24,7 +33,7 @@ import type {
 } from "../../src/store-port.js";
 import { MemoryOutbox } from "./memory-outbox.js";
 
-const DUNNABLE = new Set(["open", "partially_paid", "disputed"]);
+const stateOf = (invoice: Invoice): InvoiceState => (invoice.deletedAt ? "deleted" : invoice.status);
 const clone = <T>(value: T): T => structuredClone(value);
 const recordKey = (source: string, externalId: string) => `${source}\u0000${externalId}`;
 
@@ -57,22 +66,87 @@ export class MemoryStore extends MemoryOutbox implements DunningStore {
   }
 
   async commitPage(page: SyncPage): Promise<CommitResult> {
-    const paidNow: CommitResult["paidNow"] = [];
-    for (const customer of page.customers ?? [])
-      this.customers.set(recordKey(customer.source, customer.externalId), clone(customer));
+    const changes: InvoiceStatusChange[] = [];
+    for (const customer of page.customers ?? []) this.put("customers", customer, page.at);
     for (const invoice of page.invoices ?? []) {
-      const before = this.invoices.get(recordKey(invoice.source, invoice.externalId));
-      if (before && DUNNABLE.has(before.status) && invoice.status === "paid") {
-        paidNow.push({ externalId: invoice.externalId, customerRef: invoice.customerRef });
-      }
-      this.invoices.set(recordKey(invoice.source, invoice.externalId), clone(invoice));
+      const change = this.changeOf(invoice);
+      if (change) changes.push(change);
+      this.put("invoices", invoice, page.at);
     }
-    for (const payment of page.payments ?? [])
-      this.payments.set(recordKey(payment.source, payment.externalId), clone(payment));
+    for (const payment of page.payments ?? []) this.put("payments", payment, page.at);
+    this.quarantine.push(...clone(page.quarantined ?? []));
     this.cursors.set(`${page.source}/${page.entity}`, page.cursor);
     const upserted =
       (page.customers?.length ?? 0) + (page.invoices?.length ?? 0) + (page.payments?.length ?? 0);
-    return { upserted, paidNow };
+    return { upserted, changes };
+  }
+
+  /** When each record was last synced: the full-reconcile diff reads it. */
+  readonly syncedAt = new Map<string, string>();
+  readonly quarantine: QuarantinedRecord[] = [];
+
+  private put<T extends Customer | Invoice | Payment>(entity: EntityName, record: T, at: string): void {
+    const key = recordKey(record.source, record.externalId);
+    (this.tableOf(entity) as Map<string, T>).set(key, clone(record));
+    this.syncedAt.set(`${entity}/${key}`, at);
+  }
+
+  private changeOf(invoice: Invoice): InvoiceStatusChange | null {
+    const before = this.invoices.get(recordKey(invoice.source, invoice.externalId));
+    if (!before || stateOf(before) === stateOf(invoice)) return null;
+    const { externalId, customerRef } = invoice;
+    return {
+      externalId,
+      customerRef,
+      previous: stateOf(before),
+      current: stateOf(invoice),
+      replacedBy: invoice.replacedBy ?? [],
+    };
+  }
+
+  private tableOf(entity: EntityName): Map<string, Customer | Invoice | Payment> {
+    return entity === "customers" ? this.customers : entity === "invoices" ? this.invoices : this.payments;
+  }
+
+  async markDeleted(deletion: Parameters<DunningStore["markDeleted"]>[0]): Promise<InvoiceStatusChange[]> {
+    const table = this.tableOf(deletion.entity);
+    const changes: InvoiceStatusChange[] = [];
+    for (const externalId of new Set(deletion.externalIds)) {
+      const record = table.get(recordKey(deletion.source, externalId));
+      if (!record || record.deletedAt) continue;
+      if (deletion.entity === "invoices") {
+        const invoice = record as Invoice;
+        changes.push({
+          externalId,
+          customerRef: invoice.customerRef,
+          previous: invoice.status,
+          current: "deleted",
+          replacedBy: [],
+        });
+      }
+      record.deletedAt = deletion.at;
+    }
+    return changes;
+  }
+
+  async markUnseenDeleted(
+    reconcile: Parameters<DunningStore["markUnseenDeleted"]>[0],
+  ): Promise<{ deleted: number; changes: InvoiceStatusChange[] }> {
+    const unseen = [...this.tableOf(reconcile.entity).values()]
+      .filter((r) => r.source === reconcile.source && !r.deletedAt && !reconcile.keep.includes(r.externalId))
+      .filter(
+        (r) =>
+          (this.syncedAt.get(`${reconcile.entity}/${recordKey(r.source, r.externalId)}`) ?? "") <
+          reconcile.passStartedAt,
+      )
+      .map((r) => r.externalId);
+    const changes = await this.markDeleted({ ...reconcile, externalIds: unseen });
+    return { deleted: unseen.length, changes };
+  }
+
+  async listQuarantine(options: { source?: string; limit?: number } = {}): Promise<QuarantinedRecord[]> {
+    const rows = this.quarantine.filter((q) => options.source === undefined || q.source === options.source);
+    return clone(rows.reverse().slice(0, options.limit ?? 100));
   }
 
   async recordSyncRun(run: SyncRun): Promise<void> {
@@ -87,8 +161,10 @@ export class MemoryStore extends MemoryOutbox implements DunningStore {
     return clone(this.invoices.get(recordKey(source, externalId)) ?? null);
   }
 
-  async upsertInvoice(invoice: Invoice, _at: string): Promise<void> {
-    this.invoices.set(recordKey(invoice.source, invoice.externalId), clone(invoice));
+  async upsertInvoice(invoice: Invoice, at: string): Promise<InvoiceStatusChange | null> {
+    const change = this.changeOf(invoice);
+    this.put("invoices", invoice, at);
+    return change;
   }
 
   async findCustomersByPhone(phone: string): Promise<Customer[]> {
@@ -162,8 +238,8 @@ export class MemoryStore extends MemoryOutbox implements DunningStore {
       (i) =>
         i.source === customer.source &&
         i.customerRef === customer.externalId &&
-        i.status !== "paid" &&
-        i.status !== "void",
+        isDunnable(i.status) &&
+        !i.deletedAt,
     );
     const optedOut =
       customer.consent === "opted_out" ||
@@ -281,6 +357,7 @@ export class MemoryStore extends MemoryOutbox implements DunningStore {
       recoveredAfterContact: [],
       activitiesByStatus: [...activityCounts].map(([status, count]) => ({ status, count })),
       sync: [],
+      quarantine: [],
     };
   }
 
