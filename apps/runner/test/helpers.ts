@@ -74,16 +74,10 @@ export function recordingEngine(): RecordingEngine {
   return {
     channelEvents,
     erpEvents,
-    sync: async () => ({
-      entities: [],
-      records: 0,
-      rejects: 0,
-      quarantined: 0,
-      paidNow: 0,
-      stopped: 0,
-      deleted: 0,
-      errors: 0,
-    }),
+    sync: async () => {
+      const none = { records: 0, rejects: 0, quarantined: 0, errors: 0 };
+      return { entities: [], ...none, paidNow: 0, stopped: 0, deleted: 0 };
+    },
     plan: async () => ({
       result: { actions: [], skips: [] },
       customers: 0,

@@ -1,22 +1,6 @@
 import type { z } from "zod";
-import type {
-  Connector,
-  ConnectorCapabilities,
-  ErpEvent,
-  ListQuery,
-  Page,
-  PluginContext,
-  RawRequest,
-} from "./contracts.js";
+import type { Connector, ConnectorCapabilities, PluginContext } from "./contracts.js";
 import { ConfigError } from "./errors.js";
-import type {
-  CollectionActivity,
-  Customer,
-  DocumentKind,
-  Invoice,
-  InvoiceDocument,
-  Payment,
-} from "./model.js";
 
 /**
  * Typed capability flags, after better-auth's adapter factory: the definition states what the
@@ -31,18 +15,15 @@ export type CapabilityName = keyof CapabilityMembers;
 export type CapabilityDeclaration = { readonly [K in CapabilityName]?: CapabilityFlag };
 
 /** What each capability obliges the connector to implement. */
+/** What each capability obliges the connector to implement (the signatures are Connector's own). */
+type Member<K extends keyof Connector> = { [P in K]-?: NonNullable<Connector[P]> };
 export interface CapabilityMembers {
-  payments: { listPayments(query: ListQuery): AsyncIterable<Page<Payment>> };
-  getInvoice: { getInvoice(externalId: string): Promise<Invoice | null> };
-  writeActivity: {
-    writeActivity(activity: CollectionActivity): Promise<{ externalId: string; created: boolean }>;
-  };
-  webhooks: { webhook: { verify(req: RawRequest): boolean; parse(req: RawRequest): ErpEvent[] } };
-  documents: { getDocument(invoice: Invoice, kind: DocumentKind): Promise<InvoiceDocument | null> };
-  lookups: {
-    findCustomersByTaxId(taxId: string): Promise<Customer[]>;
-    listOpenInvoices(customerRef: string): Promise<Invoice[]>;
-  };
+  payments: Member<"listPayments">;
+  getInvoice: Member<"getInvoice">;
+  writeActivity: Member<"writeActivity">;
+  webhooks: Member<"webhook">;
+  documents: Member<"getDocument">;
+  lookups: Member<"findCustomersByTaxId" | "listOpenInvoices">;
 }
 
 type Needs<C extends CapabilityDeclaration, K extends CapabilityName> = C[K] extends true

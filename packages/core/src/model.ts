@@ -195,7 +195,9 @@ export const InvoiceDocument = z.discriminatedUnion("type", [
   z.object({
     type: z.literal("file"),
     kind: DocumentKind,
-    bytes: z.instanceof(Uint8Array).refine((bytes) => bytes.byteLength > 0, "must not be empty"),
+    bytes: z
+      .custom<Uint8Array>((value) => value instanceof Uint8Array, "must be bytes (a Uint8Array or Buffer)")
+      .refine((bytes) => bytes.byteLength > 0, "must not be empty"),
     mime: z.string().regex(/^[\w.+-]+\/[\w.+-]+$/, "must be a MIME type such as application/pdf"),
     filename: z.string().min(1),
   }),

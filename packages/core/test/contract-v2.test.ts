@@ -3,10 +3,18 @@ import { z } from "zod";
 import type { CustomerSnapshot } from "../src/actions.js";
 import { defineConnector, type PluginContext } from "../src/contracts.js";
 import { isReguaError } from "../src/errors.js";
-import { Customer, DUNNABLE_STATUSES, Invoice, InvoiceDocument, type InvoiceStatus, isDunnable } from "../src/model.js";
+import {
+  Customer,
+  DUNNABLE_STATUSES,
+  Invoice,
+  InvoiceDocument,
+  type InvoiceStatus,
+  isDunnable,
+} from "../src/model.js";
 import { plan } from "../src/planner/index.js";
 import { parsePolicy } from "../src/policy/index.js";
 import { recordingLogger, SteppingClock } from "./support/clocks-and-logs.js";
+import { customer, invoice } from "./support/harness.js";
 
 const policy = parsePolicy(
   `timezone: UTC
@@ -28,25 +36,16 @@ steps:
 const now = new Date("2026-03-10T12:00:00Z");
 const brl = (amountMinor: number) => ({ amountMinor, currency: "BRL" });
 
-function snapshot(tags: string[], invoice: Partial<z.input<typeof Invoice>> = {}): CustomerSnapshot {
+function snapshot(tags: string[], overrides: Partial<z.input<typeof Invoice>> = {}): CustomerSnapshot {
+  const invoices = [
+    invoice("I1", "C1", { dueDate: "2026-03-07", total: brl(30_000), openAmount: brl(30_000), ...overrides }),
+  ];
+  const payments = { paidCount: 0, paidLateCount: 0, averageDaysLate: 0 };
   return {
-    customer: Customer.parse({ source: "erp", externalId: "C1", name: "Ana", phones: ["+5511987654321"], tags }),
-    invoices: [
-      Invoice.parse({
-        source: "erp",
-        externalId: "I1",
-        number: "NF-1",
-        customerRef: "C1",
-        issueDate: "2026-01-01",
-        dueDate: "2026-03-07",
-        total: brl(30_000),
-        openAmount: brl(30_000),
-        status: "open",
-        ...invoice,
-      }),
-    ],
+    customer: customer("C1", { tags }),
+    invoices,
     history: [],
-    payments: { paidCount: 0, paidLateCount: 0, averageDaysLate: 0 },
+    payments,
     optedOut: false,
     pausedUntil: null,
   };
@@ -67,11 +66,18 @@ describe("model v2", () => {
       companyOpenAmount: brl(50_000),
     }).invoices[0];
     expect(invoice?.companyOpenAmount).toEqual(brl(50_000));
-    const customer = Customer.parse({ source: "erp", externalId: "C1", name: "Ana", unappliedCredit: brl(1_000) });
+    const customer = Customer.parse({
+      source: "erp",
+      externalId: "C1",
+      name: "Ana",
+      unappliedCredit: brl(1_000),
+    });
     expect(customer.unappliedCredit).toEqual(brl(1_000));
     const wrong = Invoice.safeParse({
       ...invoice,
-      installments: [{ number: 1, dueDate: "2026-03-07", amount: brl(1), openAmount: brl(1), status: "open" }],
+      installments: [
+        { number: 1, dueDate: "2026-03-07", amount: brl(1), openAmount: brl(1), status: "open" },
+      ],
     });
     expect(wrong.success).toBe(false);
     expect(wrong.error?.issues[0]?.path).toEqual(["installments", 0, "amount", "currency"]);
@@ -87,7 +93,9 @@ describe("model v2", () => {
     });
     expect(pdf.type).toBe("file");
     expect(InvoiceDocument.safeParse({ type: "text", kind: "pix_code", text: "" }).success).toBe(false);
-    expect(InvoiceDocument.safeParse({ type: "url", kind: "payment_link", url: "not a url" }).success).toBe(false);
+    expect(InvoiceDocument.safeParse({ type: "url", kind: "payment_link", url: "not a url" }).success).toBe(
+      false,
+    );
   });
 });
 
@@ -121,11 +129,16 @@ describe("planner v2", () => {
   });
 
   it("matches steps on customer tags (tags: any of; notTags: none of)", () => {
-    const steps = (tags: string[]) => plan(policy, [snapshot(tags)], now).actions.map((a) => a.stepId).sort();
+    const steps = (tags: string[]) =>
+      plan(policy, [snapshot(tags)], now)
+        .actions.map((a) => a.stepId)
+        .sort();
     expect(steps([])).toEqual(["d3"]);
     expect(steps(["gold"])).toEqual(["d3", "d3-vip"]);
     expect(steps(["gold", "in_court"])).toEqual(["d3"]);
-    const skipped = plan(policy, [snapshot(["gold", "in_court"])], now).skips.find((s) => s.stepId === "d3-vip");
+    const skipped = plan(policy, [snapshot(["gold", "in_court"])], now).skips.find(
+      (s) => s.stepId === "d3-vip",
+    );
     expect(skipped?.trace.at(-1)?.reason).toBe('customer is tagged "in_court" (notTags)');
   });
 
@@ -191,7 +204,9 @@ describe("typed capabilities", () => {
       // @ts-expect-error lookups needs findCustomersByTaxId and listOpenInvoices
       create: () => ({ ...connector, findCustomersByTaxId: async () => [] }),
     });
-    expectTypeOf(defineConnector({ ...base, id: "x", capabilities: {}, create: () => connector }).capabilities)
+    expectTypeOf(
+      defineConnector({ ...base, id: "x", capabilities: {}, create: () => connector }).capabilities,
+    )
       .toHaveProperty("documents")
       .toEqualTypeOf<boolean>();
   });
@@ -204,7 +219,12 @@ describe("typed capabilities", () => {
       capabilities: { payments: "options", getInvoice: "options", documents: false },
       create: () => ({ ...connector, getInvoice: async () => null, getDocument: async () => null }),
     });
-    expect(optional.capabilities).toMatchObject({ payments: true, getInvoice: true, documents: false, lookups: false });
+    expect(optional.capabilities).toMatchObject({
+      payments: true,
+      getInvoice: true,
+      documents: false,
+      lookups: false,
+    });
     const instance = await optional.create({}, ctx);
     expect(instance.capabilities).toEqual({
       payments: false,

@@ -64,7 +64,10 @@ describe("lifecycle from status changes", () => {
     ]);
     expect(actions.find((a) => a.invoiceRefs[0] === "I1")?.payload.replacedBy).toEqual(["R1", "R2"]);
     expect(h.store.audit).toContainEqual(
-      expect.objectContaining({ action: "sequence.stopped", detail: expect.objectContaining({ replacedBy: ["R1", "R2"] }) }),
+      expect.objectContaining({
+        action: "sequence.stopped",
+        detail: expect.objectContaining({ replacedBy: ["R1", "R2"] }),
+      }),
     );
   });
 
@@ -77,7 +80,9 @@ describe("lifecycle from status changes", () => {
     expect(await h.store.getAction(key)).toMatchObject({ status: "skipped", statusReason: "deleted" });
     expect((await h.store.getInvoice(SOURCE, "I1"))?.deletedAt).toBeTruthy();
     expect((await lifecycleActions(h)).map((a) => a.stepId)).toEqual(["lifecycle:cancellation"]);
-    expect(h.store.audit.map((a) => a.action)).toEqual(expect.arrayContaining(["erp.deleted", "sequence.stopped"]));
+    expect(h.store.audit.map((a) => a.action)).toEqual(
+      expect.arrayContaining(["erp.deleted", "sequence.stopped"]),
+    );
   });
 });
 
@@ -159,6 +164,8 @@ describe("validation at the boundary", () => {
     h.connector.put("invoices", invoice("I1", "C1"), { ...invoice("X", "C1"), source: "other" });
     await h.engine.sync();
     expect([...h.store.invoices.keys()]).toHaveLength(1);
-    expect(h.store.quarantine[0]?.issues).toEqual([{ path: "source", message: 'must be "erp" (got "other")' }]);
+    expect(h.store.quarantine[0]?.issues).toEqual([
+      { path: "source", message: 'must be "erp" (got "other")' },
+    ]);
   });
 });

@@ -25,10 +25,12 @@ export {
   CONNECTOR_SUITES,
   capabilitiesSuite,
   defaultConnectorSuites,
+  documentsSuite,
   errorMappingSuite,
   getInvoiceSuite,
   healthSuite,
   listSuite,
+  lookupsSuite,
   resumeSuite,
   writeBackIdempotencySuite,
 } from "./conformance/connector-suites/index.js";

@@ -21,6 +21,7 @@ import {
   ValidationError,
 } from "@regua/core";
 import { z } from "zod";
+import { customersByTaxId, type MemoryReads, memoryDocument, openInvoicesOf } from "./memory-reads.js";
 
 /** A record as a test writes it: the canonical input shape; `source` is filled in at listing time. */
 export type MemoryRecord<T> = Omit<T, "source"> & { source?: string };
@@ -76,11 +77,13 @@ interface Stored {
   record: Record<string, unknown> & { externalId: string };
 }
 
-const DEFAULT_CAPABILITIES: ConnectorCapabilities = {
+const DEFAULT_CAPABILITIES: Required<ConnectorCapabilities> = {
   payments: true,
   getInvoice: true,
   writeActivity: true,
   webhooks: false,
+  documents: true,
+  lookups: true,
 };
 
 /**
@@ -120,6 +123,13 @@ export function createMemoryConnector(
     if (next.remaining <= 0) failures.shift();
     throw next.error;
   };
+
+  /** The stored records that parse, as a fresh read returns them. */
+  const parsedRows = <T>(entity: EntityName, schema: z.ZodType<T>, source: string): T[] =>
+    [...tables[entity].values()].flatMap((row) => {
+      const parsed = schema.safeParse({ ...row.record, source, raw: row.record });
+      return parsed.success ? [parsed.data] : [];
+    });
 
   const definition = defineConnector({
     id: options.id ?? "@regua/testkit/memory-connector",
@@ -180,6 +190,26 @@ export function createMemoryConnector(
           guard();
           const row = tables.invoices.get(externalId);
           return row ? Invoice.parse({ ...row.record, source: ctx.instanceId, raw: row.record }) : null;
+        };
+      }
+      const reads: MemoryReads = {
+        customers: () => parsedRows("customers", Customer, ctx.instanceId),
+        invoices: () => parsedRows("invoices", Invoice, ctx.instanceId),
+      };
+      if (capabilities.documents) {
+        connector.getDocument = async (invoice, kind) => {
+          guard();
+          return memoryDocument(reads, invoice, kind);
+        };
+      }
+      if (capabilities.lookups) {
+        connector.findCustomersByTaxId = async (taxId) => {
+          guard();
+          return customersByTaxId(reads, taxId);
+        };
+        connector.listOpenInvoices = async (customerRef) => {
+          guard();
+          return openInvoicesOf(reads, customerRef);
         };
       }
       if (capabilities.writeActivity) {

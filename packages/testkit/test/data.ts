@@ -3,8 +3,13 @@ import type { MemoryRecord } from "../src/index.js";
 
 export function sampleData(invoiceCount = 10) {
   const customers: MemoryRecord<CustomerInput>[] = [
-    { externalId: "C1", name: "Maria da Silva", phones: ["+5511987654321"] },
-    { externalId: "C2", name: "Padaria Pão Quente Ltda", phones: ["+5521998765432"] },
+    { externalId: "C1", name: "Maria da Silva", taxId: "529.982.247-25", phones: ["+5511987654321"] },
+    {
+      externalId: "C2",
+      name: "Padaria Pão Quente Ltda",
+      taxId: "11222333000181",
+      phones: ["+5521998765432"],
+    },
   ];
   const invoices: MemoryRecord<InvoiceInput>[] = Array.from({ length: invoiceCount }, (_, i) => ({
     externalId: `INV-${i + 1}`,

@@ -1,4 +1,10 @@
-import { type ConnectorImplementation, type Health, type Invoice, isReguaError, type PluginContext } from "@regua/core";
+import {
+  type ConnectorImplementation,
+  type Health,
+  type Invoice,
+  isReguaError,
+  type PluginContext,
+} from "@regua/core";
 import { ServiceLayerClient } from "./client.js";
 import {
   invoiceFields,

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import type { Connector } from "../contracts.js";
 import { ConfigError, fromZodError } from "../errors.js";
 import { Customer, type DocumentKind, Invoice, InvoiceDocument } from "../model.js";
 import { normalizeTaxId } from "../tax-id.js";
@@ -37,24 +38,28 @@ export async function fetchDocument(
 }
 
 /** Customers of one source with this CPF/CNPJ, formatted ("123.456.789-09") or not. */
-export async function findCustomersByTaxId(
-  ctx: EngineContext,
-  source: string,
-  taxId: string,
-): Promise<Customer[]> {
-  const connector = capable(ctx, source, "lookups");
+export function findCustomersByTaxId(ctx: EngineContext, source: string, taxId: string): Promise<Customer[]> {
   const normalized = normalizeTaxId(taxId);
-  const found = (await connector.findCustomersByTaxId?.(normalized)) ?? [];
-  return parsed(z.array(Customer), found, `${source} findCustomersByTaxId`);
+  return lookup(ctx, source, Customer, "findCustomersByTaxId", (c) => c.findCustomersByTaxId?.(normalized));
 }
 
 /** One customer's open invoices, read from the ERP now. */
-export async function listOpenInvoices(
+export function listOpenInvoices(
   ctx: EngineContext,
   source: string,
   customerRef: string,
 ): Promise<Invoice[]> {
-  const connector = capable(ctx, source, "lookups");
-  const found = (await connector.listOpenInvoices?.(customerRef)) ?? [];
-  return parsed(z.array(Invoice), found, `${source} listOpenInvoices(${customerRef})`);
+  const where = `listOpenInvoices(${customerRef})`;
+  return lookup(ctx, source, Invoice, where, (c) => c.listOpenInvoices?.(customerRef));
+}
+
+async function lookup<T>(
+  ctx: EngineContext,
+  source: string,
+  schema: z.ZodType<T>,
+  what: string,
+  ask: (connector: Connector) => Promise<unknown[]> | undefined,
+): Promise<T[]> {
+  const found = (await ask(capable(ctx, source, "lookups"))) ?? [];
+  return parsed(z.array(schema), found, `${source} ${what}`);
 }

@@ -124,3 +124,20 @@ describeChannelConformance({
     return undefined;
   },
 });
+
+suite("documents of another kind", (c) => ({
+  ...c,
+  getDocument: async (invoice, kind) => {
+    const document = await c.getDocument?.(invoice, kind);
+    return document ? { ...document, kind: kind === "pix_code" ? "payment_link" : "pix_code" } : null;
+  },
+}));
+
+suite("open invoices of everybody", (c) => ({
+  ...c,
+  listOpenInvoices: async (customerRef) => {
+    const mine = (await c.listOpenInvoices?.(customerRef)) ?? [];
+    const other = await c.listOpenInvoices?.(customerRef === "C1" ? "C2" : "C1");
+    return [...mine, ...(other ?? [])];
+  },
+}));

@@ -8,7 +8,14 @@ export const capabilitiesSuite = defineConnectorSuite("capabilities", {
     run(h) {
       const connector = h.connector();
       const caps = connector.capabilities;
-      for (const key of ["payments", "getInvoice", "writeActivity", "webhooks"] as const) {
+      for (const key of [
+        "payments",
+        "getInvoice",
+        "writeActivity",
+        "webhooks",
+        "documents",
+        "lookups",
+      ] as const) {
         if (caps[key]) expect(h.capabilities[key], `${key} is not in the definition`).toBe(true);
       }
       expect(typeof connector.listCustomers).toBe("function");
@@ -18,6 +25,11 @@ export const capabilitiesSuite = defineConnectorSuite("capabilities", {
       if (caps.getInvoice) expect(typeof connector.getInvoice, "getInvoice declared").toBe("function");
       if (caps.writeActivity)
         expect(typeof connector.writeActivity, "writeActivity declared").toBe("function");
+      if (caps.documents) expect(typeof connector.getDocument, "documents declared").toBe("function");
+      if (caps.lookups) {
+        expect(typeof connector.findCustomersByTaxId, "lookups declared").toBe("function");
+        expect(typeof connector.listOpenInvoices, "lookups declared").toBe("function");
+      }
       if (caps.webhooks) {
         expect(typeof connector.webhook?.verify, "webhooks declared").toBe("function");
         expect(typeof connector.webhook?.parse, "webhooks declared").toBe("function");

@@ -1,19 +1,23 @@
 import type { ConformanceSuite } from "../suite.js";
 import { capabilitiesSuite } from "./capabilities.js";
+import { documentsSuite } from "./documents.js";
 import { errorMappingSuite } from "./error-mapping.js";
 import { getInvoiceSuite } from "./get-invoice.js";
 import type { ConnectorHarness } from "./harness.js";
 import { healthSuite } from "./health.js";
 import { listSuite } from "./list.js";
+import { lookupsSuite } from "./lookups.js";
 import { resumeSuite } from "./resume.js";
 import { writeBackIdempotencySuite } from "./write-back.js";
 
 export {
   capabilitiesSuite,
+  documentsSuite,
   errorMappingSuite,
   getInvoiceSuite,
   healthSuite,
   listSuite,
+  lookupsSuite,
   resumeSuite,
   writeBackIdempotencySuite,
 };
@@ -30,6 +34,8 @@ export const CONNECTOR_SUITES = [
   getInvoiceSuite,
   writeBackIdempotencySuite,
   errorMappingSuite,
+  documentsSuite,
+  lookupsSuite,
 ] as const;
 
 export function defaultConnectorSuites(): ConformanceSuite<ConnectorHarness>[] {
