@@ -91,7 +91,8 @@ export interface PaymentHistory {
 export type SnapshotInvoice = Pick<
   Invoice,
   "source" | "externalId" | "customerRef" | "number" | "dueDate" | "total" | "openAmount" | "status"
->;
+> &
+  Partial<Pick<Invoice, "installments" | "deletedAt">>;
 
 /** Everything the planner knows about one customer. Built by the store, no raw payloads needed. */
 export interface CustomerSnapshot {

@@ -59,13 +59,15 @@ describe("model v2", () => {
   });
 
   it("keeps company-currency amounts, unapplied credit and installments, and checks their currencies", () => {
-    const invoice = snapshot([], {
-      total: { amountMinor: 10_000, currency: "USD" },
-      openAmount: { amountMinor: 10_000, currency: "USD" },
+    const usd = { amountMinor: 10_000, currency: "USD" };
+    const invoice = Invoice.parse({
+      ...snapshot([]).invoices[0],
+      total: usd,
+      openAmount: usd,
       companyTotal: brl(50_000),
       companyOpenAmount: brl(50_000),
-    }).invoices[0];
-    expect(invoice?.companyOpenAmount).toEqual(brl(50_000));
+    });
+    expect(invoice.companyOpenAmount).toEqual(brl(50_000));
     const customer = Customer.parse({
       source: "erp",
       externalId: "C1",

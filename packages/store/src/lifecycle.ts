@@ -105,7 +105,12 @@ async function softDelete(
 ): Promise<InvoiceStatusChange[]> {
   for (const chunk of chunks(rows.map((row) => row.external_id))) {
     const patch = entity === "invoices" ? { deleted_at: at, status: DELETED_STATUS } : { deleted_at: at };
-    await trx.updateTable(entity).set(patch).where("source", "=", source).where("external_id", "in", chunk).execute();
+    await trx
+      .updateTable(entity)
+      .set(patch)
+      .where("source", "=", source)
+      .where("external_id", "in", chunk)
+      .execute();
   }
   if (entity !== "invoices") return [];
   return rows.map((row) => ({

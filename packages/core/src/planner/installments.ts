@@ -1,4 +1,5 @@
-import type { Installment, Invoice } from "../model.js";
+import type { SnapshotInvoice } from "../actions.js";
+import type { Installment } from "../model.js";
 
 /**
  * What the planner duns for one invoice. Without installments: the invoice itself. With them
@@ -7,7 +8,7 @@ import type { Installment, Invoice } from "../model.js";
  * and the action key (invoice + step + due date) tells the installments apart. Paid or
  * cancelled installments are left out; so is an installment with nothing open.
  */
-export function dunningUnits(invoice: Invoice): Invoice[] {
+export function dunningUnits<T extends SnapshotInvoice>(invoice: T): T[] {
   const installments = invoice.installments;
   if (installments === undefined || installments.length === 0) return [invoice];
   return installments
@@ -15,7 +16,7 @@ export function dunningUnits(invoice: Invoice): Invoice[] {
     .map((installment) => asUnit(invoice, installment));
 }
 
-function asUnit(invoice: Invoice, installment: Installment): Invoice {
+function asUnit<T extends SnapshotInvoice>(invoice: T, installment: Installment): T {
   const count = invoice.installments?.length ?? 1;
   return {
     ...invoice,
@@ -33,7 +34,7 @@ function asUnit(invoice: Invoice, installment: Installment): Invoice {
  * paid or cancelled since the plan shows in its own status. The invoice itself when it has no
  * installment with that due date.
  */
-export function installmentDueOn(invoice: Invoice, dueDate: unknown): Invoice {
+export function installmentDueOn<T extends SnapshotInvoice>(invoice: T, dueDate: unknown): T {
   const installment = invoice.installments?.find((i) => i.dueDate === dueDate);
   return installment ? asUnit(invoice, installment) : invoice;
 }

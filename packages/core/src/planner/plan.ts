@@ -92,7 +92,7 @@ function startRun(policy: Policy, now: Date): PlanRun {
 }
 
 /** Why an invoice gets no step: deleted, or a status other than open / partially paid, or nothing left to pay. */
-function skipReason(invoice: Invoice): string | null {
+function skipReason(invoice: SnapshotInvoice): string | null {
   if (invoice.deletedAt) return "deleted";
   if (invoice.status !== "open" && invoice.status !== "partially_paid") return invoice.status;
   return invoice.openAmount.amountMinor <= 0 ? "nothing_open" : null;
