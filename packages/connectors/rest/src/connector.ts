@@ -1,3 +1,4 @@
+import { defineCheckpoint, paginate } from "@regua/connector-kit";
 import {
   type CollectionActivity,
   type Connector,
@@ -11,20 +12,16 @@ import {
   type RecordReject,
   ValidationError,
 } from "@regua/core";
-import { type PagePosition, RestClient } from "./client.js";
+import { createRestClient, pagingStrategy } from "./client.js";
 import { getPath, type MapResult, type MapSettings, mapCustomer, mapInvoice, mapPayment } from "./map.js";
 import type { ResourceOptions, RestConnectorOptions } from "./options.js";
-import { type ErpRecord, RestCursor } from "./schemas.js";
+import { formatSince } from "./paging.js";
+import { type ErpRecord, ErpRecordList, RestCursor } from "./schemas.js";
 import { writeActivity } from "./writeback.js";
 
-function decodeCursor(cursor: string | null | undefined, system: string): RestCursor {
-  if (cursor === null || cursor === undefined) return { v: 1, since: null, next: null, high: null };
-  try {
-    return RestCursor.parse(JSON.parse(cursor));
-  } catch {
-    throw new ValidationError(`${system}: not a cursor of @regua/connector-rest: ${cursor.slice(0, 80)}`);
-  }
-}
+/** The listing's resume point: the change marker, the next page's token, the newest updatedAt seen. */
+const Checkpoint = defineCheckpoint({ kind: "@regua/connector-rest", version: 1, schema: RestCursor });
+const START: RestCursor = { since: null, next: null, high: null };
 
 const later = (a: string | null, b: string | null) => (a === null ? b : b === null || a >= b ? a : b);
 
@@ -34,7 +31,7 @@ const later = (a: string | null, b: string | null) => (a === null ? b : b === nu
  * newest updatedAt seen; the last page's cursor starts the next incremental listing there.
  */
 export function createRestConnector(options: RestConnectorOptions, ctx: PluginContext): Connector {
-  const client = new RestClient(options, ctx);
+  const client = createRestClient(options, ctx);
   const { customers, invoices, payments } = options.resources;
   const settings = (statusMap = {}): MapSettings => ({
     source: ctx.instanceId,
@@ -48,20 +45,31 @@ export function createRestConnector(options: RestConnectorOptions, ctx: PluginCo
   const invoiceSettings = settings(invoices.statusMap);
 
   async function* list<T extends { updatedAt: string | null }>(
+    entity: EntityName,
     resource: ResourceOptions,
     map: (raw: ErpRecord, index: number) => MapResult<T>,
     query: ListQuery,
   ): AsyncIterable<Page<T>> {
-    const start = decodeCursor(query.cursor, client.system);
+    const start = Checkpoint.decode(query.cursor, `${ctx.instanceId} ${entity}`) ?? START;
     const since = start.since;
     let high = start.next === null ? null : start.high;
-    let position: PagePosition = start.next;
-    const incremental = resource.since !== undefined;
-    for (;;) {
-      const { records, next } = await client.listPage(resource, position, since);
+    const marker =
+      since !== null && resource.since
+        ? { [resource.since.param]: formatSince(since, resource.since.format) }
+        : {};
+    const pages = paginate(
+      client,
+      { method: "GET", url: resource.path, params: { ...resource.query, ...marker } },
+      pagingStrategy(resource.paging),
+      {
+        resume: start.next,
+        select: (response) => (resource.list ? getPath(response.data, resource.list) : response.data),
+      },
+    );
+    for await (const page of pages) {
       const items: T[] = [];
       const rejects: RecordReject[] = [];
-      records.forEach((raw, index) => {
+      records(resource, page.items).forEach((raw, index) => {
         const mapped = map(raw, index);
         if (mapped.ok) {
           items.push(mapped.record);
@@ -70,14 +78,25 @@ export function createRestConnector(options: RestConnectorOptions, ctx: PluginCo
           rejects.push(mapped.reject);
         }
       });
-      position = next;
+      const next = page.items.length === 0 ? null : page.next;
       const cursor: RestCursor =
         next === null
-          ? { v: 1, since: incremental ? later(since, high) : null, next: null, high: null }
-          : { v: 1, since, next, high };
-      yield { items, cursor: JSON.stringify(cursor), ...(rejects.length > 0 ? { rejects } : {}) };
+          ? { since: resource.since ? later(since, high) : null, next: null, high: null }
+          : { since, next, high };
+      yield { items, cursor: Checkpoint.encode(cursor), ...(rejects.length > 0 ? { rejects } : {}) };
       if (next === null) return;
     }
+  }
+
+  /** The page's records must be JSON objects; anything else is the ERP (or the `list` path) being wrong. */
+  function records(resource: ResourceOptions, items: unknown[]): ErpRecord[] {
+    const parsed = ErpRecordList.safeParse(items);
+    if (parsed.success) return parsed.data;
+    throw new ValidationError(
+      `${client.system}: GET ${resource.path}: expected an array of records at ${resource.list ?? "the body's root"}`,
+      [{ path: resource.list ?? "", message: "not an array of objects" }],
+      { provider: { system: client.system } },
+    );
   }
 
   const connector: Connector = {
@@ -88,17 +107,24 @@ export function createRestConnector(options: RestConnectorOptions, ctx: PluginCo
       webhooks: false,
     },
     listCustomers: (query) =>
-      list(customers, (raw, i) => mapCustomer(raw, customers.fields, customerSettings, i), query),
+      list(
+        "customers",
+        customers,
+        (raw, i) => mapCustomer(raw, customers.fields, customerSettings, i),
+        query,
+      ),
     listInvoices: (query) =>
-      list(invoices, (raw, i) => mapInvoice(raw, invoices.fields, invoiceSettings, i), query),
+      list("invoices", invoices, (raw, i) => mapInvoice(raw, invoices.fields, invoiceSettings, i), query),
     async healthCheck(): Promise<Health> {
       const started = ctx.clock.now().getTime();
       const path = options.health?.path ?? customers.path;
       try {
-        await client.request(
-          { method: "GET", url: path, params: options.health ? {} : probeParams(customers) },
-          false,
-        );
+        await client.request({
+          method: "GET",
+          url: path,
+          params: options.health ? {} : probeParams(customers),
+          retry: false,
+        });
         return {
           ok: true,
           detail: `${client.system}: GET ${path} answered`,
@@ -113,7 +139,7 @@ export function createRestConnector(options: RestConnectorOptions, ctx: PluginCo
 
   if (payments) {
     connector.listPayments = (query) =>
-      list(payments, (raw, i) => mapPayment(raw, payments.fields, customerSettings, i), query);
+      list("payments", payments, (raw, i) => mapPayment(raw, payments.fields, customerSettings, i), query);
   }
   const single = options.getInvoice;
   if (single) {

@@ -9,6 +9,7 @@ import {
   type RecordReject,
   toMinorUnits,
 } from "@regua/core";
+import { getProperty } from "dot-prop";
 import { z } from "zod";
 import type { CustomerFieldMap, InvoiceFieldMap, PaymentFieldMap } from "./options.js";
 import { CustomerValues, type ErpFormats, valueSchemas } from "./schemas.js";
@@ -36,15 +37,12 @@ interface Issue {
 
 export type MapResult<T> = { ok: true; record: T } | { ok: false; reject: RecordReject };
 
-/** Reads a dot path ("boleto.digitable_line", "items.0.id", "items[0].id") out of parsed JSON. */
+/**
+ * Reads a dot path ("boleto.digitable_line", "items.0.id", "items[0].id") out of parsed JSON with
+ * dot-prop; a path into a string or a number finds nothing (dot-prop would hand the value back).
+ */
 export function getPath(value: unknown, path: string): unknown {
-  let current = value;
-  for (const key of path.replace(/\[(\d+)\]/g, ".$1").split(".")) {
-    if (key === "") continue;
-    if (current === null || typeof current !== "object") return undefined;
-    current = (current as Record<string, unknown>)[key];
-  }
-  return current;
+  return value !== null && typeof value === "object" ? getProperty(value, path) : undefined;
 }
 
 function extract(

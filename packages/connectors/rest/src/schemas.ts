@@ -187,7 +187,6 @@ export const ErpErrorBody = z
 
 /** The connector's own resume point, stored by the engine between runs. */
 export const RestCursor = z.object({
-  v: z.literal(1),
   /** The change marker this listing runs from (ISO), null for a full listing. */
   since: z.string().nullable(),
   /** Where the next page starts (page number, offset, cursor token or URL); null: listing finished. */

@@ -180,7 +180,11 @@ describe("listing", () => {
     const holder = full.findIndex((p) => (p.items as Invoice[]).some((i) => i.updatedAt === newest));
     expect(holder, "the newest record is not on the last page").toBeLessThan(full.length - 1);
     const resumed = await all(c.listInvoices({ cursor: full[holder]!.cursor }));
-    expect(JSON.parse(resumed.at(-1)!.cursor!)).toEqual({ v: 1, since: newest, next: null, high: null });
+    expect(JSON.parse(resumed.at(-1)!.cursor!)).toEqual({
+      kind: "@regua/connector-rest",
+      v: 1,
+      at: { since: newest, next: null, high: null },
+    });
     erp.requests.length = 0;
     await all(c.listInvoices({ cursor: resumed.at(-1)!.cursor }));
     const sent = new URL(erp.requests[0]!.url, erp.url).searchParams.get("updated_since");

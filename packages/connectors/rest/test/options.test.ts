@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import connector, { restErpPreset } from "../src/index.js";
-import { formatSince, linkHeaderNext } from "../src/paging.js";
+import { formatSince } from "../src/paging.js";
 
 describe("options", () => {
   it("accepts the fake REST ERP preset and fills the defaults", () => {
@@ -37,15 +37,7 @@ describe("options", () => {
   });
 });
 
-describe("paging helpers", () => {
-  it("finds rel=next among several Link values", () => {
-    expect(linkHeaderNext('<https://erp/x?page=1>; rel="prev", <https://erp/x?page=3>; rel="next"')).toBe(
-      "https://erp/x?page=3",
-    );
-    expect(linkHeaderNext('<https://erp/x?page=9>; rel="last"')).toBeNull();
-    expect(linkHeaderNext(undefined)).toBeNull();
-  });
-
+describe("change marker", () => {
   it("writes the change marker in each format; a date starts a day early", () => {
     const since = "2026-03-14T02:30:00.000Z"; // 23:30 on the 13th in São Paulo
     expect(formatSince(since, "iso")).toBe(since);
