@@ -3,6 +3,7 @@ import { z } from "zod";
 import type { CustomerSnapshot } from "../src/actions.js";
 import { defineConnector, type PluginContext } from "../src/contracts.js";
 import { isReguaError } from "../src/errors.js";
+import { MemoryKeyValueState } from "../src/kv-memory.js";
 import {
   Customer,
   DUNNABLE_STATUSES,
@@ -156,7 +157,6 @@ describe("planner v2", () => {
 });
 
 function createTestContext(): PluginContext {
-  const kv = new Map<string, string>();
   return {
     instanceId: "acme",
     http: () => {
@@ -164,11 +164,7 @@ function createTestContext(): PluginContext {
     },
     clock: new SteppingClock("2026-03-10T12:00:00.000Z"),
     log: recordingLogger(),
-    state: {
-      get: async (key) => kv.get(key) ?? null,
-      set: async (key, value) => void kv.set(key, value),
-      delete: async (key) => void kv.delete(key),
-    },
+    state: new MemoryKeyValueState(),
     signal: new AbortController().signal,
   };
 }
