@@ -6,6 +6,9 @@ import { Customer, Invoice, InvoiceStatus } from "../src/model.js";
 import { plan } from "../src/planner/index.js";
 import { type Policy, parsePolicy, SAMPLE_POLICY_YAML } from "../src/policy/index.js";
 
+/** fast-check runs hundreds of scenarios: room for a loaded CI machine (about 1-2 s each when idle). */
+const PROPERTY_TIMEOUT_MS = 30_000;
+
 const sample = parsePolicy(SAMPLE_POLICY_YAML, "policy.yaml");
 const DAY = 86_400_000;
 const FROM = Date.parse("2026-01-01T00:00:00Z");
@@ -138,7 +141,7 @@ describe("plan: properties", () => {
       }),
       { numRuns: 200 },
     );
-  });
+  }, PROPERTY_TIMEOUT_MS);
 
   it("gives every action a distinct key, and schedules messages inside the window, off holidays", () => {
     fc.assert(
@@ -163,7 +166,7 @@ describe("plan: properties", () => {
       }),
       { numRuns: 200 },
     );
-  });
+  }, PROPERTY_TIMEOUT_MS);
 
   it("is deterministic whatever the order of snapshots and invoices, and pure", () => {
     fc.assert(
@@ -182,7 +185,7 @@ describe("plan: properties", () => {
       }),
       { numRuns: 150 },
     );
-  });
+  }, PROPERTY_TIMEOUT_MS);
 
   it("plans nothing new once the previous actions are in the history", () => {
     fc.assert(
@@ -202,7 +205,7 @@ describe("plan: properties", () => {
       }),
       { numRuns: 200 },
     );
-  });
+  }, PROPERTY_TIMEOUT_MS);
 });
 
 /** A seeded Fisher-Yates shuffle (tests only: the planner itself never uses randomness). */

@@ -5,6 +5,9 @@ import { Customer, Invoice } from "../src/model.js";
 import { epochDay, localTime, plan, simulate } from "../src/planner/index.js";
 import { parsePolicy, SAMPLE_POLICY_YAML } from "../src/policy/index.js";
 
+/** fast-check runs hundreds of scenarios: room for a loaded CI machine (about 1-2 s each when idle). */
+const PROPERTY_TIMEOUT_MS = 30_000;
+
 const policy = parsePolicy(SAMPLE_POLICY_YAML, "policy.yaml");
 
 function customerWith(openMinor: number): CustomerSnapshot {
@@ -54,7 +57,7 @@ describe("simulate", () => {
     // 2026-11-20 is Consciência Negra (national since 2024): planned at local noon, no window.
     expect(days[0]?.plannedAt).toBe("2026-11-20T15:00:00.000Z");
     expect(days[3]?.plannedAt).toBe("2026-11-23T11:00:00.000Z");
-  });
+  }, PROPERTY_TIMEOUT_MS);
 
   it("does not touch the snapshots it is given", () => {
     const snapshot = customerWith(50000);
@@ -63,7 +66,7 @@ describe("simulate", () => {
     expect(plan(policy, [snapshot], new Date("2026-11-25T12:00:00Z")).actions.map((a) => a.stepId)).toEqual([
       "vencimento-d0",
     ]);
-  });
+  }, PROPERTY_TIMEOUT_MS);
 });
 
 describe("simulate: properties", () => {
@@ -117,5 +120,5 @@ describe("simulate: properties", () => {
       ),
       { numRuns: 40 },
     );
-  });
+  }, PROPERTY_TIMEOUT_MS);
 });

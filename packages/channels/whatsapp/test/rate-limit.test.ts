@@ -34,14 +34,23 @@ describe("throughput limit of the phone number (injected clock)", () => {
     clock.advance(100);
     await settle(fake, 2);
     expect(fake.sent).toHaveLength(2);
-    // the bucket never holds more than its burst: 200 ms at once still grants one token
+    // queued sends keep their booked slots (100 ms apart): at +300 ms the third and fourth are due
     clock.advance(200);
-    await settle(fake, 3);
-    expect(fake.sent).toHaveLength(3);
-    clock.advance(100);
     await settle(fake, 4);
     expect(fake.sent).toHaveLength(4);
     await Promise.all(sends);
+    // an idle bucket never holds more than its burst: after 2 s of silence, one send at once
+    clock.advance(2000);
+    const later = Array.from({ length: 3 }, (_, i) => channel.send(message(`+55119000000${20 + i}`, i)));
+    await settle(fake, 5);
+    expect(fake.sent).toHaveLength(5);
+    clock.advance(100);
+    await settle(fake, 6);
+    expect(fake.sent).toHaveLength(6);
+    clock.advance(100);
+    await settle(fake, 7);
+    expect(fake.sent).toHaveLength(7);
+    await Promise.all(later);
   });
 
   it("paces messages to the same recipient by perRecipientMinIntervalMs", async () => {
