@@ -122,90 +122,106 @@ function localWeekdayAndTime(iso: string): { weekday: string; time: string } {
 }
 
 describe("plan: properties", () => {
-  it("never acts on paid, void or disputed invoices, or on opted-out or paused customers", () => {
-    fc.assert(
-      fc.property(scenarioArb, (scenario) => {
-        const snapshots = snapshotsOf(scenario);
-        const invoices = new Map(snapshots.flatMap((s) => s.invoices.map((i) => [i.externalId, i])));
-        const customers = new Map(snapshots.map((s) => [s.customer.externalId, s]));
-        for (const action of plan(scenario.policy, snapshots, scenario.now).actions) {
-          const snap = customers.get(action.customerRef);
-          expect(snap?.optedOut).toBe(false);
-          const pausedUntil = snap?.pausedUntil ?? null;
-          expect(pausedUntil === null || Date.parse(pausedUntil) <= scenario.now.getTime()).toBe(true);
-          for (const ref of action.invoiceRefs) {
-            expect(["open", "partially_paid"]).toContain(invoices.get(ref)?.status);
-            expect(invoices.get(ref)?.openAmount.amountMinor).toBeGreaterThan(0);
+  it(
+    "never acts on paid, void or disputed invoices, or on opted-out or paused customers",
+    () => {
+      fc.assert(
+        fc.property(scenarioArb, (scenario) => {
+          const snapshots = snapshotsOf(scenario);
+          const invoices = new Map(snapshots.flatMap((s) => s.invoices.map((i) => [i.externalId, i])));
+          const customers = new Map(snapshots.map((s) => [s.customer.externalId, s]));
+          for (const action of plan(scenario.policy, snapshots, scenario.now).actions) {
+            const snap = customers.get(action.customerRef);
+            expect(snap?.optedOut).toBe(false);
+            const pausedUntil = snap?.pausedUntil ?? null;
+            expect(pausedUntil === null || Date.parse(pausedUntil) <= scenario.now.getTime()).toBe(true);
+            for (const ref of action.invoiceRefs) {
+              expect(["open", "partially_paid"]).toContain(invoices.get(ref)?.status);
+              expect(invoices.get(ref)?.openAmount.amountMinor).toBeGreaterThan(0);
+            }
           }
-        }
-      }),
-      { numRuns: 200 },
-    );
-  }, PROPERTY_TIMEOUT_MS);
+        }),
+        { numRuns: 200 },
+      );
+    },
+    PROPERTY_TIMEOUT_MS,
+  );
 
-  it("gives every action a distinct key, and schedules messages inside the window, off holidays", () => {
-    fc.assert(
-      fc.property(scenarioArb, (scenario) => {
-        const { actions } = plan(scenario.policy, snapshotsOf(scenario), scenario.now);
-        expect(new Set(actions.map((a) => a.key)).size).toBe(actions.length);
-        for (const action of actions.filter((a) => a.kind === "message")) {
-          expect(Date.parse(action.dueAt)).toBeGreaterThanOrEqual(scenario.now.getTime());
-          const { weekday, time } = localWeekdayAndTime(action.dueAt);
-          const window = scenario.policy.window[weekday as keyof Policy["window"]];
-          expect(window).not.toBeNull();
-          expect(time >= (window as string).slice(0, 5) && time < (window as string).slice(6)).toBe(true);
-          expect(localWeekdayAndTime(action.expiresAt as string)).toEqual({
-            weekday,
-            time: (window as string).slice(6),
-          });
-          for (const table of holidayTables) {
-            const holiday = table.isHoliday(new Date(action.dueAt)) || [];
-            expect(holiday.filter((h) => h.type === "public")).toEqual([]);
+  it(
+    "gives every action a distinct key, and schedules messages inside the window, off holidays",
+    () => {
+      fc.assert(
+        fc.property(scenarioArb, (scenario) => {
+          const { actions } = plan(scenario.policy, snapshotsOf(scenario), scenario.now);
+          expect(new Set(actions.map((a) => a.key)).size).toBe(actions.length);
+          for (const action of actions.filter((a) => a.kind === "message")) {
+            expect(Date.parse(action.dueAt)).toBeGreaterThanOrEqual(scenario.now.getTime());
+            const { weekday, time } = localWeekdayAndTime(action.dueAt);
+            const window = scenario.policy.window[weekday as keyof Policy["window"]];
+            expect(window).not.toBeNull();
+            expect(time >= (window as string).slice(0, 5) && time < (window as string).slice(6)).toBe(true);
+            expect(localWeekdayAndTime(action.expiresAt as string)).toEqual({
+              weekday,
+              time: (window as string).slice(6),
+            });
+            for (const table of holidayTables) {
+              const holiday = table.isHoliday(new Date(action.dueAt)) || [];
+              expect(holiday.filter((h) => h.type === "public")).toEqual([]);
+            }
           }
-        }
-      }),
-      { numRuns: 200 },
-    );
-  }, PROPERTY_TIMEOUT_MS);
+        }),
+        { numRuns: 200 },
+      );
+    },
+    PROPERTY_TIMEOUT_MS,
+  );
 
-  it("is deterministic whatever the order of snapshots and invoices, and pure", () => {
-    fc.assert(
-      fc.property(scenarioArb, fc.integer(), (scenario, seed) => {
-        const snapshots = snapshotsOf(scenario);
-        const before = structuredClone(snapshots);
-        const first = plan(scenario.policy, snapshots, scenario.now);
-        expect(snapshots).toEqual(before);
-        const shuffled = shuffle(snapshots, seed).map((s) => ({
-          ...s,
-          invoices: shuffle(s.invoices, seed + 1),
-        }));
-        const second = plan(scenario.policy, shuffled, scenario.now);
-        expect(byKey(second.actions)).toEqual(byKey(first.actions));
-        expect(second.skips.length).toBe(first.skips.length);
-      }),
-      { numRuns: 150 },
-    );
-  }, PROPERTY_TIMEOUT_MS);
+  it(
+    "is deterministic whatever the order of snapshots and invoices, and pure",
+    () => {
+      fc.assert(
+        fc.property(scenarioArb, fc.integer(), (scenario, seed) => {
+          const snapshots = snapshotsOf(scenario);
+          const before = structuredClone(snapshots);
+          const first = plan(scenario.policy, snapshots, scenario.now);
+          expect(snapshots).toEqual(before);
+          const shuffled = shuffle(snapshots, seed).map((s) => ({
+            ...s,
+            invoices: shuffle(s.invoices, seed + 1),
+          }));
+          const second = plan(scenario.policy, shuffled, scenario.now);
+          expect(byKey(second.actions)).toEqual(byKey(first.actions));
+          expect(second.skips.length).toBe(first.skips.length);
+        }),
+        { numRuns: 150 },
+      );
+    },
+    PROPERTY_TIMEOUT_MS,
+  );
 
-  it("plans nothing new once the previous actions are in the history", () => {
-    fc.assert(
-      fc.property(scenarioArb, (scenario) => {
-        const snapshots = snapshotsOf(scenario);
-        const first = plan(scenario.policy, snapshots, scenario.now);
-        const again = snapshots.map((s) => ({
-          ...s,
-          history: [
-            ...s.history,
-            ...first.actions
-              .filter((a) => a.customerRef === s.customer.externalId)
-              .map((a): ActionHistoryEntry => ({ ...a, status: "planned", sentAt: null, repliedAt: null })),
-          ],
-        }));
-        expect(plan(scenario.policy, again, scenario.now).actions).toEqual([]);
-      }),
-      { numRuns: 200 },
-    );
-  }, PROPERTY_TIMEOUT_MS);
+  it(
+    "plans nothing new once the previous actions are in the history",
+    () => {
+      fc.assert(
+        fc.property(scenarioArb, (scenario) => {
+          const snapshots = snapshotsOf(scenario);
+          const first = plan(scenario.policy, snapshots, scenario.now);
+          const again = snapshots.map((s) => ({
+            ...s,
+            history: [
+              ...s.history,
+              ...first.actions
+                .filter((a) => a.customerRef === s.customer.externalId)
+                .map((a): ActionHistoryEntry => ({ ...a, status: "planned", sentAt: null, repliedAt: null })),
+            ],
+          }));
+          expect(plan(scenario.policy, again, scenario.now).actions).toEqual([]);
+        }),
+        { numRuns: 200 },
+      );
+    },
+    PROPERTY_TIMEOUT_MS,
+  );
 });
 
 /** A seeded Fisher-Yates shuffle (tests only: the planner itself never uses randomness). */
