@@ -1,6 +1,8 @@
 export { type CheckpointCodec, defineCheckpoint } from "./checkpoint.js";
 export {
   type Classify,
+  type ErrorDetail,
+  errorOfKind,
   isAmbiguous,
   type KitResponse,
   kindForStatus,

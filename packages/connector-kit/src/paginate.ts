@@ -8,6 +8,11 @@ export interface PagePatch {
   url?: string;
   params?: QueryParams;
   headers?: Record<string, string>;
+  /**
+   * Replaces the body: RPC APIs carry the page position in the call itself (Odoo's search_read
+   * domain, offset and limit), not in the URL.
+   */
+  data?: unknown;
 }
 
 export interface PageContext<Token> {
@@ -62,6 +67,7 @@ export async function* paginate<Token>(
       url: patch.url ?? base.url,
       params: patch.url ? { ...patch.params } : { ...base.params, ...patch.params },
       headers: { ...base.headers, ...patch.headers },
+      ...(patch.data === undefined ? {} : { data: patch.data }),
     };
     const response = await http.request(request);
     const items = options.select(response);

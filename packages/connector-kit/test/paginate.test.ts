@@ -124,6 +124,25 @@ describe("paginators", () => {
     expect(pages[0]?.next).toBe(`${server.url}/customers?page=2`);
   });
 
+  it("a strategy may carry the page position in the body (RPC APIs: Odoo search_read)", async () => {
+    server = await serve((req, res) => {
+      const { offset, limit } = JSON.parse(req.body) as { offset: number; limit: number };
+      json(res, 200, RECORDS.slice(offset, offset + limit));
+    });
+    const http = createHttpClient({ system: "erp", baseURL: server.url }, pluginContext(new JumpingClock()));
+    const strategy: PageStrategy<number> = {
+      request: (offset) => ({ data: { model: "res.partner", offset: offset ?? 0, limit: 5 } }),
+      next: ({ items, token }) => (items.length < 5 ? null : (token ?? 0) + items.length),
+    };
+    const base = { method: "POST" as const, url: "/rpc", data: { model: "res.partner" }, idempotent: true };
+    const pages = await collect(paginate(http, base, strategy, { select: (r) => r.data }));
+    expect(pages).toEqual([
+      { ids: ["C1", "C2", "C3", "C4", "C5"], next: 5 },
+      { ids: ["C6", "C7"], next: null },
+    ]);
+    expect(JSON.parse(server.seen[1]?.body ?? "{}")).toEqual({ model: "res.partner", offset: 5, limit: 5 });
+  });
+
   it("fails on a token seen before instead of looping", async () => {
     server = await serve((_req, res) =>
       json(res, 200, { data: RECORDS.slice(0, 2), meta: { next_cursor: "C2" } }),
