@@ -11,17 +11,16 @@ import {
   normalizePhone,
   type Payment,
   toMinorUnits,
+  ValidationError,
 } from "@regua/core";
 import type { AccountPayment, Many2one, Move, Partner, TermLine } from "./schemas.js";
 
-/** Pure Odoo → canonical mapping. A thrown MappingError becomes a RecordReject naming the field. */
-export class MappingError extends Error {
-  constructor(
-    readonly field: string,
-    message: string,
-  ) {
-    super(`${field}: ${message}`);
-  }
+/**
+ * Pure Odoo → canonical mapping. A field that cannot be mapped throws a core ValidationError whose
+ * one issue names the field; pages.ts turns it into a RecordReject (the sync goes on).
+ */
+export function unmappable(field: string, message: string): ValidationError {
+  return new ValidationError(`${field}: ${message}`, [{ path: field, message }], { reason: "mapping" });
 }
 
 export interface MapContext {
@@ -47,7 +46,7 @@ function currencyOf(value: Many2one, field: string): string {
     known = CurrencyCode.safeParse(code).success;
     knownCurrencies.set(code, known);
   }
-  if (!known) throw new MappingError(field, `"${code}" is not an ISO 4217 currency`);
+  if (!known) throw unmappable(field, `"${code}" is not an ISO 4217 currency`);
   return code;
 }
 
@@ -55,7 +54,7 @@ function money(value: number, currency: string, field: string): Money {
   try {
     return { amountMinor: toMinorUnits(value, currency), currency };
   } catch (error) {
-    throw new MappingError(field, (error as Error).message);
+    throw unmappable(field, (error as Error).message);
   }
 }
 
@@ -88,7 +87,7 @@ const EMAIL = /^[^\s@;,]+@[^\s@;,]+\.[^\s@;,]+$/;
 
 export function mapCustomer(partner: Partner, context: MapContext): Customer {
   const name = partner.name?.trim();
-  if (!name) throw new MappingError("name", "is empty");
+  if (!name) throw unmappable("name", "is empty");
   const country = partner.country_code?.toUpperCase() ?? null;
   const region = (country ?? context.defaultRegion) as Parameters<typeof normalizePhone>[1];
   const phones = [partner.mobile, partner.phone]
@@ -129,7 +128,7 @@ export function mapCustomer(partner: Partner, context: MapContext): Customer {
 /** Each receivable line is one due date; amounts in the document currency (amount_currency). */
 function installmentsOf(terms: TermLine[], currency: string, status: InvoiceStatus): Installment[] {
   return terms.map((line, index) => {
-    if (!line.date_maturity) throw new MappingError(`payment_term line ${line.id}.date_maturity`, "is empty");
+    if (!line.date_maturity) throw unmappable(`payment_term line ${line.id}.date_maturity`, "is empty");
     const amount = money(Math.abs(line.amount_currency), currency, "amount_currency");
     const open = isDunnable(status)
       ? money(Math.abs(line.amount_residual_currency), currency, "amount_residual_currency")
@@ -154,8 +153,8 @@ function installmentsOf(terms: TermLine[], currency: string, status: InvoiceStat
  */
 export function mapInvoice(move: Move, terms: TermLine[], context: MapContext): Invoice {
   const customer = move.commercial_partner_id ?? move.partner_id;
-  if (!customer) throw new MappingError("partner_id", "is empty");
-  if (!move.invoice_date) throw new MappingError("invoice_date", "is empty");
+  if (!customer) throw unmappable("partner_id", "is empty");
+  if (!move.invoice_date) throw unmappable("invoice_date", "is empty");
   const currency = currencyOf(move.currency_id, "currency_id");
   const status = invoiceStatus(move);
   const total = money(move.amount_total, currency, "amount_total");

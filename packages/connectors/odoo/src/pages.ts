@@ -1,7 +1,6 @@
 import { defineCheckpoint } from "@regua/connector-kit";
-import type { EntityName, Page, RecordReject } from "@regua/core";
+import { type EntityName, isReguaError, type Page, type RecordReject } from "@regua/core";
 import { z } from "zod";
-import { MappingError } from "./map.js";
 import { OdooDatetime } from "./schemas.js";
 
 /**
@@ -79,7 +78,7 @@ export function mapRows<TRow, TOut>(
     try {
       items.push(map(result.data));
     } catch (error) {
-      if (!(error instanceof MappingError)) throw error;
+      if (!isReguaError(error) || error.reason !== "mapping") throw error;
       rejects.push({ entity, externalId, error: error.message, raw });
     }
   }
