@@ -12,6 +12,10 @@ import {
   startFakeQuickBooks,
 } from "@regua/test-fixtures/quickbooks";
 import { createTestContext, MemoryKeyValueState } from "@regua/testkit";
+import { createQuickBooksConnector } from "../src/connector.js";
+
+export type QuickBooksConnector = ReturnType<typeof createQuickBooksConnector>;
+
 import connector from "../src/index.js";
 import type { QuickBooksOptionsInput } from "../src/options.js";
 
@@ -76,9 +80,9 @@ export function connect(
   fake: FakeQuickBooks,
   extra: Partial<QuickBooksOptionsInput> = {},
   context: { state?: KeyValueState; clock?: Clock; log?: Logger; instanceId?: string } = {},
-): Connector {
+): QuickBooksConnector {
   const parsed = connector.optionsSchema.parse(optionsFor(fake, extra));
-  return connector.create(
+  return createQuickBooksConnector(
     parsed,
     createTestContext({
       instanceId: context.instanceId ?? "qbo",
@@ -86,7 +90,7 @@ export function connect(
       state: context.state ?? new MemoryKeyValueState(context.clock),
       ...(context.clock ? { clock: context.clock } : {}),
     }),
-  ) as Connector;
+  );
 }
 
 export async function collect<T>(pages: AsyncIterable<Page<T>>): Promise<Page<T>[]> {
