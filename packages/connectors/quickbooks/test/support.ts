@@ -1,6 +1,5 @@
 import {
   type Clock,
-  type Connector,
   type KeyValueState,
   type Logger,
   type Page,
