@@ -1,10 +1,4 @@
-import {
-  type Clock,
-  type KeyValueState,
-  type Logger,
-  type Page,
-  systemClock,
-} from "@regua/core";
+import { type Clock, type KeyValueState, type Logger, type Page, systemClock } from "@regua/core";
 import {
   type FakeQuickBooks,
   type FakeQuickBooksOptions,
