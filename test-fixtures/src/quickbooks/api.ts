@@ -23,6 +23,8 @@ export interface ApiState {
   replies: Map<string, { status: number; body: unknown }>;
   /** minorversion of each request, in order. */
   minorVersions: (number | null)[];
+  /** Writes whose answer is lost after they were applied (the client sees a 502). */
+  loseAnswers: { remaining: number };
 }
 
 function timeOf(state: ApiState): string {
@@ -162,5 +164,10 @@ function replay(
   const known = key ? state.replies.get(key) : undefined;
   const answer = known ?? run();
   if (key && !known) state.replies.set(key, answer);
+  if (state.loseAnswers.remaining > 0) {
+    state.loseAnswers.remaining -= 1;
+    const lost = { Message: "Bad Gateway", Detail: "the answer was lost after the write", code: "10000" };
+    return reply.code(502).send(fault("SystemFault", lost, timeOf(state)));
+  }
   return reply.code(answer.status).send(answer.body);
 }

@@ -48,6 +48,8 @@ export class FakeCompany {
   };
   /** Changes since the last webhook was built, as Intuit would notify them. */
   pending: EntityChange[] = [];
+  /** Ids another user saves just before the next write to them arrives (a SyncToken race). */
+  readonly racing = new Set<string>();
 
   constructor(
     readonly data: QboCompany,
@@ -135,6 +137,7 @@ export class FakeCompany {
   private checked(entity: EntityName, body: Record<string, unknown>): Row | Outcome {
     const row = this.find(entity, String(body.Id));
     if (!row) return { ok: false, status: 400, fault: FAULTS.notFound(`${entity} ${String(body.Id)}`) };
+    if (this.racing.delete(row.Id)) this.touch(entity, row, "Update");
     if (String(body.SyncToken) !== row.SyncToken) return { ok: false, status: 400, fault: FAULTS.stale() };
     return row;
   }

@@ -15,6 +15,8 @@ export interface OAuthOptions {
   realmId: string;
   accessTokenTtlSeconds: number;
   now: () => number;
+  /** Time the token endpoint takes, so two refreshes can overlap. */
+  latencyMs: number;
 }
 
 export interface TokenAnswer {
@@ -74,6 +76,7 @@ export class FakeOAuth {
     );
     app.post("/oauth2/v1/tokens/bearer", async (request, reply) => {
       this.calls += 1;
+      if (this.options.latencyMs) await new Promise((resolve) => setTimeout(resolve, this.options.latencyMs));
       const basic = Buffer.from(`${this.options.clientId}:${this.options.clientSecret}`).toString("base64");
       if (request.headers.authorization !== `Basic ${basic}`) {
         return reply.code(401).send({ error: "invalid_client" });

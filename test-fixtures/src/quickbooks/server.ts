@@ -25,6 +25,8 @@ export interface FakeQuickBooksOptions {
   accessTokenTtlSeconds?: number;
   /** Time the server takes per API request, so concurrency shows. Default 0. */
   latencyMs?: number;
+  /** Time the token endpoint takes per call. Default 0. */
+  tokenLatencyMs?: number;
   /** The server's clock (stamps, token expiry, limit windows). Default: the system clock. */
   now?: () => Date;
 }
@@ -71,6 +73,10 @@ export interface FakeQuickBooks {
   webhook(format: WebhookFormat, changes?: EntityChange[]): SignedWebhook;
   /** The next `times` API requests get `status` with a SystemFault. */
   failNext(times?: number, status?: number): void;
+  /** The next `times` writes are applied, then answered 502 as if the answer was lost. */
+  loseNextAnswer(times?: number): void;
+  /** Another user saves this object just before the next write to it: that write gets 5010. */
+  raceNextWrite(id: string): void;
   close(): Promise<void>;
 }
 
@@ -99,6 +105,7 @@ export async function startFakeQuickBooks(options: FakeQuickBooksOptions): Promi
     realmId,
     accessTokenTtlSeconds: options.accessTokenTtlSeconds ?? 3600,
     now,
+    latencyMs: options.tokenLatencyMs ?? 0,
   });
   const limits = options.limits === false ? null : { ...INTUIT_LIMITS, ...options.limits };
   const throttle = new Throttle(limits, now);
@@ -149,7 +156,8 @@ export async function startFakeQuickBooks(options: FakeQuickBooksOptions): Promi
     return payload;
   });
 
-  registerApi(app, { company, baseUrl: () => baseUrl, now, replies: new Map(), minorVersions });
+  const loseAnswers = { remaining: 0 };
+  registerApi(app, { company, baseUrl: () => baseUrl, now, replies: new Map(), minorVersions, loseAnswers });
 
   await app.listen({ host: "127.0.0.1", port: 0 });
   const address = app.server.address();
@@ -218,6 +226,12 @@ export async function startFakeQuickBooks(options: FakeQuickBooksOptions): Promi
     },
     failNext(times = 1, status = 503) {
       failures.push({ status, remaining: times });
+    },
+    loseNextAnswer(times = 1) {
+      loseAnswers.remaining += times;
+    },
+    raceNextWrite(id) {
+      company.racing.add(id);
     },
     close: () => app.close(),
   };
