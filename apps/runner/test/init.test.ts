@@ -68,7 +68,7 @@ describe("regua init --erp --channel", () => {
     expect(ERP_TEMPLATES.quickbooks().yaml).toContain("regua auth quickbooks");
     expect(options(ERP_TEMPLATES.odoo().yaml)).toMatchObject({
       apiKey: { env: "ODOO_API_KEY" },
-      protocol: "xmlrpc",
+      protocol: "auto",
     });
     expect(Object.keys(options(ERP_TEMPLATES.ixc().yaml))).toEqual(["baseUrl", "userId", "token"]);
     expect(options(CHANNEL_TEMPLATES.whatsapp().yaml)).toMatchObject({

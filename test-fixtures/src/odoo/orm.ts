@@ -46,6 +46,7 @@ const MODELS = new Set<string>([
   "ir.model",
   "ir.attachment",
   "res.users",
+  "res.users.apikeys",
 ]);
 
 /** Fields each model has beyond what its seeded rows hold (so an empty table still knows them). */

@@ -29,6 +29,7 @@ export interface OdooTables {
   "ir.model": OdooRecord[];
   "ir.attachment": OdooRecord[];
   "res.users": OdooRecord[];
+  "res.users.apikeys": OdooRecord[];
 }
 export type ModelName = keyof OdooTables;
 
@@ -159,6 +160,7 @@ export function seedTables(dataset: Dataset, options: SeedOptions): OdooTables {
     ],
     "ir.attachment": options.attachments ? moves.filter((m) => m.state === "posted").map(invoicePdf) : [],
     "res.users": [{ id: 2, name: "Mitchell Admin", login: "admin", api_key_ids: [] }],
+    "res.users.apikeys": [],
   };
 }
 

@@ -101,6 +101,19 @@ export async function startFakeOdoo(options: FakeOdooOptions): Promise<FakeOdoo>
     lastStamp = Math.max(now().getTime(), lastStamp + 1000);
     return odooDatetime(Math.floor(lastStamp / 1000) * 1000);
   };
+  if (options.apiKey) {
+    // The user's key as Preferences → Account Security lists it; expiration_date from 18 on.
+    tables["res.users.apikeys"].push({
+      id: 1,
+      name: "régua",
+      user_id: [UID, "Mitchell Admin"],
+      scope: "rpc",
+      create_date: odooDatetime(now().getTime()),
+      ...(major >= 18
+        ? { expiration_date: options.apiKeyExpiresAt ? odooDatetime(options.apiKeyExpiresAt) : false }
+        : {}),
+    });
+  }
   const orm = new FakeOrm(tables, stamp);
   const requests: FakeOdooRequest[] = [];
   const injected: { status: number; remaining: number }[] = [];

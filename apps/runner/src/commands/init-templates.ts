@@ -86,7 +86,9 @@ export const ERP_TEMPLATES: Record<ErpKind, () => PluginTemplate> = {
       database: minhaempresa                  # the database name (Settings → Activate developer mode shows it)
       login: cobranca@minhaempresa.com.br     # the user the API key belongs to
       apiKey: { env: ODOO_API_KEY }           # Preferences → Account Security → New API Key
-      protocol: xmlrpc                        # xmlrpc (every version) or json2 (Odoo 19+)
+      protocol: auto                          # auto (/web/version: JSON-2 from Odoo 19), xmlrpc or json2
+      writeBack: { mode: note }               # chatter note on the invoice, or { mode: activity }
+      # API keys expire (at most 3 months on Odoo 19): regua check reports an expiring key
 `,
   }),
   ixc: () => ({

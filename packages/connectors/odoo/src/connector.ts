@@ -5,6 +5,7 @@ import {
   isReguaError,
   type PluginContext,
 } from "@regua/core";
+import { keyExpiryWarning } from "./apikeys.js";
 import { OdooClient } from "./client.js";
 import { getDocument } from "./documents.js";
 import {
@@ -85,9 +86,11 @@ async function healthCheck(client: OdooClient, options: OdooOptions, ctx: Plugin
       kwargs: { domain: [["id", "=", 0]] },
       readOnly: true,
     });
+    const warning = options.apiKey ? await keyExpiryWarning(client, ctx.clock, ctx.log) : null;
+    if (warning) ctx.log.warn({ event: "odoo.api_key_expiring" }, warning);
     return {
       ok: true,
-      detail: `Odoo ${server.version ?? "(version not said)"} over ${server.protocol === "json2" ? "JSON-2" : "XML-RPC"} at ${options.url}, database ${options.database}`,
+      detail: `${warning ? `${warning}. ` : ""}Odoo ${server.version ?? "(version not said)"} over ${server.protocol === "json2" ? "JSON-2" : "XML-RPC"} at ${options.url}, database ${options.database}`,
       latencyMs: ctx.clock.now().getTime() - started,
     };
   } catch (error) {
