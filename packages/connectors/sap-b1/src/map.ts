@@ -7,6 +7,7 @@ import {
   epochDay,
   type Invoice,
   type InvoiceStatus,
+  isDunnable,
   normalizePhone,
   type Payment,
   toMinorUnits,
@@ -116,13 +117,14 @@ export class CurrencyTable {
 const EMAIL = /^[^\s@;,]+@[^\s@;,]+\.[^\s@;,]+$/;
 
 /**
- * Status from the document header: Cancelled → void; the cancellation document that cancels
- * another (CancelStatus csCancellation) → void, never dunned; closed and paid in full → paid;
- * closed otherwise (a credit note or a reconciliation closed it) → void with nothing open;
- * something paid → partially_paid; else open.
+ * Status from the document header: cancelled in SAP (the Cancel action sets Cancelled tYES and
+ * CancelStatus csYes) → cancelled; the cancellation document that action adds (CancelStatus
+ * csCancellation) → void, never dunned; closed and paid in full → paid; closed otherwise (a
+ * credit note or a reconciliation closed it) → void with nothing open; something paid →
+ * partially_paid; else open.
  */
 export function invoiceStatus(doc: Document, totalMinor: number, paidMinor: number): InvoiceStatus {
-  if (doc.Cancelled === "tYES" || doc.CancelStatus === "csYes") return "void";
+  if (doc.Cancelled === "tYES" || doc.CancelStatus === "csYes") return "cancelled";
   if (doc.CancelStatus === "csCancellation") return "void";
   const closed = doc.DocumentStatus !== "bost_Open";
   if (closed) return paidMinor >= totalMinor ? "paid" : "void";
@@ -250,6 +252,23 @@ function documentAmounts(doc: Document, info: CurrencyInfo, isLocal: boolean) {
   };
 }
 
+/**
+ * A foreign-currency document's amounts in the company's currency (DocTotal, PaidToDate: SAP
+ * converted them at DocRate), for reports and aging; messages show the document's own.
+ */
+function companyAmounts(
+  doc: Document,
+  local: CurrencyInfo,
+  dunned: boolean,
+): Pick<Invoice, "companyTotal" | "companyOpenAmount"> {
+  const total = money(doc.DocTotal, local, "DocTotal");
+  const open = dunned ? Math.max(0, total - money(doc.PaidToDate, local, "PaidToDate")) : 0;
+  return {
+    companyTotal: { amountMinor: total, currency: local.code },
+    companyOpenAmount: { amountMinor: open, currency: local.code },
+  };
+}
+
 function mapInvoice(
   doc: Document,
   context: MapperContext,
@@ -259,16 +278,17 @@ function mapInvoice(
   const { options } = context;
   const info = currencies.info(doc.DocCurrency);
   const currency = info.code;
-  const { totalMinor, paidMinor } = documentAmounts(doc, info, currency === local.code);
+  const isLocal = currency === local.code;
+  const { totalMinor, paidMinor } = documentAmounts(doc, info, isLocal);
   const status = invoiceStatus(doc, totalMinor, paidMinor);
-  const openMinor =
-    status === "open" || status === "partially_paid" ? Math.max(0, totalMinor - paidMinor) : 0;
+  const dunned = isDunnable(status);
+  const openMinor = dunned ? Math.max(0, totalMinor - paidMinor) : 0;
   const udf = (name: string | undefined): string | null => {
     const value = name ? doc[name] : undefined;
     return typeof value === "string" && value.trim() !== "" ? value.trim() : null;
   };
   const payLink = udf(options.udf.payLink);
-  return {
+  const invoice: Invoice = {
     source: context.source,
     externalId: String(doc.DocEntry),
     raw: doc,
@@ -287,6 +307,7 @@ function mapInvoice(
     },
     updatedAt: stampIso(stampOf(doc), options.serverTimeZone),
   };
+  return isLocal ? invoice : Object.assign(invoice, companyAmounts(doc, local, dunned));
 }
 
 /** Invoices a credit note is based on (DocumentLines BaseType 13 = A/R invoice). */

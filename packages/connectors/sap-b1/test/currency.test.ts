@@ -53,7 +53,8 @@ describe.each(["v1", "v2"] as const)("foreign-currency documents on /b1s/%s", (v
       total: { amountMinor: 25000, currency: "USD" },
       openAmount: { amountMinor: 20000, currency: "USD" },
       status: "partially_paid",
-      raw: { DocTotal: 1275, PaidToDate: 255 },
+      companyTotal: { amountMinor: 127500, currency: "BRL" },
+      companyOpenAmount: { amountMinor: 102000, currency: "BRL" },
     });
     // Local documents keep their reais.
     expect(invoices.filter((i) => i.externalId !== "77001").every((i) => i.total.currency === "BRL")).toBe(

@@ -61,7 +61,7 @@ describe.each(["v1", "v2"] as const)("incremental sync on /b1s/%s", (version: Ve
     const cancellation = await fake.cancelInvoice(Number(target.externalId), TODAY);
     const changed = await lastCursor(connector.listInvoices({ cursor: full.cursor }));
     expect(changed.items.find((i) => i.externalId === target.externalId)).toMatchObject({
-      status: "void",
+      status: "cancelled",
       openAmount: { amountMinor: 0 },
       raw: { Cancelled: "tYES", CancelStatus: "csYes" },
     });

@@ -1,3 +1,4 @@
+import { Invoice } from "@regua/core";
 import { describe, expect, it } from "vitest";
 import { createMapper, invoiceStatus, type MappingWarning } from "../src/map.js";
 import { SapB1Options } from "../src/options.js";
@@ -39,7 +40,8 @@ describe("mapping", () => {
   });
 
   it.each([
-    [{ Cancelled: "tYES", DocumentStatus: "bost_Close" }, "void", 0],
+    [{ Cancelled: "tYES", DocumentStatus: "bost_Close" }, "cancelled", 0],
+    [{ CancelStatus: "csCancellation", DocumentStatus: "bost_Close" }, "void", 0],
     [{ DocumentStatus: "bost_Close", PaidToDate: 100 }, "paid", 0],
     [{ DocumentStatus: "bost_Close", PaidToDate: 40 }, "void", 0],
     [{ PaidToDate: 40 }, "partially_paid", 6000],
@@ -119,7 +121,11 @@ describe("mapping", () => {
     expect(invoice.total).toEqual({ amountMinor: 10000, currency: "USD" });
     expect(invoice.openAmount).toEqual({ amountMinor: 8000, currency: "USD" });
     expect(invoice.status).toBe("partially_paid");
-    expect(invoice.raw).toMatchObject({ DocTotal: 510, PaidToDate: 102 });
+    // The company-currency amounts beside them, for reports.
+    expect(invoice.companyTotal).toEqual({ amountMinor: 51000, currency: "BRL" });
+    expect(invoice.companyOpenAmount).toEqual({ amountMinor: 40800, currency: "BRL" });
+    expect(Invoice.safeParse(invoice).success).toBe(true);
+    expect(brl.invoice(doc({})).companyTotal).toBeUndefined();
     // Without the document's own total the record is rejected, never labelled with local amounts.
     expect(() => brl.invoice(doc({ ...usd, DocTotalFc: null }))).toThrow(
       /^DocTotalFc: is missing on a USD document/,
