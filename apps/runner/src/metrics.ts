@@ -122,6 +122,7 @@ export function instrumentEngine(engine: Engine, metrics: RunnerMetrics): Engine
       return result;
     },
     erp: engine.erp,
+    releasePaymentHold: (source, customerRef, actor) => engine.releasePaymentHold(source, customerRef, actor),
     async sync(options = {}) {
       const label = { source: options.source ?? "all" };
       const stop = metrics.syncDuration.startTimer(label);

@@ -37,6 +37,16 @@ export function reportSections(report: StoreReport): ReportSection[] {
         .map((s) => [s.kind, s.status, s.count]),
     },
     {
+      title: "Messages by pricing category (what the channel said each message costs)",
+      headers: ["channel", "category", "billable", "messages"],
+      rows: report.messagesByPricing.map((p) => [p.channel, p.category, p.billable ? "yes" : "no", p.count]),
+    },
+    {
+      title: "Numbers reported undeliverable (skipped until the number changes or is cleared)",
+      headers: ["phone", "channel", "code", "since", "reason"],
+      rows: report.flaggedPhones.map((f) => [f.phone, f.channel, f.code, f.at, f.reason]),
+    },
+    {
       title: "Recovered after contact",
       headers: ["currency", "invoices", "amount"],
       rows: report.recoveredAfterContact.map((r) => [

@@ -128,7 +128,7 @@ export async function buildServer(options: BuildServerOptions): Promise<FastifyI
     reply.header("content-type", metrics.registry.contentType);
     return metrics.registry.metrics();
   });
-  registerAdmin(app, { store, clock, authorize: guard(isAdmin, "admin") });
+  registerAdmin(app, { engine, store, clock, authorize: guard(isAdmin, "admin") });
 
   await app.ready();
   metrics.refresh({ force: true }).catch((error: unknown) => {

@@ -18,6 +18,16 @@ export const EMPTY_REPORT: StoreReport = {
   ],
   recoveredAfterContact: [{ currency: "BRL", invoices: 1, amountMinor: 5000 }],
   activitiesByStatus: [{ status: "written", count: 3 }],
+  messagesByPricing: [{ channel: "wa", category: "utility", billable: true, count: 3 }],
+  flaggedPhones: [
+    {
+      phone: "+5511987650000",
+      channel: "wa",
+      code: "131026",
+      reason: "131026: Message undeliverable",
+      at: "2026-03-02T09:00:00.000Z",
+    },
+  ],
   sync: [
     {
       source: "erp",
@@ -99,6 +109,7 @@ export function recordingEngine(): RecordingEngine {
     }),
     writeBack: async () => ({ claimed: 0, written: 0, failed: 0, dead: 0 }),
     recover: async () => ({ released: 0, unknown: 0 }),
+    releasePaymentHold: async () => false,
     async handleChannelEvents(channelId, events) {
       channelEvents.push({ channelId, events: [...events] });
       return {

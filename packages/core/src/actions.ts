@@ -110,4 +110,6 @@ export interface CustomerSnapshot {
    * downtime: the catch-up limit counts a step's lateness from this instant, not from its day.
    */
   pauseEndedAt?: string | null;
+  /** The customer's numbers a channel reported undeliverable (the planner skips them). */
+  undeliverablePhones?: readonly string[];
 }

@@ -225,6 +225,38 @@ export interface OutboundMessage {
 
 export type DeliveryStatus = "sent" | "delivered" | "read" | "failed";
 
+/**
+ * Why a message did not reach the customer, when the channel can tell; the engine acts on it
+ * (the channel maps its provider's codes: WhatsApp 131047, 131049, 131026).
+ * - window_closed: free text is not allowed now (the 24-hour window closed): resend as a template.
+ * - engagement_limit: the provider held it back for this customer: retry no sooner than `retryAfterMs`.
+ * - undeliverable: the number cannot receive messages: flag it, stop using it.
+ */
+export type DeliveryIssue = "window_closed" | "engagement_limit" | "undeliverable";
+
+export interface DeliveryError {
+  code: string;
+  message: string;
+  issue?: DeliveryIssue | undefined;
+}
+
+/** What the provider says a message costs (WhatsApp's `pricing` object of a status). */
+export interface StatusPricing {
+  billable: boolean;
+  category: string;
+  /** "PMP" | "CBP" on WhatsApp. */
+  model: string | null;
+}
+
+/** The provider's conversation a message was counted in (WhatsApp's `conversation`). */
+export interface StatusConversation {
+  id: string;
+  /** "utility", "marketing", "service", … */
+  originType: string | null;
+  /** ISO instant, on the first status of the conversation only. */
+  expiresAt: string | null;
+}
+
 export type ChannelEvent =
   | {
       kind: "status";
@@ -235,7 +267,9 @@ export type ChannelEvent =
       at: string;
       actionKey: string | null;
       recipient: string | null;
-      error: { code: string; message: string } | null;
+      error: DeliveryError | null;
+      pricing?: StatusPricing | null;
+      conversation?: StatusConversation | null;
     }
   | {
       kind: "inbound";
@@ -245,6 +279,8 @@ export type ChannelEvent =
       from: string;
       at: string;
       text: string;
+      /** The tapped button's payload or interactive reply id (see REPLY_PAYLOADS), when one was tapped. */
+      payload?: string | null;
       intent: ReplyIntent;
       /** The provider message id this replies to, when the provider says. */
       replyTo: string | null;

@@ -4,6 +4,8 @@
  * Checks go through `isReguaError` (a Symbol.for tag), not `instanceof`, so two copies of
  * @regua/core in one install still agree.
  */
+import type { DeliveryIssue } from "./contracts.js";
+
 const TAG = Symbol.for("regua.error");
 
 export type ReguaErrorCode =
@@ -115,6 +117,34 @@ export class PermanentError extends ReguaError {
   constructor(message: string, options?: ReguaErrorOptions) {
     super("PERMANENT", false, message, options);
   }
+}
+
+/**
+ * The provider refused this message for this recipient, for a reason the engine acts on (see
+ * DeliveryIssue): resend as a template, wait `retryAfterMs`, or flag the number. Only an
+ * engagement limit is retryable, and never sooner than `retryAfterMs`.
+ */
+export class RecipientError extends ReguaError {
+  readonly issue: DeliveryIssue;
+  readonly retryAfterMs: number;
+  constructor(
+    issue: DeliveryIssue,
+    message: string,
+    options: ReguaErrorOptions & { retryAfterMs?: number } = {},
+  ) {
+    const retryable = issue === "engagement_limit";
+    super(retryable ? "TRANSIENT" : "PERMANENT", retryable, message, options);
+    this.issue = issue;
+    this.retryAfterMs = options.retryAfterMs ?? 0;
+  }
+}
+
+/** The delivery issue an error carries (a RecipientError from any copy of core), or null. */
+export function deliveryIssueOf(error: unknown): { issue: DeliveryIssue; retryAfterMs: number } | null {
+  if (!isReguaError(error) || !("issue" in error) || typeof error.issue !== "string") return null;
+  const retryAfterMs =
+    "retryAfterMs" in error && typeof error.retryAfterMs === "number" ? error.retryAfterMs : 0;
+  return { issue: error.issue as DeliveryIssue, retryAfterMs };
 }
 
 export class ConfigError extends ReguaError {

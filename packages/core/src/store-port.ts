@@ -85,7 +85,26 @@ export interface DunningStore {
     until: string | null;
     reason: string;
     at: string;
+    /** What set it; default "policy". An "awaiting_payment" pause lasts until released. */
+    kind?: PauseKind;
   }): Promise<void>;
+  /** The customer's pause, lifted or not; null when none was ever set. */
+  getPause(source: string, customerRef: string): Promise<PauseRow | null>;
+
+  /* ---- phone numbers a channel could not deliver to ---- */
+  /**
+   * Flags a number a channel reported undeliverable (WhatsApp 131026): the planner skips it
+   * with a trace, and the report lists it, until the flag is cleared (the customer writes from
+   * it, or an operator clears it) or the customer's number changes.
+   */
+  flagPhone(flag: PhoneFlag): Promise<void>;
+  /** Returns false when the number was not flagged. */
+  clearPhoneFlag(phone: string): Promise<boolean>;
+  /** The flags among these numbers. */
+  phoneFlags(phones: readonly string[]): Promise<PhoneFlag[]>;
+
+  /** What a provider said a message costs (pricing + conversation of its status webhooks). */
+  recordMessageCost(cost: MessageCost): Promise<void>;
 
   /**
    * Reserves `count` consecutive send slots of a rate every process on this store shares (a
@@ -221,6 +240,46 @@ export interface DunningStore {
   state(namespace: string): KeyValueState;
 }
 
+/** Who paused a customer: a pause step, an operator, a promise to pay, an "I already paid". */
+export type PauseKind = "policy" | "operator" | "promise_to_pay" | "awaiting_payment";
+
+export interface PauseRow {
+  source: string;
+  customerRef: string;
+  /** null: lifted. */
+  until: string | null;
+  reason: string;
+  kind: PauseKind;
+  at: string;
+}
+
+export interface PhoneFlag {
+  /** E.164 */
+  phone: string;
+  /** The channel instance that reported it. */
+  channel: string;
+  /** The provider's code ("131026"). */
+  code: string;
+  reason: string;
+  at: string;
+}
+
+/** One message's cost facts, by provider message id (the latest status that carried them wins). */
+export interface MessageCost {
+  providerMessageId: string;
+  actionKey: string | null;
+  channel: string;
+  billable: boolean;
+  /** The provider's pricing category: "utility", "marketing", "service", … */
+  category: string;
+  /** "PMP" (per message) or "CBP" (per conversation), as the provider says. */
+  pricingModel: string | null;
+  conversationId: string | null;
+  conversationOrigin: string | null;
+  conversationExpiresAt: string | null;
+  at: string;
+}
+
 export interface SyncPage {
   source: string;
   entity: EntityName;
@@ -340,6 +399,10 @@ export interface StoreReport {
    */
   recoveredAfterContact: { currency: string; invoices: number; amountMinor: number }[];
   activitiesByStatus: { status: ActivityStatus; count: number }[];
+  /** Messages by the provider's pricing category (what a cost report is built from). */
+  messagesByPricing: { channel: string; category: string; billable: boolean; count: number }[];
+  /** Numbers a channel reported undeliverable, newest first: the operator's to-do list. */
+  flaggedPhones: PhoneFlag[];
   sync: {
     source: string;
     entity: EntityName;

@@ -1,8 +1,8 @@
 import { type AuditEntry, ValidationError } from "@regua/core";
-import { readDetail, toInstant, toInstantOrNull } from "./codec.js";
+import { readDetail, toInstant } from "./codec.js";
 import type { StoreContext } from "./schema.js";
 
-/** Webhook dedupe, opt-outs, operator pauses and the append-only audit log. */
+/** Webhook dedupe, opt-outs and the append-only audit log (pauses: contacts.ts). */
 
 export async function recordInboundEvent(
   ctx: StoreContext,
@@ -74,34 +74,6 @@ export async function isOptedOut(
     .where("external_id", "=", customerRef)
     .executeTakeFirst();
   return customer?.consent === "opted_out";
-}
-
-export interface PauseInput {
-  source: string;
-  customerRef: string;
-  /** Until this instant; null lifts the pause. */
-  until: string | null;
-  reason: string;
-  at: string;
-}
-
-export async function setPause(ctx: StoreContext, pause: PauseInput): Promise<void> {
-  const row = {
-    source: pause.source,
-    customer_ref: pause.customerRef,
-    paused_until: toInstantOrNull(pause.until),
-    reason: pause.reason,
-    at: toInstant(pause.at),
-  };
-  await ctx.db
-    .insertInto("pauses")
-    .values(row)
-    .onConflict((oc) =>
-      oc
-        .columns(["source", "customer_ref"])
-        .doUpdateSet({ paused_until: row.paused_until, reason: row.reason, at: row.at }),
-    )
-    .execute();
 }
 
 export async function appendAudit(ctx: StoreContext, entry: AuditEntry): Promise<void> {

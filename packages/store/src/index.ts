@@ -4,7 +4,7 @@ import { createSqliteStore } from "./sqlite.js";
 import type { ReguaStore } from "./store.js";
 
 export type { SnapshotOptions } from "@regua/core";
-export type { PauseInput } from "./events.js";
+export type { PauseInput } from "./contacts.js";
 export { createPostgresStore, type PostgresStoreOptions } from "./postgres.js";
 export type { Dialect } from "./schema.js";
 export { createSqliteStore, type SqliteStoreOptions } from "./sqlite.js";

@@ -17,6 +17,7 @@ export function migrationProvider(dialect: Dialect): MigrationProvider {
         "0010_kv_versions": { up: (db) => kvVersions(db) },
         "0020_quarantine": { up: (db) => quarantineAndDeletions(db, dialect) },
         "0050_webhook_queue": { up: (db) => webhookQueue(db, dialect) },
+        "0030_whatsapp_contacts": { up: (db) => whatsappContacts(db) },
         "0060_plan_changes": { up: (db) => planChanges(db, dialect) },
         "0061_rate_limits": { up: (db) => rateLimitsTable(db, dialect) },
       };
@@ -387,4 +388,36 @@ async function webhookQueue(db: Kysely<unknown>, dialect: Dialect): Promise<void
     .on("inbound_events")
     .column("received_at")
     .execute();
+ * wa (issue 9): what a pause was set by (an "already paid" hold lasts until released), numbers a
+ * channel reported undeliverable, and what each message cost (WhatsApp status pricing).
+ */
+async function whatsappContacts(db: Kysely<unknown>): Promise<void> {
+  await db.schema
+    .alterTable("pauses")
+    .addColumn("kind", "text", (c) => c.notNull().defaultTo("policy"))
+    .execute();
+
+  await db.schema
+    .createTable("phone_flags")
+    .addColumn("phone", "text", (c) => c.primaryKey())
+    .addColumn("channel", "text", (c) => c.notNull())
+    .addColumn("code", "text", (c) => c.notNull())
+    .addColumn("reason", "text", (c) => c.notNull())
+    .addColumn("at", "text", (c) => c.notNull())
+    .execute();
+
+  await db.schema
+    .createTable("message_costs")
+    .addColumn("provider_message_id", "text", (c) => c.primaryKey())
+    .addColumn("action_key", "text")
+    .addColumn("channel", "text", (c) => c.notNull())
+    .addColumn("billable", "integer", (c) => c.notNull())
+    .addColumn("category", "text", (c) => c.notNull())
+    .addColumn("pricing_model", "text")
+    .addColumn("conversation_id", "text")
+    .addColumn("conversation_origin", "text")
+    .addColumn("conversation_expires_at", "text")
+    .addColumn("at", "text", (c) => c.notNull())
+    .execute();
+  await db.schema.createIndex("message_costs_by_action").on("message_costs").column("action_key").execute();
 }

@@ -2,6 +2,7 @@ import type { StoreReport } from "@regua/core";
 import { sql } from "kysely";
 import { countActivitiesByStatus } from "./activities.js";
 import { ActionKindSchema, ActionStatusSchema, EntitySchema, toInstant, toNumber } from "./codec.js";
+import { listPhoneFlags, messagesByPricing } from "./contacts.js";
 import { jsonArrayContains } from "./json-sql.js";
 import { DUNNABLE } from "./lifecycle.js";
 import { quarantineCounts } from "./quarantine.js";
@@ -19,16 +20,27 @@ function daysBefore(today: string, days: number): string {
 
 export async function report(ctx: StoreContext, nowInput: string): Promise<StoreReport> {
   const today = toInstant(nowInput).slice(0, 10);
-  const [aging, actionsByStatus, recoveredAfterContact, activitiesByStatus, sync, quarantine] =
+  const [aging, actionsByStatus, recoveredAfterContact, activitiesByStatus, pricing, flagged, sync, quarantine] =
     await Promise.all([
       agingBuckets(ctx, today),
       countActionsByStatus(ctx),
       recovered(ctx),
       countActivitiesByStatus(ctx),
+      messagesByPricing(ctx),
+      listPhoneFlags(ctx),
       syncHealth(ctx),
       quarantineCounts(ctx),
     ]);
-  return { aging, actionsByStatus, recoveredAfterContact, activitiesByStatus, sync, quarantine };
+  return {
+    aging,
+    actionsByStatus,
+    recoveredAfterContact,
+    activitiesByStatus,
+    messagesByPricing: pricing,
+    flaggedPhones: flagged,
+    sync,
+    quarantine,
+  };
 }
 
 /**

@@ -22,6 +22,8 @@ export interface Database {
   inbound_events: InboundEventsTable;
   opt_outs: OptOutsTable;
   pauses: PausesTable;
+  phone_flags: PhoneFlagsTable;
+  message_costs: MessageCostsTable;
   audit_log: AuditLogTable;
   kv_state: KvStateTable;
   plan_changes: PlanChangesTable;
@@ -214,6 +216,30 @@ export interface PausesTable {
   customer_ref: string;
   paused_until: string | null;
   reason: string;
+  at: string;
+  /** PauseKind; "policy" for rows from before 0030. */
+  kind: Generated<string>;
+}
+
+export interface PhoneFlagsTable {
+  phone: string;
+  channel: string;
+  code: string;
+  reason: string;
+  at: string;
+}
+
+export interface MessageCostsTable {
+  provider_message_id: string;
+  action_key: string | null;
+  channel: string;
+  /** 0 | 1 on both dialects. */
+  billable: number;
+  category: string;
+  pricing_model: string | null;
+  conversation_id: string | null;
+  conversation_origin: string | null;
+  conversation_expires_at: string | null;
   at: string;
 }
 

@@ -7,6 +7,7 @@ import type {
   SnapshotOptions,
 } from "@regua/core";
 import { toInstant } from "./codec.js";
+import { phoneFlags } from "./contacts.js";
 import type { StoreContext } from "./schema.js";
 import { kyselySnapshotQueries, type PaidInvoiceRow, type SnapshotQueries } from "./snapshot-queries.js";
 import { sqliteSnapshotQueries } from "./snapshot-queries-sqlite.js";
@@ -85,9 +86,9 @@ async function buildBatch(
       (running ? pausedUntil : pauseEndedAt).set(key(source, pause.customer_ref), pause.paused_until);
     }
   }
-  const optedOutPhones = await queries.optedOutPhones([
-    ...new Set(customers.flatMap((customer) => customer.phones)),
-  ]);
+  const allPhones = [...new Set(customers.flatMap((customer) => customer.phones))];
+  const optedOutPhones = await queries.optedOutPhones(allPhones);
+  const flaggedPhones = new Set((await phoneFlags(ctx, allPhones)).map((flag) => flag.phone));
 
   return customers.map((customer) => {
     const k = key(customer.source, customer.externalId);
@@ -103,6 +104,9 @@ async function buildBatch(
         customer.phones.some((phone) => optedOutPhones.has(phone)),
       pausedUntil: pausedUntil.get(k) ?? null,
       pauseEndedAt: pauseEndedAt.get(k) ?? null,
+      ...(flaggedPhones.size > 0
+        ? { undeliverablePhones: customer.phones.filter((phone) => flaggedPhones.has(phone)) }
+        : {}),
     };
   });
 }

@@ -1,6 +1,7 @@
 import { type Clock, ConfigError, type DunningStore, type KeyValueState } from "@regua/core";
 import * as actions from "./actions-outbox.js";
 import * as activities from "./activities.js";
+import * as contacts from "./contacts.js";
 import * as events from "./events.js";
 import { createKeyValueState, deriveKey } from "./kv-state.js";
 import * as lifecycle from "./lifecycle.js";
@@ -75,7 +76,12 @@ export function createKyselyStore(internals: StoreInternals): ReguaStore {
     recordInboundEvent: (event) => events.recordInboundEvent(ctx, event),
     setOptOut: (optOut) => events.setOptOut(ctx, optOut),
     isOptedOut: (query) => events.isOptedOut(ctx, query),
-    setPause: (pause) => events.setPause(ctx, pause),
+    setPause: (pause) => contacts.setPause(ctx, pause),
+    getPause: (source, customerRef) => contacts.getPause(ctx, source, customerRef),
+    flagPhone: (flag) => contacts.flagPhone(ctx, flag),
+    clearPhoneFlag: (phone) => contacts.clearPhoneFlag(ctx, phone),
+    phoneFlags: (phones) => contacts.phoneFlags(ctx, phones),
+    recordMessageCost: (cost) => contacts.recordMessageCost(ctx, cost),
     appendAudit: (entry) => events.appendAudit(ctx, entry),
     listAudit: (options) => events.listAudit(ctx, options),
 

@@ -3,6 +3,7 @@ import type { ReguaStore } from "../src/index.js";
 import type { StoreFactory } from "./fixtures.js";
 import { kvStateTests } from "./suite-kv.js";
 import { lifecycleTests } from "./suite-lifecycle.js";
+import { contactTests } from "./suite-contacts.js";
 import { outboxTests } from "./suite-outbox.js";
 import { planTests, rateTests } from "./suite-plan.js";
 import { recordsTests } from "./suite-records.js";
@@ -43,5 +44,6 @@ export function describeStoreSuite(name: string, factory: StoreFactory): void {
     describe("events, state and report", () => reportTests(factory));
     describe("webhook queue and retention", () => webhookQueueTests(factory));
     describe("plugin state versions and leases", () => kvStateTests(factory));
+    describe("pauses, undeliverable numbers and message costs", () => contactTests(factory));
   });
 }

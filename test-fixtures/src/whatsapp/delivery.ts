@@ -69,7 +69,7 @@ export class WebhookSender {
 
   /** sent → delivered → read (or sent → failed), each after a realistic delay. */
   scheduleStatuses(
-    message: { id: string; to: string; actionKey?: string | undefined },
+    message: { id: string; to: string; actionKey?: string | undefined; pricingCategory?: string },
     failure?: StatusError,
   ): void {
     const { random } = this.options;
@@ -96,10 +96,10 @@ export class WebhookSender {
         recipient_id: message.to,
         ...(message.actionKey === undefined ? {} : { biz_opaque_callback_data: message.actionKey }),
       };
-      if (step.status !== "failed") {
-        status.conversation = { id: `conv-${message.to}`, origin: { type: "utility" } };
-        status.pricing = { billable: true, pricing_model: "PMP", category: "utility" };
-      }
+      Object.assign(
+        status,
+        pricingFields(step.status, message.to, message.pricingCategory, eventTimes[i] ?? start),
+      );
       if (step.error) {
         const { code, title, message: text, details } = step.error;
         status.errors = [{ code, title, message: text, error_data: { details: details ?? text } }];
@@ -190,4 +190,29 @@ export class WebhookSender {
       this.later(20 + this.options.random() * 200, () => this.post(payload, true));
     }
   }
+}
+
+/**
+ * `conversation` and `pricing` as Meta's status reference describes them
+ * (https://developers.facebook.com/documentation/business-messaging/whatsapp/webhooks/reference/messages/status/):
+ * only on "sent" and on one of "delivered"/"read" (here: delivered); the conversation's
+ * expiration_timestamp only on the first. Free-form replies inside the service window are the
+ * "service" category and not billable under per-message pricing.
+ */
+function pricingFields(
+  status: string,
+  to: string,
+  category = "utility",
+  atMs: number,
+): Record<string, unknown> {
+  if (status !== "sent" && status !== "delivered") return {};
+  const conversation: Record<string, unknown> = {
+    id: createHmac("md5", "conversation").update(`${to}:${category}`).digest("hex"),
+    origin: { type: category },
+  };
+  if (status === "sent") conversation.expiration_timestamp = String(Math.floor(atMs / 1000) + 24 * 60 * 60);
+  return {
+    conversation,
+    pricing: { billable: category !== "service", pricing_model: "PMP", type: "regular", category },
+  };
 }

@@ -7,5 +7,6 @@ export type {
   FakeGraphApiOptions,
   InjectOptions,
   SentMessage,
+  Tapped,
   UploadedMedia,
 } from "./types.js";

@@ -52,9 +52,10 @@ export function registerMessages(app: FastifyInstance, ctx: MessagesContext): vo
       typeof message.biz_opaque_callback_data === "string" ? message.biz_opaque_callback_data : undefined;
     ctx.sent.push({ id, to, type: message.type, actionKey, body: message, at: new Date(ctx.nowMs()) });
     const failureSpec = failure === undefined ? undefined : GRAPH_ERRORS[failure];
+    const pricingCategory = message.type === "template" ? templateCategory(ctx, message.template) : "service";
     if (ctx.options.statusWebhooks !== false)
       ctx.sender.scheduleStatuses(
-        { id, to, actionKey },
+        { id, to, actionKey, pricingCategory },
         failure === undefined || !failureSpec
           ? undefined
           : {
@@ -70,4 +71,11 @@ export function registerMessages(app: FastifyInstance, ctx: MessagesContext): vo
       messages: [{ id, ...(message.type === "template" ? { message_status: "accepted" } : {}) }],
     });
   });
+}
+
+/** The approved template's category, lower-cased as Meta's pricing.category spells it. */
+function templateCategory(ctx: MessagesContext, template: unknown): string {
+  const name = (template as { name?: unknown } | undefined)?.name;
+  const found = ctx.templates.find((t) => t.name === name);
+  return (found?.category ?? "UTILITY").toLowerCase();
 }

@@ -5,8 +5,14 @@ import { graphErrorBody } from "./errors.js";
 import { registerMessages } from "./messages.js";
 import { type Params, type RouteContext, registerMediaAndReads } from "./routes.js";
 import { loadSpecValidators } from "./spec.js";
-import { DEFAULT_TEMPLATES } from "./templates.js";
-import type { FakeGraphApi, FakeGraphApiOptions, SentMessage, UploadedMedia } from "./types.js";
+import { DEFAULT_TEMPLATES, quickReplyTap } from "./templates.js";
+import {
+  type FakeGraphApi,
+  type FakeGraphApiOptions,
+  type SentMessage,
+  tappedMessage,
+  type UploadedMedia,
+} from "./types.js";
 
 export async function startFakeGraphApi(options: FakeGraphApiOptions): Promise<FakeGraphApi> {
   const validators = await loadSpecValidators(options.specPath);
@@ -116,6 +122,26 @@ export async function startFakeGraphApi(options: FakeGraphApiOptions): Promise<F
 
   const address = await app.listen({ host: "127.0.0.1", port: 0 });
 
+  /** A customer's message to the business: opens the 24-hour window, posts a signed webhook. */
+  const inbound = (
+    from: string,
+    content: Record<string, unknown>,
+    inboundOptions: { context?: string | undefined; name?: string | undefined } = {},
+  ): string => {
+    const waId = from.replace(/^\+/, "");
+    lastInbound.set(waId, nowMs());
+    const id = wamid(waId);
+    const context = inboundOptions.context
+      ? { context: { from: options.displayPhoneNumber ?? "5511900000000", id: inboundOptions.context } }
+      : {};
+    sender.inbound(
+      { ...context, from: waId, id, timestamp: String(Math.floor(nowMs() / 1000)), ...content },
+      inboundOptions.name ?? "Cliente",
+      waId,
+    );
+    return id;
+  };
+
   return {
     url: address,
     sent,
@@ -127,24 +153,17 @@ export async function startFakeGraphApi(options: FakeGraphApiOptions): Promise<F
       injected.push({ code, remaining: injectOptions.count ?? 1, via: injectOptions.via ?? "response" });
     },
     reply(from, text, replyOptions = {}) {
-      const waId = from.replace(/^\+/, "");
-      lastInbound.set(waId, nowMs());
-      const id = wamid(waId);
-      sender.inbound(
-        {
-          from: waId,
-          id,
-          timestamp: String(Math.floor(nowMs() / 1000)),
-          type: "text",
-          text: { body: text },
-          ...(replyOptions.context
-            ? { context: { from: options.phoneNumberId, id: replyOptions.context } }
-            : {}),
-        },
-        replyOptions.name ?? "Cliente",
-        waId,
-      );
-      return id;
+      return inbound(from, { type: "text", text: { body: text } }, replyOptions);
+    },
+    tap(from, tapped, tapOptions) {
+      return inbound(from, tappedMessage(tapped), tapOptions);
+    },
+    tapQuickReply(wamid, index) {
+      const message = sent.find((m) => m.id === wamid);
+      if (!message) throw new Error(`no message ${wamid} was sent`);
+      return inbound(message.to, tappedMessage(quickReplyTap(templates, message.body, index)), {
+        context: wamid,
+      });
     },
     setWebhookUrl(url) {
       sender.url = url;

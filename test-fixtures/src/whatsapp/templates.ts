@@ -49,6 +49,24 @@ export const DEFAULT_TEMPLATES: FakeTemplate[] = [
     buttons: [{ type: "COPY_CODE", example: "PIX" }],
   },
   {
+    name: "cobranca_opcoes",
+    language: "pt_BR",
+    category: "UTILITY",
+    body: "Olá {{1}}, a fatura {{2}} está em aberto. Como podemos ajudar?",
+    buttons: [
+      { type: "QUICK_REPLY", text: "Já paguei" },
+      { type: "QUICK_REPLY", text: "Vou pagar dia 10" },
+      { type: "QUICK_REPLY", text: "Falar com atendente" },
+    ],
+  },
+  {
+    name: "documento_disponivel",
+    language: "pt_BR",
+    category: "UTILITY",
+    header: { format: "DOCUMENT" },
+    body: "Segue o documento que você pediu. Responda esta mensagem se precisar de algo mais.",
+  },
+  {
     name: "confirmacao_pagamento",
     language: "pt_BR",
     category: "UTILITY",
@@ -159,4 +177,26 @@ export function templateListingEntry(template: FakeTemplate, id: string) {
     components,
     id,
   };
+}
+
+/**
+ * What the webhook says when the customer taps quick-reply button `index` of a template
+ * message: `button.text` is the button's label, `button.payload` the payload the business set
+ * on that button when sending (Meta falls back to the label when none was set).
+ */
+export function quickReplyTap(
+  templates: readonly FakeTemplate[],
+  body: Record<string, unknown>,
+  index: number,
+): { type: "button"; payload: string; text: string } {
+  const template = body.template as
+    | { name?: string; components?: (ComponentJson & { parameters?: { payload?: string }[] })[] }
+    | undefined;
+  const found = templates.find((t) => t.name === template?.name);
+  const button = found?.buttons?.[index];
+  if (!button || button.type !== "QUICK_REPLY") {
+    throw new Error(`template ${template?.name ?? "(none)"} has no quick-reply button at index ${index}`);
+  }
+  const component = template?.components?.find((c) => c.type === "button" && Number(c.index) === index);
+  return { type: "button", payload: component?.parameters?.[0]?.payload ?? button.text, text: button.text };
 }

@@ -69,8 +69,33 @@ export interface FakeGraphApi {
   inject(code: number, options?: InjectOptions): void;
   /** A customer writes to the business: posts a signed inbound webhook; returns its wamid. */
   reply(from: string, text: string, options?: { context?: string; name?: string }): string;
+  /**
+   * A customer taps a button of a message (`context` = its wamid): a template's quick reply
+   * (`type: "button"`, the payload the business set) or an interactive reply button / list row.
+   */
+  tap(from: string, tapped: Tapped, options: { context: string; name?: string }): string;
+  /** The recipient of message `wamid` taps its template's quick-reply button `index`. */
+  tapQuickReply(wamid: string, index: number): string;
   setWebhookUrl(url: string | undefined): void;
   /** Resolves when every scheduled webhook has been posted. */
   idle(): Promise<void>;
   close(): Promise<void>;
+}
+
+/** What a customer tapped, as Meta reports it in the messages webhook. */
+export type Tapped =
+  | { type: "button"; payload: string; text: string }
+  | { type: "button_reply"; id: string; title: string }
+  | { type: "list_reply"; id: string; title: string; description?: string };
+
+/**
+ * The message body of a tap, shaped as the examples of `#/components/schemas/ButtonMessage` and
+ * `InteractiveMessageReply` in Meta's OpenAPI (business-messaging-api_v23.0.yaml) and
+ * https://developers.facebook.com/documentation/business-messaging/whatsapp/webhooks/reference/messages/
+ */
+export function tappedMessage(tapped: Tapped): Record<string, unknown> {
+  if (tapped.type === "button")
+    return { type: "button", button: { payload: tapped.payload, text: tapped.text } };
+  const { type, ...reply } = tapped;
+  return { type: "interactive", interactive: { type, [type]: reply } };
 }

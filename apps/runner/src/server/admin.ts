@@ -1,7 +1,8 @@
-import type { Clock, DunningStore } from "@regua/core";
+import type { Clock, DunningStore, Engine } from "@regua/core";
 import { ACTION_STATUSES, fromZodError } from "@regua/core";
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import { z } from "zod";
+import { registerCustomerAdmin } from "../admin-customers.js";
 import { renderDashboard } from "../dashboard.js";
 
 const AdminActionsQuery = z.strictObject({
@@ -16,6 +17,7 @@ const AdminActionsQuery = z.strictObject({
 });
 
 export interface AdminOptions {
+  engine: Engine;
   store: DunningStore;
   clock: Clock;
   /** onRequest guard: answers 401/429 itself and returns the reply when the token is wrong. */
@@ -38,6 +40,7 @@ export function registerAdmin(app: FastifyInstance, o: AdminOptions): void {
       });
     });
     admin.get("/admin/report", async () => o.store.report(o.clock.now().toISOString()));
+    registerCustomerAdmin(admin, { engine: o.engine, store: o.store, clock: o.clock });
     admin.get("/", async (_req, reply) => {
       const now = o.clock.now().toISOString();
       return reply.type("text/html; charset=utf-8").send(renderDashboard(await o.store.report(now), now));

@@ -1,10 +1,12 @@
 import {
   type Channel,
+  deliveryIssueOf,
   E164,
   isReguaError,
   type OutboundMessage,
   type PluginContext,
   type Problem,
+  RecipientError,
   type TemplateMessage,
   ValidationError,
 } from "@regua/core";
@@ -28,23 +30,66 @@ export function createWhatsAppChannel(options: WhatsAppOptions, ctx: PluginConte
   const serviceWindow = new ServiceWindow(ctx.state, ctx.clock, ctx.log);
   const log = ctx.log.child({ channel: "whatsapp", phoneNumberId: options.phoneNumberId });
 
-  async function assertSendable(message: OutboundMessage): Promise<void> {
+  function assertSendable(message: OutboundMessage): void {
     if (!E164.safeParse(message.to).success) {
       throw new ValidationError(`WhatsApp: "${message.to}" is not an E.164 number`, [
         { path: "to", message: "must be E.164" },
       ]);
     }
-    if (message.template) return;
-    if (message.text === undefined && message.document === undefined) {
+    if (!message.template && message.text === undefined && message.document === undefined) {
       throw new ValidationError("WhatsApp: a message needs a template, a text or a document", [
         { path: "template", message: "required" },
       ]);
     }
-    if (!(await serviceWindow.isOpen(message.to))) {
-      throw new ValidationError(
-        `WhatsApp: free-form messages to ${message.to} are only allowed within 24 hours of the customer's last message; send an approved template`,
-        [{ path: "text", message: "outside the 24-hour customer service window" }],
+  }
+
+  async function post(message: OutboundMessage): Promise<{ providerMessageId: string }> {
+    const body = toGraphSendBody(message, options.defaultLanguage);
+    const providerMessageId = await client.sendMessage(body, message.to);
+    log.debug(
+      { actionKey: message.actionKey, providerMessageId, type: body.type },
+      "whatsapp message accepted",
+    );
+    return { providerMessageId };
+  }
+
+  /**
+   * Free-form messages are only allowed within 24 hours of the customer's last message
+   * (https://developers.facebook.com/docs/whatsapp/cloud-api/guides/send-messages#customer-service-windows).
+   * Outside it the configured template goes instead; without one the message fails as
+   * window_closed. The free-form message itself is never tried again.
+   */
+  async function sendAsTemplate(
+    message: OutboundMessage,
+    why: string,
+  ): Promise<{ providerMessageId: string }> {
+    const fallback = options.windowClosedTemplate;
+    if (!fallback) {
+      throw new RecipientError(
+        "window_closed",
+        `WhatsApp: cannot send free-form to ${message.to}: ${why}, and no windowClosedTemplate is configured`,
+        { provider: { system: "whatsapp", code: 131047, message: why } },
       );
+    }
+    const language = fallback.language ?? options.defaultLanguage;
+    log.info(
+      { actionKey: message.actionKey, template: fallback.name, why },
+      "window closed: sending the template",
+    );
+    const { text: _freeText, ...rest } = message;
+    return post({ ...rest, template: { name: fallback.name, language, body: [] } });
+  }
+
+  async function sendFreeForm(message: OutboundMessage): Promise<{ providerMessageId: string }> {
+    if (!(await serviceWindow.isOpen(message.to))) {
+      return sendAsTemplate(message, "the customer has not written in the last 24 hours");
+    }
+    try {
+      return await post(message);
+    } catch (error) {
+      if (deliveryIssueOf(error)?.issue !== "window_closed") throw error;
+      serviceWindow.close(message.to);
+      return sendAsTemplate(message, "Meta answered 131047 (re-engagement message)");
     }
   }
 
@@ -53,14 +98,8 @@ export function createWhatsAppChannel(options: WhatsAppOptions, ctx: PluginConte
     rateLimit: { perSecond: options.tier.perSecond },
 
     async send(message) {
-      await assertSendable(message);
-      const body = toGraphSendBody(message, options.defaultLanguage);
-      const providerMessageId = await client.sendMessage(body, message.to);
-      log.debug(
-        { actionKey: message.actionKey, providerMessageId, type: body.type },
-        "whatsapp message accepted",
-      );
-      return { providerMessageId };
+      assertSendable(message);
+      return message.template ? post(message) : sendFreeForm(message);
     },
 
     async checkTemplate(template: TemplateMessage): Promise<Problem[]> {
@@ -77,7 +116,12 @@ export function createWhatsAppChannel(options: WhatsAppOptions, ctx: PluginConte
       verify: (req) => verifySignature(req, options.appSecret),
       parse(req) {
         const events = parseNotification(req, options.phoneNumberId);
-        for (const event of events) if (event.kind === "inbound") serviceWindow.record(event.from, event.at);
+        for (const event of events) {
+          if (event.kind === "inbound") serviceWindow.record(event.from, event.at);
+          // Meta accepts free-form outside the window and fails it afterwards with 131047.
+          else if (event.error?.issue === "window_closed" && event.recipient)
+            serviceWindow.close(event.recipient);
+        }
         return events;
       },
     },

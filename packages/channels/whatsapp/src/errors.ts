@@ -1,8 +1,10 @@
 import {
   AuthError,
+  type DeliveryIssue,
   PermanentError,
   type ProviderDetail,
   RateLimitError,
+  RecipientError,
   type ReguaError,
   TransientError,
 } from "@regua/core";
@@ -25,6 +27,24 @@ const RATE_LIMIT_WAIT_MS: Record<number, number> = {
 const TRANSIENT = new Set([1, 2, 131000, 131016, 133004]);
 /** The token: expired (190), invalid (102), missing permission (10, 200–299). */
 const AUTH = new Set([0, 10, 102, 190]);
+
+/**
+ * Codes that are about this recipient, not about the request: the engine acts on them
+ * (https://developers.facebook.com/docs/whatsapp/cloud-api/support/error-codes).
+ * 131047 re-engagement: more than 24 h since the customer last wrote; send a template.
+ * 131049 ecosystem engagement: Meta held a (marketing) message back; try again no sooner than 24 h.
+ * 131026 undeliverable: not a WhatsApp number, old app, or the customer blocked the business.
+ */
+const RECIPIENT_ISSUES: Record<number, DeliveryIssue> = {
+  131047: "window_closed",
+  131049: "engagement_limit",
+  131026: "undeliverable",
+};
+const ENGAGEMENT_RETRY_MS = 24 * 60 * 60 * 1000;
+
+export function deliveryIssue(code: number): DeliveryIssue | undefined {
+  return RECIPIENT_ISSUES[code];
+}
 
 /** Meta's error with the fields a log reader needs; the fbtrace_id is what Meta support asks for. */
 export type WhatsAppProviderDetail = ProviderDetail & {
@@ -52,6 +72,11 @@ export function graphErrorToReguaError(
   const code = error?.code;
 
   if (code !== undefined && AUTH.has(code)) return new AuthError(text, { provider });
+  const issue = code === undefined ? undefined : deliveryIssue(code);
+  if (issue) {
+    const retryAfterMs = issue === "engagement_limit" ? ENGAGEMENT_RETRY_MS : 0;
+    return new RecipientError(issue, text, { provider, retryAfterMs });
+  }
   if ((code === undefined || (code >= 200 && code < 300)) && (httpStatus === 401 || httpStatus === 403)) {
     return new AuthError(text, { provider });
   }

@@ -1,12 +1,13 @@
 import {
   type ChannelEvent,
-  classifyReply,
   currencyExponent,
   type DocumentRef,
   type OutboundMessage,
+  replyIntent,
   type TemplateMessage,
   type TemplateParameter,
 } from "@regua/core";
+import { deliveryIssue } from "./errors.js";
 import type { InboundMessagePayload, StatusPayload } from "./schemas.js";
 
 /**
@@ -183,8 +184,10 @@ export function statusToEvent(status: StatusPayload): ChannelEvent | null {
     ? {
         code: String(first.code),
         message: [first.title, first.error_data?.details ?? first.message].filter(Boolean).join(": "),
+        issue: deliveryIssue(first.code),
       }
     : null;
+  const { pricing, conversation } = status;
   return {
     kind: "status",
     // The same status of the same message at the same second is one event, however often posted.
@@ -196,6 +199,18 @@ export function statusToEvent(status: StatusPayload): ChannelEvent | null {
     recipient: fromWhatsAppNumber(status.recipient_id),
     error:
       status.status === "failed" ? (error ?? { code: "unknown", message: "failed without an error" }) : error,
+    pricing: pricing
+      ? { billable: pricing.billable, category: pricing.category, model: pricing.pricing_model ?? null }
+      : null,
+    conversation: conversation
+      ? {
+          id: conversation.id,
+          originType: conversation.origin?.type ?? null,
+          expiresAt: conversation.expiration_timestamp
+            ? isoFromSeconds(conversation.expiration_timestamp)
+            : null,
+        }
+      : null,
   };
 }
 
@@ -212,8 +227,23 @@ export function inboundText(message: InboundMessagePayload): string {
   );
 }
 
+/**
+ * What the customer tapped: a template quick reply's `button.payload` (the payload régua set
+ * on the button), or an interactive reply's `button_reply.id` / `list_reply.id`
+ * (https://developers.facebook.com/documentation/business-messaging/whatsapp/webhooks/reference/messages/).
+ */
+export function inboundPayload(message: InboundMessagePayload): string | null {
+  return (
+    message.button?.payload ??
+    message.interactive?.button_reply?.id ??
+    message.interactive?.list_reply?.id ??
+    null
+  );
+}
+
 export function inboundToEvent(message: InboundMessagePayload): ChannelEvent {
   const text = inboundText(message);
+  const payload = inboundPayload(message);
   return {
     kind: "inbound",
     eventId: message.id,
@@ -221,7 +251,8 @@ export function inboundToEvent(message: InboundMessagePayload): ChannelEvent {
     from: fromWhatsAppNumber(message.from),
     at: isoFromSeconds(message.timestamp),
     text,
-    intent: classifyReply(text),
+    payload,
+    intent: replyIntent({ payload, text }),
     replyTo: message.context?.id ?? null,
   };
 }

@@ -33,6 +33,15 @@ export const WhatsAppOptionsSchema = z.object({
   tier: Tier.default({ perSecond: 80 }),
   /** Minimum spacing between two messages to the same customer (Meta's pair rate limit is ~6 s). */
   perRecipientMinIntervalMs: z.number().int().nonnegative().default(0),
+  /**
+   * The approved template sent instead of a free-form message (a document, a text) when the
+   * customer's 24-hour window is closed (error 131047). It takes no body parameters; when the
+   * message carries a document, the template needs a DOCUMENT header. Without it such a message
+   * fails instead (free text is never retried).
+   */
+  windowClosedTemplate: z
+    .strictObject({ name: z.string().regex(/^[a-z0-9_]+$/), language: z.string().min(2).optional() })
+    .optional(),
   /** Template language when a message names none: "pt_BR". */
   defaultLanguage: z.string().min(2).default("pt_BR"),
   timeoutMs: z.number().int().positive().default(30_000),
@@ -105,6 +114,22 @@ export const StatusSchema = z.looseObject({
   timestamp: z.string().regex(/^\d+$/),
   recipient_id: z.string().min(1),
   biz_opaque_callback_data: z.string().optional(),
+  /** `#/components/schemas/Conversation`: on "sent" and one of "delivered"/"read" only. */
+  conversation: z
+    .looseObject({
+      id: z.string(),
+      expiration_timestamp: z.string().regex(/^\d+$/).optional(),
+      origin: z.looseObject({ type: z.string() }).optional(),
+    })
+    .optional(),
+  /** `#/components/schemas/Pricing`: what the message costs (PMP: per message). */
+  pricing: z
+    .looseObject({
+      billable: z.boolean(),
+      pricing_model: z.string().optional(),
+      category: z.string(),
+    })
+    .optional(),
   errors: z
     .array(
       z.looseObject({

@@ -38,6 +38,17 @@ export class ServiceWindow {
     });
   }
 
+  /** Meta said the window is closed (131047): believe it until the customer writes again. */
+  close(e164: string): void {
+    this.lastInbound.set(e164, Number.NEGATIVE_INFINITY);
+    this.state.delete(stateKey(e164)).catch((error: unknown) => {
+      this.log.warn(
+        { err: error instanceof Error ? error.message : String(error) },
+        "could not persist the closed service window",
+      );
+    });
+  }
+
   async isOpen(e164: string): Promise<boolean> {
     let at = this.lastInbound.get(e164);
     if (at === undefined) {

@@ -25,7 +25,7 @@ describe("Graph errors become core errors with Meta's code, text and fbtrace_id"
     [131047, "PERMANENT", false],
     [132000, "PERMANENT", false],
     [132001, "PERMANENT", false],
-    [131049, "PERMANENT", false],
+    [131049, "TRANSIENT", true], // held back for this customer: again no sooner than 24 h
     [100, "PERMANENT", false],
     [131051, "PERMANENT", false],
     [190, "AUTH", false],

@@ -160,7 +160,8 @@ describe("send: free-form text and the 24-hour window", () => {
         preview: "Podemos ajudar?",
       }),
     );
-    expect(error).toMatchObject({ code: "VALIDATION", retryable: false });
+    // No windowClosedTemplate configured: nothing to switch to, and free text is never retried.
+    expect(error).toMatchObject({ issue: "window_closed", retryable: false });
     expect(String((error as Error).message)).toContain("24 hours");
     expect(fake.requests.length).toBe(before);
   });
@@ -189,6 +190,6 @@ describe("send: free-form text and the 24-hour window", () => {
     const error = await captureError(() =>
       subject.channel.send({ actionKey: "k-old", to: "+5511900003333", text: "oi", preview: "oi" }),
     );
-    expect(error).toMatchObject({ code: "VALIDATION" });
+    expect(error).toMatchObject({ issue: "window_closed" });
   });
 });

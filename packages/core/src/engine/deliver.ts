@@ -1,10 +1,12 @@
 import type { ActionRow } from "../actions.js";
-import type { Channel, OutboundMessage } from "../contracts.js";
-import { ConfigError, isReguaError, RateLimitError, ValidationError } from "../errors.js";
+import type { Channel, DeliveryIssue, OutboundMessage } from "../contracts.js";
+import { ConfigError, deliveryIssueOf, isReguaError, RateLimitError, ValidationError } from "../errors.js";
 import { type Customer, type Invoice, normalizePhone } from "../model.js";
 import { installmentDueOn } from "../planner/index.js";
 import { renderMessage } from "../policy/index.js";
+import { resumeChannel, suspendChannel, waitForSuspendedChannel } from "./channel-suspension.js";
 import { type EngineContext, nowIso, plusMs } from "./context.js";
+import { type DeliveryIssueReport, handleDeliveryIssue } from "./delivery-issues.js";
 import type { ChannelGates } from "./gates.js";
 import {
   failAction,
@@ -49,6 +51,8 @@ export async function deliverAction(
     return retryOrFail(ctx, row, error, ["claimed"]);
   }
   if ("outcome" in prepared) return prepared.outcome;
+  const suspended = await waitForSuspendedChannel(ctx, gates, prepared.channelId, prepared.channel, row);
+  if (suspended !== null) return suspended;
   const pausedUntil = gates.pausedUntil(prepared.channelId);
   if (pausedUntil !== null)
     return defer(ctx, row, pausedUntil, `channel ${prepared.channelId} is rate-limited`);
@@ -79,10 +83,34 @@ async function send(
     if (error instanceof RateLimitError || (isReguaError(error) && error.code === "RATE_LIMIT")) {
       gates.pause(channelId, (error as RateLimitError).retryAfterMs ?? 0);
     }
+    if (isReguaError(error) && error.code === "AUTH") {
+      return suspendChannel(ctx, gates, channelId, row, error, ["sending"]);
+    }
+    const issue = deliveryIssueOf(error);
+    if (issue)
+      return handleDeliveryIssue(ctx, row, sendIssue(channelId, message.to, error, issue), ["sending"]);
     if (isReguaError(error)) return retryOrFail(ctx, row, error, ["sending"]);
     return markUnknown(ctx, row, error);
   }
+  await resumeChannel(ctx, gates, channelId, `message ${providerMessageId} accepted`);
   return recordSent(ctx, row, providerMessageId, message.preview);
+}
+
+function sendIssue(
+  channelId: string,
+  to: string,
+  error: unknown,
+  found: { issue: DeliveryIssue; retryAfterMs: number },
+): DeliveryIssueReport {
+  const provider = isReguaError(error) ? error.provider : undefined;
+  return {
+    ...found,
+    channelId,
+    code: String(provider?.code ?? "unknown"),
+    message: provider?.message ?? (error instanceof Error ? error.message : String(error)),
+    recipient: to,
+    via: "send",
+  };
 }
 
 async function prepare(ctx: EngineContext, row: ActionRow, signal?: AbortSignal): Promise<Prepared> {
@@ -98,7 +126,8 @@ async function prepare(ctx: EngineContext, row: ActionRow, signal?: AbortSignal)
     return { outcome: await failAction(ctx, row, error, ["claimed"]) };
   }
   const to = await reachablePhone(ctx, customer);
-  if (to === null || to === "opted_out") return { outcome: await skipAction(ctx, row, to ?? "no_phone") };
+  if (to === null || to === "opted_out" || to === "undeliverable")
+    return { outcome: await skipAction(ctx, row, to ?? "no_phone") };
   const invoices = await currentInvoices(ctx, row, signal);
   if ("skip" in invoices) return { outcome: await skipAction(ctx, row, invoices.skip) };
   try {
@@ -109,8 +138,14 @@ async function prepare(ctx: EngineContext, row: ActionRow, signal?: AbortSignal)
   }
 }
 
-/** The first phone that is valid and not opted out; "opted_out" when the customer (or every phone) is. */
-async function reachablePhone(ctx: EngineContext, customer: Customer): Promise<string | "opted_out" | null> {
+/**
+ * The first phone that is valid, not opted out and not flagged undeliverable; "opted_out" when
+ * the customer (or every phone) is, "undeliverable" when every other phone is flagged.
+ */
+async function reachablePhone(
+  ctx: EngineContext,
+  customer: Customer,
+): Promise<string | "opted_out" | "undeliverable" | null> {
   const { source, externalId: customerRef } = customer;
   if (customer.consent === "opted_out" || (await ctx.store.isOptedOut({ source, customerRef })))
     return "opted_out";
@@ -118,8 +153,12 @@ async function reachablePhone(ctx: EngineContext, customer: Customer): Promise<s
     .map((phone) => normalizePhone(phone, ctx.defaultRegion))
     .filter((p): p is string => p !== null);
   if (phones.length === 0) return null;
-  for (const phone of phones) if (!(await ctx.store.isOptedOut({ phone }))) return phone;
-  return "opted_out";
+  const usable: string[] = [];
+  for (const phone of phones) if (!(await ctx.store.isOptedOut({ phone }))) usable.push(phone);
+  if (usable.length === 0) return "opted_out";
+  // A number a channel reported undeliverable is not used until it changes or is cleared.
+  const flagged = new Set((await ctx.store.phoneFlags(usable)).map((flag) => flag.phone));
+  return usable.find((phone) => !flagged.has(phone)) ?? "undeliverable";
 }
 
 /**

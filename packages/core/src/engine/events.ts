@@ -2,6 +2,7 @@ import type { ActionRow, ActionStatus } from "../actions.js";
 import type { ChannelEvent, DeliveryStatus } from "../contracts.js";
 import type { ActivityKind } from "../model.js";
 import { audit, describeError, type EngineContext, nowIso } from "./context.js";
+import { handleDeliveryIssue } from "./delivery-issues.js";
 import { handleInbound } from "./inbound.js";
 import { enqueueActionActivity } from "./outcomes.js";
 import type { EventSummary } from "./types.js";
@@ -90,6 +91,24 @@ async function findAction(ctx: EngineContext, event: StatusEvent): Promise<Actio
   return event.actionKey ? ctx.store.getAction(event.actionKey) : null;
 }
 
+/** Pricing and conversation of a status, kept per message so cost can be reported. */
+async function recordCost(ctx: EngineContext, channelId: string, event: StatusEvent, actionKey: string) {
+  if (!event.pricing) return;
+  const { conversation, pricing } = event;
+  await ctx.store.recordMessageCost({
+    providerMessageId: event.providerMessageId,
+    actionKey,
+    channel: channelId,
+    billable: pricing.billable,
+    category: pricing.category,
+    pricingModel: pricing.model,
+    conversationId: conversation?.id ?? null,
+    conversationOrigin: conversation?.originType ?? null,
+    conversationExpiresAt: conversation?.expiresAt ?? null,
+    at: event.at,
+  });
+}
+
 async function applyStatus(
   ctx: EngineContext,
   channelId: string,
@@ -102,6 +121,20 @@ async function applyStatus(
       "status for an unknown message",
     );
     return "unmatched";
+  }
+  await recordCost(ctx, channelId, event, action.key);
+  const issue = event.status === "failed" ? event.error?.issue : undefined;
+  if (issue && event.error && FORWARD_FROM.failed.includes(action.status)) {
+    const { code, message } = event.error;
+    const report = { issue, channelId, code, message, recipient: event.recipient, retryAfterMs: 0 };
+    await handleDeliveryIssue(
+      ctx,
+      action,
+      { ...report, via: "status" },
+      FORWARD_FROM.failed,
+      `webhook:${channelId}`,
+    );
+    return "applied";
   }
   const error = event.error ? `${channelId} ${event.error.code}: ${event.error.message}` : undefined;
   const moved = await ctx.store.transitionAction(action.key, FORWARD_FROM[event.status], event.status, {

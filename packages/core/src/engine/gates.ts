@@ -9,6 +9,9 @@ export interface SendGate {
   take(signal?: AbortSignal): Promise<void>;
 }
 
+/** How often a suspended channel's health check is tried. */
+export const CHANNEL_PROBE_MS = 60_000;
+
 /**
  * Per channel instance, for the life of the engine: a token bucket at the channel's declared
  * rate, and a back-off instant after the provider answered "rate limited", so the rest of a
@@ -17,6 +20,7 @@ export interface SendGate {
 export class ChannelGates {
   private readonly buckets = new Map<string, SendGate>();
   private readonly pausedUntilMs = new Map<string, number>();
+  private readonly suspended = new Map<string, { reason: string; nextProbeMs: number }>();
 
   /** With `shared`, each channel's rate is shared through the store by every runner using it. */
   constructor(
@@ -41,6 +45,35 @@ export class ChannelGates {
   pausedUntil(channelId: string): number | null {
     const until = this.pausedUntilMs.get(channelId);
     return until !== undefined && until > this.clock.now().getTime() ? until : null;
+  }
+
+  /**
+   * Stops the channel until it is known to work again (its credentials were refused). Returns
+   * true only for the call that stopped it, so the alert is raised once, not once per action.
+   */
+  suspend(channelId: string, reason: string): boolean {
+    if (this.suspended.has(channelId)) return false;
+    this.suspended.set(channelId, { reason, nextProbeMs: this.clock.now().getTime() + CHANNEL_PROBE_MS });
+    return true;
+  }
+
+  /** Why the channel is suspended and when to check it again, or null when it is not suspended. */
+  suspension(channelId: string): { reason: string; nextProbeMs: number } | null {
+    return this.suspended.get(channelId) ?? null;
+  }
+
+  /** The next health probe is due: push the one after out, so one caller probes at a time. */
+  takeProbe(channelId: string): boolean {
+    const suspension = this.suspended.get(channelId);
+    const now = this.clock.now().getTime();
+    if (!suspension || suspension.nextProbeMs > now) return false;
+    suspension.nextProbeMs = now + CHANNEL_PROBE_MS;
+    return true;
+  }
+
+  /** Returns true when the channel was suspended. */
+  resume(channelId: string): boolean {
+    return this.suspended.delete(channelId);
   }
 
   pause(channelId: string, forMs: number): void {

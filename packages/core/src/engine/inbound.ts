@@ -3,6 +3,7 @@ import type { ChannelEvent } from "../contracts.js";
 import { type ActivityKind, type Customer, normalizePhone } from "../model.js";
 import type { ReplyIntent } from "../reply.js";
 import { audit, describeError, type EngineContext, nowIso } from "./context.js";
+import { holdForPromise, holdUntilPaymentConfirmed } from "./holds.js";
 import { handleErpEvents } from "./refresh.js";
 
 type InboundEvent = Extract<ChannelEvent, { kind: "inbound" }>;
@@ -10,6 +11,7 @@ type InboundEvent = Extract<ChannelEvent, { kind: "inbound" }>;
 const ACTIVITY_OF: Record<ReplyIntent, ActivityKind> = {
   opt_out: "opted_out",
   already_paid: "reply_received",
+  promise_to_pay: "promise_to_pay",
   talk_to_human: "escalated",
   other: "reply_received",
 };
@@ -17,6 +19,7 @@ const ACTIVITY_OF: Record<ReplyIntent, ActivityKind> = {
 const SUBJECT_OF: Record<ReplyIntent, string> = {
   opt_out: "Customer opted out of dunning messages",
   already_paid: "Customer replied they already paid",
+  promise_to_pay: "Customer promised to pay",
   talk_to_human: "Customer asked to talk to a person",
   other: "Customer replied",
 };
@@ -24,7 +27,9 @@ const SUBJECT_OF: Record<ReplyIntent, string> = {
 /**
  * A customer's reply: "PARAR" opts the phone out and stops every open action of every customer
  * with that phone; any reply marks the latest contact replied (for "no reply to earlier steps")
- * and is written back; "já paguei" also re-reads that customer's invoices.
+ * and is written back; "já paguei" holds the customer's dunning until the ERP shows the payment
+ * (and re-reads the invoices at once); a promise to pay holds it until the promised date. A
+ * reply also proves the number works: a flag saying it was undeliverable is cleared.
  */
 export async function handleInbound(
   ctx: EngineContext,
@@ -37,6 +42,15 @@ export async function handleInbound(
     const reason = `customer replied "${event.text.slice(0, 40)}" on ${channelId}`;
     await ctx.store.setOptOut({ phone, source: null, customerRef: null, reason, at: nowIso(ctx) });
     await audit(ctx, "optout", phone, { channel: channelId, eventId: event.eventId }, actor);
+  }
+  if (await ctx.store.clearPhoneFlag(phone)) {
+    await audit(
+      ctx,
+      "phone.flag_cleared",
+      phone,
+      { channel: channelId, why: "the customer wrote from it" },
+      actor,
+    );
   }
   const customers = await ctx.store.findCustomersByPhone(phone);
   if (customers.length === 0) {
@@ -59,6 +73,15 @@ async function applyReply(ctx: EngineContext, channelId: string, event: InboundE
   if (event.intent === "opt_out") {
     skipped = await ctx.store.skipOpenActions({ source, customerRef, reason: "opted_out", at });
   }
+  const actor = `webhook:${channelId}`;
+  const reply = { payload: event.payload ?? null, text: event.text };
+  let details = event.text;
+  if (event.intent === "promise_to_pay") {
+    const promise = await holdForPromise(ctx, customer, reply, actor);
+    details = `${promise.date ? `promised for ${promise.date}` : "promised, no date"}: ${event.text}`;
+  } else if (event.intent === "already_paid") {
+    await holdUntilPaymentConfirmed(ctx, customer, actor);
+  }
   const kind = ACTIVITY_OF[event.intent];
   await ctx.store.enqueueActivity(
     {
@@ -71,13 +94,13 @@ async function applyReply(ctx: EngineContext, channelId: string, event: InboundE
       channel: channelId,
       providerMessageId: event.providerMessageId,
       subject: SUBJECT_OF[event.intent],
-      details: event.text,
+      details,
       actionKey: contact?.key ?? null,
     },
     at,
   );
   const detail = { intent: event.intent, eventId: event.eventId, repliedTo: contact?.key ?? null, skipped };
-  await audit(ctx, "reply", `${source}/${customerRef}`, detail, `webhook:${channelId}`);
+  await audit(ctx, "reply", `${source}/${customerRef}`, detail, actor);
   if (event.intent === "already_paid") await recheckInvoices(ctx, source, customerRef);
 }
 

@@ -4,6 +4,7 @@ import { resolveContext } from "./context.js";
 import { Dispatcher, recoverLeases } from "./dispatch.js";
 import { handleChannelEvents } from "./events.js";
 import { fetchDocument, findCustomersByTaxId, listOpenInvoices } from "./lookups.js";
+import { releasePaymentHold } from "./holds.js";
 import { runPlan } from "./plan.js";
 import { handleErpEvents } from "./refresh.js";
 import { runSync } from "./sync.js";
@@ -13,6 +14,7 @@ import { runWriteBack } from "./writeback.js";
 
 export { lifecycleAction, PAYMENT_CONFIRMATION_STEP, paymentConfirmation } from "./lifecycle.js";
 export type { ChangeTally } from "./status-changes.js";
+export { UNTIL_RELEASED } from "./holds.js";
 export type {
   DispatchOptions,
   DispatchSummary,
@@ -47,6 +49,8 @@ export function createEngine(options: EngineOptions): Engine {
       enqueueChannelEvents(ctx, channelId, events, rawBody),
     enqueueErpEvents: (sourceId, events, rawBody) => enqueueErpEvents(ctx, sourceId, events, rawBody),
     applyWebhookQueue: (o) => applyWebhookQueue(ctx, o),
+    releasePaymentHold: (source, customerRef, actor) =>
+      releasePaymentHold(ctx, { source, customerRef }, "operator", actor),
     recover: () => recoverLeases(ctx),
     erp: {
       getDocument: (source, invoice, kind) => fetchDocument(ctx, source, invoice, kind),

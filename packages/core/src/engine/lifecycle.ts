@@ -3,6 +3,7 @@ import type { ActivityKind, CollectionActivity } from "../model.js";
 import { invoiceActionKey } from "../planner/index.js";
 import { LIFECYCLE_STEP_PREFIX, type LifecycleKind, type MessageSpec, type Policy } from "../policy/index.js";
 import { audit, type EngineContext, nowIso } from "./context.js";
+import { releasePaymentHold } from "./holds.js";
 
 export const PAYMENT_CONFIRMATION_STEP = `${LIFECYCLE_STEP_PREFIX}paymentConfirmation`;
 
@@ -65,6 +66,8 @@ export async function stopForPaidInvoice(
     reason: "paid",
     at,
   });
+  // "Já paguei" held this customer until the ERP showed a payment: it now does.
+  await releasePaymentHold(ctx, { source: paid.source, customerRef: paid.customerRef }, "payment", actor);
   const message = paymentConfirmation(ctx.policy);
   const confirmations = message
     ? await ctx.store.insertActions([paymentConfirmationAction(message, paid, at)], at)

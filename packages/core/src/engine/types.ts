@@ -196,6 +196,11 @@ export interface Engine {
   applyWebhookQueue(options?: { maxEvents?: number; signal?: AbortSignal }): Promise<WebhookQueueSummary>;
   /** A targeted sync of the records an ERP webhook named. */
   handleErpEvents(sourceId: string, events: readonly ErpEvent[]): Promise<void>;
+  /**
+   * An operator lifts a customer's "already paid" hold before the ERP shows the payment.
+   * Returns false when the customer had no such hold.
+   */
+  releasePaymentHold(source: string, customerRef: string, actor: string): Promise<boolean>;
   /** Releases expired claims; expired `sending` rows become `unknown`. */
   recover(): Promise<{ released: number; unknown: number }>;
   /** Fresh reads from a source's ERP (the inbound bot, a second copy of a bill); parsed like a sync. */

@@ -197,11 +197,13 @@ function emitActions(
         ? ["no_window", "no send window in the next 62 days"]
         : snapshot.customer.phones.length === 0
           ? ["no_phone", "customer has no phone number"]
-          : caps.perCustomerPerDay !== null && today >= caps.perCustomerPerDay
-            ? ["cap", `perCustomerPerDay ${caps.perCustomerPerDay} reached (${today} on the send day)`]
-            : caps.perCustomerPerWeek !== null && week >= caps.perCustomerPerWeek
-              ? ["cap", `perCustomerPerWeek ${caps.perCustomerPerWeek} reached (${week} this week)`]
-              : null;
+          : allPhonesUndeliverable(snapshot)
+            ? ["undeliverable", undeliverableWhy(snapshot)]
+            : caps.perCustomerPerDay !== null && today >= caps.perCustomerPerDay
+              ? ["cap", `perCustomerPerDay ${caps.perCustomerPerDay} reached (${today} on the send day)`]
+              : caps.perCustomerPerWeek !== null && week >= caps.perCustomerPerWeek
+                ? ["cap", `perCustomerPerWeek ${caps.perCustomerPerWeek} reached (${week} this week)`]
+                : null;
     if (refusal) {
       run.skips.push(draftSkip(run, snapshot, draft, refusal[0] as string, refusal[1] as string));
       continue;
@@ -211,6 +213,18 @@ function emitActions(
     const capsLine = run.parts.capsLine(today, caps.perCustomerPerDay, week, caps.perCustomerPerWeek);
     run.actions.push(buildAction(run, snapshot, draft, capsLine));
   }
+}
+
+/** Every number of the customer was reported undeliverable by a channel (until it changes). */
+function allPhonesUndeliverable(snapshot: CustomerSnapshot): boolean {
+  const flagged = snapshot.undeliverablePhones;
+  return (
+    flagged !== undefined && flagged.length > 0 && snapshot.customer.phones.every((p) => flagged.includes(p))
+  );
+}
+
+function undeliverableWhy(snapshot: CustomerSnapshot): string {
+  return `number ${(snapshot.undeliverablePhones ?? []).join(", ")} reported undeliverable by the channel; skipped until the number changes or an operator clears it`;
 }
 
 function draftSkip(

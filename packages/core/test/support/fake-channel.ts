@@ -42,8 +42,13 @@ export class FakeChannel implements Channel {
     return this.accepted.filter((a) => a.message.to === phone).length;
   }
 
+  /** What healthCheck answers; false plays a provider that still refuses the credentials. */
+  healthy = true;
+  healthChecks = 0;
+
   async healthCheck() {
-    return { ok: true, detail: "fake" };
+    this.healthChecks += 1;
+    return { ok: this.healthy, detail: this.healthy ? "fake" : "token refused" };
   }
 
   async close(): Promise<void> {}

@@ -27,6 +27,9 @@ import type {
   NewWebhookBatch,
   QuarantinedRecord,
   QueuedWebhook,
+  MessageCost,
+  PauseRow,
+  PhoneFlag,
   StoreReport,
   SyncPage,
   SyncRun,
@@ -171,10 +174,44 @@ export class MemoryStore extends MemoryOutbox implements DunningStore {
     return [...this.customers.values()].filter((c) => c.phones.includes(phone)).map(clone);
   }
 
-  readonly pauses = new Map<string, { until: string | null; reason: string }>();
+  readonly pauses = new Map<string, PauseRow>();
 
-  async setPause(pause: { source: string; customerRef: string; until: string | null; reason: string }) {
-    this.pauses.set(recordKey(pause.source, pause.customerRef), { until: pause.until, reason: pause.reason });
+  async setPause(pause: Parameters<DunningStore["setPause"]>[0]) {
+    this.pauses.set(recordKey(pause.source, pause.customerRef), {
+      source: pause.source,
+      customerRef: pause.customerRef,
+      until: pause.until,
+      reason: pause.reason,
+      kind: pause.kind ?? "policy",
+      at: pause.at,
+    });
+  }
+
+  async getPause(source: string, customerRef: string): Promise<PauseRow | null> {
+    return clone(this.pauses.get(recordKey(source, customerRef)) ?? null);
+  }
+
+  readonly phoneFlagsByPhone = new Map<string, PhoneFlag>();
+
+  async flagPhone(flag: PhoneFlag): Promise<void> {
+    this.phoneFlagsByPhone.set(flag.phone, clone(flag));
+  }
+
+  async clearPhoneFlag(phone: string): Promise<boolean> {
+    return this.phoneFlagsByPhone.delete(phone);
+  }
+
+  async phoneFlags(phones: readonly string[]): Promise<PhoneFlag[]> {
+    return phones.flatMap((phone) => {
+      const flag = this.phoneFlagsByPhone.get(phone);
+      return flag ? [clone(flag)] : [];
+    });
+  }
+
+  readonly costs = new Map<string, MessageCost>();
+
+  async recordMessageCost(cost: MessageCost): Promise<void> {
+    this.costs.set(cost.providerMessageId, clone(cost));
   }
 
   async *snapshots(options: {
@@ -253,6 +290,7 @@ export class MemoryStore extends MemoryOutbox implements DunningStore {
       optedOut,
       pausedUntil,
       pauseEndedAt,
+      undeliverablePhones: (await this.phoneFlags(customer.phones)).map((flag) => flag.phone),
     };
   }
 
@@ -356,9 +394,27 @@ export class MemoryStore extends MemoryOutbox implements DunningStore {
       actionsByStatus: [...counts.values()],
       recoveredAfterContact: [],
       activitiesByStatus: [...activityCounts].map(([status, count]) => ({ status, count })),
+      messagesByPricing: this.pricingCounts(),
+      flaggedPhones: [...this.phoneFlagsByPhone.values()].map(clone),
       sync: [],
       quarantine: [],
     };
+  }
+
+  private pricingCounts(): StoreReport["messagesByPricing"] {
+    const counts = new Map<string, StoreReport["messagesByPricing"][number]>();
+    for (const cost of this.costs.values()) {
+      const id = `${cost.channel}/${cost.category}/${cost.billable}`;
+      const entry = counts.get(id) ?? {
+        channel: cost.channel,
+        category: cost.category,
+        billable: cost.billable,
+        count: 0,
+      };
+      entry.count += 1;
+      counts.set(id, entry);
+    }
+    return [...counts.values()];
   }
 
   state(namespace: string): KeyValueState {
