@@ -35,6 +35,8 @@ export interface Verdict {
   message?: string | undefined;
   /** For RATE_LIMIT: the wait the vendor implies when it sends no Retry-After. */
   retryAfterMs?: number | undefined;
+  /** More of the vendor's detail for the error's `provider` (Graph's fbtrace_id, a subcode). */
+  detail?: Record<string, string | number | undefined> | undefined;
 }
 
 export type Classify = (response: KitResponse) => Verdict | undefined;

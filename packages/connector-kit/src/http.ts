@@ -182,7 +182,13 @@ function judge(
     kind,
     `${policy.system} answered HTTP ${response.status} to ${what}${said ? `: ${said}` : ""}`,
     {
-      provider: { system: policy.system, status: response.status, code: verdict?.code, message: said },
+      provider: {
+        ...verdict?.detail,
+        system: policy.system,
+        status: response.status,
+        code: verdict?.code,
+        message: said,
+      },
       reason: verdict?.kind ? "vendor" : `status ${response.status}`,
       retryAfterMs: givenWaitMs,
     },

@@ -1,19 +1,17 @@
 import { describe, expect, it } from "vitest";
-import type { ActionRow } from "../src/actions.js";
 import { AuthError, RecipientError } from "../src/errors.js";
-import { customer, inboundEvent, invoice, SOURCE, seeded, statusEvent } from "./support/harness.js";
+import {
+  customer,
+  inboundEvent,
+  invoice,
+  SOURCE,
+  seeded,
+  sentAction,
+  statusEvent,
+} from "./support/harness.js";
 
-type Seeded = Awaited<ReturnType<typeof seeded>>;
 const PHONE = "+5511987650000";
 const DAY_MS = 86_400_000;
-
-async function sentAction(h: Seeded): Promise<ActionRow> {
-  await h.engine.plan();
-  await h.engine.dispatch();
-  const [action] = await h.store.listActions({ status: ["sent"] });
-  if (!action) throw new Error("nothing sent");
-  return action;
-}
 
 function failed(
   code: string,

@@ -1,17 +1,14 @@
 import { describe, expect, it, vi } from "vitest";
-import type { ActionRow } from "../src/actions.js";
 import { classifyReply } from "../src/reply.js";
-import { customer, inboundEvent, invoice, SOURCE, seeded, statusEvent } from "./support/harness.js";
-
-type Seeded = Awaited<ReturnType<typeof seeded>>;
-
-async function sentAction(h: Seeded): Promise<ActionRow> {
-  await h.engine.plan();
-  await h.engine.dispatch();
-  const [action] = await h.store.listActions({ status: ["sent"] });
-  if (!action) throw new Error("nothing sent");
-  return action;
-}
+import {
+  customer,
+  inboundEvent,
+  invoice,
+  SOURCE,
+  seeded,
+  sentAction,
+  statusEvent,
+} from "./support/harness.js";
 
 describe("status webhooks", () => {
   it("moves a sent action forward and writes each step back once", async () => {

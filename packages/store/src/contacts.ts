@@ -1,4 +1,4 @@
-import type { MessageCost, PauseKind, PauseRow, PhoneFlag, StoreReport } from "@regua/core";
+import type { DunningStore, MessageCost, PauseKind, PauseRow, PhoneFlag, StoreReport } from "@regua/core";
 import { z } from "zod";
 import { toInstant, toInstantOrNull } from "./codec.js";
 import type { StoreContext } from "./schema.js";
@@ -12,15 +12,8 @@ const PauseKindSchema = z.enum([
   "awaiting_payment",
 ]) satisfies z.ZodType<PauseKind>;
 
-export interface PauseInput {
-  source: string;
-  customerRef: string;
-  /** Until this instant; null lifts the pause. */
-  until: string | null;
-  reason: string;
-  at: string;
-  kind?: PauseKind;
-}
+/** What `DunningStore.setPause` takes: until `null` lifts the pause; kind defaults to "policy". */
+export type PauseInput = Parameters<DunningStore["setPause"]>[0];
 
 export async function setPause(ctx: StoreContext, pause: PauseInput): Promise<void> {
   const row = {

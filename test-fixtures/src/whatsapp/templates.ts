@@ -194,7 +194,7 @@ export function quickReplyTap(
     | undefined;
   const found = templates.find((t) => t.name === template?.name);
   const button = found?.buttons?.[index];
-  if (!button || button.type !== "QUICK_REPLY") {
+  if (button?.type !== "QUICK_REPLY") {
     throw new Error(`template ${template?.name ?? "(none)"} has no quick-reply button at index ${index}`);
   }
   const component = template?.components?.find((c) => c.type === "button" && Number(c.index) === index);

@@ -1,10 +1,9 @@
-import { type Clock, fromZodError, type PluginContext, TokenBucket } from "@regua/core";
-import type { AxiosInstance, AxiosResponse } from "axios";
+import { createHttpClient, type HttpClient, type KitRequest } from "@regua/connector-kit";
+import { type Clock, fromZodError, type PluginContext } from "@regua/core";
 import type { z } from "zod";
-import { graphErrorToReguaError, networkError } from "./errors.js";
+import { classifyGraphResponse, withDeliveryIssue } from "./errors.js";
 import type { GraphSendBody } from "./map.js";
 import {
-  GraphErrorEnvelopeSchema,
   MediaUploadResponseSchema,
   PhoneNumberInfoSchema,
   SendResponseSchema,
@@ -14,12 +13,12 @@ import {
 } from "./schemas.js";
 
 /**
- * Talks to the Graph API: bearer auth, the phone number's throughput limit, per-recipient
- * pacing, paging of listings, and Meta's errors turned into core errors.
+ * Talks to the Graph API through @regua/connector-kit (keep-alive, proxy, timeouts, the phone
+ * number's throughput limit, retries of reads, Graph's error bodies via the vendor hook); keeps
+ * what is WhatsApp's own: bearer auth, per-recipient pacing, paging of listings.
  */
 export class GraphClient {
-  private readonly http: AxiosInstance;
-  private readonly bucket: TokenBucket;
+  private readonly http: HttpClient;
   private readonly clock: Clock;
   private readonly signal: AbortSignal;
   /** When the next message to each recipient may leave (epoch ms). */
@@ -31,23 +30,36 @@ export class GraphClient {
   ) {
     this.clock = ctx.clock;
     this.signal = ctx.signal;
-    this.http = ctx.http<AxiosInstance>({
-      baseURL: `${options.baseUrl.replace(/\/$/, "")}/${options.apiVersion}`,
-      timeoutMs: options.timeoutMs,
-      headers: { Authorization: `Bearer ${options.token}` },
-    });
-    // A shallow bucket (a tenth of a second of throughput): the limit Meta enforces is a
-    // per-second rate, and a full-second burst on top of the steady rate would trip 130429.
     const perSecond = options.tier.perSecond;
-    this.bucket = new TokenBucket(perSecond, Math.max(1, Math.ceil(perSecond / 10)), ctx.clock);
+    this.http = createHttpClient(
+      {
+        system: "whatsapp",
+        baseURL: `${options.baseUrl.replace(/\/$/, "")}/${options.apiVersion}`,
+        headers: { Authorization: `Bearer ${options.token}` },
+        timeouts: { requestMs: options.timeoutMs },
+        // A shallow bucket (a tenth of a second of throughput): the limit Meta enforces is a
+        // per-second rate, and a full-second burst on top of the steady rate would trip 130429.
+        limits: { perSecond, burst: Math.max(1, Math.ceil(perSecond / 10)) },
+        classify: classifyGraphResponse,
+      },
+      ctx,
+    );
   }
 
-  /** https://developers.facebook.com/docs/whatsapp/cloud-api/reference/messages — returns the wamid. */
+  /**
+   * https://developers.facebook.com/docs/whatsapp/cloud-api/reference/messages — returns the wamid.
+   * Never retried here: a POST /messages that may have left is not sent twice (the engine
+   * decides, from the error, whether the send is failed, retried later or unknown).
+   */
   async sendMessage(body: GraphSendBody, recipient: string): Promise<string> {
     await this.paceRecipient(recipient);
-    await this.bucket.take(this.signal);
-    const response = await this.request("POST", `/${this.options.phoneNumberId}/messages`, body);
-    return this.parse(response, SendResponseSchema, "send message response").messages[0]!.id;
+    const data = await this.call({
+      method: "POST",
+      url: `/${this.options.phoneNumberId}/messages`,
+      data: body,
+      retry: false,
+    });
+    return this.parse(data, SendResponseSchema, "send message response").messages[0]!.id;
   }
 
   /** https://developers.facebook.com/docs/whatsapp/cloud-api/reference/media#upload-media */
@@ -56,34 +68,47 @@ export class GraphClient {
     form.append("messaging_product", "whatsapp");
     form.append("type", mimeType);
     form.append("file", new Blob([new Uint8Array(file)], { type: mimeType }), filename);
-    const response = await this.request("POST", `/${this.options.phoneNumberId}/media`, form);
-    return this.parse(response, MediaUploadResponseSchema, "media upload response").id;
+    const data = await this.call({ method: "POST", url: `/${this.options.phoneNumberId}/media`, data: form });
+    return this.parse(data, MediaUploadResponseSchema, "media upload response").id;
   }
 
   /** https://developers.facebook.com/docs/graph-api/reference/whats-app-business-account/message_templates/ */
   async listTemplates(wabaId: string, name: string): Promise<TemplateInfo[]> {
     const templates: TemplateInfo[] = [];
-    let url: string | undefined = `/${wabaId}/message_templates`;
-    let params: Record<string, string> | undefined = {
-      name,
-      fields: "name,language,status,category,parameter_format,components",
-      limit: "100",
+    let request: KitRequest | undefined = {
+      method: "GET",
+      url: `/${wabaId}/message_templates`,
+      params: { name, fields: "name,language,status,category,parameter_format,components", limit: 100 },
     };
-    while (url) {
-      const response = await this.request("GET", url, undefined, params);
-      const page = this.parse(response, TemplateListingSchema, "message_templates listing");
+    while (request) {
+      const data = await this.call(request);
+      const page: z.output<typeof TemplateListingSchema> = this.parse(
+        data,
+        TemplateListingSchema,
+        "message_templates listing",
+      );
       templates.push(...page.data);
-      url = page.paging?.next;
-      params = undefined; // `next` is an absolute URL that already carries the query
+      // `next` is an absolute URL that already carries the query.
+      request = page.paging?.next ? { method: "GET", url: page.paging.next } : undefined;
     }
     return templates;
   }
 
   async phoneNumberInfo() {
-    const response = await this.request("GET", `/${this.options.phoneNumberId}`, undefined, {
-      fields: "verified_name,display_phone_number,quality_rating",
+    const data = await this.call({
+      method: "GET",
+      url: `/${this.options.phoneNumberId}`,
+      params: { fields: "verified_name,display_phone_number,quality_rating" },
     });
-    return this.parse(response, PhoneNumberInfoSchema, "phone number");
+    return this.parse(data, PhoneNumberInfoSchema, "phone number");
+  }
+
+  private async call(request: KitRequest): Promise<unknown> {
+    try {
+      return (await this.http.request(request)).data;
+    } catch (error) {
+      throw withDeliveryIssue(error);
+    }
   }
 
   private async paceRecipient(recipient: string): Promise<void> {
@@ -98,44 +123,8 @@ export class GraphClient {
     if (at > now) await this.clock.sleep(at - now, this.signal);
   }
 
-  private async request(
-    method: "GET" | "POST",
-    url: string,
-    data?: unknown,
-    params?: Record<string, string>,
-  ): Promise<AxiosResponse<unknown>> {
-    let response: AxiosResponse<unknown>;
-    try {
-      response = await this.http.request({
-        method,
-        url,
-        data,
-        params,
-        signal: this.signal,
-        validateStatus: () => true,
-      });
-    } catch (error) {
-      const reason =
-        error instanceof Error
-          ? `${(error as { code?: string }).code ?? error.name}: ${error.message}`
-          : "unknown";
-      throw networkError(reason);
-    }
-    if (response.status >= 200 && response.status < 300) return response;
-    const envelope = GraphErrorEnvelopeSchema.safeParse(response.data);
-    const retryAfter = response.headers["retry-after"];
-    throw graphErrorToReguaError(
-      response.status,
-      envelope.success ? envelope.data.error : undefined,
-      typeof retryAfter === "string" ? retryAfter : undefined,
-    );
-  }
-
-  private parse<T extends z.ZodType>(response: AxiosResponse<unknown>, schema: T, what: string): z.output<T> {
-    const envelope = GraphErrorEnvelopeSchema.safeParse(response.data);
-    // Graph sometimes answers 200 with an error envelope.
-    if (envelope.success) throw graphErrorToReguaError(response.status, envelope.data.error);
-    const parsed = schema.safeParse(response.data);
+  private parse<T extends z.ZodType>(data: unknown, schema: T, what: string): z.output<T> {
+    const parsed = schema.safeParse(data);
     if (!parsed.success) throw fromZodError(parsed.error, `WhatsApp ${what}`);
     return parsed.data;
   }

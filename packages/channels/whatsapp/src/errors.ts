@@ -1,17 +1,16 @@
+import type { KitResponse, Verdict } from "@regua/connector-kit";
 import {
-  AuthError,
   type DeliveryIssue,
-  PermanentError,
+  isReguaError,
   type ProviderDetail,
-  RateLimitError,
   RecipientError,
-  type ReguaError,
-  TransientError,
+  type ReguaErrorCode,
 } from "@regua/core";
-import type { GraphError } from "./schemas.js";
+import { type GraphError, GraphErrorEnvelopeSchema } from "./schemas.js";
 
 /**
- * Graph API errors → régua's core errors. Codes from
+ * Graph API error bodies → régua's core errors: the vendor hook of @regua/connector-kit (the
+ * kit's status table decides when the body is not Graph's envelope). Codes from
  * https://developers.facebook.com/docs/whatsapp/cloud-api/support/error-codes and
  * https://developers.facebook.com/docs/graph-api/guides/error-handling.
  */
@@ -29,8 +28,7 @@ const TRANSIENT = new Set([1, 2, 131000, 131016, 133004]);
 const AUTH = new Set([0, 10, 102, 190]);
 
 /**
- * Codes that are about this recipient, not about the request: the engine acts on them
- * (https://developers.facebook.com/docs/whatsapp/cloud-api/support/error-codes).
+ * Codes that are about this recipient, not about the request: the engine acts on them.
  * 131047 re-engagement: more than 24 h since the customer last wrote; send a template.
  * 131049 ecosystem engagement: Meta held a (marketing) message back; try again no sooner than 24 h.
  * 131026 undeliverable: not a WhatsApp number, old app, or the customer blocked the business.
@@ -52,64 +50,51 @@ export type WhatsAppProviderDetail = ProviderDetail & {
   subcode?: number | undefined;
 };
 
-export function graphErrorToReguaError(
-  httpStatus: number,
-  error: GraphError | undefined,
-  retryAfterHeader?: string | undefined,
-): ReguaError {
-  const details = error?.error_data?.details ?? error?.error_user_msg;
-  const provider: WhatsAppProviderDetail = {
-    system: "whatsapp",
-    code: error?.code,
-    message: error ? [error.message, details].filter(Boolean).join(" — ") : undefined,
-    status: httpStatus,
-    fbtraceId: error?.fbtrace_id,
-    subcode: error?.error_subcode,
-  };
-  const said = error ? `${error.message}${details ? ` (${details})` : ""}` : `HTTP ${httpStatus}`;
-  const trace = error?.fbtrace_id ? ` [fbtrace_id ${error.fbtrace_id}]` : "";
-  const text = `WhatsApp Cloud API refused the request: ${said}${trace}`;
-  const code = error?.code;
+function graphErrorKind(httpStatus: number, code: number): ReguaErrorCode {
+  if (AUTH.has(code) || (code >= 200 && code < 300 && (httpStatus === 401 || httpStatus === 403)))
+    return "AUTH";
+  if (code in RATE_LIMIT_WAIT_MS) return "RATE_LIMIT";
+  if (TRANSIENT.has(code) || httpStatus >= 500) return "TRANSIENT";
+  return "PERMANENT";
+}
 
-  if (code !== undefined && AUTH.has(code)) return new AuthError(text, { provider });
-  const issue = code === undefined ? undefined : deliveryIssue(code);
-  if (issue) {
-    const retryAfterMs = issue === "engagement_limit" ? ENGAGEMENT_RETRY_MS : 0;
-    return new RecipientError(issue, text, { provider, retryAfterMs });
-  }
-  if ((code === undefined || (code >= 200 && code < 300)) && (httpStatus === 401 || httpStatus === 403)) {
-    return new AuthError(text, { provider });
-  }
-  if (code !== undefined && code in RATE_LIMIT_WAIT_MS) {
-    return new RateLimitError(text, retryAfterMs(retryAfterHeader) ?? RATE_LIMIT_WAIT_MS[code] ?? 1_000, {
-      provider,
-    });
-  }
-  if (httpStatus === 429)
-    return new RateLimitError(text, retryAfterMs(retryAfterHeader) ?? 1_000, { provider });
-  if ((code !== undefined && TRANSIENT.has(code)) || httpStatus >= 500)
-    return new TransientError(text, { provider });
-  if (code === undefined && httpStatus < 400) {
-    return new TransientError(`WhatsApp Cloud API answered HTTP ${httpStatus} without a result`, {
-      provider,
-    });
-  }
-  return new PermanentError(text, { provider });
+/** "Message undeliverable (details) [fbtrace_id A…]" */
+function describeGraphError(error: GraphError): string {
+  const details = error.error_data?.details ?? error.error_user_msg;
+  const trace = error.fbtrace_id ? ` [fbtrace_id ${error.fbtrace_id}]` : "";
+  return `${error.message}${details ? ` (${details})` : ""}${trace}`;
 }
 
 /**
- * No answer at all (connection refused, reset, timeout). The message may or may not have left:
- * the action is reconciled from status webhooks by biz_opaque_callback_data.
- * The transport error is not attached as `cause`: it carries the request's Authorization header.
+ * The kit's vendor hook: any response whose body is Graph's error envelope, whatever its status
+ * (Graph sometimes answers 200 with one), is an error of the class its code says.
  */
-export function networkError(reason: string): TransientError {
-  return new TransientError(`WhatsApp Cloud API unreachable: ${reason}`, {
-    provider: { system: "whatsapp", message: reason },
-  });
+export function classifyGraphResponse(response: KitResponse): Verdict | undefined {
+  const envelope = GraphErrorEnvelopeSchema.safeParse(response.data);
+  if (!envelope.success) return undefined;
+  const error = envelope.data.error;
+  return {
+    kind: graphErrorKind(response.status, error.code),
+    code: error.code,
+    message: describeGraphError(error),
+    retryAfterMs: RATE_LIMIT_WAIT_MS[error.code],
+    detail: { fbtraceId: error.fbtrace_id, subcode: error.error_subcode },
+  };
 }
 
-function retryAfterMs(header: string | undefined): number | undefined {
-  if (!header) return undefined;
-  const seconds = Number(header);
-  return Number.isFinite(seconds) && seconds >= 0 ? seconds * 1000 : undefined;
+/**
+ * A Graph error about the recipient (131047 / 131049 / 131026) as the RecipientError the engine
+ * acts on; any other error is returned as it is.
+ */
+export function withDeliveryIssue(error: unknown): unknown {
+  if (!isReguaError(error) || error.provider?.system !== "whatsapp") return error;
+  const code = error.provider.code;
+  const issue = typeof code === "number" ? deliveryIssue(code) : undefined;
+  if (!issue) return error;
+  const retryAfterMs = issue === "engagement_limit" ? ENGAGEMENT_RETRY_MS : 0;
+  return new RecipientError(issue, error.message, {
+    provider: error.provider,
+    retryAfterMs,
+    reason: "vendor",
+  });
 }

@@ -1,5 +1,4 @@
-import { createHmac } from "node:crypto";
-import { type ChannelEvent, type OutboundMessage, type RawRequest, RecipientError } from "@regua/core";
+import { type ChannelEvent, type OutboundMessage, RecipientError } from "@regua/core";
 import type { FakeGraphApi } from "@regua/test-fixtures/whatsapp";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import {
@@ -8,7 +7,7 @@ import {
   SENT_WITH_PRICING,
   statusNotification,
 } from "./fixtures/meta-webhooks.js";
-import { APP_SECRET, captureError, createChannel, startFake, startReceiver, TOKEN } from "./helpers.js";
+import { captureError, createChannel, signedWebhook, startFake, startReceiver, TOKEN } from "./helpers.js";
 
 const cleanup: (() => Promise<void>)[] = [];
 afterEach(async () => {
@@ -16,19 +15,6 @@ afterEach(async () => {
 });
 
 type Status = Extract<ChannelEvent, { kind: "status" }>;
-
-function signed(payload: unknown): RawRequest {
-  const body = JSON.stringify(payload);
-  return {
-    method: "POST",
-    path: "/webhooks/whatsapp/wa",
-    headers: {
-      "x-hub-signature-256": `sha256=${createHmac("sha256", APP_SECRET).update(body).digest("hex")}`,
-    },
-    query: {},
-    rawBody: Buffer.from(body),
-  };
-}
 
 let fake: FakeGraphApi;
 beforeAll(async () => {
@@ -64,7 +50,7 @@ const boleto = { link: "https://erp.example.com/boleto/1001.pdf", filename: "bol
 describe("pricing and conversation of status webhooks (Meta's status reference)", () => {
   it("keeps billable, category, pricing model, conversation id, origin and expiry", async () => {
     const { channel } = await setup();
-    const [sent] = channel.webhook?.parse(signed(statusNotification(SENT_WITH_PRICING))) ?? [];
+    const [sent] = channel.webhook?.parse(signedWebhook(statusNotification(SENT_WITH_PRICING))) ?? [];
     expect(sent).toMatchObject({
       kind: "status",
       status: "sent",
@@ -76,7 +62,8 @@ describe("pricing and conversation of status webhooks (Meta's status reference)"
         expiresAt: new Date(1750350180 * 1000).toISOString(),
       },
     });
-    const [delivered] = channel.webhook?.parse(signed(statusNotification(DELIVERED_WITH_PRICING))) ?? [];
+    const [delivered] =
+      channel.webhook?.parse(signedWebhook(statusNotification(DELIVERED_WITH_PRICING))) ?? [];
     expect(delivered).toMatchObject({ pricing: { category: "utility" }, conversation: { expiresAt: null } });
   });
 
@@ -104,7 +91,7 @@ describe("recipient errors in failed statuses (Meta's error codes)", () => {
   ] as const)("%i → issue %s", async (code, title, issue) => {
     const { channel } = await setup();
     const payload = statusNotification(failedStatus(code, title, `${title} (details)`));
-    const [event] = channel.webhook?.parse(signed(payload)) ?? [];
+    const [event] = channel.webhook?.parse(signedWebhook(payload)) ?? [];
     expect(event).toMatchObject({
       status: "failed",
       recipient: "+16505551234",
@@ -163,7 +150,7 @@ describe("131047: the 24-hour window closed", () => {
   });
 
   it("Meta answering 131047 to the send: switched to the template in the same call", async () => {
-    const { channel, state, sent, requests } = await setup({
+    const { channel, state, requests } = await setup({
       windowClosedTemplate: { name: "documento_disponivel" },
     });
     await state.set("whatsapp:last-inbound:+5511900006666", new Date().toISOString());

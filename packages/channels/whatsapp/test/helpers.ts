@@ -1,3 +1,4 @@
+import { createHmac } from "node:crypto";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import type { ChannelEvent, Clock, RawRequest } from "@regua/core";
@@ -103,4 +104,19 @@ export async function captureError(fn: () => Promise<unknown>): Promise<unknown>
     return error;
   }
   throw new Error("expected the call to fail");
+}
+
+/** A webhook POST as Meta sends it: the JSON body signed with the app secret. */
+export function signedWebhook(payload: unknown, secret = APP_SECRET): RawRequest {
+  const body = typeof payload === "string" ? payload : JSON.stringify(payload);
+  return {
+    method: "POST",
+    path: "/webhooks/whatsapp/wa",
+    headers: {
+      "x-hub-signature-256": `sha256=${createHmac("sha256", secret).update(body).digest("hex")}`,
+      "content-type": "application/json",
+    },
+    query: {},
+    rawBody: Buffer.from(body),
+  };
 }

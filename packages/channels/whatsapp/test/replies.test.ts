@@ -1,28 +1,14 @@
-import { createHmac } from "node:crypto";
-import { type ChannelEvent, type RawRequest, replyPayload } from "@regua/core";
+import { type ChannelEvent, replyPayload } from "@regua/core";
 import type { FakeGraphApi } from "@regua/test-fixtures/whatsapp";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import type { WhatsAppChannel } from "../src/index.js";
 import { buttonMessage, interactiveButtonReply, interactiveListReply } from "./fixtures/meta-webhooks.js";
-import { APP_SECRET, createChannel, startFake, startReceiver } from "./helpers.js";
+import { createChannel, signedWebhook, startFake, startReceiver } from "./helpers.js";
 
 const cleanup: (() => Promise<void>)[] = [];
 afterEach(async () => {
   for (const fn of cleanup.splice(0)) await fn();
 });
-
-function signed(payload: unknown): RawRequest {
-  const body = JSON.stringify(payload);
-  return {
-    method: "POST",
-    path: "/webhooks/whatsapp/wa",
-    headers: {
-      "x-hub-signature-256": `sha256=${createHmac("sha256", APP_SECRET).update(body).digest("hex")}`,
-    },
-    query: {},
-    rawBody: Buffer.from(body),
-  };
-}
 
 type Inbound = Extract<ChannelEvent, { kind: "inbound" }>;
 
@@ -35,7 +21,7 @@ beforeAll(async () => {
 afterAll(() => parserFake.close());
 
 async function parse(payload: unknown): Promise<Inbound> {
-  const [event] = parser.webhook?.parse(signed(payload)) ?? [];
+  const [event] = parser.webhook?.parse(signedWebhook(payload)) ?? [];
   if (event?.kind !== "inbound") throw new Error("expected an inbound event");
   return event;
 }
@@ -118,7 +104,7 @@ describe("a template's quick-reply buttons, end to end through the fake", () => 
       preview: "cobranca_opcoes → Maria",
     });
     expect(
-      (fake.sent.at(-1)?.body as { template: { components: unknown[] } }).template.components,
+      (fake.sent.at(-1)?.body as { template?: { components?: unknown[] } } | undefined)?.template?.components,
     ).toContainEqual({
       type: "button",
       sub_type: "quick_reply",

@@ -1,3 +1,4 @@
+import type { ActionRow } from "../../src/actions.js";
 import type { ChannelEvent } from "../../src/contracts.js";
 import { createEngine, type Engine, type EngineLimits } from "../../src/engine/index.js";
 import { Customer, type CustomerInput, Invoice, type InvoiceInput } from "../../src/model.js";
@@ -108,6 +109,15 @@ export async function seeded(options: Parameters<typeof harness>[0] = {}) {
   h.connector.put("invoices", invoice("I1", "C1"));
   await h.engine.sync();
   return h;
+}
+
+/** Plans and dispatches the seeded customer's d+3 step; returns the sent action. */
+export async function sentAction(h: Awaited<ReturnType<typeof seeded>>): Promise<ActionRow> {
+  await h.engine.plan();
+  await h.engine.dispatch();
+  const [action] = await h.store.listActions({ status: ["sent"] });
+  if (!action) throw new Error("nothing sent");
+  return action;
 }
 
 let eventCounter = 0;
