@@ -1,7 +1,9 @@
 import type { DunningStore, MessageCost, PauseKind, PauseRow, PhoneFlag, StoreReport } from "@regua/core";
+import { sql } from "kysely";
 import { z } from "zod";
 import { toInstant, toInstantOrNull } from "./codec.js";
-import type { StoreContext } from "./schema.js";
+import type { Db, StoreContext } from "./schema.js";
+import { writeTransaction } from "./tx.js";
 
 /** Customer pauses by kind, numbers flagged undeliverable, and what each message cost. */
 
@@ -56,24 +58,40 @@ export async function getPause(
 
 export async function flagPhone(ctx: StoreContext, flag: PhoneFlag): Promise<void> {
   const row = { ...flag, at: toInstant(flag.at) };
-  await ctx.db
-    .insertInto("phone_flags")
-    .values(row)
-    .onConflict((oc) =>
-      oc
-        .column("phone")
-        .doUpdateSet({ channel: row.channel, code: row.code, reason: row.reason, at: row.at }),
-    )
-    .execute();
+  await writeTransaction(ctx, async (trx) => {
+    await trx
+      .insertInto("phone_flags")
+      .values(row)
+      .onConflict((oc) =>
+        oc
+          .column("phone")
+          .doUpdateSet({ channel: row.channel, code: row.code, reason: row.reason, at: row.at }),
+      )
+      .execute();
+    await markCustomersOfPhone(trx, flag.phone);
+  });
 }
 
 export async function clearPhoneFlag(ctx: StoreContext, phone: string): Promise<boolean> {
-  const deleted = await ctx.db
-    .deleteFrom("phone_flags")
-    .where("phone", "=", phone)
-    .returning("phone")
-    .execute();
-  return deleted.length > 0;
+  return writeTransaction(ctx, async (trx) => {
+    const deleted = await trx
+      .deleteFrom("phone_flags")
+      .where("phone", "=", phone)
+      .returning("phone")
+      .execute();
+    if (deleted.length > 0) await markCustomersOfPhone(trx, phone);
+    return deleted.length > 0;
+  });
+}
+
+/**
+ * The customers with this number are planned again by the next incremental plan (0060's
+ * plan_changes; a flag is not one of the tables its triggers watch, 0030 running before it).
+ */
+async function markCustomersOfPhone(trx: Db, phone: string): Promise<void> {
+  await sql`insert into plan_changes (source, customer_ref, taken)
+    select source, customer_ref, 0 from customer_phones where phone = ${phone}
+    on conflict (source, customer_ref) do update set taken = 0 where plan_changes.taken <> 0`.execute(trx);
 }
 
 export async function phoneFlags(ctx: StoreContext, phones: readonly string[]): Promise<PhoneFlag[]> {

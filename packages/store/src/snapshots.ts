@@ -43,6 +43,7 @@ export async function* snapshots(
     });
     if (rows.length === 0) return;
     yield await buildBatch(
+      ctx,
       queries,
       rows.map((row) => snapshotCustomer(row.record)),
       now,
@@ -56,6 +57,7 @@ export async function* snapshots(
 const key = (source: string, ref: string) => `${source}\u0000${ref}`;
 
 async function buildBatch(
+  ctx: StoreContext,
   queries: SnapshotQueries,
   customers: Customer[],
   now: string,
