@@ -16,8 +16,8 @@ export function migrationProvider(dialect: Dialect): MigrationProvider {
         "0001_initial": { up: (db) => initial(db, dialect) },
         "0010_kv_versions": { up: (db) => kvVersions(db) },
         "0020_quarantine": { up: (db) => quarantineAndDeletions(db, dialect) },
-        "0050_webhook_queue": { up: (db) => webhookQueue(db, dialect) },
         "0030_whatsapp_contacts": { up: (db) => whatsappContacts(db) },
+        "0050_webhook_queue": { up: (db) => webhookQueue(db, dialect) },
         "0060_plan_changes": { up: (db) => planChanges(db, dialect) },
         "0061_rate_limits": { up: (db) => rateLimitsTable(db, dialect) },
       };
@@ -388,6 +388,9 @@ async function webhookQueue(db: Kysely<unknown>, dialect: Dialect): Promise<void
     .on("inbound_events")
     .column("received_at")
     .execute();
+}
+
+/**
  * wa (issue 9): what a pause was set by (an "already paid" hold lasts until released), numbers a
  * channel reported undeliverable, and what each message cost (WhatsApp status pricing).
  */

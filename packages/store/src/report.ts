@@ -20,17 +20,25 @@ function daysBefore(today: string, days: number): string {
 
 export async function report(ctx: StoreContext, nowInput: string): Promise<StoreReport> {
   const today = toInstant(nowInput).slice(0, 10);
-  const [aging, actionsByStatus, recoveredAfterContact, activitiesByStatus, pricing, flagged, sync, quarantine] =
-    await Promise.all([
-      agingBuckets(ctx, today),
-      countActionsByStatus(ctx),
-      recovered(ctx),
-      countActivitiesByStatus(ctx),
-      messagesByPricing(ctx),
-      listPhoneFlags(ctx),
-      syncHealth(ctx),
-      quarantineCounts(ctx),
-    ]);
+  const [
+    aging,
+    actionsByStatus,
+    recoveredAfterContact,
+    activitiesByStatus,
+    pricing,
+    flagged,
+    sync,
+    quarantine,
+  ] = await Promise.all([
+    agingBuckets(ctx, today),
+    countActionsByStatus(ctx),
+    recovered(ctx),
+    countActivitiesByStatus(ctx),
+    messagesByPricing(ctx),
+    listPhoneFlags(ctx),
+    syncHealth(ctx),
+    quarantineCounts(ctx),
+  ]);
   return {
     aging,
     actionsByStatus,

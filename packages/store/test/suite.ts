@@ -1,9 +1,9 @@
 import { afterEach, beforeEach, describe } from "vitest";
 import type { ReguaStore } from "../src/index.js";
 import type { StoreFactory } from "./fixtures.js";
+import { contactTests } from "./suite-contacts.js";
 import { kvStateTests } from "./suite-kv.js";
 import { lifecycleTests } from "./suite-lifecycle.js";
-import { contactTests } from "./suite-contacts.js";
 import { outboxTests } from "./suite-outbox.js";
 import { planTests, rateTests } from "./suite-plan.js";
 import { recordsTests } from "./suite-records.js";

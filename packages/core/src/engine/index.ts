@@ -3,8 +3,8 @@
 import { resolveContext } from "./context.js";
 import { Dispatcher, recoverLeases } from "./dispatch.js";
 import { handleChannelEvents } from "./events.js";
-import { fetchDocument, findCustomersByTaxId, listOpenInvoices } from "./lookups.js";
 import { releasePaymentHold } from "./holds.js";
+import { fetchDocument, findCustomersByTaxId, listOpenInvoices } from "./lookups.js";
 import { runPlan } from "./plan.js";
 import { handleErpEvents } from "./refresh.js";
 import { runSync } from "./sync.js";
@@ -12,9 +12,9 @@ import type { Engine, EngineOptions } from "./types.js";
 import { applyWebhookQueue, enqueueChannelEvents, enqueueErpEvents } from "./webhook-queue.js";
 import { runWriteBack } from "./writeback.js";
 
+export { UNTIL_RELEASED } from "./holds.js";
 export { lifecycleAction, PAYMENT_CONFIRMATION_STEP, paymentConfirmation } from "./lifecycle.js";
 export type { ChangeTally } from "./status-changes.js";
-export { UNTIL_RELEASED } from "./holds.js";
 export type {
   DispatchOptions,
   DispatchSummary,
