@@ -11,6 +11,9 @@ import { captureError, createChannel, signedWebhook, startFake, startReceiver, T
 
 const cleanup: (() => Promise<void>)[] = [];
 afterEach(async () => {
+  // The fake is shared: a test that does not wait for its webhooks would have them land in the
+  // next test's receiver (setWebhookUrl is global) and be read as that test's statuses.
+  await fake.idle();
   for (const fn of cleanup.splice(0)) await fn();
 });
 
