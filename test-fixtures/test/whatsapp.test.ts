@@ -10,6 +10,7 @@ const PHONE = "106540352242922";
 
 let fake: FakeGraphApi;
 let receiver: Server;
+let throughputMs = 0;
 const received: { body: string; signature: string | undefined }[] = [];
 
 beforeAll(async () => {
@@ -31,6 +32,8 @@ beforeAll(async () => {
     appSecret: SECRET,
     phoneNumberId: PHONE,
     ratePerSecond: 5,
+    // The bucket runs on this test's clock: a loaded machine must not refill it between sends.
+    throughputClock: () => throughputMs,
     clockSpeed: 100,
     duplicateRate: 0,
     outOfOrderRate: 0,
@@ -42,6 +45,7 @@ afterAll(async () => {
   receiver.close();
 });
 afterEach(async () => {
+  throughputMs += 60_000; // each test starts with a full bucket
   await fake.idle();
   received.length = 0;
   // let the rate-limit bucket refill between tests

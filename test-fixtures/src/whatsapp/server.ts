@@ -38,8 +38,9 @@ export async function startFakeGraphApi(options: FakeGraphApiOptions): Promise<F
   const requests: FakeGraphApi["requests"] = [];
   const injected: { code: number; remaining: number; via: "response" | "webhook" }[] = [];
   const lastInbound = new Map<string, number>();
+  const throughputNow = options.throughputClock ?? (() => performance.now());
   let tokens = ratePerSecond;
-  let refilledAt = performance.now();
+  let refilledAt = throughputNow();
   let sequence = 0;
 
   const traceId = () => `A${randomBytes(9).toString("base64url")}`;
@@ -55,7 +56,7 @@ export async function startFakeGraphApi(options: FakeGraphApiOptions): Promise<F
 
   /** Meta measures throughput per phone number; a bucket as deep as one second of it. */
   const takeThroughput = (): boolean => {
-    const now = performance.now();
+    const now = throughputNow();
     tokens = Math.min(ratePerSecond, tokens + ((now - refilledAt) / 1000) * ratePerSecond);
     refilledAt = now;
     if (tokens < 1) return false;

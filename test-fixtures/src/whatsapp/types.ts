@@ -29,6 +29,11 @@ export interface FakeGraphApiOptions {
    * Default: the system clock.
    */
   now?: () => Date;
+  /**
+   * Monotonic milliseconds for the throughput bucket. Default `performance.now` (real time, as Meta
+   * measures); a test that asserts exactly which sends are throttled passes a clock it moves itself.
+   */
+  throughputClock?: () => number;
   /** Path of Meta's OpenAPI description; defaults to the vendored test-fixtures/specs/whatsapp/…v23.0.yaml (a copy of ../shared/specs). */
   specPath?: string;
 }
