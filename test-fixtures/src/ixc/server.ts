@@ -191,13 +191,14 @@ export async function startFakeIxc(options: FakeIxcOptions): Promise<FakeIxc> {
     const row = tables.fn_areceber.find((r) => r.id === parsed.data.boletos);
     if (!row) return ixcError(`Boleto ${parsed.data.boletos} não encontrado`);
     if (row.status !== "A" && row.status !== "P") return ixcError(`O boleto ${row.id} não está em aberto`);
+    // Printing registers the boleto: its nosso número and linha digitável appear on the title.
+    // Printing is not an edit of the title, so ultima_atualizacao stays (not confirmed for IXC).
     if (row.linha_digitavel === "") {
       const invoice = dataset.invoices.find((i) => String(i.id) === row.id);
       Object.assign(row, {
         linha_digitavel: invoice?.boletoLine ?? "",
         nn_boleto: String(10_000_000 + Number(row.id)),
         impresso: "S",
-        ultima_atualizacao: nextStamp(),
       });
     }
     return reply.type("text/plain").send(boletoPdfBase64(row));

@@ -6,9 +6,10 @@ import {
   isDunnable,
   isReguaError,
   type PluginContext,
+  ValidationError,
 } from "@regua/core";
 import { IxcClient } from "./client.js";
-import { getDocument } from "./documents.js";
+import { getDocument, withInstruments } from "./documents.js";
 import {
   areceberFilters,
   type IxcSource,
@@ -56,28 +57,21 @@ export function createIxcConnector(options: IxcOptions, ctx: PluginContext): Ixc
   };
 }
 
-function mapped<T>(
-  rows: readonly unknown[],
-  result: { items: T[]; rejects: { error: string }[] },
-  what: string,
-) {
-  const rejected = result.rejects[0];
-  if (rejected) throw new Error(`ixc: ${what}: ${rejected.error}`);
-  return rows.length > 0 ? result.items : [];
-}
-
-// POST /webservice/v1/fn_areceber (listar) id = externalId: a fresh read before a send.
+// POST /webservice/v1/fn_areceber (listar) id = externalId: a fresh read before a send, with the
+// boleto line and PIX code the message may carry.
 async function getInvoice(source: IxcSource, externalId: string): Promise<Invoice | null> {
   if (!/^\d+$/.test(externalId)) return null;
-  const rows = await source.client.listarAll("fn_areceber", [
-    { TB: "fn_areceber.id", OP: "=", P: externalId },
-  ]);
-  const items = mapped(
-    rows,
-    mapRows(rows, Areceber, (row) => mapAreceber(row, source.map), "invoices"),
-    `receivable ${externalId}`,
-  );
-  return items[0] ?? null;
+  const read = async () => {
+    const filter = { TB: "fn_areceber.id", OP: "=", P: externalId } as const;
+    const rows = await source.client.listarAll("fn_areceber", [filter]);
+    const { items, rejects } = mapRows(rows, Areceber, (row) => mapAreceber(row, source.map), "invoices");
+    if (rejects[0])
+      throw new ValidationError(`ixc: receivable ${externalId}: ${rejects[0].error}`, [], { where: "ixc" });
+    return items[0] ?? null;
+  };
+  const invoice = await read();
+  if (!invoice || !source.client.options.instrumentsOnRead) return invoice;
+  return withInstruments(source.client, invoice, read);
 }
 
 // POST /webservice/v1/cliente (listar) cnpj_cpf = the formatted CPF/CNPJ: IXC stores it formatted.

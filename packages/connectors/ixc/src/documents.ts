@@ -82,3 +82,23 @@ async function pixCode(client: IxcClient, invoice: Invoice): Promise<InvoiceDocu
   const answer = PixAnswer.safeParse(await client.call("get_pix", { id_areceber: invoice.externalId }));
   return answer.success ? { type: "text", kind: "pix_code", text: answer.data.pix.qrCode.qrcode } : null;
 }
+
+/**
+ * Before a send (the engine's fresh read): the boleto line — generating the boleto through
+ * get_boleto when IXC has not printed it yet, then reading the line IXC filled in — and the PIX
+ * code where the tenant has PIX. Listings leave both as IXC has them, to keep a sync cheap.
+ */
+export async function withInstruments(
+  client: IxcClient,
+  invoice: Invoice,
+  reread: () => Promise<Invoice | null>,
+): Promise<Invoice> {
+  if (!isDunnable(invoice.status)) return invoice;
+  let boletoLine = invoice.instruments.boletoLine;
+  if (!boletoLine && (await getDocument(client, invoice, "boleto_pdf"))) {
+    boletoLine = (await reread())?.instruments.boletoLine ?? null;
+  }
+  const pix = await getDocument(client, invoice, "pix_code");
+  const pixCode = pix?.type === "text" ? pix.text : invoice.instruments.pixCode;
+  return { ...invoice, instruments: { ...invoice.instruments, boletoLine, pixCode } };
+}

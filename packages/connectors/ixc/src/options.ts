@@ -31,6 +31,11 @@ export const IxcOptions = z.object({
   releasedOnly: z.boolean().default(true),
   /** Whether the tenant has PIX on its bank accounts (get_pix). */
   pix: z.boolean().default(true),
+  /**
+   * getInvoice (the read before a send) also fetches the PIX code and, for a receivable whose
+   * boleto was never printed, generates it (get_boleto) to read its linha digitável.
+   */
+  instrumentsOnRead: z.boolean().default(true),
   /** Region for phones typed without a country code. */
   defaultRegion: z.string().length(2).default("BR"),
   /**

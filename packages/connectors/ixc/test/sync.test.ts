@@ -104,18 +104,28 @@ describe("write-back as su_ticket", () => {
 describe("documents", () => {
   it("get_boleto generates the boleto (and its line) for an unprinted receivable; get_pix the code", async () => {
     ixc = await fakeIxc();
-    const connector = await connect(ixc);
+    const plain = await connect(ixc, { instrumentsOnRead: false });
     const row = ixc.tables.fn_areceber.find((r) => r.status === "A" && r.linha_digitavel === "");
-    const invoice = await connector.getInvoice!(row!.id!);
-    expect(invoice?.instruments.boletoLine).toBeNull();
-    const pdf = await connector.getDocument!(invoice!, "boleto_pdf");
+    const invoice = await plain.getInvoice!(row!.id!);
+    expect(invoice?.instruments).toMatchObject({ boletoLine: null, pixCode: null });
+    const pdf = await plain.getDocument!(invoice!, "boleto_pdf");
     expect(pdf?.type === "file" && Buffer.from(pdf.bytes.subarray(0, 5)).toString()).toBe("%PDF-");
-    const fresh = await connector.getInvoice!(row!.id!);
-    expect(fresh?.instruments.boletoLine).toMatch(/^\d{47}$/);
-    const pix = await connector.getDocument!(invoice!, "pix_code");
+    expect((await plain.getInvoice!(row!.id!))?.instruments.boletoLine).toMatch(/^\d{47}$/);
+    const pix = await plain.getDocument!(invoice!, "pix_code");
     expect(pix?.type === "text" && pix.text).toMatch(/^000201.*6304[0-9A-F]{4}$/);
     const request = ixc.requests.find((r) => r.path === "/webservice/v1/get_boleto");
     expect(request?.body).toMatchObject({ boletos: row!.id, tipo_boleto: "arquivo", base64: "S" });
+  });
+
+  it("the read before a send carries the boleto line (printing it first) and the PIX code", async () => {
+    ixc = await fakeIxc();
+    const connector = await connect(ixc);
+    const row = ixc.tables.fn_areceber.find((r) => r.status === "A" && r.linha_digitavel === "");
+    const fresh = await connector.getInvoice!(row!.id!);
+    expect(fresh?.instruments.boletoLine).toMatch(/^\d{47}$/);
+    expect(fresh?.instruments.pixCode).toMatch(/^000201/);
+    const paid = ixc.tables.fn_areceber.find((r) => r.status === "R");
+    expect((await connector.getInvoice!(paid!.id!))?.instruments.pixCode).toBeNull();
   });
 
   it("no PIX code where the tenant has no PIX, and none for a received title", async () => {
