@@ -9,15 +9,9 @@ import {
   ValidationError,
 } from "@regua/core";
 import { IxcClient } from "./client.js";
+import { listCustomers } from "./customers.js";
 import { getDocument, withInstruments } from "./documents.js";
-import {
-  areceberFilters,
-  type IxcSource,
-  listCustomers,
-  listInvoices,
-  listPayments,
-  mapRows,
-} from "./listings.js";
+import { areceberFilters, type IxcSource, listInvoices, listPayments, mapRows } from "./listings.js";
 import { formatTaxId, mapAreceber, mapCliente } from "./map.js";
 import type { IxcOptions } from "./options.js";
 import { Areceber, Cliente } from "./schemas.js";

@@ -9,7 +9,7 @@ import {
 } from "@regua/core";
 import type { z } from "zod";
 import type { IxcClient } from "./client.js";
-import { type MapContext, mapAreceber, mapCliente, mapRecebimento } from "./map.js";
+import { type MapContext, mapAreceber, mapRecebimento } from "./map.js";
 import {
   checkpoint,
   finish,
@@ -21,7 +21,7 @@ import {
   START,
   unseen,
 } from "./pages.js";
-import { Areceber, Cliente } from "./schemas.js";
+import { Areceber } from "./schemas.js";
 
 /** What the listings share within one connector instance. */
 export interface IxcSource {
@@ -88,14 +88,6 @@ async function* keysetListing<TRow, TOut>(
 /** Receivables released for collection (liberado = S) unless the options say otherwise. */
 export function areceberFilters(source: IxcSource): GridFilter[] {
   return source.client.options.releasedOnly ? [{ TB: "fn_areceber.liberado", OP: "=", P: "S" }] : [];
-}
-
-// POST /webservice/v1/cliente (ixcsoft: listar), by ultima_atualizacao.
-export function listCustomers(source: IxcSource, query: ListQuery): AsyncIterable<Page<Customer>> {
-  return keysetListing(source, listing(source, "cliente", []), query, "customers", {
-    schema: Cliente,
-    map: (row) => mapCliente(row, source.map),
-  });
 }
 
 // POST /webservice/v1/fn_areceber (ixcsoft: listar), by ultima_atualizacao.

@@ -106,3 +106,19 @@ export function reject(entity: EntityName, raw: unknown, error: string): RecordR
   const id = (raw as Row | null)?.id;
   return { entity, externalId: id === undefined ? "(no id)" : String(id), error, raw };
 }
+
+/** A cursor at the newest stamp among rows read in any order (the full run's contracts). */
+export function newestSeen(listing: GridListing, cursor: KeysetCursor, rows: readonly Row[]): KeysetCursor {
+  let { stamp } = cursor;
+  let seen = [...cursor.seen];
+  for (const row of rows) {
+    const rowStamp = String(row[listing.changeField] ?? "");
+    if (stamp === null || rowStamp > stamp) {
+      stamp = rowStamp;
+      seen = [idOf(row)];
+    } else if (rowStamp === stamp && !seen.includes(idOf(row))) {
+      seen.push(idOf(row));
+    }
+  }
+  return { stamp, page: 1, seen };
+}

@@ -55,6 +55,33 @@ describe("incremental listing (keyset on ultima_atualizacao)", () => {
   });
 });
 
+describe("customers with their contracts' suspension state", () => {
+  it("a block or unblock in cliente_contrato re-lists the customer with its tag", async () => {
+    ixc = await fakeIxc();
+    const connector = await connect(ixc);
+    const full = await collect(connector.listCustomers({}));
+    const customers = full.flatMap((p) => p.items);
+    expect(customers).toHaveLength(8);
+    expect(new Set(customers.map((c) => c.externalId)).size).toBe(8);
+    expect(customers.every((c) => c.tags.includes("ixc:ativo"))).toBe(true);
+    expect(customers[0]?.customFields.contratos).toEqual([
+      expect.objectContaining({ plano: "FIBRA 300MB", statusInternet: "A" }),
+    ]);
+    const last = full.at(-1)!.cursor;
+    expect((await collect(connector.listCustomers({ cursor: last }))).flatMap((p) => p.items)).toEqual([]);
+
+    ixc.setBlocked(3, true);
+    const blocked = await collect(connector.listCustomers({ cursor: last }));
+    expect(blocked.flatMap((p) => p.items).map((c) => [c.externalId, c.tags])).toEqual([["3", ["ixc:bloqueado"]]]);
+    ixc.setBlocked(3, false);
+    const unblocked = await collect(connector.listCustomers({ cursor: blocked.at(-1)!.cursor }));
+    expect(unblocked.flatMap((p) => p.items).map((c) => [c.externalId, c.tags])).toEqual([["3", ["ixc:ativo"]]]);
+    ixc.touch("cliente", 5);
+    const edited = await collect(connector.listCustomers({ cursor: unblocked.at(-1)!.cursor }));
+    expect(edited.flatMap((p) => p.items).map((c) => c.externalId)).toEqual(["5"]);
+  });
+});
+
 describe("write-back as su_ticket", () => {
   it("opens one ticket per activity key with IXC's fields, visible in IXC", async () => {
     ixc = await fakeIxc();
