@@ -15,5 +15,6 @@
  */
 export type { IxcRow, IxcTables } from "./data.js";
 export { EMPTY_DATE, formatPhone, formatTaxId, toIxcStamp } from "./data.js";
+export { IXC_ISP_POLICY_YAML } from "./policy.js";
 export type { FakeIxc, FakeIxcOptions } from "./server.js";
 export { startFakeIxc } from "./server.js";

@@ -55,28 +55,44 @@ export interface FakeOpa {
 }
 
 export const DEFAULT_CANAL = "64f09e6332843f9dada2d0d6";
+const template = (_id: string, atalho: string, texto: string): OpaTemplate => ({
+  _id,
+  atalho,
+  texto,
+  tipo_mensagem: "template",
+  departamentos: [],
+});
+
+/** An ISP's approved templates, one per IXC message kind, with positional variables. */
 export const DEFAULT_OPA_TEMPLATES: OpaTemplate[] = [
-  {
-    _id: "6500b9df32843f9dada2e6be",
-    atalho: "lembrete_vencimento",
-    texto: "Olá {{1}}! Sua fatura de {{2}} vence em {{3}}. Linha digitável: {{4}}",
-    tipo_mensagem: "template",
-    departamentos: [],
-  },
-  {
-    _id: "6500ba1c32843f9dada2e6c4",
-    atalho: "aviso_bloqueio",
-    texto: "{{1}}, a fatura de {{2}} venceu em {{3}}. Evite o bloqueio da sua internet: pague pelo PIX {{4}}",
-    tipo_mensagem: "template",
-    departamentos: [],
-  },
-  {
-    _id: "6500ba4e32843f9dada2e6ca",
-    atalho: "baixa_pagamento",
-    texto: "Obrigado, {{1}}! Recebemos o pagamento de {{2}}.",
-    tipo_mensagem: "template",
-    departamentos: [],
-  },
+  template(
+    "6500b9df32843f9dada2e6be",
+    "lembrete_vencimento",
+    "Olá {{1}}! Sua fatura de {{2}} vence em {{3}}. Linha digitável: {{4}}",
+  ),
+  template(
+    "6500b9f132843f9dada2e6c1",
+    "aviso_cobranca",
+    "{{1}}, não identificamos o pagamento da fatura de {{2}}, vencida em {{3}}. PIX copia e cola: {{4}}",
+  ),
+  template(
+    "6500ba0832843f9dada2e6c2",
+    "questionamento_pendencia",
+    "{{1}}, ficou alguma dúvida sobre a fatura {{2}}? Responda esta mensagem.",
+  ),
+  template(
+    "6500ba1c32843f9dada2e6c4",
+    "aviso_bloqueio",
+    "{{1}}, a fatura de {{2}} venceu em {{3}}. Evite o bloqueio da sua internet: pague pelo PIX {{4}}",
+  ),
+  template("6500ba4e32843f9dada2e6ca", "baixa_pagamento", "Obrigado, {{1}}! Recebemos o pagamento de {{2}}."),
+  template("6500ba6132843f9dada2e6cd", "cancelamento_titulo", "{{1}}, a fatura {{2}} foi cancelada."),
+  template("6500ba7532843f9dada2e6d0", "renegociacao", "{{1}}, seu acordo de {{2}} foi registrado."),
+  template(
+    "6500ba8932843f9dada2e6d3",
+    "remover_negativacao",
+    "{{1}}, seu nome está sendo retirado dos cadastros de crédito.",
+  ),
 ];
 
 const SendBody = z.object({

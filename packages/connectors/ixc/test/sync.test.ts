@@ -72,10 +72,14 @@ describe("customers with their contracts' suspension state", () => {
 
     ixc.setBlocked(3, true);
     const blocked = await collect(connector.listCustomers({ cursor: last }));
-    expect(blocked.flatMap((p) => p.items).map((c) => [c.externalId, c.tags])).toEqual([["3", ["ixc:bloqueado"]]]);
+    expect(blocked.flatMap((p) => p.items).map((c) => [c.externalId, c.tags])).toEqual([
+      ["3", ["ixc:bloqueado"]],
+    ]);
     ixc.setBlocked(3, false);
     const unblocked = await collect(connector.listCustomers({ cursor: blocked.at(-1)!.cursor }));
-    expect(unblocked.flatMap((p) => p.items).map((c) => [c.externalId, c.tags])).toEqual([["3", ["ixc:ativo"]]]);
+    expect(unblocked.flatMap((p) => p.items).map((c) => [c.externalId, c.tags])).toEqual([
+      ["3", ["ixc:ativo"]],
+    ]);
     ixc.touch("cliente", 5);
     const edited = await collect(connector.listCustomers({ cursor: unblocked.at(-1)!.cursor }));
     expect(edited.flatMap((p) => p.items).map((c) => c.externalId)).toEqual(["5"]);
