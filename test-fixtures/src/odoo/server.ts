@@ -1,13 +1,8 @@
-import {
-  Deserializer,
-  serializeFault,
-  serializeMethodResponse,
-  XmlRpcFault,
-  type XmlRpcValue,
-} from "@foxglove/xmlrpc";
+import { Deserializer, serializeFault, XmlRpcFault, type XmlRpcValue } from "@foxglove/xmlrpc";
 import Fastify, { type FastifyReply, type FastifyRequest } from "fastify";
 import { generateDataset } from "../generator.js";
 import { addLifecycle, type Lifecycle } from "./lifecycle.js";
+import { methodResponse } from "./marshal.js";
 import { FakeOrm, type MethodCall, OdooException, type OdooExceptionName } from "./orm.js";
 import {
   type ModelName,
@@ -163,7 +158,7 @@ export async function startFakeOdoo(options: FakeOdooOptions): Promise<FakeOdoo>
     try {
       if (request.params.service === "common") {
         requests.push({ ...call, method });
-        return serializeMethodResponse(common(method, params) as XmlRpcValue);
+        return methodResponse(common(method, params));
       }
       if (request.params.service !== "object" || (method !== "execute_kw" && method !== "execute")) {
         throw new OdooException(
@@ -183,7 +178,7 @@ export async function startFakeOdoo(options: FakeOdooOptions): Promise<FakeOdoo>
       const args = (method === "execute_kw" ? (rest[0] ?? []) : rest) as OdooValue[];
       const kwargs = (method === "execute_kw" ? (rest[1] ?? {}) : {}) as Record<string, OdooValue>;
       const value = orm.call(withIds(String(model), String(modelMethod), args, kwargs));
-      return serializeMethodResponse(value as XmlRpcValue);
+      return methodResponse(value);
     } catch (error) {
       return xmlrpcFault(error);
     }
