@@ -1,5 +1,5 @@
 import type { FakeOrm } from "./orm.js";
-import { type Many2one, type OdooRecord, type OdooTables, paymentOf } from "./records.js";
+import { type Many2one, maxOf, type OdooRecord, type OdooTables, paymentOf } from "./records.js";
 
 /** What happens to an invoice in Odoo, as the accounting app would do it (account_move.py). */
 export interface Lifecycle {
@@ -74,7 +74,7 @@ export function addLifecycle(context: Context): Omit<Lifecycle, "expireApiKey"> 
         amount_residual_signed: round2(newResidual * rate(row)),
         payment_state: newResidual === 0 ? "in_payment" : "partial",
       });
-      const id = Math.max(0, ...tables["account.payment"].map((p) => p.id)) + 1;
+      const id = maxOf(tables["account.payment"].map((p) => p.id)) + 1;
       const payment = paymentOf(row, amount, id, major);
       payment.state = major >= 18 ? "in_process" : "posted";
       if (options.date) payment.date = options.date;
@@ -94,7 +94,7 @@ export function addLifecycle(context: Context): Omit<Lifecycle, "expireApiKey"> 
     },
     reverse(moveId) {
       const row = move(moveId);
-      const id = Math.max(0, ...tables["account.move"].map((m) => m.id)) + 1;
+      const id = maxOf(tables["account.move"].map((m) => m.id)) + 1;
       const refund: OdooRecord = {
         ...row,
         id,

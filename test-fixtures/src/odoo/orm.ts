@@ -1,5 +1,5 @@
 import { compileDomain, compileOrder, DomainError } from "./domain.js";
-import type { ModelName, OdooRecord, OdooTables, OdooValue } from "./records.js";
+import { type ModelName, maxOf, type OdooRecord, type OdooTables, type OdooValue } from "./records.js";
 
 /**
  * The exceptions Odoo raises, by the names odoo/exceptions.py gives them; the server turns them
@@ -81,7 +81,7 @@ export class FakeOrm {
       for (const row of tables[model as ModelName]) for (const key of Object.keys(row)) names.add(key);
       this.fields.set(model, names);
       const ids = tables[model as ModelName].map((r) => r.id);
-      this.nextIds.set(model, Math.max(0, ...ids) + 1);
+      this.nextIds.set(model, maxOf(ids) + 1);
     }
   }
 

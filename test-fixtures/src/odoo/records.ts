@@ -277,3 +277,10 @@ function invoicePdf(move: OdooRecord): OdooRecord {
     write_date: String(move.write_date),
   };
 }
+
+/** The largest of many numbers (Math.max(...list) overflows the stack past ~100,000). */
+export function maxOf(values: Iterable<number>, floor = 0): number {
+  let max = floor;
+  for (const value of values) if (value > max) max = value;
+  return max;
+}

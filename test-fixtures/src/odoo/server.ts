@@ -6,6 +6,7 @@ import { methodResponse } from "./marshal.js";
 import { FakeOrm, type MethodCall, OdooException, type OdooExceptionName } from "./orm.js";
 import {
   type ModelName,
+  maxOf,
   type OdooRecord,
   type OdooTables,
   type OdooValue,
@@ -86,8 +87,8 @@ export async function startFakeOdoo(options: FakeOdooOptions): Promise<FakeOdoo>
     major,
     attachments: options.attachments ?? dataset.invoices.length < 5000,
   });
-  let lastStamp = Math.max(
-    ...(["res.partner", "account.move"] as ModelName[]).flatMap((m) =>
+  let lastStamp = maxOf(
+    (["res.partner", "account.move"] as ModelName[]).flatMap((m) =>
       tables[m].map((r) => Date.parse(`${String(r.write_date).replace(" ", "T")}Z`)),
     ),
   );

@@ -17,6 +17,7 @@ import {
   MOVE_FIELDS,
   type OdooSource,
 } from "./listings.js";
+import { findCustomersByTaxId, listOpenInvoices } from "./lookups.js";
 import type { OdooOptions } from "./options.js";
 import { ActivityWriter } from "./writeback.js";
 
@@ -26,6 +27,7 @@ export const CAPABILITIES = {
   writeActivity: true,
   webhooks: false,
   documents: true,
+  lookups: true,
 } as const;
 
 type OdooConnector = ConnectorImplementation<typeof CAPABILITIES>;
@@ -56,6 +58,8 @@ export function createOdooConnector(options: OdooOptions, ctx: PluginContext): O
     getInvoice: (externalId) => getInvoice(source, externalId),
     writeActivity: (activity) => writer.write(activity),
     getDocument: (invoice, kind) => getDocument(client, invoice, kind),
+    findCustomersByTaxId: (taxId) => findCustomersByTaxId(source, taxId),
+    listOpenInvoices: (customerRef) => listOpenInvoices(source, customerRef),
     healthCheck: () => healthCheck(client, options, ctx),
     close: async () => {},
   };

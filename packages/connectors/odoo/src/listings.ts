@@ -34,7 +34,7 @@ export const INVOICE_DOMAIN: unknown[] = [
   ["posted_before", "=", true],
 ];
 /** The commercial entities (companies and people without a parent): contacts are dunned through them. */
-const PARTNER_DOMAIN: unknown[] = ["|", ["is_company", "=", true], ["parent_id", "=", false]];
+export const PARTNER_DOMAIN: unknown[] = ["|", ["is_company", "=", true], ["parent_id", "=", false]];
 const PAYMENT_DOMAIN: unknown[] = [
   ["partner_type", "=", "customer"],
   ["payment_type", "=", "inbound"],
@@ -65,9 +65,14 @@ async function* keysetPages(
   }
 }
 
-export async function* listCustomers(source: OdooSource, query: ListQuery): AsyncIterable<Page<Customer>> {
+/** The partner fields this Odoo has (18 dropped mobile): fields_get once per instance. */
+export async function partnerFields(source: OdooSource): Promise<string[]> {
   const available = await source.client.fields("res.partner");
-  const fields = fieldsOf(Partner).filter((f) => !PARTNER_OPTIONAL.has(f) || available.has(f));
+  return fieldsOf(Partner).filter((f) => !PARTNER_OPTIONAL.has(f) || available.has(f));
+}
+
+export async function* listCustomers(source: OdooSource, query: ListQuery): AsyncIterable<Page<Customer>> {
+  const fields = await partnerFields(source);
   for await (const page of keysetPages(source, "res.partner", PARTNER_DOMAIN, fields, query, "customers")) {
     const { items, rejects } = mapRows(
       page.rows,
