@@ -1,5 +1,6 @@
 import { Command, CommanderError, InvalidArgumentError, Option } from "commander";
 import { z } from "zod";
+import { type AuthOptions, authCommand, QUICKBOOKS_REDIRECT } from "./commands/auth.js";
 import { checkCommand } from "./commands/check.js";
 import { CHANNEL_KINDS, ERP_KINDS, type InitOptions, initCommand } from "./commands/init.js";
 import { runCommand, serveCommand } from "./commands/loop.js";
@@ -75,6 +76,15 @@ export function createProgram(io: Io = processIo, deps: RuntimeOverrides = {}): 
         .default("whatsapp"),
     )
     .action((o: InitOptions) => initCommand(o, io));
+  program
+    .command("auth")
+    .description("connect an ERP that needs a one-time authorisation: regua auth quickbooks")
+    .argument("<erp>", "quickbooks")
+    .option("--source <id>", "the source to connect, when there are several", instanceId)
+    .option("--redirect-uri <uri>", "a redirect URI registered on your Intuit app", QUICKBOOKS_REDIRECT)
+    .option("--redirected-to <url>", "the address the browser was sent back to (skips the prompt)")
+    .option("--state <state>", "the state the authorize URL carries (with --redirected-to)")
+    .action((erp: string, o: AuthOptions) => authCommand(global(), erp, o, io, deps));
   program
     .command("check")
     .description("validate config + policy and ping every source and channel")

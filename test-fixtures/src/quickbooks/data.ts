@@ -304,11 +304,10 @@ export function datasetToCompany(dataset: Dataset, today: string): QboCompany {
       Line: lines,
     };
   });
-  for (const customer of customers) {
-    customer.Balance = money(
-      invoices.filter((i) => i.CustomerRef.value === customer.Id).reduce((s, i) => s + i.HomeBalance, 0),
-    );
-  }
+  const owed = new Map<string, number>();
+  for (const i of invoices)
+    owed.set(i.CustomerRef.value, (owed.get(i.CustomerRef.value) ?? 0) + i.HomeBalance);
+  for (const customer of customers) customer.Balance = money(owed.get(customer.Id) ?? 0);
   const creditMemos = customers
     .filter((_, i) => i % 5 === 1)
     .map(

@@ -191,14 +191,29 @@ function matches(row: object, c: Condition): boolean {
   }
 }
 
-/** Filters and orders `rows` (Id ascending when no ORDERBY, the service's default). */
+/** A field's value as it sorts: numbers and Ids as numbers, timestamps by instant, else text. */
+function sortKey(value: unknown): number | string {
+  if (typeof value === "number") return value;
+  const text = String(value ?? "");
+  if (/^\d+$/.test(text)) return Number(text);
+  if (TIMESTAMP.test(text)) return Date.parse(text);
+  return text;
+}
+
+function byKey(a: number | string, b: number | string): number {
+  if (typeof a === "number" && typeof b === "number") return a - b;
+  const sa = String(a);
+  const sb = String(b);
+  return sa < sb ? -1 : sa > sb ? 1 : 0;
+}
+
+/** Filters and orders `rows` (Id ascending when no ORDERBY, the service's default), ties by Id. */
 export function runQuery<T extends object>(rows: readonly T[], query: ParsedQuery): T[] {
   const order = query.orderBy ?? { field: "Id", desc: false };
+  const sign = order.desc ? -1 : 1;
   return rows
     .filter((row) => query.where.every((c) => matches(row, c)))
-    .sort((a, b) => {
-      const byField = compare(fieldOf(a, order.field), fieldOf(b, order.field));
-      const primary = order.desc ? -byField : byField;
-      return primary !== 0 ? primary : compare(fieldOf(a, "Id"), fieldOf(b, "Id"));
-    });
+    .map((row) => ({ row, key: sortKey(fieldOf(row, order.field)), id: sortKey(fieldOf(row, "Id")) }))
+    .sort((a, b) => sign * byKey(a.key, b.key) || byKey(a.id, b.id))
+    .map((entry) => entry.row);
 }

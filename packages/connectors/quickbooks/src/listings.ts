@@ -135,7 +135,13 @@ async function* changesSince<TRow extends { Id: string; MetaData: { LastUpdatedT
   yield pageOf(items, rejects, deleted.length ? null : checkpoint.encode(done));
 }
 
-/** One query page's rows; the request for the next page is sent before this one is mapped. */
+/**
+ * Pages at known positions (STARTPOSITION = 1, 1 + size, …): the next few are requested while
+ * one is mapped, so the listing keeps pace with the realm's limit instead of one round trip at a
+ * time. Pages are yielded in order; a short page is the last (requests past it are dropped).
+ */
+const PAGES_AHEAD = 4;
+
 async function* pagedQuery<TRow extends { Id: string; MetaData: { LastUpdatedTime: string } }, TOut>(
   src: QboSource,
   spec: Spec<TRow, TOut>,
@@ -157,12 +163,20 @@ async function* pagedQuery<TRow extends { Id: string; MetaData: { LastUpdatedTim
     request.catch(() => undefined); // awaited below; a page abandoned by the caller must not crash the process
     return request;
   };
-  let pending = fetchAt(cursor.position);
   const ctx = await src.mapContext();
+  const ahead: Promise<unknown[]>[] = [];
+  let requested = cursor.position;
+  const fill = () => {
+    while (ahead.length < PAGES_AHEAD) {
+      ahead.push(fetchAt(requested));
+      requested += src.pageSize;
+    }
+  };
+  fill();
   for (;;) {
-    const rows = await pending;
+    const rows = await (ahead.shift() as Promise<unknown[]>);
     const last = rows.length < src.pageSize;
-    if (!last) pending = fetchAt(cursor.position + rows.length);
+    if (!last) fill();
     const map = await spec.mapPage(idsOf(rows), ctx);
     const { items, rejects, parsed } = mapRows(rows, spec.schema, map, spec.entity);
     for (const row of parsed) cursor.max = later(cursor.max, row.MetaData.LastUpdatedTime);
