@@ -63,7 +63,7 @@ export const ERP_TEMPLATES: Record<ErpKind, () => PluginTemplate> = {
     bundled: false,
     env: ["QBO_CLIENT_ID", "QBO_CLIENT_SECRET"],
     yaml: `${notYet("@regua/connector-quickbooks")}  # QuickBooks Online (https://developer.intuit.com/app/developer/qbo/docs/get-started).
-  # After the first start, run \`regua auth quickbooks\` once to authorise the app; refresh tokens
+  # Run \`regua auth quickbooks\` once to authorise the app; refresh tokens
   # rotate and are kept encrypted in the store, never in this file.
   - id: qbo
     connector: "@regua/connector-quickbooks"
@@ -72,6 +72,7 @@ export const ERP_TEMPLATES: Record<ErpKind, () => PluginTemplate> = {
       clientSecret: { env: QBO_CLIENT_SECRET }
       realmId: "9130350000000000"             # the company id (shown after you connect)
       environment: sandbox                    # sandbox or production
+      # webhookVerifierToken: { env: QBO_WEBHOOK_VERIFIER }   # the app's Webhooks page; see docs/connectors/quickbooks.md
 `,
   }),
   odoo: () => ({
