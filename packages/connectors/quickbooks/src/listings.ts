@@ -138,7 +138,8 @@ async function* changesSince<TRow extends { Id: string; MetaData: { LastUpdatedT
 /**
  * Pages at known positions (STARTPOSITION = 1, 1 + size, …): the next few are requested while
  * one is mapped, so the listing keeps pace with the realm's limit instead of one round trip at a
- * time. Pages are yielded in order; a short page is the last (requests past it are dropped).
+ * time. Pages are yielded in order; a short page is the last (the few requests past it are
+ * dropped).
  */
 const PAGES_AHEAD = 4;
 
@@ -166,17 +167,17 @@ async function* pagedQuery<TRow extends { Id: string; MetaData: { LastUpdatedTim
   const ctx = await src.mapContext();
   const ahead: Promise<unknown[]>[] = [];
   let requested = cursor.position;
-  const fill = () => {
-    while (ahead.length < PAGES_AHEAD) {
+  const fill = (depth: number) => {
+    while (ahead.length < depth) {
       ahead.push(fetchAt(requested));
       requested += src.pageSize;
     }
   };
-  fill();
+  fill(1); // one page first: a small company's listing costs one request, not PAGES_AHEAD
   for (;;) {
     const rows = await (ahead.shift() as Promise<unknown[]>);
     const last = rows.length < src.pageSize;
-    if (!last) fill();
+    if (!last) fill(PAGES_AHEAD);
     const map = await spec.mapPage(idsOf(rows), ctx);
     const { items, rejects, parsed } = mapRows(rows, spec.schema, map, spec.entity);
     for (const row of parsed) cursor.max = later(cursor.max, row.MetaData.LastUpdatedTime);

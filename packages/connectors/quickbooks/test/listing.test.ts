@@ -30,6 +30,13 @@ describe("listings against the fake QuickBooks", () => {
     expect(fake.minorVersions.every((v) => v === 75)).toBe(true);
   });
 
+  it("a listing that fits in one page costs one query", async () => {
+    const qbo = connect(fake, { pageSize: 1000 }, { clock });
+    const before = fake.requests.filter((r) => r.url.includes("from%20Invoice")).length;
+    await collect(qbo.listInvoices({}));
+    expect(fake.requests.filter((r) => r.url.includes("from%20Invoice")).length - before).toBe(1);
+  });
+
   it("maps status, amounts, multicurrency and the due date from the sales term when DueDate is absent", async () => {
     const qbo = connect(fake, {}, { clock });
     const listed = new Map(items(await collect(qbo.listInvoices({}))).map((i) => [i.externalId, i]));
