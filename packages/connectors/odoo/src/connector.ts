@@ -4,6 +4,7 @@ import {
   type Invoice,
   isReguaError,
   type PluginContext,
+  ValidationError,
 } from "@regua/core";
 import { keyExpiryWarning } from "./apikeys.js";
 import { OdooClient } from "./client.js";
@@ -75,7 +76,12 @@ async function getInvoice(source: OdooSource, externalId: string): Promise<Invoi
     readOnly: true,
   });
   const { items, rejects } = await invoicesOf(source, Array.isArray(rows) ? rows : []);
-  if (rejects[0]) throw new Error(`invoice ${externalId}: ${rejects[0].error}`);
+  if (rejects[0]) {
+    throw new ValidationError(`odoo: invoice ${externalId}: ${rejects[0].error}`, [], {
+      where: `${source.source} account.move ${externalId}`,
+      provider: { system: "odoo" },
+    });
+  }
   return items[0] ?? null;
 }
 

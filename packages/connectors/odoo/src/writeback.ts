@@ -20,7 +20,9 @@ interface Target {
  * customer's partner record when there is none), as a chatter note (mail.thread.message_post,
  * subtype mail.mt_note) or as a scheduled mail.activity. Idempotent: the marker is looked up in
  * the record's messages (and activities) first, so a retry after a lost answer finds the first
- * write; the writes themselves are not retried by the HTTP client.
+ * write; the writes themselves are not retried by the HTTP client. Activities are created with
+ * mail.activity.create, not activity_schedule: that returns a recordset, which the 16–18
+ * XML-RPC marshaller cannot send (a fault after the commit); create answers the id everywhere.
  */
 export class ActivityWriter {
   private readonly modelIds = new Map<string, Promise<number>>();
