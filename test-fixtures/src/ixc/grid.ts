@@ -90,7 +90,8 @@ function filtersOf(table: string, query: GridQuery, rows: IxcRow[], known: Set<s
 
 /** The grid's answer: `{page, total, registros}`, numbers as strings; no `registros` when empty. */
 export function runGrid(table: string, rows: IxcRow[], query: GridQuery) {
-  const known = new Set(rows.flatMap((row) => Object.keys(row)));
+  // Every row of a table has the same columns (as in IXC's MySQL tables).
+  const known = new Set(Object.keys(rows[0] ?? {}));
   const filters = filtersOf(table, query, rows, known);
   const sortField = query.sortname ? column(table, query.sortname, rows[0], known) : "id";
   const direction = query.sortorder === "desc" ? -1 : 1;

@@ -103,6 +103,7 @@ export const ERP_TEMPLATES: Record<ErpKind, () => PluginTemplate> = {
       baseUrl: https://ixc.minhaempresa.com.br/webservice/v1
       userId: "12"                            # the id of the IXC user the token belongs to
       token: { env: IXC_TOKEN }               # Configurações → Usuários → token
+      # ticket: { idAssunto: "7", idTicketSetor: "3" }   # write-back as su_ticket; \`regua check\` checks both ids
 `,
   }),
   rest: () => ({
@@ -141,6 +142,7 @@ export const CHANNEL_TEMPLATES: Record<ChannelKind, () => PluginTemplate> = {
       baseUrl: https://minhaempresa.opasuite.com.br
       token: { env: OPA_TOKEN }               # Configurações → Integrações → token de API
       channelId: "5f1c0b6e2a"                 # the WhatsApp channel (canal) messages go out on
+      # templates: { lembrete_vencimento: "6500b9df32843f9dada2e6be" }   # template name → Opa _id (else by atalho)
 `,
   }),
 };

@@ -48,7 +48,7 @@ export function createOpaChannel(options: OpaOptions, ctx: PluginContext): OpaCh
   const client = new OpaClient(options, ctx);
   const templates = new TemplateDirectory(client, options);
   const contacts = new ContactBook(client);
-  const log = ctx.log.child({ channel: "opa", canal: options.canal });
+  const log = ctx.log.child({ channel: "opa", channelId: options.channelId });
 
   async function templateId(message: OutboundMessage): Promise<{ id: string; variaveis: string[] }> {
     const template = message.template;
@@ -81,7 +81,7 @@ export function createOpaChannel(options: OpaOptions, ctx: PluginContext): OpaCh
       // POST /api/v1/template/send {contato: {canalCliente}, template: {_id, variaveis}, canal}.
       const answer = await client.post(
         "template/send",
-        { contato: { canalCliente: message.to }, template: { _id: id, variaveis }, canal: options.canal },
+        { contato: { canalCliente: message.to }, template: { _id: id, variaveis }, canal: options.channelId },
         SendAnswer,
       );
       const providerMessageId = answer._id ?? answer.id ?? (answer.id_rota ? `rota:${answer.id_rota}` : null);
@@ -130,10 +130,10 @@ export function createOpaChannel(options: OpaOptions, ctx: PluginContext): OpaCh
       const started = ctx.clock.now().getTime();
       try {
         // GET /api/v1/canal/{id}: the token works and the channel exists.
-        await client.get(`canal/${encodeURIComponent(options.canal)}`, Message.pick({ _id: true }));
+        await client.get(`canal/${encodeURIComponent(options.channelId)}`, Message.pick({ _id: true }));
         return {
           ok: true,
-          detail: `Opa! Suite canal ${options.canal}`,
+          detail: `Opa! Suite canal ${options.channelId}`,
           latencyMs: ctx.clock.now().getTime() - started,
         };
       } catch (error) {

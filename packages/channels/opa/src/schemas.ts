@@ -10,7 +10,7 @@ export const OpaOptionsSchema = z.object({
   /** The API token (Opa: Configurações → API), sent as a Bearer token. */
   token: z.string().min(1),
   /** The id of the WhatsApp channel in Opa (`canal`) the templates go out through. */
-  canal: z.string().min(1),
+  channelId: z.string().min(1),
   /**
    * régua template name → Opa template `_id`. A name left out is looked up by the template's
    * `atalho` (its shortcut in Opa), so a template named like its atalho needs no entry here.

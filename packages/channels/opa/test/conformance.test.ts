@@ -9,7 +9,7 @@ describeChannelConformance<typeof opaChannel.optionsSchema, FakeOpa>({
   definition: opaChannel,
   setup: () => startFakeOpa({ token: TOKEN }),
   teardown: (opa) => opa.close(),
-  options: (opa) => ({ baseUrl: opa.url, token: TOKEN, canal: DEFAULT_CANAL }),
+  options: (opa) => ({ baseUrl: opa.url, token: TOKEN, channelId: DEFAULT_CANAL }),
   // A template the fake holds, addressed by its atalho, with its three variables.
   message: () => ({
     actionKey: "conformance-1",

@@ -16,7 +16,7 @@ async function channel(fake: FakeOpa, extra: Record<string, unknown> = {}): Prom
   const options = opaChannel.optionsSchema.parse({
     baseUrl: fake.url,
     token: TOKEN,
-    canal: DEFAULT_CANAL,
+    channelId: DEFAULT_CANAL,
     ...extra,
   });
   return (await opaChannel.create(options, createTestContext({ instanceId: "opa" }))) as OpaChannel;

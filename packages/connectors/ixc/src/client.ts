@@ -54,7 +54,7 @@ export class IxcClient {
     readonly options: IxcOptions,
     ctx: PluginContext,
   ) {
-    const basic = Buffer.from(`${options.user}:${options.token}`).toString("base64");
+    const basic = Buffer.from(`${options.userId}:${options.token}`).toString("base64");
     this.http = createHttpClient(
       {
         system: SYSTEM,

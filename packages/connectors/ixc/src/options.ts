@@ -8,8 +8,8 @@ export const IxcOptions = z.object({
   /** The IXC host, with or without /webservice/v1: https://ixc.provedor.com.br */
   baseUrl: z.url().transform((url) => url.replace(/\/+$/, "").replace(/\/webservice\/v1$/, "")),
   /** The id of the IXC user the token belongs to (Configurações → Usuários). */
-  user: z.string().regex(/^\d+$/, "must be the numeric id of the IXC user"),
-  /** The user's webservice token; Basic auth sends base64("<user>:<token>"). */
+  userId: z.string().regex(/^\d+$/, "must be the numeric id of the IXC user"),
+  /** The user's webservice token; Basic auth sends base64("<userId>:<token>"). */
   token: z.string().min(1),
   tls: z.object({ rejectUnauthorized: z.boolean().default(true) }).default({ rejectUnauthorized: true }),
   /** Rows per grid page (`rp`). IXC answers large pages slowly; 500 is a safe default. */

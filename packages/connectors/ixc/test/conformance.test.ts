@@ -10,8 +10,8 @@ describeConnectorConformance<typeof connector.optionsSchema, FakeIxc>({
   definition: connector,
   setup: () => startFakeIxc({ seed: 36, customers: 12, today: "2026-03-15", ...AUTH }),
   teardown: (ixc) => ixc.close(),
-  options: (ixc) => ({ baseUrl: ixc.url, pageSize: 7, ticket: TICKET, ...AUTH }),
-  badCredentials: (ixc) => ({ baseUrl: ixc.url, ...AUTH, token: "not-the-token" }),
+  options: (ixc) => ({ baseUrl: ixc.url, pageSize: 7, ticket: TICKET, userId: AUTH.user, token: AUTH.token }),
+  badCredentials: (ixc) => ({ baseUrl: ixc.url, userId: AUTH.user, token: "not-the-token" }),
   mutate: (ixc, invoice) => {
     ixc.markPaid(invoice.externalId, "2026-03-16");
   },

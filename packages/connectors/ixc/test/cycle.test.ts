@@ -92,7 +92,7 @@ describe("an ISP dunning cycle: IXC Provedor → régua → Opa! Suite", () => {
     const channelOptions = opaChannel.optionsSchema.parse({
       baseUrl: opa.url,
       token: OPA_TOKEN,
-      canal: DEFAULT_CANAL,
+      channelId: DEFAULT_CANAL,
     });
     const channel = await opaChannel.create(channelOptions, createTestContext({ instanceId: "opa", clock }));
     engine = createEngine({

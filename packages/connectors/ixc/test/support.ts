@@ -10,7 +10,13 @@ export async function fakeIxc(overrides: Partial<FakeIxcOptions> = {}): Promise<
 }
 
 export async function connect(ixc: FakeIxc, options: Partial<IxcOptionsInput> = {}): Promise<Connector> {
-  const parsed = connector.optionsSchema.parse({ baseUrl: ixc.url, ...AUTH, pageSize: 5, ...options });
+  const parsed = connector.optionsSchema.parse({
+    baseUrl: ixc.url,
+    userId: AUTH.user,
+    token: AUTH.token,
+    pageSize: 5,
+    ...options,
+  });
   return connector.create(parsed, createTestContext({ instanceId: "provedor" }));
 }
 
