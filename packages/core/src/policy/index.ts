@@ -11,6 +11,7 @@ export {
   PolicySchema,
   type PolicyStep,
   type StepConditions,
+  VARIABLE_ALIASES,
   VARIABLE_SOURCES,
   type VariableSource,
   type VariableSourceName,

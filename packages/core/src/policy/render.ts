@@ -8,6 +8,7 @@ import {
   type LifecycleKind,
   type MessageSpec,
   type Policy,
+  VARIABLE_ALIASES,
   type VariableSource,
 } from "./schema.js";
 
@@ -121,8 +122,9 @@ function selectInvoices(action: PlannedAction, given: readonly Invoice[]): Invoi
 }
 
 /** `name` is a variable name, or "buttons[0]" for a button's parameter. */
-function resolveVariable(context: RenderContext, name: string, source: VariableSource): TemplateParameter {
-  if (typeof source !== "string") return { type: "text", text: source.literal };
+function resolveVariable(context: RenderContext, name: string, given: VariableSource): TemplateParameter {
+  if (typeof given !== "string") return { type: "text", text: given.literal };
+  const source = VARIABLE_ALIASES[given] ?? given;
   const { customer, invoices, policy } = context;
   const missing = (what: string): never => {
     const path = `${stepPath(context)}.${name.startsWith("buttons[") ? name : `variables.${name}`}`;

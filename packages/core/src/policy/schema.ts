@@ -29,6 +29,18 @@ export const VARIABLE_SOURCES = [
 export type VariableSourceName = (typeof VARIABLE_SOURCES)[number];
 const SOURCE_PREFIX = /^(customer|invoices?)\./;
 
+/**
+ * IXC Provedor's message variables, accepted as aliases so an ISP's templates read as they did in
+ * IXC (docs/connectors/ixc.md). Any other `#name#` is a typo, not a literal.
+ */
+export const VARIABLE_ALIASES: Readonly<Record<string, VariableSourceName>> = {
+  "#cliente_razao#": "customer.name",
+  "#areceber_valor#": "invoice.openAmount",
+  "#areceber_data_vencimento#": "invoice.dueDate",
+  "#areceber_linha_digitavel#": "invoice.boletoLine",
+};
+const ALIAS_SHAPE = /^#\w+#$/;
+
 const VariableSource = z.union([
   z
     .string()
@@ -36,6 +48,10 @@ const VariableSource = z.union([
     .refine((text) => !SOURCE_PREFIX.test(text) || (VARIABLE_SOURCES as readonly string[]).includes(text), {
       error: (issue) =>
         `unknown variable source ${JSON.stringify(issue.input)}; expected one of ${VARIABLE_SOURCES.join(", ")} or a literal`,
+    })
+    .refine((text) => !ALIAS_SHAPE.test(text) || text in VARIABLE_ALIASES, {
+      error: (issue) =>
+        `unknown IXC variable ${JSON.stringify(issue.input)}; expected one of ${Object.keys(VARIABLE_ALIASES).join(", ")}`,
     }),
   z.strictObject({ literal: z.string() }),
 ]);
