@@ -1,5 +1,4 @@
 import {
-  type Customer,
   type EntityName,
   type Invoice,
   isReguaError,

@@ -75,7 +75,8 @@ describe("grid requests", () => {
       expect(params[0]).toEqual({ TB: "fn_areceber.liberado", OP: "=", P: "S" });
     }
     // After the first page the listing asks again from page 1, `ultima_atualizacao >= newest seen`.
-    const second = JSON.parse(String((grid[1]?.body as Record<string, unknown>).grid_param));
+    const secondBody = grid[1]?.body as Record<string, unknown> | undefined;
+    const second = JSON.parse(String(secondBody?.grid_param));
     expect(second[1]).toMatchObject({ TB: "fn_areceber.ultima_atualizacao", OP: ">=" });
     const listed = pages.flatMap((p) => p.items.map((i) => i.externalId));
     expect(new Set(listed).size).toBe(ixc.tables.fn_areceber.length);
