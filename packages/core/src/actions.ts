@@ -61,7 +61,15 @@ export interface ActionRow extends PlannedAction {
   createdAt: string;
   updatedAt: string;
   sentAt: string | null;
+  /**
+   * How an ambiguous send (`unknown`) was settled: by a status webhook, a channel lookup, a
+   * resend after the quiet period, or held for an operator. Null for actions never unknown.
+   */
+  reconciled?: UnknownResolution | null;
 }
+
+/** How an `unknown` action was settled; see docs/delivery-guarantees.md. */
+export type UnknownResolution = "status" | "lookup" | "resent" | "held";
 
 /** A past action as the planner sees it (for caps, "no reply to earlier steps", catch-up). */
 export interface ActionHistoryEntry {

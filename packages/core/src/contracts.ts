@@ -305,6 +305,13 @@ export interface Channel {
   /** Checks a template reference and its variables before any send (used by `regua check`). */
   checkTemplate?(template: TemplateMessage): Promise<Problem[]>;
   send(message: OutboundMessage): Promise<{ providerMessageId: string }>;
+  /**
+   * Where the provider can say whether it holds a message sent with this action key: the
+   * reconciler of ambiguous (`unknown`) sends asks before resending. `null`: the provider has
+   * no such message. Channels whose API has no lookup (WhatsApp Cloud API) leave it out and
+   * rely on status webhooks.
+   */
+  lookupSend?(actionKey: string): Promise<{ providerMessageId: string } | null>;
   webhook?: {
     /** GET handshakes such as WhatsApp's hub.challenge; null when the request is not one. */
     handshake?(req: RawRequest): RawResponse | null;

@@ -15,7 +15,9 @@ export type ReguaErrorCode =
   | "VALIDATION"
   | "TRANSIENT"
   | "PERMANENT"
-  | "CONFIG";
+  | "CONFIG"
+  | "SEND_OUTCOME_UNKNOWN"
+  | "CANCELLED";
 
 export interface ProviderDetail {
   /** Which system said it: "sap-b1", "whatsapp", "quickbooks", … */
@@ -151,6 +153,36 @@ export class ConfigError extends ReguaError {
   constructor(message: string, options?: ReguaErrorOptions) {
     super("CONFIG", false, message, options);
   }
+}
+
+/**
+ * The request may have reached the provider and no answer came back (a timeout or a network
+ * error after the request was written). Resending could deliver the message twice, so the
+ * engine never retries it blindly: the action goes to `unknown` and is reconciled from the
+ * provider's status webhooks (or a lookup), then resent once only after a quiet period.
+ */
+export class SendOutcomeUnknownError extends ReguaError {
+  constructor(message: string, options?: ReguaErrorOptions) {
+    super("SEND_OUTCOME_UNKNOWN", false, message, options);
+  }
+}
+
+/**
+ * The work was stopped on purpose (a graceful shutdown) before it could finish. Not a failure:
+ * the engine hands the action back to `planned` and writes no "message failed" activity.
+ */
+export class CancelledError extends ReguaError {
+  constructor(message: string, options?: ReguaErrorOptions) {
+    super("CANCELLED", false, message, options);
+  }
+}
+
+export function isSendOutcomeUnknown(error: unknown): boolean {
+  return isReguaError(error) && error.code === "SEND_OUTCOME_UNKNOWN";
+}
+
+export function isCancelled(error: unknown): boolean {
+  return isReguaError(error) && error.code === "CANCELLED";
 }
 
 export function isReguaError(error: unknown): error is ReguaError {

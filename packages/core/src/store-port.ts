@@ -5,6 +5,7 @@ import type {
   ActionStatus,
   CustomerSnapshot,
   PlannedAction,
+  UnknownResolution,
 } from "./actions.js";
 import type { EntityName, KeyValueState, RecordReject } from "./contracts.js";
 import type { CollectionActivity, Customer, Invoice, InvoiceState, Payment } from "./model.js";
@@ -144,6 +145,12 @@ export interface DunningStore {
     to: ActionStatus,
     patch: ActionPatch,
   ): Promise<boolean>;
+  /**
+   * The transactional outbox: the compare-and-set of `transitionAction`, and only when it
+   * moved the row, the activities to write back (once per key) and the audit entries, all in
+   * ONE transaction. A crash leaves the outcome with its activity and audit, or none of them.
+   */
+  commitOutcome(outcome: ActionOutcome): Promise<boolean>;
   getAction(key: string): Promise<ActionRow | null>;
   findActionByProviderMessageId(providerMessageId: string): Promise<ActionRow | null>;
   /** Skips every planned/claimed action of a customer (or only those naming one invoice). */
@@ -159,6 +166,17 @@ export interface DunningStore {
    * whose lease expired become `unknown` (never resent blindly).
    */
   recoverExpiredLeases(now: string): Promise<{ released: number; unknown: number }>;
+  /**
+   * The same recovery without waiting for the lease, for claims of workers known to be dead
+   * (a restarted runner's own predecessor): their claimed actions go back to `planned`, their
+   * `sending` rows to `unknown`, their claimed activities back to `pending`.
+   */
+  recoverClaimsOf(options: { workerIds: readonly string[]; now: string }): Promise<{
+    released: number;
+    unknown: number;
+  }>;
+  /** Distinct workers holding a claim (claimed/sending actions, claimed activities). */
+  claimHolders(): Promise<string[]>;
   listActions(options: {
     status?: ActionStatus[];
     source?: string;
@@ -345,7 +363,19 @@ export interface SyncRun {
   error: string | null;
 }
 
+/** See DunningStore.commitOutcome. */
+export interface ActionOutcome {
+  key: string;
+  from: readonly ActionStatus[];
+  to: ActionStatus;
+  patch: ActionPatch;
+  activities?: readonly CollectionActivity[];
+  audit?: readonly AuditEntry[];
+}
+
 export interface ActionPatch {
+  /** How an `unknown` row was settled (kept after it leaves `unknown`, for the report). */
+  reconciled?: UnknownResolution | null;
   providerMessageId?: string;
   statusReason?: string;
   sentAt?: string;
@@ -403,6 +433,12 @@ export interface StoreReport {
   messagesByPricing: { channel: string; category: string; billable: boolean; count: number }[];
   /** Numbers a channel reported undeliverable, newest first: the operator's to-do list. */
   flaggedPhones: PhoneFlag[];
+  /**
+   * Ambiguous sends and how they were settled: "waiting" (unknown, inside its quiet period),
+   * "status" / "lookup" (the provider had it), "resent" (no trace of it: sent once more),
+   * "held" (left for an operator).
+   */
+  unknowns: { resolution: UnknownResolution | "waiting"; count: number }[];
   sync: {
     source: string;
     entity: EntityName;

@@ -9,7 +9,7 @@ async function plannedKey(h: ReturnType<typeof harness>): Promise<string> {
 }
 
 describe("a crash mid-send never sends twice", () => {
-  it("leaves the row sending, turns it unknown after the lease, never resends, and reconciles from a status", async () => {
+  it("leaves the row sending, turns it unknown after the lease, and a status settles it: never resent", async () => {
     const h = await seeded({ limits: { leaseMs: 60_000 } });
     const key = await plannedKey(h);
     h.channel.script.push("accept-then-hang");
@@ -30,17 +30,18 @@ describe("a crash mid-send never sends twice", () => {
     expect(summary.claimed).toBe(0);
     expect((await h.store.getAction(key))?.status).toBe("unknown");
 
-    h.clock.advance(86_400_000);
-    await restarted.plan();
-    await restarted.dispatch();
-    expect(h.channel.accepted).toHaveLength(1);
-
     // WhatsApp echoes biz_opaque_callback_data: the action key finds the row with no provider id.
     const event = statusEvent({ status: "delivered", providerMessageId: "wamid.1", actionKey: key });
     expect((await restarted.handleChannelEvents("wa", [event])).applied).toBe(1);
     const row = await h.store.getAction(key);
-    expect(row).toMatchObject({ status: "delivered", providerMessageId: "wamid.1" });
+    expect(row).toMatchObject({ status: "delivered", providerMessageId: "wamid.1", reconciled: "status" });
     expect(h.store.activities.has(`${key}:message_sent`)).toBe(true);
+
+    // Settled by its status: the quiet period passing changes nothing, nothing is resent.
+    h.clock.advance(86_400_000);
+    await restarted.plan();
+    await restarted.dispatch();
+    expect(h.channel.accepted).toHaveLength(1);
     expect(h.store.activities.has(`${key}:message_delivered`)).toBe(true);
   });
 

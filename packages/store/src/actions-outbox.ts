@@ -3,6 +3,7 @@ import type BetterSqlite3 from "better-sqlite3";
 import { type Insertable, sql, type Updateable } from "kysely";
 import { addMs, readHistoryEntry, toInstant, toInstantOrNull, toNumber } from "./codec.js";
 import { jsonArrayContains } from "./json-sql.js";
+import { transitionIn } from "./outcomes.js";
 import type { ActionsTable, StoreContext } from "./schema.js";
 import { readActionRows, storeTraces, type TraceHashes } from "./traces.js";
 import { writeTransaction } from "./tx.js";
@@ -234,23 +235,7 @@ export async function transitionAction(
   to: ActionStatus,
   patch: ActionPatch,
 ): Promise<boolean> {
-  if (from.length === 0) return false;
-  const set: Updateable<ActionsTable> = { status: to, updated_at: toInstant(patch.at) };
-  if (patch.providerMessageId !== undefined) set.provider_message_id = patch.providerMessageId;
-  if (patch.statusReason !== undefined) set.status_reason = patch.statusReason;
-  if (patch.sentAt !== undefined) set.sent_at = toInstant(patch.sentAt);
-  if (patch.dueAt !== undefined) set.due_at = toInstant(patch.dueAt);
-  if (patch.claimedUntil !== undefined) {
-    set.claimed_until = toInstantOrNull(patch.claimedUntil);
-    if (patch.claimedUntil === null) set.claimed_by = null;
-  }
-  const result = await ctx.db
-    .updateTable("actions")
-    .set((eb) => (patch.incrementAttempts ? { ...set, attempts: eb("attempts", "+", 1) } : set))
-    .where("key", "=", key)
-    .where("status", "in", [...from])
-    .executeTakeFirst();
-  return toNumber(result.numUpdatedRows) > 0;
+  return transitionIn(ctx.db, key, from, to, patch);
 }
 
 export async function getAction(ctx: StoreContext, key: string): Promise<ActionRow | null> {

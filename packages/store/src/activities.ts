@@ -1,6 +1,6 @@
 import type { ActivityRow, ActivityStatus, CollectionActivity } from "@regua/core";
 import { ActivityStatusSchema, addMs, readActivityRow, toInstant, toNumber } from "./codec.js";
-import type { StoreContext } from "./schema.js";
+import type { Db, StoreContext } from "./schema.js";
 
 /** The write-back outbox: pending → claimed → written | dead, retried at next_attempt_at. */
 
@@ -9,8 +9,12 @@ export async function enqueueActivity(
   activity: CollectionActivity,
   at: string,
 ): Promise<boolean> {
-  const now = toInstant(at);
-  const inserted = await ctx.db
+  return insertActivity(ctx.db, activity, toInstant(at));
+}
+
+/** Once per key; inside the caller's transaction when `db` is one (commitOutcome). */
+export async function insertActivity(db: Db, activity: CollectionActivity, now: string): Promise<boolean> {
+  const inserted = await db
     .insertInto("activities")
     .values({
       key: activity.key,

@@ -86,6 +86,7 @@ export const readActivity = (record: string): CollectionActivity =>
 export const EntitySchema = z.enum(["customers", "invoices", "payments"]) satisfies z.ZodType<EntityName>;
 export const ActionStatusSchema = z.enum(ACTION_STATUSES);
 export const ActionKindSchema = z.enum(ACTION_KINDS);
+export const UnknownResolutionSchema = z.enum(["status", "lookup", "resent", "held"]);
 export const ActivityStatusSchema = z.enum([
   "pending",
   "claimed",
@@ -123,6 +124,7 @@ export function readActionRow(row: Selectable<ActionsTable>, traceJson: string):
     createdAt: row.created_at,
     updatedAt: row.updated_at,
     sentAt: row.sent_at,
+    reconciled: row.reconciled === null ? null : UnknownResolutionSchema.parse(row.reconciled),
   };
 }
 

@@ -1,6 +1,6 @@
 import { type AuditEntry, ValidationError } from "@regua/core";
 import { readDetail, toInstant } from "./codec.js";
-import type { StoreContext } from "./schema.js";
+import type { Db, StoreContext } from "./schema.js";
 
 /** Webhook dedupe, opt-outs and the append-only audit log (pauses: contacts.ts). */
 
@@ -77,7 +77,12 @@ export async function isOptedOut(
 }
 
 export async function appendAudit(ctx: StoreContext, entry: AuditEntry): Promise<void> {
-  await ctx.db
+  await appendAuditIn(ctx.db, entry);
+}
+
+/** Appends inside the caller's transaction (or on the plain connection). */
+export async function appendAuditIn(db: Db, entry: AuditEntry): Promise<void> {
+  await db
     .insertInto("audit_log")
     .values({
       at: toInstant(entry.at),

@@ -17,6 +17,7 @@ export function migrationProvider(dialect: Dialect): MigrationProvider {
         "0010_kv_versions": { up: (db) => kvVersions(db) },
         "0020_quarantine": { up: (db) => quarantineAndDeletions(db, dialect) },
         "0030_whatsapp_contacts": { up: (db) => whatsappContacts(db) },
+        "0040_unknown_reconcile": { up: (db) => unknownReconcile(db) },
         "0050_webhook_queue": { up: (db) => webhookQueue(db, dialect) },
         "0060_plan_changes": { up: (db) => planChanges(db, dialect) },
         "0061_rate_limits": { up: (db) => rateLimitsTable(db, dialect) },
@@ -323,6 +324,21 @@ async function quarantineAndDeletions(db: Kysely<unknown>, dialect: Dialect): Pr
     .createIndex("quarantine_by_stream")
     .on("quarantine")
     .columns(["source", "entity", "id"])
+    .execute();
+}
+
+/**
+ * Issue 18: how an ambiguous send was settled (status webhook, lookup, resend after the quiet
+ * period, held for an operator), and an index for the reconciler's scan of `unknown` rows and
+ * the restart's scan of claim holders.
+ */
+async function unknownReconcile(db: Kysely<unknown>): Promise<void> {
+  await db.schema.alterTable("actions").addColumn("reconciled", "text").execute();
+  await db.schema
+    .createIndex("actions_by_claim")
+    .on("actions")
+    .columns(["claimed_by", "status"])
+    .where(sql.ref("claimed_by"), "is not", null)
     .execute();
 }
 

@@ -6,6 +6,7 @@ import { listPhoneFlags, messagesByPricing } from "./contacts.js";
 import { jsonArrayContains } from "./json-sql.js";
 import { DUNNABLE } from "./lifecycle.js";
 import { quarantineCounts } from "./quarantine.js";
+import { unknownsReport } from "./outcomes.js";
 import type { StoreContext } from "./schema.js";
 
 const DAY_MS = 86_400_000;
@@ -29,6 +30,7 @@ export async function report(ctx: StoreContext, nowInput: string): Promise<Store
     flagged,
     sync,
     quarantine,
+    unknowns,
   ] = await Promise.all([
     agingBuckets(ctx, today),
     countActionsByStatus(ctx),
@@ -38,6 +40,7 @@ export async function report(ctx: StoreContext, nowInput: string): Promise<Store
     listPhoneFlags(ctx),
     syncHealth(ctx),
     quarantineCounts(ctx),
+    unknownsReport(ctx),
   ]);
   return {
     aging,
@@ -48,6 +51,7 @@ export async function report(ctx: StoreContext, nowInput: string): Promise<Store
     flaggedPhones: flagged,
     sync,
     quarantine,
+    unknowns,
   };
 }
 

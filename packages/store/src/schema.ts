@@ -157,6 +157,8 @@ export interface ActionsTable {
   updated_at: string;
   sent_at: string | null;
   replied_at: string | null;
+  /** How an `unknown` row was settled (migration 0040): status | lookup | resent | held. */
+  reconciled: string | null;
 }
 
 /** Each distinct trace once (content-addressed): the planner repeats them across many actions. */

@@ -5,6 +5,7 @@ import * as contacts from "./contacts.js";
 import * as events from "./events.js";
 import { createKeyValueState, deriveKey } from "./kv-state.js";
 import * as lifecycle from "./lifecycle.js";
+import * as outcomes from "./outcomes.js";
 import * as planState from "./plan-state.js";
 import { listQuarantine } from "./quarantine.js";
 import { reserveRate } from "./rate-limits.js";
@@ -59,10 +60,13 @@ export function createKyselyStore(internals: StoreInternals): ReguaStore {
     insertActions: (planned, at) => actions.insertActions(ctx, planned, at),
     claimDueActions: (options) => actions.claimDueActions(ctx, options),
     transitionAction: (k, from, to, patch) => actions.transitionAction(ctx, k, from, to, patch),
+    commitOutcome: (outcome) => outcomes.commitOutcome(ctx, outcome),
     getAction: (k) => actions.getAction(ctx, k),
     findActionByProviderMessageId: (id) => actions.findActionByProviderMessageId(ctx, id),
     skipOpenActions: (options) => actions.skipOpenActions(ctx, options),
     recoverExpiredLeases: (now) => actions.recoverExpiredLeases(ctx, now),
+    recoverClaimsOf: (options) => outcomes.recoverClaimsOf(ctx, options),
+    claimHolders: () => outcomes.claimHolders(ctx),
     listActions: (options) => actions.listActions(ctx, options),
     actionHistory: (source, customerRef) => actions.actionHistory(ctx, source, customerRef),
     markReplied: (k, at) => actions.markReplied(ctx, k, at),

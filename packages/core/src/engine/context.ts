@@ -5,7 +5,7 @@ import { isReguaError, RateLimitError } from "../errors.js";
 import type { Logger } from "../logger.js";
 import type { Policy } from "../policy/index.js";
 import { backoffDelay, type RetryOptions } from "../retry.js";
-import type { DunningStore } from "../store-port.js";
+import type { AuditEntry, DunningStore } from "../store-port.js";
 import type { EngineOptions } from "./types.js";
 
 /** The engine's resolved options, shared by its parts. */
@@ -28,6 +28,10 @@ export interface EngineContext {
   backoffBaseMs: number;
   backoffMaxMs: number;
   webhookBatch: number;
+  /** How long an `unknown` send waits for a status before the reconciler acts. */
+  unknownQuietMs: number;
+  /** What the reconciler does then: send once more, or hold it for an operator. */
+  onUnknown: "resend" | "hold";
 }
 
 export function resolveContext(options: EngineOptions): EngineContext {
@@ -51,6 +55,8 @@ export function resolveContext(options: EngineOptions): EngineContext {
     backoffBaseMs: positive(limits.backoffBaseMs, 30_000, "backoffBaseMs"),
     backoffMaxMs: positive(limits.backoffMaxMs, 60 * 60_000, "backoffMaxMs"),
     webhookBatch: positive(limits.webhookBatch, 50, "webhookBatch"),
+    unknownQuietMs: positive(limits.unknownQuietMs, 15 * 60_000, "unknownQuietMs"),
+    onUnknown: options.onUnknown ?? "resend",
   };
 }
 
@@ -104,7 +110,18 @@ export async function audit(
   detail: Record<string, unknown>,
   actor: string = ctx.workerId,
 ): Promise<void> {
-  await ctx.store.appendAudit({ at: nowIso(ctx), actor, action, subject, detail });
+  await ctx.store.appendAudit(auditEntry(ctx, action, subject, detail, actor));
+}
+
+/** An audit entry to commit with an outcome (DunningStore.commitOutcome). */
+export function auditEntry(
+  ctx: EngineContext,
+  action: string,
+  subject: string,
+  detail: Record<string, unknown>,
+  actor: string = ctx.workerId,
+): AuditEntry {
+  return { at: nowIso(ctx), actor, action, subject, detail };
 }
 
 /** Bounded retries of an idempotent call (a read, an upsert) with the engine's backoff. */

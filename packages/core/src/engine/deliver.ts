@@ -1,6 +1,14 @@
 import type { ActionRow } from "../actions.js";
 import type { Channel, DeliveryIssue, OutboundMessage } from "../contracts.js";
-import { ConfigError, deliveryIssueOf, isReguaError, RateLimitError, ValidationError } from "../errors.js";
+import {
+  ConfigError,
+  deliveryIssueOf,
+  isCancelled,
+  isReguaError,
+  isSendOutcomeUnknown,
+  RateLimitError,
+  ValidationError,
+} from "../errors.js";
 import { type Customer, type Invoice, normalizePhone } from "../model.js";
 import { installmentDueOn } from "../planner/index.js";
 import { renderMessage } from "../policy/index.js";
@@ -14,6 +22,7 @@ import {
   type Outcome,
   recordSent,
   recordWithoutSend,
+  releaseAction,
   retryOrFail,
   skipAction,
 } from "./outcomes.js";
@@ -48,6 +57,8 @@ export async function deliverAction(
     }
     prepared = await prepare(ctx, row, signal);
   } catch (error) {
+    // A shutdown aborts the fresh read: whatever the connector threw, nothing was sent.
+    if (signal?.aborted) return releaseAction(ctx, row);
     return retryOrFail(ctx, row, error, ["claimed"]);
   }
   if ("outcome" in prepared) return prepared.outcome;
@@ -59,7 +70,7 @@ export async function deliverAction(
   try {
     await gates.bucket(prepared.channelId, prepared.channel).take(signal);
   } catch {
-    return release(ctx, row);
+    return releaseAction(ctx, row);
   }
   if (!(await holdsLease(ctx, row))) return "released";
   const sending = await ctx.store.transitionAction(row.key, ["claimed"], "sending", {
@@ -83,14 +94,17 @@ async function send(
     if (error instanceof RateLimitError || (isReguaError(error) && error.code === "RATE_LIMIT")) {
       gates.pause(channelId, (error as RateLimitError).retryAfterMs ?? 0);
     }
+    // The channel knows the request never left (stopped before it): hand the row back.
+    if (isCancelled(error)) return releaseAction(ctx, row, ["sending"]);
     if (isReguaError(error) && error.code === "AUTH") {
       return suspendChannel(ctx, gates, channelId, row, error, ["sending"]);
     }
     const issue = deliveryIssueOf(error);
     if (issue)
       return handleDeliveryIssue(ctx, row, sendIssue(channelId, message.to, error, issue), ["sending"]);
-    if (isReguaError(error)) return retryOrFail(ctx, row, error, ["sending"]);
-    return markUnknown(ctx, row, error);
+    // A timeout or network error after the request may have left: never a blind retry.
+    if (isSendOutcomeUnknown(error) || !isReguaError(error)) return markUnknown(ctx, row, error);
+    return retryOrFail(ctx, row, error, ["sending"]);
   }
   await resumeChannel(ctx, gates, channelId, `message ${providerMessageId} accepted`);
   return recordSent(ctx, row, providerMessageId, message.preview);
@@ -235,10 +249,4 @@ async function defer(ctx: EngineContext, row: ActionRow, untilMs: number, reason
     statusReason: reason,
   });
   return moved ? "retried" : "released";
-}
-
-/** Aborted before the send: hand the row back untouched. */
-async function release(ctx: EngineContext, row: ActionRow): Promise<Outcome> {
-  await ctx.store.transitionAction(row.key, ["claimed"], "planned", { at: nowIso(ctx), claimedUntil: null });
-  return "released";
 }

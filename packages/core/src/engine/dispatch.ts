@@ -1,7 +1,8 @@
 import { audit, type EngineContext, nowIso } from "./context.js";
 import { deliverAction } from "./deliver.js";
 import { ChannelGates } from "./gates.js";
-import type { Outcome } from "./outcomes.js";
+import { releaseAction } from "./outcomes.js";
+import { reconcileUnknowns } from "./unknowns.js";
 import type { DispatchOptions, DispatchSummary } from "./types.js";
 
 /** Claims due actions batch by batch and delivers them under each channel's rate limit. */
@@ -16,6 +17,7 @@ export class Dispatcher {
   async run(options: DispatchOptions = {}): Promise<DispatchSummary> {
     const { ctx } = this;
     const recovered = await recoverLeases(ctx);
+    const reconciled = await reconcileUnknowns(ctx, options.signal);
     const summary: DispatchSummary = {
       claimed: 0,
       sent: 0,
@@ -25,6 +27,8 @@ export class Dispatcher {
       retried: 0,
       unknown: 0,
       recovered,
+      released: 0,
+      reconciled,
     };
     let remaining = options.limit ?? Number.POSITIVE_INFINITY;
     while (remaining > 0 && !options.signal?.aborted) {
@@ -38,9 +42,17 @@ export class Dispatcher {
       if (rows.length === 0) break;
       summary.claimed += rows.length;
       remaining -= rows.length;
+      let released = false;
       for (const row of rows) {
-        count(summary, await deliverAction(ctx, row, this.gates, options.signal));
+        // Shutdown: stop starting sends; what is claimed and not started goes back to planned.
+        const outcome = options.signal?.aborted
+          ? await releaseAction(ctx, row)
+          : await deliverAction(ctx, row, this.gates, options.signal);
+        summary[outcome] += 1;
+        released ||= outcome === "released";
       }
+      // A row handed back is due again at once: claiming on would only pick it up again.
+      if (released) break;
     }
     ctx.log.info({ ...summary }, "dispatch");
     return summary;
@@ -58,16 +70,25 @@ export class Dispatcher {
   }
 }
 
-function count(summary: DispatchSummary, outcome: Outcome): void {
-  if (outcome !== "released") summary[outcome] += 1;
-}
-
-/** Expired claims go back to planned; expired `sending` rows become `unknown`, never resent. */
-export async function recoverLeases(ctx: EngineContext): Promise<{ released: number; unknown: number }> {
-  const recovered = await ctx.store.recoverExpiredLeases(nowIso(ctx));
-  if (recovered.released > 0 || recovered.unknown > 0) {
-    ctx.log.warn(recovered, "recovered expired leases");
-    await audit(ctx, "leases.recovered", "outbox", { ...recovered });
+/**
+ * Expired claims go back to planned; expired `sending` rows become `unknown` (the reconciler
+ * settles them). `deadWorkers` (a restarted runner's own predecessor) are recovered at once.
+ */
+export async function recoverLeases(
+  ctx: EngineContext,
+  options: { deadWorkers?: readonly string[] } = {},
+): Promise<{ released: number; unknown: number }> {
+  const now = nowIso(ctx);
+  const workerIds = options.deadWorkers ?? [];
+  const ofDead = await ctx.store.recoverClaimsOf({ workerIds, now });
+  if (ofDead.released > 0 || ofDead.unknown > 0) {
+    ctx.log.warn({ ...ofDead, workers: workerIds }, "recovered the claims of a dead predecessor");
+    await audit(ctx, "leases.recovered", "outbox", { ...ofDead, deadWorkers: workerIds });
   }
-  return recovered;
+  const expired = await ctx.store.recoverExpiredLeases(now);
+  if (expired.released > 0 || expired.unknown > 0) {
+    ctx.log.warn(expired, "recovered expired leases");
+    await audit(ctx, "leases.recovered", "outbox", { ...expired });
+  }
+  return { released: ofDead.released + expired.released, unknown: ofDead.unknown + expired.unknown };
 }

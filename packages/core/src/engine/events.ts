@@ -1,24 +1,27 @@
 import type { ActionRow, ActionStatus } from "../actions.js";
 import type { ChannelEvent, DeliveryStatus } from "../contracts.js";
-import type { ActivityKind } from "../model.js";
-import { audit, describeError, type EngineContext, nowIso } from "./context.js";
+import type { ActivityKind, CollectionActivity } from "../model.js";
+import { audit, auditEntry, describeError, type EngineContext, nowIso } from "./context.js";
 import { handleDeliveryIssue } from "./delivery-issues.js";
 import { handleInbound } from "./inbound.js";
-import { enqueueActionActivity } from "./outcomes.js";
+import { actionActivity } from "./lifecycle.js";
 import type { EventSummary } from "./types.js";
 
 type StatusEvent = Extract<ChannelEvent, { kind: "status" }>;
 
 /**
  * Statuses only move forward: sent → delivered → read. `sending` and `unknown` (a crash
- * between marking and the answer) are reconciled by any status. A failure after delivery is
- * ignored, so late or out-of-order deliveries never regress a row.
+ * between marking and the answer, a timeout) are reconciled by any status, and so is a row
+ * back in `planned`/`claimed` (a resend after the quiet period, or a retry after an error the
+ * provider had in fact accepted): the provider has the message, so it is not sent again.
+ * A failure after delivery is ignored, so late or out-of-order deliveries never regress a row.
  */
+const UNSETTLED: readonly ActionStatus[] = ["planned", "claimed", "sending", "unknown"];
 const FORWARD_FROM: Record<DeliveryStatus, readonly ActionStatus[]> = {
-  sent: ["claimed", "sending", "unknown"],
-  delivered: ["claimed", "sending", "unknown", "sent"],
-  read: ["claimed", "sending", "unknown", "sent", "delivered"],
-  failed: ["claimed", "sending", "unknown", "sent"],
+  sent: UNSETTLED,
+  delivered: [...UNSETTLED, "sent"],
+  read: [...UNSETTLED, "sent", "delivered"],
+  failed: [...UNSETTLED, "sent"],
 };
 
 const ACTIVITY_OF: Record<DeliveryStatus, ActivityKind> = {
@@ -137,12 +140,29 @@ async function applyStatus(
     return "applied";
   }
   const error = event.error ? `${channelId} ${event.error.code}: ${event.error.message}` : undefined;
-  const moved = await ctx.store.transitionAction(action.key, FORWARD_FROM[event.status], event.status, {
-    at: nowIso(ctx),
-    providerMessageId: action.providerMessageId ?? event.providerMessageId,
-    sentAt: action.sentAt ?? event.at,
-    claimedUntil: null,
-    ...(error === undefined ? {} : { statusReason: error }),
+  const unsettled = UNSETTLED.includes(action.status);
+  const moved = await ctx.store.commitOutcome({
+    key: action.key,
+    from: FORWARD_FROM[event.status],
+    to: event.status,
+    patch: {
+      at: nowIso(ctx),
+      providerMessageId: action.providerMessageId ?? event.providerMessageId,
+      sentAt: action.sentAt ?? event.at,
+      claimedUntil: null,
+      ...(error === undefined ? {} : { statusReason: error }),
+      ...(settlesUnknown(action) ? { reconciled: "status" } : {}),
+    },
+    activities: statusActivities(action, event, unsettled, error),
+    audit: [
+      auditEntry(
+        ctx,
+        `action.${event.status}`,
+        action.key,
+        { from: action.status, providerMessageId: event.providerMessageId, error },
+        `webhook:${channelId}`,
+      ),
+    ],
   });
   if (!moved) {
     ctx.log.debug(
@@ -151,35 +171,42 @@ async function applyStatus(
     );
     return "ignored";
   }
-  const actor = `webhook:${channelId}`;
-  if (action.status === "sending" || action.status === "unknown" || action.status === "claimed") {
-    // The send was never recorded (crash, or the webhook won the race): record it now.
-    const subject = `Message sent: ${action.template ?? action.stepId}`;
-    await enqueueActionActivity(
-      ctx,
-      action,
-      "message_sent",
-      { subject, providerMessageId: event.providerMessageId },
-      event.at,
+  return "applied";
+}
+
+/** The row is unknown, or was resent after its quiet period and the original's status came after all. */
+function settlesUnknown(action: ActionRow): boolean {
+  if (action.status === "unknown") return true;
+  return action.reconciled === "resent" && (action.status === "planned" || action.status === "claimed");
+}
+
+/** The send itself when it was never recorded (crash, timeout, or the webhook won the race), then this status. */
+function statusActivities(
+  action: ActionRow,
+  event: StatusEvent,
+  unsettled: boolean,
+  error: string | undefined,
+): CollectionActivity[] {
+  const { providerMessageId } = event;
+  const name = action.template ?? action.stepId;
+  const activities: CollectionActivity[] = [];
+  if (unsettled) {
+    activities.push(
+      actionActivity(action, "message_sent", event.at, {
+        subject: `Message sent: ${name}`,
+        providerMessageId,
+      }),
     );
   }
   if (event.status !== "sent") {
-    const subject = `Message ${event.status}: ${action.template ?? action.stepId}`;
-    const details = error ?? "";
-    await enqueueActionActivity(
-      ctx,
-      action,
-      ACTIVITY_OF[event.status],
-      { subject, details, providerMessageId: event.providerMessageId },
-      event.at,
+    const subject = `Message ${event.status}: ${name}`;
+    activities.push(
+      actionActivity(action, ACTIVITY_OF[event.status], event.at, {
+        subject,
+        details: error ?? "",
+        providerMessageId,
+      }),
     );
   }
-  await audit(
-    ctx,
-    `action.${event.status}`,
-    action.key,
-    { from: action.status, providerMessageId: event.providerMessageId, error },
-    actor,
-  );
-  return "applied";
+  return activities;
 }

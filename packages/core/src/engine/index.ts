@@ -51,7 +51,7 @@ export function createEngine(options: EngineOptions): Engine {
     applyWebhookQueue: (o) => applyWebhookQueue(ctx, o),
     releasePaymentHold: (source, customerRef, actor) =>
       releasePaymentHold(ctx, { source, customerRef }, "operator", actor),
-    recover: () => recoverLeases(ctx),
+    recover: (o) => recoverLeases(ctx, o),
     erp: {
       getDocument: (source, invoice, kind) => fetchDocument(ctx, source, invoice, kind),
       findCustomersByTaxId: (source, taxId) => findCustomersByTaxId(ctx, source, taxId),

@@ -1,7 +1,7 @@
 import type { ActionRow, ActionStatus } from "../actions.js";
-import { isReguaError } from "../errors.js";
+import { isCancelled, isReguaError } from "../errors.js";
 import type { ActivityKind } from "../model.js";
-import { audit, describeError, type EngineContext, nowIso, plusMs, retryDelayMs } from "./context.js";
+import { auditEntry, describeError, type EngineContext, nowIso, plusMs, retryDelayMs } from "./context.js";
 import { actionActivity } from "./lifecycle.js";
 
 /** What happened to one claimed action; the dispatch summary counts these. */
@@ -26,14 +26,14 @@ export async function skipAction(
   reason: string,
   from: readonly ActionStatus[] = ["claimed"],
 ): Promise<Outcome> {
-  const at = nowIso(ctx);
-  const moved = await ctx.store.transitionAction(row.key, from, "skipped", {
-    at,
-    statusReason: reason,
-    claimedUntil: null,
+  const moved = await ctx.store.commitOutcome({
+    key: row.key,
+    from,
+    to: "skipped",
+    patch: { at: nowIso(ctx), statusReason: reason, claimedUntil: null },
+    audit: [auditEntry(ctx, "action.skipped", row.key, { reason })],
   });
   ctx.log.info({ action: row.key, reason, moved }, "action skipped");
-  if (moved) await audit(ctx, "action.skipped", row.key, { reason });
   return "skipped";
 }
 
@@ -44,29 +44,33 @@ export async function failAction(
   error: unknown,
   from: readonly ActionStatus[],
 ): Promise<Outcome> {
+  if (isCancelled(error)) return releaseAction(ctx, row, from);
   const at = nowIso(ctx);
   const reason = describeError(error);
-  const moved = await ctx.store.transitionAction(row.key, from, "failed", {
-    at,
-    statusReason: reason,
-    claimedUntil: null,
-    incrementAttempts: true,
+  const activities = MESSAGE_KINDS.has(row.kind)
+    ? [
+        actionActivity(row, "message_failed", at, {
+          subject: `Message not sent: ${row.template ?? row.stepId}`,
+          details: reason,
+        }),
+      ]
+    : [];
+  const moved = await ctx.store.commitOutcome({
+    key: row.key,
+    from,
+    to: "failed",
+    patch: { at, statusReason: reason, claimedUntil: null, incrementAttempts: true },
+    activities,
+    audit: [auditEntry(ctx, "action.failed", row.key, { reason, attempts: row.attempts + 1 })],
   });
   ctx.log.warn({ action: row.key, channel: row.channel, error: reason }, "action failed");
-  if (!moved) return "released";
-  await audit(ctx, "action.failed", row.key, { reason, attempts: row.attempts + 1 });
-  if (MESSAGE_KINDS.has(row.kind)) {
-    await enqueueActionActivity(ctx, row, "message_failed", {
-      subject: `Message not sent: ${row.template ?? row.stepId}`,
-      details: reason,
-    });
-  }
-  return "failed";
+  return moved ? "failed" : "released";
 }
 
 /**
  * A retryable error: back to planned later (a rate limit waits what the provider asked), or
- * failed once the action has used its attempts. Bounded by limits.sendAttempts.
+ * failed once the action has used its attempts. Bounded by limits.sendAttempts. A cancellation
+ * (shutdown) is neither: the action goes back untouched.
  */
 export async function retryOrFail(
   ctx: EngineContext,
@@ -74,75 +78,99 @@ export async function retryOrFail(
   error: unknown,
   from: readonly ActionStatus[],
 ): Promise<Outcome> {
+  if (isCancelled(error)) return releaseAction(ctx, row, from);
   const attempt = row.attempts + 1;
   if (!isReguaError(error) || !error.retryable || attempt >= ctx.sendAttempts)
     return failAction(ctx, row, error, from);
   const delayMs = retryDelayMs(ctx, attempt, error);
   const reason = describeError(error);
-  const moved = await ctx.store.transitionAction(row.key, from, "planned", {
-    at: nowIso(ctx),
-    dueAt: plusMs(ctx, delayMs),
-    claimedUntil: null,
-    incrementAttempts: true,
-    statusReason: reason,
+  const moved = await ctx.store.commitOutcome({
+    key: row.key,
+    from,
+    to: "planned",
+    patch: {
+      at: nowIso(ctx),
+      dueAt: plusMs(ctx, delayMs),
+      claimedUntil: null,
+      incrementAttempts: true,
+      statusReason: reason,
+    },
+    audit: [auditEntry(ctx, "action.retry", row.key, { attempt, delayMs, reason })],
   });
   ctx.log.warn({ action: row.key, attempt, delayMs, error: reason }, "send failed; will retry");
-  if (!moved) return "released";
-  await audit(ctx, "action.retry", row.key, { attempt, delayMs, reason });
-  return "retried";
+  return moved ? "retried" : "released";
 }
 
-/** The channel accepted it: record the provider id; a status webhook may already have moved it on. */
+/**
+ * Stopped on purpose before the request left (shutdown, an aborted wait): back to planned as
+ * it was, no attempt counted, no activity, nothing failed.
+ */
+export async function releaseAction(
+  ctx: EngineContext,
+  row: ActionRow,
+  from: readonly ActionStatus[] = ["claimed"],
+): Promise<Outcome> {
+  await ctx.store.transitionAction(row.key, from, "planned", { at: nowIso(ctx), claimedUntil: null });
+  return "released";
+}
+
+/**
+ * The channel accepted it: record the provider id, its activity and audit in one commit. A
+ * status webhook may already have moved the row on: then only the missing provider id is kept.
+ */
 export async function recordSent(
   ctx: EngineContext,
   row: ActionRow,
   providerMessageId: string,
   preview: string,
-) {
+): Promise<Outcome> {
   const at = nowIso(ctx);
   const patch = { at, providerMessageId, sentAt: at, claimedUntil: null };
-  const moved = await ctx.store.transitionAction(row.key, ["sending", "unknown"], "sent", patch);
-  if (!moved) {
-    const current = await ctx.store.getAction(row.key);
-    if (current && current.providerMessageId === null) {
-      await ctx.store.transitionAction(row.key, [current.status], current.status, {
-        ...patch,
-        sentAt: current.sentAt ?? at,
-      });
-    }
+  const activities = [
+    actionActivity(row, "message_sent", at, {
+      subject: `Message sent: ${row.template ?? row.stepId}`,
+      details: preview,
+      providerMessageId,
+    }),
+  ];
+  const audit = [
+    auditEntry(ctx, "action.sent", row.key, {
+      channel: row.channel,
+      providerMessageId,
+      attempts: row.attempts + 1,
+    }),
+  ];
+  const outcome = { key: row.key, activities, audit };
+  if (await ctx.store.commitOutcome({ ...outcome, from: ["sending", "unknown"], to: "sent", patch })) {
+    return "sent";
   }
-  await enqueueActionActivity(
-    ctx,
-    row,
-    "message_sent",
-    { subject: `Message sent: ${row.template ?? row.stepId}`, details: preview, providerMessageId },
-    at,
-  );
-  await audit(ctx, "action.sent", row.key, {
-    channel: row.channel,
-    providerMessageId,
-    attempts: row.attempts + 1,
-  });
-  return "sent" as const;
+  const current = await ctx.store.getAction(row.key);
+  if (current) {
+    const keep = current.providerMessageId === null ? { ...patch, sentAt: current.sentAt ?? at } : { at };
+    await ctx.store.commitOutcome({ ...outcome, from: [current.status], to: current.status, patch: keep });
+  }
+  return "sent";
 }
 
 /**
- * The channel threw something unclassified: the provider may have accepted the message, so it
- * is never resent blindly. `unknown` rows are reconciled by status webhooks (the action key
- * travels as the provider's callback data).
+ * The request may have reached the provider and no answer came back (a timeout, a reset, an
+ * unclassified error): never resent blindly. `unknown` rows are reconciled by status webhooks
+ * (the action key travels as the provider's callback data) and by the reconciler after the
+ * quiet period (reconcile.ts).
  */
 export async function markUnknown(ctx: EngineContext, row: ActionRow, error: unknown): Promise<Outcome> {
   const reason = describeError(error);
-  await ctx.store.transitionAction(row.key, ["sending"], "unknown", {
-    at: nowIso(ctx),
-    statusReason: reason,
-    claimedUntil: null,
+  await ctx.store.commitOutcome({
+    key: row.key,
+    from: ["sending"],
+    to: "unknown",
+    patch: { at: nowIso(ctx), statusReason: reason, claimedUntil: null },
+    audit: [auditEntry(ctx, "action.unknown", row.key, { reason })],
   });
   ctx.log.error(
     { action: row.key, channel: row.channel, error: reason },
-    "send outcome unknown; not resending",
+    "send outcome unknown; waiting for the provider's status, not resending",
   );
-  await audit(ctx, "action.unknown", row.key, { reason });
   return "unknown";
 }
 
@@ -151,23 +179,22 @@ export async function recordWithoutSend(ctx: EngineContext, row: ActionRow): Pro
   const at = nowIso(ctx);
   const queue = [row.payload.queue, row.payload.target].filter((part) => typeof part === "string").join("/");
   const reason = row.kind === "escalate" ? `escalated${queue ? ` to ${queue}` : ""}` : "paused";
-  const moved = await ctx.store.transitionAction(row.key, ["claimed"], "sent", {
-    at,
-    sentAt: at,
-    statusReason: reason,
-    claimedUntil: null,
+  const kind = row.kind === "escalate" ? "escalated" : "paused";
+  const moved = await ctx.store.commitOutcome({
+    key: row.key,
+    from: ["claimed"],
+    to: "sent",
+    patch: { at, sentAt: at, statusReason: reason, claimedUntil: null },
+    activities: [
+      actionActivity(row, kind, at, {
+        subject: `Dunning ${reason}`,
+        details: row.trace.map((t) => `${t.rule}: ${t.reason}`).join("\n"),
+      }),
+    ],
+    audit: [auditEntry(ctx, `action.${kind}`, row.key, { reason, payload: row.payload })],
   });
   if (!moved) return "released";
   if (row.kind === "pause") await pauseCustomer(ctx, row, at);
-  const kind = row.kind === "escalate" ? "escalated" : "paused";
-  await enqueueActionActivity(
-    ctx,
-    row,
-    kind,
-    { subject: `Dunning ${reason}`, details: row.trace.map((t) => `${t.rule}: ${t.reason}`).join("\n") },
-    at,
-  );
-  await audit(ctx, `action.${kind}`, row.key, { reason, payload: row.payload });
   return "recorded";
 }
 

@@ -23,6 +23,12 @@ export interface EngineLimits {
   backoffMaxMs?: number;
   /** Queued webhook events applied per store round before yielding to other work. Default 50. */
   webhookBatch?: number;
+  /**
+   * How long an ambiguous send (`unknown`) waits for the provider's status before the
+   * reconciler acts on it. Meta sends a `sent` status for every message it accepted, within
+   * seconds. Default 15 minutes.
+   */
+  unknownQuietMs?: number;
 }
 
 export interface EngineOptions {
@@ -46,6 +52,12 @@ export interface EngineOptions {
    * `store.reserveRate`) instead of keeping it in this process. Default false.
    */
   shareRateLimits?: boolean;
+  /**
+   * An `unknown` send with no status after the quiet period: "resend" (default) sends it once
+   * more, with an audit entry saying why; "hold" leaves it for an operator. A second unknown
+   * for the same action is always held.
+   */
+  onUnknown?: "resend" | "hold";
 }
 
 export interface SyncOptions {
@@ -130,10 +142,17 @@ export interface DispatchSummary {
   failed: number;
   /** Put back to planned for a later attempt. */
   retried: number;
-  /** Outcome not known (the channel threw something unclassified): left for status webhooks. */
+  /**
+   * Outcome not known (a timeout or network error after the request may have left, or an
+   * unclassified error): left for status webhooks and the reconciler, never retried blindly.
+   */
   unknown: number;
   /** Leases recovered before claiming. */
   recovered: { released: number; unknown: number };
+  /** Claimed, then handed back to planned untouched (a shutdown, a lease lost to another worker). */
+  released: number;
+  /** Unknown sends past their quiet period: found by a lookup, resent once, or held. */
+  reconciled: { lookup: number; resent: number; held: number };
 }
 
 export interface WriteBackSummary {
@@ -201,8 +220,11 @@ export interface Engine {
    * Returns false when the customer had no such hold.
    */
   releasePaymentHold(source: string, customerRef: string, actor: string): Promise<boolean>;
-  /** Releases expired claims; expired `sending` rows become `unknown`. */
-  recover(): Promise<{ released: number; unknown: number }>;
+  /**
+   * Releases expired claims (expired `sending` rows become `unknown`), and at once the claims
+   * of `deadWorkers` (a restarted runner's own predecessor), without waiting for their lease.
+   */
+  recover(options?: { deadWorkers?: readonly string[] }): Promise<{ released: number; unknown: number }>;
   /** Fresh reads from a source's ERP (the inbound bot, a second copy of a bill); parsed like a sync. */
   erp: ErpLookups;
 }

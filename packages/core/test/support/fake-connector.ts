@@ -99,8 +99,12 @@ export class FakeConnector implements Connector {
     }
   }
 
+  /** Runs before each getInvoice answer: a test makes the fresh read slow, or throw. */
+  beforeGetInvoice: ((externalId: string) => Promise<void>) | null = null;
+
   async getInvoice(externalId: string): Promise<Invoice | null> {
     this.getInvoiceCalls.push(externalId);
+    await this.beforeGetInvoice?.(externalId);
     return structuredClone(this.invoice(externalId) ?? null);
   }
 

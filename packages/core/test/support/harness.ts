@@ -72,7 +72,9 @@ export function testPolicy(overrides: Partial<PolicyInput> = {}): Policy {
 }
 
 /** A store, an ERP, a channel, a clock and an engine wired together; `restart` is a new process. */
-export function harness(options: { policy?: Policy; limits?: EngineLimits; workerId?: string } = {}) {
+export function harness(
+  options: { policy?: Policy; limits?: EngineLimits; workerId?: string; onUnknown?: "resend" | "hold" } = {},
+) {
   const store = new MemoryStore();
   const connector = new FakeConnector();
   const channel = new FakeChannel();
@@ -89,6 +91,7 @@ export function harness(options: { policy?: Policy; limits?: EngineLimits; worke
       log,
       workerId,
       random: () => 0.5,
+      ...(options.onUnknown ? { onUnknown: options.onUnknown } : {}),
       limits: { leaseMs: 60_000, backoffBaseMs: 1_000, backoffMaxMs: 60_000, ...options.limits },
     });
   return {

@@ -1,6 +1,12 @@
 import type { ActionHistoryEntry, ActionRow, ActionStatus, PlannedAction } from "../../src/actions.js";
 import type { CollectionActivity } from "../../src/model.js";
-import type { ActionPatch, ActivityRow, ActivityStatus } from "../../src/store-port.js";
+import type {
+  ActionOutcome,
+  ActionPatch,
+  ActivityRow,
+  ActivityStatus,
+  AuditEntry,
+} from "../../src/store-port.js";
 
 const clone = <T>(value: T): T => structuredClone(value);
 const plus = (iso: string, ms: number) => new Date(new Date(iso).getTime() + ms).toISOString();
@@ -26,6 +32,7 @@ export class MemoryOutbox {
         createdAt: at,
         updatedAt: at,
         sentAt: null,
+        reconciled: null,
       });
       inserted += 1;
     }
@@ -57,6 +64,42 @@ export class MemoryOutbox {
     row.status = to;
     if (patch) applyPatch(row, patch);
     return true;
+  }
+
+  /** In memory every call is atomic: the transition, then its activities and audit entries. */
+  async commitOutcome(outcome: ActionOutcome): Promise<boolean> {
+    if (!(await this.transitionAction(outcome.key, outcome.from, outcome.to, outcome.patch))) return false;
+    for (const activity of outcome.activities ?? []) this.insertActivity(activity, outcome.patch.at);
+    for (const entry of outcome.audit ?? []) this.auditLog.push(clone(entry));
+    return true;
+  }
+
+  /** The audit entries committed with outcomes (MemoryStore.audit is this same array). */
+  readonly auditLog: AuditEntry[] = [];
+
+  async recoverClaimsOf(options: { workerIds: readonly string[]; now: string }) {
+    let released = 0;
+    let unknown = 0;
+    for (const row of this.actions.values()) {
+      if (row.claimedBy === null || !options.workerIds.includes(row.claimedBy)) continue;
+      if (row.status === "claimed") {
+        row.status = "planned";
+        released += 1;
+      } else if (row.status === "sending") {
+        row.status = "unknown";
+        unknown += 1;
+      } else continue;
+      applyPatch(row, { at: options.now, claimedUntil: null });
+    }
+    return { released, unknown };
+  }
+
+  async claimHolders(): Promise<string[]> {
+    const holders = new Set<string>();
+    for (const row of this.actions.values())
+      if (row.claimedBy !== null && (row.status === "claimed" || row.status === "sending"))
+        holders.add(row.claimedBy);
+    return [...holders].sort();
   }
 
   async getAction(key: string): Promise<ActionRow | null> {
@@ -137,6 +180,10 @@ export class MemoryOutbox {
   }
 
   async enqueueActivity(activity: CollectionActivity, at: string): Promise<boolean> {
+    return this.insertActivity(activity, at);
+  }
+
+  private insertActivity(activity: CollectionActivity, at: string): boolean {
     if (this.activities.has(activity.key)) return false;
     this.activities.set(activity.key, {
       key: activity.key,
@@ -196,6 +243,7 @@ function applyPatch(row: ActionRow, patch: ActionPatch): void {
   if (patch.statusReason !== undefined) row.statusReason = patch.statusReason;
   if (patch.sentAt !== undefined) row.sentAt = patch.sentAt;
   if (patch.dueAt !== undefined) row.dueAt = patch.dueAt;
+  if (patch.reconciled !== undefined) row.reconciled = patch.reconciled;
   if (patch.incrementAttempts) row.attempts += 1;
   if (patch.claimedUntil !== undefined) {
     row.claimedUntil = patch.claimedUntil;

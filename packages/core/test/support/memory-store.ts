@@ -51,7 +51,7 @@ export class MemoryStore extends MemoryOutbox implements DunningStore {
   readonly payments = new Map<string, Payment>();
   readonly cursors = new Map<string, string | null>();
   readonly syncRuns: SyncRun[] = [];
-  readonly audit: AuditEntry[] = [];
+  readonly audit: AuditEntry[] = this.auditLog;
   readonly inboundEvents = new Map<string, unknown>();
   readonly optOuts: {
     phone: string | null;
@@ -398,6 +398,7 @@ export class MemoryStore extends MemoryOutbox implements DunningStore {
       flaggedPhones: [...this.phoneFlagsByPhone.values()].map(clone),
       sync: [],
       quarantine: [],
+      unknowns: this.unknowns(),
     };
   }
 
@@ -415,6 +416,16 @@ export class MemoryStore extends MemoryOutbox implements DunningStore {
       counts.set(id, entry);
     }
     return [...counts.values()];
+  }
+
+  private unknowns(): StoreReport["unknowns"] {
+    const counts = new Map<StoreReport["unknowns"][number]["resolution"], number>();
+    for (const row of this.actions.values()) {
+      const waiting = row.status === "unknown" && (row.reconciled ?? "resent") === "resent";
+      const resolution = waiting ? "waiting" : row.reconciled;
+      if (resolution) counts.set(resolution, (counts.get(resolution) ?? 0) + 1);
+    }
+    return [...counts].map(([resolution, count]) => ({ resolution, count }));
   }
 
   state(namespace: string): KeyValueState {

@@ -1,0 +1,125 @@
+import type { ActionOutcome, ActionPatch, ActionStatus, StoreReport } from "@regua/core";
+import { sql, type Updateable } from "kysely";
+import { z } from "zod";
+import { insertActivity } from "./activities.js";
+import { toInstant, toInstantOrNull, toNumber, UnknownResolutionSchema } from "./codec.js";
+import { appendAuditIn } from "./events.js";
+import type { ActionsTable, Db, StoreContext } from "./schema.js";
+import { writeTransaction } from "./tx.js";
+
+/**
+ * The transactional outbox (issue 18): an action's outcome, the activities it owes the ERP and
+ * its audit entries commit together. Before, "sent" and its activity were two commits and a
+ * kill between them left a sent action that the ERP never heard of.
+ */
+export async function commitOutcome(ctx: StoreContext, outcome: ActionOutcome): Promise<boolean> {
+  if (outcome.from.length === 0) return false;
+  return writeTransaction(ctx, async (trx) => {
+    const moved = await transitionIn(trx, outcome.key, outcome.from, outcome.to, outcome.patch);
+    if (!moved) return false;
+    const at = toInstant(outcome.patch.at);
+    for (const activity of outcome.activities ?? []) await insertActivity(trx, activity, at);
+    for (const entry of outcome.audit ?? []) await appendAuditIn(trx, entry);
+    return true;
+  });
+}
+
+/** Compare-and-set on status; the patch's columns only. Shared by transitionAction. */
+export async function transitionIn(
+  db: Db,
+  key: string,
+  from: readonly ActionStatus[],
+  to: ActionStatus,
+  patch: ActionPatch,
+): Promise<boolean> {
+  if (from.length === 0) return false;
+  const set: Updateable<ActionsTable> = { status: to, updated_at: toInstant(patch.at) };
+  if (patch.providerMessageId !== undefined) set.provider_message_id = patch.providerMessageId;
+  if (patch.statusReason !== undefined) set.status_reason = patch.statusReason;
+  if (patch.sentAt !== undefined) set.sent_at = toInstant(patch.sentAt);
+  if (patch.dueAt !== undefined) set.due_at = toInstant(patch.dueAt);
+  if (patch.reconciled !== undefined) set.reconciled = patch.reconciled;
+  if (patch.claimedUntil !== undefined) {
+    set.claimed_until = toInstantOrNull(patch.claimedUntil);
+    if (patch.claimedUntil === null) set.claimed_by = null;
+  }
+  const result = await db
+    .updateTable("actions")
+    .set((eb) => (patch.incrementAttempts ? { ...set, attempts: eb("attempts", "+", 1) } : set))
+    .where("key", "=", key)
+    .where("status", "in", [...from])
+    .executeTakeFirst();
+  return toNumber(result.numUpdatedRows) > 0;
+}
+
+/**
+ * A restarted runner's dead predecessor (same instance id): its claims are released now rather
+ * than after the lease. `sending` rows become `unknown` (the request may have left), and the
+ * unknown reconciler settles them.
+ */
+export async function recoverClaimsOf(
+  ctx: StoreContext,
+  options: { workerIds: readonly string[]; now: string },
+): Promise<{ released: number; unknown: number }> {
+  if (options.workerIds.length === 0) return { released: 0, unknown: 0 };
+  const now = toInstant(options.now);
+  const workers = [...options.workerIds];
+  return writeTransaction(ctx, async (trx) => {
+    const released = await trx
+      .updateTable("actions")
+      .set({ status: "planned", claimed_by: null, claimed_until: null, updated_at: now })
+      .where("status", "=", "claimed")
+      .where("claimed_by", "in", workers)
+      .executeTakeFirst();
+    const unknown = await trx
+      .updateTable("actions")
+      .set({
+        status: "unknown",
+        status_reason: "the worker died while sending; reconcile from status webhooks",
+        claimed_by: null,
+        claimed_until: null,
+        updated_at: now,
+      })
+      .where("status", "=", "sending")
+      .where("claimed_by", "in", workers)
+      .executeTakeFirst();
+    await trx
+      .updateTable("activities")
+      .set({ status: "pending", claimed_by: null, claimed_until: null, updated_at: now })
+      .where("status", "=", "claimed")
+      .where("claimed_by", "in", workers)
+      .execute();
+    return { released: toNumber(released.numUpdatedRows), unknown: toNumber(unknown.numUpdatedRows) };
+  });
+}
+
+export async function claimHolders(ctx: StoreContext): Promise<string[]> {
+  const rows = await ctx.db
+    .selectFrom("actions")
+    .select("claimed_by as worker")
+    .where("claimed_by", "is not", null)
+    .where("status", "in", ["claimed", "sending"])
+    .union(
+      ctx.db
+        .selectFrom("activities")
+        .select("claimed_by as worker")
+        .where("claimed_by", "is not", null)
+        .where("status", "=", "claimed"),
+    )
+    .execute();
+  return rows.flatMap((row) => (row.worker === null ? [] : [row.worker])).sort();
+}
+
+/** Unknown sends by how they were settled (StoreReport.unknowns). */
+export async function unknownsReport(ctx: StoreContext): Promise<StoreReport["unknowns"]> {
+  const resolution = sql<string>`case when status = 'unknown' and (reconciled is null or reconciled = 'resent') then 'waiting' else reconciled end`;
+  const rows = await ctx.db
+    .selectFrom("actions")
+    .select((eb) => [resolution.as("resolution"), eb.fn.countAll().as("count")])
+    .where((eb) => eb.or([eb("status", "=", "unknown"), eb("reconciled", "is not", null)]))
+    .groupBy(resolution)
+    .orderBy("resolution")
+    .execute();
+  const Resolution = UnknownResolutionSchema.or(z.literal("waiting"));
+  return rows.map((row) => ({ resolution: Resolution.parse(row.resolution), count: toNumber(row.count) }));
+}
