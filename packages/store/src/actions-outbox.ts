@@ -1,6 +1,6 @@
 import type { ActionHistoryEntry, ActionPatch, ActionRow, ActionStatus, PlannedAction } from "@regua/core";
 import type BetterSqlite3 from "better-sqlite3";
-import { type Insertable, sql, type Updateable } from "kysely";
+import { type Insertable, sql } from "kysely";
 import { addMs, readHistoryEntry, toInstant, toInstantOrNull, toNumber } from "./codec.js";
 import { jsonArrayContains } from "./json-sql.js";
 import { transitionIn } from "./outcomes.js";

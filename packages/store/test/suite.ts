@@ -2,6 +2,7 @@ import { afterEach, beforeEach, describe } from "vitest";
 import type { ReguaStore } from "../src/index.js";
 import type { StoreFactory } from "./fixtures.js";
 import { contactTests } from "./suite-contacts.js";
+import { deliveryTests } from "./suite-delivery.js";
 import { kvStateTests } from "./suite-kv.js";
 import { lifecycleTests } from "./suite-lifecycle.js";
 import { outboxTests } from "./suite-outbox.js";
@@ -41,6 +42,7 @@ export function describeStoreSuite(name: string, factory: StoreFactory): void {
     describe("outboxes", () => outboxTests(factory));
     describe("incremental plan", () => planTests(factory));
     describe("shared rate limits", () => rateTests(factory));
+    describe("delivery guarantees", () => deliveryTests(factory));
     describe("events, state and report", () => reportTests(factory));
     describe("webhook queue and retention", () => webhookQueueTests(factory));
     describe("plugin state versions and leases", () => kvStateTests(factory));

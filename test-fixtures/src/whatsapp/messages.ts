@@ -65,6 +65,10 @@ export function registerMessages(app: FastifyInstance, ctx: MessagesContext): vo
               details: failureSpec.details,
             },
       );
+    // Accepted above; a slow answer (a congested network) lets a client time out after the
+    // message was taken: the ambiguous send the engine must not repeat.
+    const latency = ctx.options.answerLatencyMs?.() ?? 0;
+    if (latency > 0) await new Promise((resolve) => setTimeout(resolve, latency));
     return reply.send({
       messaging_product: "whatsapp",
       contacts: [{ input: message.to, wa_id: to }],

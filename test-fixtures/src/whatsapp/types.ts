@@ -25,6 +25,11 @@ export interface FakeGraphApiOptions {
   outOfOrderRate?: number;
   seed?: number;
   /**
+   * Milliseconds to wait before answering an accepted send (asked per message); the message is
+   * already recorded in `sent` and its statuses scheduled. Default: answer at once.
+   */
+  answerLatencyMs?: () => number;
+  /**
    * Event time for webhook timestamps and the 24-hour window (a test's clock); delays stay real.
    * Default: the system clock.
    */

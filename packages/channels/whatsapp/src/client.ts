@@ -1,5 +1,12 @@
-import { createHttpClient, type HttpClient, type KitRequest } from "@regua/connector-kit";
-import { type Clock, fromZodError, type PluginContext } from "@regua/core";
+import { createHttpClient, type HttpClient, isAmbiguous, type KitRequest } from "@regua/connector-kit";
+import {
+  CancelledError,
+  type Clock,
+  fromZodError,
+  type PluginContext,
+  type ReguaError,
+  SendOutcomeUnknownError,
+} from "@regua/core";
 import type { z } from "zod";
 import { classifyGraphResponse, withDeliveryIssue } from "./errors.js";
 import type { GraphSendBody } from "./map.js";
@@ -52,13 +59,30 @@ export class GraphClient {
    * decides, from the error, whether the send is failed, retried later or unknown).
    */
   async sendMessage(body: GraphSendBody, recipient: string): Promise<string> {
-    await this.paceRecipient(recipient);
-    const data = await this.call({
-      method: "POST",
-      url: `/${this.options.phoneNumberId}/messages`,
-      data: body,
-      retry: false,
-    });
+    try {
+      await this.paceRecipient(recipient);
+    } catch (error) {
+      if (this.signal.aborted) throw new CancelledError("WhatsApp send stopped before the request left");
+      throw error;
+    }
+    let data: unknown;
+    try {
+      data = await this.call({
+        method: "POST",
+        url: `/${this.options.phoneNumberId}/messages`,
+        data: body,
+        retry: false,
+      });
+    } catch (error) {
+      // No answer to a request that may have reached Meta (a reset, a response timeout): Meta
+      // may have accepted it, so it is not retried; the engine settles it from the status
+      // webhooks, which carry the action key as biz_opaque_callback_data.
+      if (!isAmbiguous(error)) throw error;
+      const said = (error as ReguaError).message;
+      throw new SendOutcomeUnknownError(`WhatsApp Cloud API gave no answer to a send that may have left: ${said}`, {
+        provider: (error as ReguaError).provider,
+      });
+    }
     return this.parse(data, SendResponseSchema, "send message response").messages[0]!.id;
   }
 

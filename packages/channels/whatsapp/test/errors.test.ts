@@ -90,12 +90,22 @@ describe("Graph errors become core errors with Meta's code, text and fbtrace_id"
     expect(JSON.stringify(error) + (error as Error).message).not.toContain("EAAG-wrong-token-xyz");
   });
 
-  it("an unreachable Graph API is a TransientError", async () => {
+  it("an unreachable Graph API (connection refused: the send never left) is a TransientError", async () => {
     const closed = await startFake();
     const offline = await createChannel(closed);
     await closed.close();
     const error = await captureError(() => offline.channel.send(message));
     expect(error).toMatchObject({ code: "TRANSIENT", retryable: true, provider: { system: "whatsapp" } });
+  });
+
+  it("a send that timed out after Meta took it is SEND_OUTCOME_UNKNOWN, never a retryable error", async () => {
+    const slow = await startFake({ answerLatencyMs: () => 200 });
+    const hurried = await createChannel(slow, { timeoutMs: 20 });
+    const error = await captureError(() => hurried.channel.send({ ...message, actionKey: "k-timeout" }));
+    expect(error).toMatchObject({ code: "SEND_OUTCOME_UNKNOWN", retryable: false });
+    // Why it must not be retried: the message had reached Meta.
+    expect(slow.sent.map((m) => m.actionKey)).toEqual(["k-timeout"]);
+    await slow.close();
   });
 
   it("healthCheck reports the number's name and quality, or the error", async () => {
