@@ -97,6 +97,40 @@ export const RunnerConfigSchema = z.strictObject({
       webhookDays: z.number().int().min(31).default(90),
     })
     .default({ webhookDays: 90 }),
+  /**
+   * Names this runner (default: the host name). Worker ids are `<instanceId>:<pid>`: a runner
+   * that restarts under the same instance id recovers its dead predecessor's claims at once.
+   */
+  instanceId: z
+    .string()
+    .regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, "must be letters, digits, ., - or _")
+    .optional(),
+  /** Delivery guarantees (docs/delivery-guarantees.md). */
+  delivery: z
+    .strictObject({
+      /** How long a claim (and a `sending` row) belongs to a worker. */
+      leaseMs: z
+        .number()
+        .int()
+        .positive()
+        .default(5 * 60_000),
+      /** How long an ambiguous send waits for the provider's status before it is settled. */
+      unknownQuietMs: z
+        .number()
+        .int()
+        .positive()
+        .default(15 * 60_000),
+      /** Then: send it once more ("resend"), or leave it for an operator ("hold"). */
+      onUnknown: z.enum(["resend", "hold"]).default("resend"),
+      /** On SIGTERM/SIGINT, how long in-flight sends may take to finish before they are cut. */
+      shutdownGraceMs: z.number().int().positive().default(30_000),
+    })
+    .default({
+      leaseMs: 5 * 60_000,
+      unknownQuietMs: 15 * 60_000,
+      onUnknown: "resend",
+      shutdownGraceMs: 30_000,
+    }),
   secretKey: z.string().min(16, "must be at least 16 characters").optional(),
   defaultRegion: z.string().length(2).default("BR"),
   log: z

@@ -1,29 +1,74 @@
 import { axiosTransport } from "@regua/connector-kit";
 import type { Clock, HttpTransport, KeyValueState, Logger, PluginContext } from "@regua/core";
+import { CancelledError } from "@regua/core";
 
 /** The one HTTP client factory plugins get: @regua/connector-kit's (keep-alive, proxy, timeouts, TLS). */
 export { axiosTransport };
 
-/** Aborts on the first SIGINT/SIGTERM so plugins stop paging and the loop drains. */
-export function shutdownSignal(log: Logger): { signal: AbortSignal; dispose(): void } {
-  const controller = new AbortController();
+/**
+ * Graceful shutdown (docs/delivery-guarantees.md). The first SIGINT/SIGTERM aborts `signal`:
+ * nothing new is claimed or started, ERP paging stops, and what was claimed and not started
+ * goes back to planned. In-flight sends keep going: plugins get `hard`, aborted only
+ * `graceMs` later, so their answers are recorded. A second signal exits at once (exit 130),
+ * leaving the crash path (leases, the unknown reconciler) to handle the rest.
+ */
+export function shutdownSignal(
+  log: Logger,
+  options: { graceMs?: number } = {},
+): { signal: AbortSignal; hard: AbortSignal; dispose(): void } {
+  const stop = new AbortController();
+  const hard = new AbortController();
+  let deadline: NodeJS.Timeout | undefined;
   const onSignal = (name: NodeJS.Signals) => {
-    if (controller.signal.aborted) {
+    if (stop.signal.aborted) {
       log.warn({ signal: name }, "second signal: exiting now");
       process.exit(130);
     }
-    log.info({ signal: name }, "shutting down (send again to force)");
-    controller.abort(new Error(`received ${name}`));
+    const graceMs = options.graceMs ?? 30_000;
+    log.info({ signal: name, graceMs }, "shutting down: finishing in-flight sends (send again to force)");
+    stop.abort(new CancelledError(`received ${name}`));
+    deadline = setTimeout(() => {
+      log.warn({ graceMs }, "shutdown grace period over: cutting in-flight requests");
+      hard.abort(new CancelledError(`received ${name}; grace period of ${graceMs} ms over`));
+    }, graceMs);
+    deadline.unref();
   };
   process.on("SIGINT", onSignal);
   process.on("SIGTERM", onSignal);
   return {
-    signal: controller.signal,
+    signal: stop.signal,
+    hard: hard.signal,
     dispose() {
+      clearTimeout(deadline);
       process.off("SIGINT", onSignal);
       process.off("SIGTERM", onSignal);
     },
   };
+}
+
+/**
+ * This runner's dead predecessors: claim holders named `<instanceId>:<pid>` whose process is
+ * gone (or whose pid is ours: a container restarted with the same pid). Their claims are
+ * recovered at once instead of after the lease.
+ */
+export function deadPredecessors(holders: readonly string[], workerId: string, instanceId: string): string[] {
+  const prefix = `${instanceId}:`;
+  return holders.filter((holder) => {
+    if (!holder.startsWith(prefix)) return false;
+    if (holder === workerId) return true;
+    const pid = Number(holder.slice(prefix.length));
+    return Number.isInteger(pid) && pid > 0 && !processAlive(pid);
+  });
+}
+
+function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    // EPERM: it exists, owned by someone else.
+    return (error as NodeJS.ErrnoException).code === "EPERM";
+  }
 }
 
 export function pluginContext(input: {

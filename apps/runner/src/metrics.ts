@@ -42,6 +42,14 @@ export function createMetrics(
     help: "Unix time of the last read of the store-derived gauges",
     registers: [registry],
   });
+  const unknownSends = new Gauge({
+    name: "regua_unknown_sends",
+    help:
+      "Ambiguous sends by how they were settled: waiting (in their quiet period), status, lookup, " +
+      "resent (sent once more after the quiet period), held (left for an operator)",
+    labelNames: ["resolution"],
+    registers: [registry],
+  });
   let lastRefreshMs = Number.NEGATIVE_INFINITY;
   let refreshing: Promise<void> | null = null;
   const refresh = async ({ force = false } = {}) => {
@@ -55,6 +63,8 @@ export function createMetrics(
       messages.reset();
       for (const row of report.actionsByStatus)
         messages.set({ kind: row.kind, status: row.status }, row.count);
+      unknownSends.reset();
+      for (const row of report.unknowns) unknownSends.set({ resolution: row.resolution }, row.count);
       backlog.set(await store.webhookBacklog());
       refreshedAt.set(nowMs / 1000);
     })().finally(() => {
@@ -112,7 +122,7 @@ export function instrumentEngine(engine: Engine, metrics: RunnerMetrics): Engine
     writeBack: () => engine.writeBack(),
     handleChannelEvents: (channelId, events) => engine.handleChannelEvents(channelId, events),
     handleErpEvents: (sourceId, events) => engine.handleErpEvents(sourceId, events),
-    recover: () => engine.recover(),
+    recover: (options) => engine.recover(options),
     enqueueChannelEvents: (channelId, events, rawBody) =>
       engine.enqueueChannelEvents(channelId, events, rawBody),
     enqueueErpEvents: (sourceId, events, rawBody) => engine.enqueueErpEvents(sourceId, events, rawBody),

@@ -56,6 +56,11 @@ export function reportSections(report: StoreReport): ReportSection[] {
       ]),
     },
     {
+      title: "Unknown sends (timeouts after the request left) and how they were settled",
+      headers: ["resolution", "actions"],
+      rows: report.unknowns.map((u) => [u.resolution, u.count]),
+    },
+    {
       title: "Write-back (ERP activities)",
       headers: ["status", "activities"],
       rows: report.activitiesByStatus.map((s) => [s.status, s.count]),

@@ -13,6 +13,7 @@ import type {
 import { ConfigError, createEngine, parsePolicy, systemClock } from "@regua/core";
 import { createStore } from "@regua/store";
 import type { RunnerConfig } from "./config.js";
+import { deadPredecessors } from "./context.js";
 import { type ChannelInstance, createPlugins, type Importer, type SourceInstance } from "./plugins.js";
 
 /** Everything a command needs, built from one config: store, plugins, policy, engine. */
@@ -25,11 +26,17 @@ export interface Runtime {
   sources: SourceInstance[];
   channels: ChannelInstance[];
   engine: Engine;
+  /** `<instanceId>:<pid>`: owns the claims this process takes. */
+  workerId: string;
+  instanceId: string;
+  /** Recovers the claims of this instance's dead predecessors (a restart), without waiting for their lease. */
+  recoverPredecessors(): Promise<{ released: number; unknown: number }>;
   close(): Promise<void>;
 }
 
 export interface RuntimeOptions {
   log: Logger;
+  /** Aborted when plugins must stop at once: the shutdown's grace period is over. */
   signal: AbortSignal;
   clock?: Clock;
   http?: HttpTransport;
@@ -80,6 +87,9 @@ export async function openRuntime(config: RunnerConfig, options: RuntimeOptions)
       ...(options.http ? { http: options.http } : {}),
       ...(options.importer ? { importer: options.importer } : {}),
     });
+    const instanceId = config.instanceId ?? hostname();
+    const workerId = `${instanceId}:${process.pid}`;
+    const { delivery } = config;
     const engine = createEngine({
       store,
       connectors: new Map<string, Connector>(sources.map((s) => [s.id, s.connector])),
@@ -87,10 +97,12 @@ export async function openRuntime(config: RunnerConfig, options: RuntimeOptions)
       policy,
       clock,
       log: options.log,
-      workerId: `${hostname()}:${process.pid}`,
+      workerId,
       defaultRegion: config.defaultRegion,
       // Runners sharing one PostgreSQL share each channel's tier through it (docs/performance.md).
       shareRateLimits: "postgres" in config.store,
+      limits: { leaseMs: delivery.leaseMs, unknownQuietMs: delivery.unknownQuietMs },
+      onUnknown: delivery.onUnknown,
     });
     return {
       config,
@@ -101,6 +113,12 @@ export async function openRuntime(config: RunnerConfig, options: RuntimeOptions)
       sources,
       channels,
       engine,
+      workerId,
+      instanceId,
+      async recoverPredecessors() {
+        const deadWorkers = deadPredecessors(await store.claimHolders(), workerId, instanceId);
+        return engine.recover({ deadWorkers });
+      },
       async close() {
         await Promise.allSettled([
           ...sources.map((s) => s.connector.close()),

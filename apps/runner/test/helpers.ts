@@ -28,6 +28,7 @@ export const EMPTY_REPORT: StoreReport = {
       at: "2026-03-02T09:00:00.000Z",
     },
   ],
+  unknowns: [{ resolution: "status", count: 1 }],
   sync: [
     {
       source: "erp",
@@ -105,6 +106,8 @@ export function recordingEngine(): RecordingEngine {
       failed: 0,
       retried: 0,
       unknown: 0,
+      released: 0,
+      reconciled: { lookup: 0, resent: 0, held: 0 },
       recovered: { released: 0, unknown: 0 },
     }),
     writeBack: async () => ({ claimed: 0, written: 0, failed: 0, dead: 0 }),

@@ -67,7 +67,7 @@ export async function runCommand(
       const metrics = createMetrics({ store: rt.store, now: () => rt.clock.now() });
       const engine = instrumentEngine(rt.engine, metrics);
       const app = options.serve ? await listen(rt, metrics, io) : null;
-      await engine.recover();
+      await rt.recoverPredecessors();
       const running = new Set<Promise<unknown>>();
       const job = (name: string, fn: () => Promise<unknown>) => async () => {
         if (env.signal.aborted) return;

@@ -106,13 +106,16 @@ export async function dispatchCommand(
     global,
     io,
     async (rt, env) => {
+      await rt.recoverPredecessors();
       const d = await rt.engine.dispatch({
         signal: env.signal,
         ...(options.limit === undefined ? {} : { limit: options.limit }),
       });
       io.out(
         `claimed ${d.claimed}, sent ${d.sent}, recorded ${d.recorded}, skipped ${d.skipped}, failed ${d.failed}, ` +
-          `retry later ${d.retried}, unknown ${d.unknown} (recovered leases: ${d.recovered.released} released, ${d.recovered.unknown} unknown)`,
+          `retry later ${d.retried}, unknown ${d.unknown}, handed back ${d.released} ` +
+          `(recovered leases: ${d.recovered.released} released, ${d.recovered.unknown} unknown; ` +
+          `unknowns settled: ${d.reconciled.lookup} by lookup, ${d.reconciled.resent} resent, ${d.reconciled.held} held)`,
       );
     },
     deps,
@@ -124,6 +127,7 @@ export async function writeBackCommand(global: GlobalOptions, io: Io, deps: Runt
     global,
     io,
     async (rt) => {
+      await rt.recoverPredecessors();
       const w = await rt.engine.writeBack();
       io.out(`claimed ${w.claimed}, written ${w.written}, failed (will retry) ${w.failed}, dead ${w.dead}`);
     },

@@ -64,8 +64,9 @@ export async function withRuntime<T>(
 ): Promise<T> {
   const config = loadConfig(global.config);
   const log = createLogger({ level: global.logLevel ?? config.log.level });
-  const shutdown = shutdownSignal(log);
-  const runtime = await openRuntime(config, { log, signal: shutdown.signal, ...overrides });
+  const shutdown = shutdownSignal(log, { graceMs: config.delivery.shutdownGraceMs });
+  // Plugins stop only at the grace period's end: an in-flight send finishes and is recorded.
+  const runtime = await openRuntime(config, { log, signal: shutdown.hard, ...overrides });
   try {
     return await fn(runtime, { io, log, config, signal: shutdown.signal });
   } finally {
