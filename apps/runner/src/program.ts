@@ -21,7 +21,6 @@ import {
   UsageError,
 } from "./commands/shared.js";
 import { simulateCommand } from "./commands/simulate.js";
-import { demoCommand } from "./demo/command.js";
 
 /** Every argument goes through zod once; a bad one is a usage error (exit 2). */
 function parseWith<T>(schema: z.ZodType<T>, what: string) {
@@ -142,7 +141,11 @@ export function createProgram(io: Io = processIo, deps: RuntimeOverrides = {}): 
     .addOption(new Option("--erp <kind>", "which fake ERP").choices(["rest", "sap-b1"]).default("rest"))
     .option("--customers <n>", "customers in the fake ERP", positiveInt, 200)
     .option("--keep", "keep the temporary directory", false)
-    .action((o: { erp: "rest" | "sap-b1"; customers: number; keep: boolean }) => demoCommand(o, io));
+    // Loaded on demand: the demo brings the bundled fakes, which no other command needs (every
+    // `regua dispatch` from cron would pay for them at start).
+    .action(async (o: { erp: "rest" | "sap-b1"; customers: number; keep: boolean }) =>
+      (await import("./demo/command.js")).demoCommand(o, io),
+    );
   for (const cmd of program.commands) {
     cmd
       .exitOverride()
