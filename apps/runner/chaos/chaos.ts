@@ -49,8 +49,8 @@ export interface ChaosSize {
   /** Give up converging after this long. */
   drainMs: number;
 }
-export const SHORT: ChaosSize = { customers: 12, faults: 3, drainMs: 60_000 };
-export const LONG: ChaosSize = { customers: 600, faults: 20, drainMs: 240_000 };
+export const SHORT: ChaosSize = { customers: 30, faults: 3, drainMs: 120_000 };
+export const LONG: ChaosSize = { customers: 1_500, faults: 20, drainMs: 600_000 };
 
 export interface ChaosResult {
   name: ExperimentName;
@@ -242,11 +242,19 @@ interface Proc {
   output: () => string;
 }
 
+/** Every CLI process still running; none outlives this script (a timed-out test included). */
+const children = new Set<ChildProcess>();
+process.once("exit", () => {
+  for (const child of children) child.kill("SIGKILL");
+});
+
 function cli(config: string, args: string[]): Proc {
   const child = spawn(process.execPath, [CLI, "--config", config, ...args], {
     cwd: path.dirname(config),
     stdio: ["ignore", "pipe", "pipe"],
   });
+  children.add(child);
+  child.once("exit", () => children.delete(child));
   let output = "";
   child.stdout?.on("data", (chunk: Buffer) => {
     output += chunk.toString();
@@ -319,8 +327,24 @@ async function injectFaults(exp: Experiment, world: World, size: ChaosSize): Pro
   return badExits;
 }
 
-/** Dispatch and write-back until every action is settled and every activity written (or time runs out). */
-async function drain(world: World, size: ChaosSize): Promise<boolean> {
+/** The message actions due when the experiment starts: what the customers are owed now. */
+async function dueMessages(world: World): Promise<Set<string>> {
+  const store = createStore(world.storeConfig, { secretKey: SECRET_KEY });
+  try {
+    const now = new Date().toISOString();
+    const planned = await store.listActions({ status: ["planned"], limit: 1_000_000 });
+    return new Set(
+      planned.filter((a) => (a.kind === "message" || a.kind === "lifecycle") && a.dueAt <= now).map((a) => a.key),
+    );
+  } finally {
+    await store.close();
+  }
+}
+
+const UNSETTLED = new Set(["planned", "claimed", "sending"]);
+
+/** Dispatch and write-back until every owed action is settled and written back (or time runs out). */
+async function drain(world: World, owed: Set<string>, size: ChaosSize): Promise<boolean> {
   const deadline = Date.now() + size.drainMs;
   const store = createStore(world.storeConfig, { secretKey: SECRET_KEY });
   try {
@@ -328,15 +352,15 @@ async function drain(world: World, size: ChaosSize): Promise<boolean> {
       await Promise.all(world.configs.map((config) => cliToEnd(config, ["dispatch"])));
       await world.graph.idle();
       await cliToEnd(world.configs[0] ?? "", ["write-back"]);
+      const actions = (await store.listActions({ limit: 1_000_000 })).filter((a) => owed.has(a.key));
+      const open = actions.filter(
+        (a) => UNSETTLED.has(a.status) || (a.status === "unknown" && a.reconciled !== "held"),
+      );
       const report = await store.report(new Date().toISOString());
-      const open = report.actionsByStatus
-        .filter((row) => ["planned", "claimed", "sending"].includes(row.status))
-        .reduce((n, row) => n + row.count, 0);
-      const waiting = report.unknowns.find((u) => u.resolution === "waiting")?.count ?? 0;
       const unwritten = report.activitiesByStatus
         .filter((row) => row.status === "pending" || row.status === "claimed")
         .reduce((n, row) => n + row.count, 0);
-      if (open === 0 && waiting === 0 && unwritten === 0) return true;
+      if (open.length === 0 && unwritten === 0) return true;
       await sleep(500);
     }
     return false;
@@ -348,14 +372,13 @@ async function drain(world: World, size: ChaosSize): Promise<boolean> {
 async function count(
   exp: Experiment,
   world: World,
+  due: Set<string>,
   badExits: number,
   converged: boolean,
 ): Promise<ChaosResult> {
   const store = createStore(world.storeConfig, { secretKey: SECRET_KEY });
   try {
-    const actions = (await store.listActions({ limit: 1_000_000 })).filter(
-      (a) => a.kind === "message" || a.kind === "lifecycle",
-    );
+    const actions = (await store.listActions({ limit: 1_000_000 })).filter((a) => due.has(a.key));
     const received = new Map<string, number>();
     for (const message of world.graph.sent) {
       if (message.actionKey) received.set(message.actionKey, (received.get(message.actionKey) ?? 0) + 1);
@@ -401,10 +424,11 @@ export async function runExperiment(exp: Experiment, size: ChaosSize, seed = 7):
     if (!first) throw new Error("no runner config");
     await cliToEnd(first, ["sync"]);
     await cliToEnd(first, ["plan"]);
+    const due = await dueMessages(world);
     serve = await startServe(first);
     const badExits = await injectFaults(exp, world, size);
-    const converged = await drain(world, size);
-    const result = await count(exp, world, badExits, converged);
+    const converged = await drain(world, due, size);
+    const result = await count(exp, world, due, badExits, converged);
     return { ...result, faults: exp.fault === null ? 0 : size.faults };
   } finally {
     serve?.child.kill("SIGTERM");
