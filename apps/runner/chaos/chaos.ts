@@ -334,7 +334,9 @@ async function dueMessages(world: World): Promise<Set<string>> {
     const now = new Date().toISOString();
     const planned = await store.listActions({ status: ["planned"], limit: 1_000_000 });
     return new Set(
-      planned.filter((a) => (a.kind === "message" || a.kind === "lifecycle") && a.dueAt <= now).map((a) => a.key),
+      planned
+        .filter((a) => (a.kind === "message" || a.kind === "lifecycle") && a.dueAt <= now)
+        .map((a) => a.key),
     );
   } finally {
     await store.close();
@@ -391,7 +393,10 @@ async function count(
     if (!converged) {
       const byStatus = new Map<string, number>();
       for (const a of owed) byStatus.set(a.status, (byStatus.get(a.status) ?? 0) + 1);
-      process.stderr.write(`chaos ${exp.name}: did not settle: ${JSON.stringify([...byStatus])}\n`);
+      const stuck = owed.find((a) => a.status !== "read" && a.status !== "delivered" && a.status !== "sent");
+      process.stderr.write(
+        `chaos ${exp.name}: did not settle: ${JSON.stringify([...byStatus])}; e.g. ${JSON.stringify(stuck && { key: stuck.key, status: stuck.status, dueAt: stuck.dueAt, attempts: stuck.attempts, reason: stuck.statusReason, claimedBy: stuck.claimedBy })}\n`,
+      );
     }
     const failed = owed.find((a) => a.status === "failed");
     if (failed)

@@ -1,5 +1,6 @@
 import {
   AuthError,
+  CancelledError,
   ConfigError,
   isReguaError,
   NotFoundError,
@@ -8,6 +9,7 @@ import {
   RateLimitError,
   type ReguaError,
   type ReguaErrorCode,
+  SendOutcomeUnknownError,
   TransientError,
   ValidationError,
 } from "@regua/core";
@@ -80,6 +82,10 @@ export function errorOfKind(kind: ReguaErrorCode, message: string, detail: Error
       return new ConfigError(message, options);
     case "PERMANENT":
       return new PermanentError(message, options);
+    case "SEND_OUTCOME_UNKNOWN":
+      return new SendOutcomeUnknownError(message, options);
+    case "CANCELLED":
+      return new CancelledError(message, options);
   }
 }
 

@@ -177,8 +177,13 @@ export class CancelledError extends ReguaError {
   }
 }
 
+/**
+ * A send whose outcome is not known: a SendOutcomeUnknownError, or any error the HTTP layer
+ * marked `reason: "ambiguous"` (@regua/connector-kit: a reset or response timeout after the
+ * request may have reached the server).
+ */
 export function isSendOutcomeUnknown(error: unknown): boolean {
-  return isReguaError(error) && error.code === "SEND_OUTCOME_UNKNOWN";
+  return isReguaError(error) && (error.code === "SEND_OUTCOME_UNKNOWN" || error.reason === "ambiguous");
 }
 
 export function isCancelled(error: unknown): boolean {

@@ -35,6 +35,17 @@ describe("an ambiguous send (timeout after the request left) is never retried bl
     expect(auditActions(h, key)).toEqual(["action.unknown"]);
   });
 
+  it("goes to unknown too when the HTTP layer marked a retryable error ambiguous (connector-kit)", async () => {
+    const h = await seeded();
+    const key = await plannedKey(h);
+    const reset = new TransientError("wa: send failed: ECONNRESET (may have been processed)", {
+      reason: "ambiguous",
+    });
+    h.channel.script.push({ acceptThenThrow: reset });
+    expect(await h.engine.dispatch()).toMatchObject({ unknown: 1, retried: 0 });
+    expect((await h.store.getAction(key))?.status).toBe("unknown");
+  });
+
   it("is settled by the provider's status (the action key as callback data): no resend after the quiet period", async () => {
     const h = await seeded();
     const key = await plannedKey(h);
