@@ -1,7 +1,7 @@
 import { describe, expect, it, vi } from "vitest";
 import type { ActionStatus } from "../src/actions.js";
 import { PermanentError, RateLimitError, TransientError } from "../src/errors.js";
-import { customer, harness, invoice, SOURCE, seeded, testPolicy } from "./support/harness.js";
+import { customer, harness, invoice, plannedFor, SOURCE, seeded, testPolicy } from "./support/harness.js";
 
 async function planned(h: Awaited<ReturnType<typeof seeded>>) {
   const summary = await h.engine.plan();
@@ -176,12 +176,7 @@ describe("engine.dispatch", () => {
 
   it("holds the rest of the batch for that channel while the provider says rate limited", async () => {
     const h = harness();
-    for (const id of ["1", "2", "3"]) {
-      h.connector.put("customers", customer(`C${id}`, { phones: [`+551198765000${id}`] }));
-      h.connector.put("invoices", invoice(`I${id}`, `C${id}`));
-    }
-    await h.engine.sync();
-    await h.engine.plan();
+    await plannedFor(h, ["1", "2", "3"]);
     h.channel.script.push(new RateLimitError("slow down", 90_000));
     expect(await h.engine.dispatch()).toMatchObject({ claimed: 3, retried: 3, sent: 0 });
     expect(h.channel.calls).toBe(1);

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { CancelledError, SendOutcomeUnknownError, TransientError } from "../src/errors.js";
-import { customer, harness, invoice, seeded, statusEvent } from "./support/harness.js";
+import { customer, harness, invoice, plannedFor, seeded, statusEvent } from "./support/harness.js";
 
 /**
  * Issue 18, cause by cause: each test sets up what went wrong in the crash experiment and
@@ -190,12 +190,7 @@ describe("a restarted runner recovers its dead predecessor's claims without wait
 describe("graceful shutdown", () => {
   it("lets the in-flight send finish and records it; releases the claimed rows not started; fails nothing", async () => {
     const h = harness();
-    for (const id of ["1", "2", "3"]) {
-      h.connector.put("customers", customer(`C${id}`, { phones: [`+551198765000${id}`] }));
-      h.connector.put("invoices", invoice(`I${id}`, `C${id}`));
-    }
-    await h.engine.sync();
-    await h.engine.plan();
+    await plannedFor(h, ["1", "2", "3"]);
     const stop = new AbortController();
     let letThrough = () => {};
     const slow = new Promise<void>((resolve) => {

@@ -3,7 +3,7 @@ import type BetterSqlite3 from "better-sqlite3";
 import { type Insertable, sql } from "kysely";
 import { addMs, readHistoryEntry, toInstant, toInstantOrNull, toNumber } from "./codec.js";
 import { jsonArrayContains } from "./json-sql.js";
-import { transitionIn } from "./outcomes.js";
+import { recoverActions, transitionIn } from "./outcomes.js";
 import type { ActionsTable, StoreContext } from "./schema.js";
 import { readActionRows, storeTraces, type TraceHashes } from "./traces.js";
 import { writeTransaction } from "./tx.js";
@@ -284,26 +284,14 @@ export async function recoverExpiredLeases(
   nowInput: string,
 ): Promise<{ released: number; unknown: number }> {
   const now = toInstant(nowInput);
-  return writeTransaction(ctx, async (trx) => {
-    const released = await trx
-      .updateTable("actions")
-      .set({ status: "planned", claimed_by: null, claimed_until: null, updated_at: now })
-      .where("status", "=", "claimed")
-      .where("claimed_until", "<", now)
-      .executeTakeFirst();
-    const unknown = await trx
-      .updateTable("actions")
-      .set({
-        status: "unknown",
-        status_reason: "lease expired while sending; reconcile from status webhooks",
-        claimed_until: null,
-        updated_at: now,
-      })
-      .where("status", "=", "sending")
-      .where("claimed_until", "<", now)
-      .executeTakeFirst();
-    return { released: toNumber(released.numUpdatedRows), unknown: toNumber(unknown.numUpdatedRows) };
-  });
+  return writeTransaction(ctx, (trx) =>
+    recoverActions(
+      trx,
+      now,
+      { expiredBefore: now },
+      "lease expired while sending; reconcile from status webhooks",
+    ),
+  );
 }
 
 export async function listActions(

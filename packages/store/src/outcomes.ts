@@ -1,10 +1,13 @@
 import type { ActionOutcome, ActionPatch, ActionStatus, StoreReport } from "@regua/core";
-import { sql, type Updateable } from "kysely";
+import { sql, type Updateable, type UpdateQueryBuilder, type UpdateResult } from "kysely";
 import { z } from "zod";
 import { insertActivity } from "./activities.js";
 import { toInstant, toInstantOrNull, toNumber, UnknownResolutionSchema } from "./codec.js";
 import { appendAuditIn } from "./events.js";
-import type { ActionsTable, Db, StoreContext } from "./schema.js";
+import type { ActionsTable, Database, Db, StoreContext } from "./schema.js";
+
+type ActionsUpdate = UpdateQueryBuilder<Database, "actions", "actions", UpdateResult>;
+
 import { writeTransaction } from "./tx.js";
 
 /**
@@ -65,32 +68,55 @@ export async function recoverClaimsOf(
   const now = toInstant(options.now);
   const workers = [...options.workerIds];
   return writeTransaction(ctx, async (trx) => {
-    const released = await trx
-      .updateTable("actions")
-      .set({ status: "planned", claimed_by: null, claimed_until: null, updated_at: now })
-      .where("status", "=", "claimed")
-      .where("claimed_by", "in", workers)
-      .executeTakeFirst();
-    const unknown = await trx
-      .updateTable("actions")
-      .set({
-        status: "unknown",
-        status_reason: "the worker died while sending; reconcile from status webhooks",
-        claimed_by: null,
-        claimed_until: null,
-        updated_at: now,
-      })
-      .where("status", "=", "sending")
-      .where("claimed_by", "in", workers)
-      .executeTakeFirst();
+    const recovered = await recoverActions(
+      trx,
+      now,
+      { workers },
+      "the worker died while sending; reconcile from status webhooks",
+    );
     await trx
       .updateTable("activities")
       .set({ status: "pending", claimed_by: null, claimed_until: null, updated_at: now })
       .where("status", "=", "claimed")
       .where("claimed_by", "in", workers)
       .execute();
-    return { released: toNumber(released.numUpdatedRows), unknown: toNumber(unknown.numUpdatedRows) };
+    return recovered;
   });
+}
+
+/**
+ * Claims that lost their owner (a lease past its end, or a worker known dead): `claimed` rows
+ * back to `planned`, `sending` rows to `unknown` (the request may have left).
+ */
+export async function recoverActions(
+  trx: Db,
+  now: string,
+  owners: { expiredBefore: string } | { workers: string[] },
+  reason: string,
+): Promise<{ released: number; unknown: number }> {
+  const ofOwners = (query: ActionsUpdate): ActionsUpdate =>
+    "workers" in owners
+      ? query.where("claimed_by", "in", owners.workers)
+      : query.where("claimed_until", "<", owners.expiredBefore);
+  const released = await ofOwners(
+    trx
+      .updateTable("actions")
+      .set({ status: "planned", claimed_by: null, claimed_until: null, updated_at: now })
+      .where("status", "=", "claimed"),
+  ).executeTakeFirst();
+  const unknown = await ofOwners(
+    trx
+      .updateTable("actions")
+      .set({
+        status: "unknown",
+        status_reason: reason,
+        claimed_by: null,
+        claimed_until: null,
+        updated_at: now,
+      })
+      .where("status", "=", "sending"),
+  ).executeTakeFirst();
+  return { released: toNumber(released.numUpdatedRows), unknown: toNumber(unknown.numUpdatedRows) };
 }
 
 export async function claimHolders(ctx: StoreContext): Promise<string[]> {

@@ -105,6 +105,16 @@ export function harness(
   };
 }
 
+/** Customers C<id> with their own phone and one overdue invoice I<id> each, synced and planned. */
+export async function plannedFor(h: ReturnType<typeof harness>, ids: readonly string[]): Promise<void> {
+  for (const id of ids) {
+    h.connector.put("customers", customer(`C${id}`, { phones: [`+551198765000${id}`] }));
+    h.connector.put("invoices", invoice(`I${id}`, `C${id}`));
+  }
+  await h.engine.sync();
+  await h.engine.plan();
+}
+
 /** One customer with one invoice overdue enough for the d+3 step, synced into the store. */
 export async function seeded(options: Parameters<typeof harness>[0] = {}) {
   const h = harness(options);

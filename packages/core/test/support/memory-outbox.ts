@@ -78,20 +78,10 @@ export class MemoryOutbox {
   readonly auditLog: AuditEntry[] = [];
 
   async recoverClaimsOf(options: { workerIds: readonly string[]; now: string }) {
-    let released = 0;
-    let unknown = 0;
-    for (const row of this.actions.values()) {
-      if (row.claimedBy === null || !options.workerIds.includes(row.claimedBy)) continue;
-      if (row.status === "claimed") {
-        row.status = "planned";
-        released += 1;
-      } else if (row.status === "sending") {
-        row.status = "unknown";
-        unknown += 1;
-      } else continue;
-      applyPatch(row, { at: options.now, claimedUntil: null });
-    }
-    return { released, unknown };
+    return this.recover(
+      options.now,
+      (row) => row.claimedBy !== null && options.workerIds.includes(row.claimedBy),
+    );
   }
 
   async claimHolders(): Promise<string[]> {
@@ -130,10 +120,15 @@ export class MemoryOutbox {
   }
 
   async recoverExpiredLeases(now: string): Promise<{ released: number; unknown: number }> {
+    return this.recover(now, (row) => row.claimedUntil !== null && row.claimedUntil < now);
+  }
+
+  /** Claimed rows of lost owners back to planned; their sending rows to unknown. */
+  private recover(now: string, lost: (row: ActionRow) => boolean): { released: number; unknown: number } {
     let released = 0;
     let unknown = 0;
     for (const row of this.actions.values()) {
-      if (row.claimedUntil === null || row.claimedUntil >= now) continue;
+      if (!lost(row)) continue;
       if (row.status === "claimed") {
         row.status = "planned";
         released += 1;
