@@ -5,8 +5,8 @@ import { ActionKindSchema, ActionStatusSchema, EntitySchema, toInstant, toNumber
 import { listPhoneFlags, messagesByPricing } from "./contacts.js";
 import { jsonArrayContains } from "./json-sql.js";
 import { DUNNABLE } from "./lifecycle.js";
-import { quarantineCounts } from "./quarantine.js";
 import { unknownsReport } from "./outcomes.js";
+import { quarantineCounts } from "./quarantine.js";
 import type { StoreContext } from "./schema.js";
 
 const DAY_MS = 86_400_000;

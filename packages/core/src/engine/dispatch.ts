@@ -2,8 +2,8 @@ import { audit, type EngineContext, nowIso } from "./context.js";
 import { deliverAction } from "./deliver.js";
 import { ChannelGates } from "./gates.js";
 import { releaseAction } from "./outcomes.js";
-import { reconcileUnknowns } from "./unknowns.js";
 import type { DispatchOptions, DispatchSummary } from "./types.js";
+import { reconcileUnknowns } from "./unknowns.js";
 
 /** Claims due actions batch by batch and delivers them under each channel's rate limit. */
 export class Dispatcher {
