@@ -95,14 +95,22 @@ export function createHttpClient(policy: HttpPolicy, ctx: PluginContext): HttpCl
   async function once(request: KitRequest, what: string): Promise<Attempt> {
     const started = ctx.clock.now().getTime();
     let raw: AxiosResponse;
+    let left = false;
     try {
       raw = await limiter.run(
         request.limitKey ?? "default",
-        () => send(axios, request, ctx.signal),
+        () => {
+          ctx.signal.throwIfAborted();
+          left = true;
+          return send(axios, request, ctx.signal);
+        },
         ctx.signal,
       );
     } catch (error) {
-      if (ctx.signal.aborted) throw ctx.signal.reason;
+      // Stopped before the request left: the host's own reason (a shutdown), nothing was sent.
+      // Stopped while a request that is not idempotent was out: the server may have acted on
+      // it, so it is an ambiguous network failure (a send becomes "unknown", never resent).
+      if (ctx.signal.aborted && !(left && !isIdempotent(request))) throw ctx.signal.reason;
       return { error: networkError(policy.system, what, error), givenWaitMs: undefined };
     }
     const response = toKitResponse(raw);
@@ -117,7 +125,7 @@ export function createHttpClient(policy: HttpPolicy, ctx: PluginContext): HttpCl
     async request<T>(request: KitRequest): Promise<KitResponse<T>> {
       const what = `${request.method} ${pathOf(request.url)}`;
       const mayRetry = request.retry !== false;
-      const idempotent = IDEMPOTENT.has(request.method) || request.idempotent === true;
+      const idempotent = isIdempotent(request);
       for (let attempt = 1; ; attempt++) {
         const outcome = await once(request, what);
         if ("response" in outcome) return outcome.response as KitResponse<T>;
@@ -148,6 +156,10 @@ export function createHttpClient(policy: HttpPolicy, ctx: PluginContext): HttpCl
       }
     },
   };
+}
+
+function isIdempotent(request: KitRequest): boolean {
+  return IDEMPOTENT.has(request.method) || request.idempotent === true;
 }
 
 function send(axios: AxiosInstance, request: KitRequest, signal: AbortSignal): Promise<AxiosResponse> {

@@ -131,6 +131,25 @@ describe("retries and Retry-After", () => {
   });
 });
 
+describe("a request stopped by the host's signal", () => {
+  it("is the host's reason before it left, and ambiguous once a POST was out (it may have been processed)", async () => {
+    const clock = new JumpingClock();
+    const stop = new AbortController();
+    server = await serve(() => stop.abort(new Error("shutdown")));
+    const ctx = { ...pluginContext(clock), signal: stop.signal };
+    const http = createHttpClient({ system: "erp", baseURL: server.url }, ctx);
+    const inFlight = await failure(http.request({ method: "POST", url: "/messages", data: {} }));
+    expect(isAmbiguous(inFlight)).toBe(true);
+    expect(server.seen).toHaveLength(1);
+
+    const before = await http
+      .request({ method: "POST", url: "/messages", data: {} })
+      .catch((e: unknown) => e);
+    expect(before).toBe(stop.signal.reason);
+    expect(server.seen).toHaveLength(1);
+  });
+});
+
 describe("the error table", () => {
   const rows: [number, string][] = [
     [400, "VALIDATION"],

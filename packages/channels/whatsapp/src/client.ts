@@ -79,9 +79,12 @@ export class GraphClient {
       // webhooks, which carry the action key as biz_opaque_callback_data.
       if (!isAmbiguous(error)) throw error;
       const said = (error as ReguaError).message;
-      throw new SendOutcomeUnknownError(`WhatsApp Cloud API gave no answer to a send that may have left: ${said}`, {
-        provider: (error as ReguaError).provider,
-      });
+      throw new SendOutcomeUnknownError(
+        `WhatsApp Cloud API gave no answer to a send that may have left: ${said}`,
+        {
+          provider: (error as ReguaError).provider,
+        },
+      );
     }
     return this.parse(data, SendResponseSchema, "send message response").messages[0]!.id;
   }

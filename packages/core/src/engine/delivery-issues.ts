@@ -1,7 +1,7 @@
 import type { ActionRow, ActionStatus } from "../actions.js";
 import type { DeliveryIssue } from "../contracts.js";
 import { PermanentError } from "../errors.js";
-import { audit, type EngineContext, nowIso, plusMs } from "./context.js";
+import { audit, auditEntry, type EngineContext, nowIso, plusMs } from "./context.js";
 import { failAction, type Outcome } from "./outcomes.js";
 
 /**
@@ -65,16 +65,18 @@ async function requeue(
 ): Promise<Outcome> {
   if (row.attempts + 1 >= ctx.sendAttempts) return failAction(ctx, row, new PermanentError(reason), from);
   const dueAt = plusMs(ctx, delayMs);
-  const moved = await ctx.store.transitionAction(row.key, from, "planned", {
-    at: nowIso(ctx),
-    dueAt,
-    claimedUntil: null,
-    incrementAttempts: true,
-    statusReason: reason,
+  // The move and its audit entry in one commit (docs/delivery-guarantees.md).
+  const moved = await ctx.store.commitOutcome({
+    key: row.key,
+    from,
+    to: "planned",
+    patch: { at: nowIso(ctx), dueAt, claimedUntil: null, incrementAttempts: true, statusReason: reason },
+    audit: [
+      auditEntry(ctx, "action.requeued", row.key, { reason, dueAt, attempts: row.attempts + 1 }, actor),
+    ],
   });
   if (!moved) return "released";
   ctx.log.warn({ action: row.key, dueAt, reason }, "message held back by the provider; planned again");
-  await audit(ctx, "action.requeued", row.key, { reason, dueAt, attempts: row.attempts + 1 }, actor);
   return "retried";
 }
 

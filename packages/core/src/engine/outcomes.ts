@@ -1,6 +1,5 @@
 import type { ActionRow, ActionStatus } from "../actions.js";
 import { isCancelled, isReguaError } from "../errors.js";
-import type { ActivityKind } from "../model.js";
 import { auditEntry, describeError, type EngineContext, nowIso, plusMs, retryDelayMs } from "./context.js";
 import { actionActivity } from "./lifecycle.js";
 
@@ -8,16 +7,6 @@ import { actionActivity } from "./lifecycle.js";
 export type Outcome = "sent" | "recorded" | "skipped" | "failed" | "retried" | "unknown" | "released";
 
 const MESSAGE_KINDS: ReadonlySet<ActionRow["kind"]> = new Set(["message", "lifecycle"]);
-
-export async function enqueueActionActivity(
-  ctx: EngineContext,
-  row: ActionRow,
-  kind: ActivityKind,
-  text: { subject: string; details?: string; providerMessageId?: string | null },
-  occurredAt: string = nowIso(ctx),
-): Promise<void> {
-  await ctx.store.enqueueActivity(actionActivity(row, kind, occurredAt, text), nowIso(ctx));
-}
 
 /** Not sent, on purpose: paid or void since the plan, opted out, expired, no phone. */
 export async function skipAction(
