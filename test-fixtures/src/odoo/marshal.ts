@@ -14,7 +14,7 @@ export function methodResponse(value: OdooValue): string {
   return out.join("");
 }
 
-function escape(text: string): string {
+function escapeXml(text: string): string {
   return text.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
 }
 
@@ -30,7 +30,7 @@ function write(value: OdooValue | undefined, out: string[]): void {
         : `<value><double>${value}</double></value>\n`,
     );
   } else if (typeof value === "string") {
-    out.push(`<value><string>${escape(value)}</string></value>\n`);
+    out.push(`<value><string>${escapeXml(value)}</string></value>\n`);
   } else if (Array.isArray(value)) {
     out.push("<value><array><data>\n");
     for (const item of value) write(item, out);
@@ -38,7 +38,7 @@ function write(value: OdooValue | undefined, out: string[]): void {
   } else {
     out.push("<value><struct>\n");
     for (const [name, member] of Object.entries(value)) {
-      out.push(`<member>\n<name>${escape(name)}</name>\n`);
+      out.push(`<member>\n<name>${escapeXml(name)}</name>\n`);
       write(member, out);
       out.push("</member>\n");
     }
