@@ -4,7 +4,7 @@
 // the fakes count what really arrived, by action key. Each experiment prints one line:
 //   chaos <name>: N planned, N received, 0 duplicates, 0 lost, 0 wrongly failed, 0 activities missing
 // Usage: pnpm chaos [--short] [--only <name>]   (runs on the built packages: pnpm build first)
-// Plain `node` runs this file (Node strips the erasable types); test/chaos.test.ts runs --short.
+// Plain `node` runs this file (Node strips the erasable types). Not part of .ci/run: it takes minutes.
 import { type ChildProcess, spawn } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -186,7 +186,7 @@ function runnerConfig(
       },
     ],
     policy: "./policy.yaml",
-    server: { port, host: "127.0.0.1" },
+    server: { port, host: "127.0.0.1", adminToken: "chaos-admin-token-0123456789" },
     // A quiet period of seconds rather than 15 minutes so the experiment settles quickly, still
     // well above the fake's status delay on a loaded machine. The lease only matters for a
     // crashed runner's claims, which its restart recovers at once (same instance id).
