@@ -24,9 +24,18 @@ step typecheck pnpm run typecheck
 step lint pnpm run lint
 step test pnpm exec turbo run test --concurrency=1 --continue
 
-demo_passed=0
-demo_failed=0
-if node apps/runner/scripts/demo-smoke.mjs; then demo_passed=1; else demo_failed=1; failed_steps+=("demo"); fi
+# End-to-end checks outside vitest, one test each in the total: the demo as the README runs it,
+# and régua installed from packed tarballs with npm in an empty folder, as a user installs it.
+e2e_passed=0
+e2e_failed=0
+e2e() {
+  local name=$1; shift
+  printf '\n=== %s ===\n' "$name"
+  if "$@"; then e2e_passed=$((e2e_passed + 1)); else e2e_failed=$((e2e_failed + 1)); failed_steps+=("$name"); fi
+}
+e2e demo node apps/runner/scripts/demo-smoke.mjs
+e2e install-as-user node scripts/install-as-user.mjs
+e2e release bash scripts/release-check.sh
 
 # Sum vitest's JSON reports from every package.
 read -r passed failed < <(node -e '
@@ -41,8 +50,8 @@ read -r passed failed < <(node -e '
   walk(".");
   console.log(passed, failed);
 ')
-passed=$((passed + demo_passed))
-failed=$((failed + demo_failed))
+passed=$((passed + e2e_passed))
+failed=$((failed + e2e_failed))
 if [ ${#failed_steps[@]} -gt 0 ]; then
   echo "failed steps: ${failed_steps[*]}"
   [ "$failed" -eq 0 ] && failed=1

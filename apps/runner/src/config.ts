@@ -23,7 +23,13 @@ const CronLine = z.string().superRefine((line, ctx) => {
 });
 
 const PluginId = z.string().regex(/^[a-z0-9][a-z0-9_-]*$/, "must be lower-case letters, digits, - or _");
-const PackageName = z.string().regex(/^(@[a-z0-9._-]+\/)?[a-z0-9._-]+$/, "must be an npm package name");
+/** An npm package name, or a path to an in-house plugin: `./connectors/acme`, `/opt/acme/index.js`. */
+const PackageName = z
+  .string()
+  .regex(
+    /^((@[a-z0-9._-]+\/)?[a-z0-9._-]+|\.{1,2}\/.+|\/.+)$/,
+    "must be an npm package name or a path starting with ./, ../ or /",
+  );
 
 const StoreConfig = z.union([
   z.strictObject({ sqlite: z.string().min(1) }),

@@ -9,10 +9,12 @@ import type {
   Logger,
 } from "@regua/core";
 import { ConfigError } from "@regua/core";
+import path from "node:path";
 import { z } from "zod";
 import type { RunnerConfig } from "./config.js";
 import { formatPath } from "./config.js";
 import { pluginContext } from "./context.js";
+import { type Importer, installHint, pluginImporter } from "./plugin-import.js";
 
 /**
  * Plugins are loaded by the package name written in config (explicit registration, STYLE.md §7):
@@ -28,8 +30,11 @@ const DefinitionShape = z.object({
   }),
 });
 
-export type Importer = (specifier: string) => Promise<unknown>;
-const defaultImporter: Importer = (specifier) => import(specifier);
+export type { Importer } from "./plugin-import.js";
+
+/** The default importer for a config: plugins resolved from the user's installation. */
+const importerFor = (config: RunnerConfig): Importer =>
+  pluginImporter(path.dirname(config.file));
 
 async function importDefinition(
   packageName: string,
@@ -44,7 +49,7 @@ async function importDefinition(
     const code = (error as NodeJS.ErrnoException).code;
     const reason =
       code === "ERR_MODULE_NOT_FOUND" || code === "MODULE_NOT_FOUND"
-        ? `package ${packageName} is not installed (npm install ${packageName})`
+        ? installHint(packageName)
         : `package ${packageName} failed to load: ${(error as Error).message}`;
     throw new ConfigError(`${where} ${field}: ${reason}`, { where, cause: error });
   }
@@ -101,7 +106,7 @@ export interface PluginDeps {
  * Imports and validates every plugin without creating it (used first by `regua check`). Every
  * plugin is tried, so one run reports all the option errors, not only the first.
  */
-export async function resolveDefinitions(config: RunnerConfig, importer: Importer = defaultImporter) {
+export async function resolveDefinitions(config: RunnerConfig, importer: Importer = importerFor(config)) {
   const sourceResults = await Promise.allSettled(
     config.sources.map(async (s, i) => {
       const definition = (await importDefinition(

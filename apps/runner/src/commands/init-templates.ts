@@ -1,5 +1,4 @@
-import { restErpPreset } from "@regua/connector-rest";
-import { stringify } from "yaml";
+import { REST_SOURCE_YAML } from "./init-rest-template.js";
 
 /**
  * The `sources:` and `channels:` entries `regua init --erp … --channel …` writes, one per
@@ -13,38 +12,24 @@ export type ChannelKind = (typeof CHANNEL_KINDS)[number];
 
 export interface PluginTemplate {
   packageName: string;
-  /** Shipped with the runner; when false the entry says which package to install. */
-  bundled: boolean;
   /** Environment variables the entry reads. */
   env: string[];
   /** The YAML list item, indented for its place under `sources:` / `channels:`. */
   yaml: string;
 }
 
-function notYet(packageName: string): string {
-  return `  # ${packageName} is not bundled with the runner: install it beside it first
-  #   pnpm add ${packageName}    (or npm install ${packageName})
+/** Plugins are separate packages: the runner loads each one by name from where it is installed. */
+function installNote(packageName: string): string {
+  return `  # Install ${packageName} beside the runner: npm install -g ${packageName}
+  #   (or npm install ${packageName} in this folder when the runner is installed here)
 `;
-}
-
-function restSource(): string {
-  const preset = restErpPreset("https://erp.example.com", "ERP_TOKEN");
-  const options = { ...preset, auth: { type: "bearer", token: { env: "ERP_TOKEN" } } };
-  const item = stringify([{ id: "erp", connector: "@regua/connector-rest", options }], {
-    lineWidth: 110,
-    aliasDuplicateObjects: false,
-  });
-  return `  # A JSON REST API: the mapping below is @regua/connector-rest's preset for a typical
-  # Brazilian ERP API, spelled out so you can edit paths, fields and paging.
-${item.replace(/^/gm, "  ").trimEnd()}\n`;
 }
 
 export const ERP_TEMPLATES: Record<ErpKind, () => PluginTemplate> = {
   "sap-b1": () => ({
     packageName: "@regua/connector-sap-b1",
-    bundled: true,
     env: ["SAP_B1_PASSWORD"],
-    yaml: `  # SAP Business One through its Service Layer (https://help.sap.com/docs/SAP_BUSINESS_ONE).
+    yaml: `${installNote("@regua/connector-sap-b1")}  # SAP Business One through its Service Layer (https://help.sap.com/docs/SAP_BUSINESS_ONE).
   - id: sap
     connector: "@regua/connector-sap-b1"
     options:
@@ -60,9 +45,8 @@ export const ERP_TEMPLATES: Record<ErpKind, () => PluginTemplate> = {
   }),
   quickbooks: () => ({
     packageName: "@regua/connector-quickbooks",
-    bundled: false,
     env: ["QBO_CLIENT_ID", "QBO_CLIENT_SECRET"],
-    yaml: `${notYet("@regua/connector-quickbooks")}  # QuickBooks Online (https://developer.intuit.com/app/developer/qbo/docs/get-started).
+    yaml: `${installNote("@regua/connector-quickbooks")}  # QuickBooks Online (https://developer.intuit.com/app/developer/qbo/docs/get-started).
   # Run \`regua auth quickbooks\` once to authorise the app; refresh tokens
   # rotate and are kept encrypted in the store, never in this file.
   - id: qbo
@@ -77,9 +61,8 @@ export const ERP_TEMPLATES: Record<ErpKind, () => PluginTemplate> = {
   }),
   odoo: () => ({
     packageName: "@regua/connector-odoo",
-    bundled: false,
     env: ["ODOO_API_KEY"],
-    yaml: `${notYet("@regua/connector-odoo")}  # Odoo (https://www.odoo.com/documentation/latest/developer/reference/external_api.html).
+    yaml: `${installNote("@regua/connector-odoo")}  # Odoo (https://www.odoo.com/documentation/latest/developer/reference/external_api.html).
   - id: odoo
     connector: "@regua/connector-odoo"
     options:
@@ -94,9 +77,8 @@ export const ERP_TEMPLATES: Record<ErpKind, () => PluginTemplate> = {
   }),
   ixc: () => ({
     packageName: "@regua/connector-ixc",
-    bundled: false,
     env: ["IXC_TOKEN"],
-    yaml: `${notYet("@regua/connector-ixc")}  # IXC Provedor (https://wikiapiprovedor.ixcsoft.com.br/).
+    yaml: `${installNote("@regua/connector-ixc")}  # IXC Provedor (https://wikiapiprovedor.ixcsoft.com.br/).
   - id: ixc
     connector: "@regua/connector-ixc"
     options:
@@ -108,18 +90,16 @@ export const ERP_TEMPLATES: Record<ErpKind, () => PluginTemplate> = {
   }),
   rest: () => ({
     packageName: "@regua/connector-rest",
-    bundled: true,
     env: ["ERP_TOKEN"],
-    yaml: restSource(),
+    yaml: `${installNote("@regua/connector-rest")}${REST_SOURCE_YAML}`,
   }),
 };
 
 export const CHANNEL_TEMPLATES: Record<ChannelKind, () => PluginTemplate> = {
   whatsapp: () => ({
     packageName: "@regua/channel-whatsapp",
-    bundled: true,
     env: ["WA_TOKEN", "WA_APP_SECRET", "WA_VERIFY_TOKEN"],
-    yaml: `  # WhatsApp Cloud API (https://developers.facebook.com/docs/whatsapp/cloud-api/get-started).
+    yaml: `${installNote("@regua/channel-whatsapp")}  # WhatsApp Cloud API (https://developers.facebook.com/docs/whatsapp/cloud-api/get-started).
   # Webhook URL for Meta: https://<your host>/webhooks/whatsapp/wa
   - id: wa
     channel: "@regua/channel-whatsapp"
@@ -133,9 +113,8 @@ export const CHANNEL_TEMPLATES: Record<ChannelKind, () => PluginTemplate> = {
   }),
   opa: () => ({
     packageName: "@regua/channel-opa",
-    bundled: false,
     env: ["OPA_TOKEN"],
-    yaml: `${notYet("@regua/channel-opa")}  # Opa! Suite (https://api.opasuite.com.br/).
+    yaml: `${installNote("@regua/channel-opa")}  # Opa! Suite (https://api.opasuite.com.br/).
   - id: wa
     channel: "@regua/channel-opa"
     options:

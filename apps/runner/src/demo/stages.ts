@@ -4,8 +4,6 @@ import { renderActions, renderSkips, skipReasons } from "../plan-format.js";
 import { renderReportText, renderSyncSummary } from "../report.js";
 import type { Runtime } from "../runtime.js";
 import { renderTable } from "../table.js";
-import { CHANNEL_ID } from "./channel.js";
-import { SOURCE_ID } from "./erp.js";
 import { DAY_TWO, type DemoWorld } from "./world.js";
 
 const SENT_STATUSES = ["sent", "delivered", "read"] as const;
@@ -78,7 +76,7 @@ export async function dispatchStage(world: DemoWorld, show: Narrator): Promise<v
   const first = await dispatchAll(world.engine);
   show.done(
     first.sent,
-    `${first.sent} messages sent through ${CHANNEL_ID} (whatsapp); ${first.recorded} escalation(s) recorded, ` +
+    `${first.sent} messages sent through ${world.channel.configEntry.id} (whatsapp); ${first.recorded} escalation(s) recorded, ` +
       `${first.failed} failed, ${first.retried} to retry`,
   );
 }
@@ -97,7 +95,7 @@ export async function paymentsStage(world: DemoWorld, show: Narrator): Promise<v
   show.say(
     `${planned.inserted} new action(s) planned for ${DAY_TWO.slice(0, 10)} before the payments arrive`,
   );
-  const payers = await choosePayers(world.rt);
+  const payers = await choosePayers(world.rt, world.erp.configEntry.id);
   for (const invoice of payers) await world.erp.markPaid(invoice, DAY_TWO.slice(0, 10));
   show.done(payers.length, `${payers.length} invoice(s) paid in the ERP: ${payers.join(", ")}`);
 }
@@ -152,11 +150,11 @@ export async function reportStage(world: DemoWorld, show: Narrator): Promise<voi
 }
 
 /** Who pays: invoices with a planned message for today (their sequence visibly stops) and a few already contacted. */
-async function choosePayers(rt: Runtime): Promise<string[]> {
-  const planned = await rt.store.listActions({ status: ["planned"], source: SOURCE_ID, limit: 10_000 });
+async function choosePayers(rt: Runtime, source: string): Promise<string[]> {
+  const planned = await rt.store.listActions({ status: ["planned"], source, limit: 10_000 });
   const contacted = await rt.store.listActions({
     status: [...SENT_STATUSES],
-    source: SOURCE_ID,
+    source,
     limit: 10_000,
   });
   const pick = (rows: ActionRow[], n: number) =>

@@ -9,9 +9,8 @@ import { createMetrics, instrumentEngine } from "../metrics.js";
 import { openRuntime, type Runtime } from "../runtime.js";
 import { createWebhookWorker } from "../server/worker.js";
 import { buildServer } from "../server.js";
-import { type DemoChannel, startDemoChannel } from "./channel.js";
 import { DemoClock } from "./clock.js";
-import { type DemoErp, startDemoErp } from "./erp.js";
+import { type DemoChannel, type DemoErp, loadDemoKit } from "./kit.js";
 import { policyTemplates } from "./templates.js";
 
 /** Fixed dates so the demo prints the same thing every time (a Tuesday and the Wednesday after). */
@@ -102,17 +101,19 @@ export async function startDemoWorld(
   const policyText = demoPolicy();
   writeFileSync(path.join(dir, "policy.yaml"), policyText);
   const policy = parsePolicy(policyText, "policy.yaml");
-  const erp = await startDemoErp({
+  const kit = await loadDemoKit();
+  const erp = await kit.startDemoErp({
     kind: options.erp,
     customers: options.customers,
     today: DEMO_TODAY,
     clock,
   });
   cleanups.push(() => erp.close());
-  const channel = await startDemoChannel({ templates: policyTemplates(policy), now: () => clock.now() });
+  const channel = await kit.startDemoChannel({ templates: policyTemplates(policy), now: () => clock.now() });
   cleanups.push(() => channel.close());
   const config = demoConfig(dir, erp, channel);
-  const rt = await openRuntime(config, { log, clock, signal });
+  // The demo's connectors and channel are @regua/demo's dependencies, not the user's.
+  const rt = await openRuntime(config, { log, clock, signal, importer: kit.importPlugin });
   cleanups.push(() => rt.close());
   const partial = { dir, clock, erp, channel, config, rt, engine: rt.engine };
   const app = await startServer(partial, log);

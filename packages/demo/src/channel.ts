@@ -1,5 +1,13 @@
 import { startFakeGraphApi } from "@regua/test-fixtures/whatsapp";
-import type { DemoTemplate } from "./templates.js";
+
+/** A template the policy sends: the fake approves it with this many positional parameters. */
+export interface DemoTemplateSpec {
+  name: string;
+  language: string;
+  parameters: number;
+  /** Dynamic buttons by index, as the policy fills them. */
+  buttons: ("url" | "copy_code")[];
+}
 
 /**
  * The demo's channel: @regua/channel-whatsapp against the fake Graph API. Status webhooks are
@@ -26,7 +34,7 @@ const PHONE_NUMBER_ID = "109876543210";
  * DOCUMENT header: the fake ERP's invoices carry no PDF, and a message renders a document header
  * only when the invoice has one.
  */
-function demoTemplates(policyTemplates: DemoTemplate[]) {
+function demoTemplates(policyTemplates: DemoTemplateSpec[]) {
   return policyTemplates.map((t) => ({
     name: t.name,
     language: t.language,
@@ -45,7 +53,7 @@ function demoTemplates(policyTemplates: DemoTemplate[]) {
 }
 
 export async function startDemoChannel(options: {
-  templates: DemoTemplate[];
+  templates: DemoTemplateSpec[];
   /** The demo's clock: webhook timestamps must be near it or the server refuses them. */
   now: () => Date;
 }): Promise<DemoChannel> {

@@ -3,9 +3,11 @@ import type { Clock } from "@regua/core";
 import { startFakeRestErp } from "@regua/test-fixtures/rest-erp";
 import { startFakeServiceLayer } from "@regua/test-fixtures/sap-b1";
 
+export type DemoErpKind = "rest" | "sap-b1";
+
 /** A fake ERP for the demo, and the `sources[0]` entry that points a connector at it. */
 export interface DemoErp {
-  kind: "rest" | "sap-b1";
+  kind: DemoErpKind;
   configEntry: { id: string; connector: string; options: Record<string, unknown> };
   describe: string;
   /** Pays an invoice in full in the ERP (by the connector's externalId). */
@@ -19,7 +21,7 @@ export const SOURCE_ID = "erp";
 const TOKEN = "demo-erp-token";
 
 export async function startDemoErp(options: {
-  kind: "rest" | "sap-b1";
+  kind: DemoErpKind;
   customers: number;
   today: string;
   clock: Clock;
