@@ -60,7 +60,10 @@ function npmInstall(names, files) {
     encoding: "utf8",
   });
   if (result.status !== 0) process.stderr.write(result.stdout + result.stderr);
-  check(result.status === 0, `npm install ${names.join(" ")} (${((performance.now() - started) / 1000).toFixed(0)} s)`);
+  check(
+    result.status === 0,
+    `npm install ${names.join(" ")} (${((performance.now() - started) / 1000).toFixed(0)} s)`,
+  );
 }
 
 function regua(args, env = {}) {
@@ -114,7 +117,10 @@ try {
   check(doctor.code !== 0 && unreachable, "regua check fails naming the unreachable Service Layer");
 
   const noDemo = regua(["demo"]);
-  check(noDemo.code !== 0 && noDemo.out.includes("npm install -g @regua/demo"), "regua demo without @regua/demo says what to install");
+  check(
+    noDemo.code !== 0 && noDemo.out.includes("npm install -g @regua/demo"),
+    "regua demo without @regua/demo says what to install",
+  );
   npmInstall(["@regua/demo"], files);
   const demo = regua(["demo"]);
   if (demo.code !== 0) process.stderr.write(demo.out);

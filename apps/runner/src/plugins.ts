@@ -1,3 +1,4 @@
+import path from "node:path";
 import type {
   Channel,
   ChannelDefinition,
@@ -9,7 +10,6 @@ import type {
   Logger,
 } from "@regua/core";
 import { ConfigError } from "@regua/core";
-import path from "node:path";
 import { z } from "zod";
 import type { RunnerConfig } from "./config.js";
 import { formatPath } from "./config.js";
@@ -33,8 +33,7 @@ const DefinitionShape = z.object({
 export type { Importer } from "./plugin-import.js";
 
 /** The default importer for a config: plugins resolved from the user's installation. */
-const importerFor = (config: RunnerConfig): Importer =>
-  pluginImporter(path.dirname(config.file));
+const importerFor = (config: RunnerConfig): Importer => pluginImporter(path.dirname(config.file));
 
 async function importDefinition(
   packageName: string,

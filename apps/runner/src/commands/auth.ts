@@ -1,7 +1,9 @@
 import { randomBytes } from "node:crypto";
+import path from "node:path";
 import { createInterface } from "node:readline/promises";
 import type { PluginContext } from "@regua/core";
 import { pluginContext } from "../context.js";
+import { pluginImporter } from "../plugin-import.js";
 import { resolveDefinitions } from "../plugins.js";
 import { type GlobalOptions, type Io, type RuntimeOverrides, UsageError, withRuntime } from "./shared.js";
 
@@ -70,7 +72,7 @@ export async function authCommand(
             : `choose the source with --source (QuickBooks sources: ${all.join(", ")})`,
         );
       }
-      const mod = await (deps.importer ?? ((name: string) => import(name)))(QUICKBOOKS);
+      const mod = await (deps.importer ?? pluginImporter(path.dirname(rt.config.file)))(QUICKBOOKS);
       if (!isQuickBooksAuth(mod)) throw new UsageError(`${QUICKBOOKS} is too old for regua auth; update it`);
       const state = options.state ?? randomBytes(16).toString("hex");
       io.out(

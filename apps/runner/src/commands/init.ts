@@ -79,7 +79,9 @@ export function initCommand(options: InitOptions, io: Io): void {
     const relative = path.relative(process.cwd(), f.file);
     io.out(`wrote ${relative.startsWith("..") ? f.file : relative}`);
   }
-  const plugins = [ERP_TEMPLATES[options.erp](), CHANNEL_TEMPLATES[options.channel]()].map((p) => p.packageName);
+  const plugins = [ERP_TEMPLATES[options.erp](), CHANNEL_TEMPLATES[options.channel]()].map(
+    (p) => p.packageName,
+  );
   io.out(`install the plugins beside the runner: npm install -g ${plugins.join(" ")}`);
   io.out(writeAdminToken(path.resolve(options.dir, ".env")));
   io.out("next: edit regua.yaml (the connector options and channel ids), then run `regua check`");
