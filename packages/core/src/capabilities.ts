@@ -65,7 +65,8 @@ export interface ConnectorDefinition<TOptions extends z.ZodType = z.ZodType> {
   create(options: z.output<TOptions>, ctx: PluginContext): Promise<Connector>;
 }
 
-const CAPABILITY_NAMES = [
+/** Every optional connector capability, in one place (the conformance suites iterate it too). */
+export const CAPABILITY_NAMES = [
   "payments",
   "getInvoice",
   "writeActivity",
@@ -75,7 +76,7 @@ const CAPABILITY_NAMES = [
 ] as const satisfies readonly CapabilityName[];
 
 /** Whether an instance has the members a capability needs. */
-function implemented(connector: Omit<Partial<Connector>, "capabilities">, name: CapabilityName): boolean {
+export function implementsCapability(connector: Omit<Partial<Connector>, "capabilities">, name: CapabilityName): boolean {
   switch (name) {
     case "payments":
       return typeof connector.listPayments === "function";
@@ -117,7 +118,7 @@ function resolveInstance(
   const resolved = {} as Record<CapabilityName, boolean>;
   for (const name of CAPABILITY_NAMES) {
     const flag = declared[name] ?? false;
-    const has = implemented(instance, name);
+    const has = implementsCapability(instance, name);
     if (flag === true && !has) {
       throw new ConfigError(
         `${id} declares the "${name}" capability but its connector does not implement it`,

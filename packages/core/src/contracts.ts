@@ -167,6 +167,7 @@ export interface Connector {
 }
 
 export {
+  CAPABILITY_NAMES,
   type CapabilityDeclaration,
   type CapabilityFlag,
   type CapabilityMembers,
@@ -174,6 +175,7 @@ export {
   type ConnectorImplementation,
   type ConnectorSpec,
   defineConnector,
+  implementsCapability,
   resolveCapabilities,
 } from "./capabilities.js";
 

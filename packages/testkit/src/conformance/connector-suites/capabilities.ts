@@ -1,3 +1,4 @@
+import { CAPABILITY_NAMES, implementsCapability } from "@regua/core";
 import { expect } from "vitest";
 import { defineConnectorSuite } from "./harness.js";
 
@@ -8,31 +9,13 @@ export const capabilitiesSuite = defineConnectorSuite("capabilities", {
     run(h) {
       const connector = h.connector();
       const caps = connector.capabilities;
-      for (const key of [
-        "payments",
-        "getInvoice",
-        "writeActivity",
-        "webhooks",
-        "documents",
-        "lookups",
-      ] as const) {
-        if (caps[key]) expect(h.capabilities[key], `${key} is not in the definition`).toBe(true);
-      }
       expect(typeof connector.listCustomers).toBe("function");
       expect(typeof connector.listInvoices).toBe("function");
       expect(typeof connector.healthCheck).toBe("function");
-      if (caps.payments) expect(typeof connector.listPayments, "payments declared").toBe("function");
-      if (caps.getInvoice) expect(typeof connector.getInvoice, "getInvoice declared").toBe("function");
-      if (caps.writeActivity)
-        expect(typeof connector.writeActivity, "writeActivity declared").toBe("function");
-      if (caps.documents) expect(typeof connector.getDocument, "documents declared").toBe("function");
-      if (caps.lookups) {
-        expect(typeof connector.findCustomersByTaxId, "lookups declared").toBe("function");
-        expect(typeof connector.listOpenInvoices, "lookups declared").toBe("function");
-      }
-      if (caps.webhooks) {
-        expect(typeof connector.webhook?.verify, "webhooks declared").toBe("function");
-        expect(typeof connector.webhook?.parse, "webhooks declared").toBe("function");
+      for (const name of CAPABILITY_NAMES) {
+        if (!caps[name]) continue;
+        expect(h.capabilities[name], `${name} is not in the definition`).toBe(true);
+        expect(implementsCapability(connector, name), `${name} declared but not implemented`).toBe(true);
       }
     },
   },
