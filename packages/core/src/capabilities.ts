@@ -76,7 +76,10 @@ export const CAPABILITY_NAMES = [
 ] as const satisfies readonly CapabilityName[];
 
 /** Whether an instance has the members a capability needs. */
-export function implementsCapability(connector: Omit<Partial<Connector>, "capabilities">, name: CapabilityName): boolean {
+export function implementsCapability(
+  connector: Omit<Partial<Connector>, "capabilities">,
+  name: CapabilityName,
+): boolean {
   switch (name) {
     case "payments":
       return typeof connector.listPayments === "function";
