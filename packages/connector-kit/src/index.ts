@@ -31,5 +31,6 @@ export {
   paginate,
 } from "./paginate.js";
 export { retryAfterMs } from "./retry-after.js";
+export { type MappedRows, type MapRowsSpec, mapRows, pageOf } from "./rows.js";
 export { cursor, linkHeader, nextLink, offsetLimit, type Pick, pageNumber } from "./strategies.js";
 export { axiosTransport } from "./transport.js";

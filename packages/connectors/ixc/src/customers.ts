@@ -1,9 +1,9 @@
-import { defineCheckpoint } from "@regua/connector-kit";
+import { defineCheckpoint, pageOf } from "@regua/connector-kit";
 import type { Customer, ListQuery, Page } from "@regua/core";
 import { z } from "zod";
 import { type IxcSource, listing, mapRows } from "./listings.js";
 import { mapCliente } from "./map.js";
-import { finish, KeysetCursor, newestSeen, pageOf, START, unseen } from "./pages.js";
+import { finish, KeysetCursor, newestSeen, START, unseen } from "./pages.js";
 import { Cliente, Contrato } from "./schemas.js";
 
 /**

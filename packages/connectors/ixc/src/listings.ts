@@ -1,11 +1,5 @@
-import {
-  type EntityName,
-  type Invoice,
-  isReguaError,
-  type ListQuery,
-  type Page,
-  type Payment,
-} from "@regua/core";
+import { mapRows as kitMapRows, pageOf } from "@regua/connector-kit";
+import type { EntityName, Invoice, ListQuery, Page, Payment } from "@regua/core";
 import type { z } from "zod";
 import type { IxcClient } from "./client.js";
 import { type MapContext, mapAreceber, mapRecebimento } from "./map.js";
@@ -15,8 +9,6 @@ import {
   type GridFilter,
   type GridListing,
   type KeysetCursor,
-  pageOf,
-  reject,
   START,
   unseen,
 } from "./pages.js";
@@ -28,32 +20,14 @@ export interface IxcSource {
   map: MapContext;
 }
 
-/** Parses and maps one page of rows; a row that fails becomes a reject naming its id and field. */
+/** One page of rows through the kit's mapRows; a null from the mapper leaves the row out. */
 export function mapRows<TRow, TOut>(
   rows: readonly unknown[],
   schema: z.ZodType<TRow>,
   map: (row: TRow) => TOut | null,
   entity: EntityName,
 ) {
-  const items: TOut[] = [];
-  const rejects = [];
-  for (const raw of rows) {
-    const parsed = schema.safeParse(raw);
-    if (!parsed.success) {
-      const error = parsed.error.issues
-        .map((i) => `${i.path.join(".") || "(root)"}: ${i.message}`)
-        .join("; ");
-      rejects.push(reject(entity, raw, error));
-      continue;
-    }
-    try {
-      const item = map(parsed.data);
-      if (item !== null) items.push(item);
-    } catch (error) {
-      if (!isReguaError(error) || error.code !== "VALIDATION") throw error;
-      rejects.push(reject(entity, raw, error.message));
-    }
-  }
+  const { items, rejects } = kitMapRows(rows, { schema, map, entity });
   return { items, rejects };
 }
 

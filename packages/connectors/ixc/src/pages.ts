@@ -1,5 +1,5 @@
 import { defineCheckpoint, type PageStrategy } from "@regua/connector-kit";
-import type { EntityName, Page, RecordReject } from "@regua/core";
+import type { EntityName, RecordReject } from "@regua/core";
 import { z } from "zod";
 
 /** One `grid_param` filter: table.column, operator, value — IXC's `{TB, OP, P}`. */
@@ -95,10 +95,6 @@ export function keysetStrategy(listing: GridListing): PageStrategy<KeysetCursor>
     next: ({ items, token }) =>
       items.length < listing.rp ? null : advance(listing, token ?? START, items as Row[]),
   };
-}
-
-export function pageOf<T>(items: T[], rejects: RecordReject[], cursor: string | null): Page<T> {
-  return rejects.length ? { items, cursor, rejects } : { items, cursor };
 }
 
 /** A row that did not map, named by its IXC id. */

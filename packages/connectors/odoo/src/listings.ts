@@ -1,9 +1,10 @@
+import { pageOf } from "@regua/connector-kit";
 import type { Customer, Invoice, ListQuery, Page, Payment } from "@regua/core";
 import type { z } from "zod";
 import type { OdooClient } from "./client.js";
 import { type MapContext, mapCustomer, mapInvoice, mapPayment } from "./map.js";
 import type { OdooOptions } from "./options.js";
-import { advance, afterKeyset, checkpoint, type Keyset, mapRows, pageOf, startingKeyset } from "./pages.js";
+import { advance, afterKeyset, checkpoint, type Keyset, mapRows, startingKeyset } from "./pages.js";
 import { AccountPayment, Move, Partner, TermLine } from "./schemas.js";
 
 /** What the listings share within one connector instance. */

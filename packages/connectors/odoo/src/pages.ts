@@ -1,5 +1,5 @@
-import { defineCheckpoint } from "@regua/connector-kit";
-import { type EntityName, isReguaError, type Page, type RecordReject } from "@regua/core";
+import { defineCheckpoint, mapRows as kitMapRows, type MappedRows } from "@regua/connector-kit";
+import type { EntityName } from "@regua/core";
 import { z } from "zod";
 import { OdooDatetime } from "./schemas.js";
 
@@ -54,37 +54,12 @@ export function advance(keyset: Keyset | null, rows: readonly unknown[]): Keyset
   return out;
 }
 
-/** Parses and maps a page; a row that fails becomes a reject naming its id and the field. */
+/** Rows through the kit's mapRows (Odoo's `id`); a ValidationError from the mapper rejects the row. */
 export function mapRows<TRow, TOut>(
   rows: readonly unknown[],
   schema: z.ZodType<TRow>,
   map: (row: TRow) => TOut,
   entity: EntityName,
-): { items: TOut[]; rejects: RecordReject[]; parsed: TRow[] } {
-  const items: TOut[] = [];
-  const rejects: RecordReject[] = [];
-  const parsed: TRow[] = [];
-  for (const raw of rows) {
-    const externalId = String((raw as { id?: unknown } | null)?.id ?? "(no id)");
-    const result = schema.safeParse(raw);
-    if (!result.success) {
-      const error = result.error.issues
-        .map((i) => `${i.path.join(".") || "(root)"}: ${i.message}`)
-        .join("; ");
-      rejects.push({ entity, externalId, error, raw });
-      continue;
-    }
-    parsed.push(result.data);
-    try {
-      items.push(map(result.data));
-    } catch (error) {
-      if (!isReguaError(error) || error.reason !== "mapping") throw error;
-      rejects.push({ entity, externalId, error: error.message, raw });
-    }
-  }
-  return { items, rejects, parsed };
-}
-
-export function pageOf<T>(items: T[], rejects: RecordReject[], cursor: string): Page<T> {
-  return rejects.length ? { items, cursor, rejects } : { items, cursor };
+): MappedRows<TRow, TOut> {
+  return kitMapRows(rows, { schema, map, entity });
 }

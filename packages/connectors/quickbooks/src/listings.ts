@@ -1,8 +1,9 @@
+import { pageOf } from "@regua/connector-kit";
 import type { Customer, EntityName, Invoice, ListQuery, Page, Payment, PluginContext } from "@regua/core";
 import type { z } from "zod";
 import type { QuickBooksClient } from "./client.js";
 import { type MapContext, mapCustomer, mapInvoice, mapPayment } from "./map.js";
-import { type Cursor, checkpoint, later, mapRows, pageOf } from "./pages.js";
+import { type Cursor, checkpoint, later, mapRows } from "./pages.js";
 import { statement } from "./query.js";
 import * as Qbo from "./schemas.js";
 

@@ -1,5 +1,5 @@
-import { defineCheckpoint } from "@regua/connector-kit";
-import type { EntityName, Page, RecordReject } from "@regua/core";
+import { defineCheckpoint, mapRows as kitMapRows, type MappedRows } from "@regua/connector-kit";
+import type { EntityName } from "@regua/core";
 import { z } from "zod";
 import { MappingError } from "./map.js";
 
@@ -32,37 +32,13 @@ export function later(a: string | null, b: string | null | undefined): string | 
   return Date.parse(b) > Date.parse(a) ? b : a;
 }
 
-/** Parses and maps rows; a row that fails becomes a reject naming its Id and field. */
+/** Rows through the kit's mapRows, keyed by QuickBooks' `Id`; a MappingError rejects the row. */
 export function mapRows<TRow extends { Id: string }, TOut>(
   rows: readonly unknown[],
   schema: z.ZodType<TRow>,
   map: (row: TRow) => TOut,
   entity: EntityName,
-): { items: TOut[]; rejects: RecordReject[]; parsed: TRow[] } {
-  const items: TOut[] = [];
-  const rejects: RecordReject[] = [];
-  const parsed: TRow[] = [];
-  for (const raw of rows) {
-    const externalId = String((raw as { Id?: unknown } | null)?.Id ?? "(no Id)");
-    const result = schema.safeParse(raw);
-    if (!result.success) {
-      const error = result.error.issues
-        .map((i) => `${i.path.join(".") || "(root)"}: ${i.message}`)
-        .join("; ");
-      rejects.push({ entity, externalId, error, raw });
-      continue;
-    }
-    parsed.push(result.data);
-    try {
-      items.push(map(result.data));
-    } catch (error) {
-      if (!(error instanceof MappingError)) throw error;
-      rejects.push({ entity, externalId, error: error.message, raw });
-    }
-  }
-  return { items, rejects, parsed };
-}
-
-export function pageOf<T>(items: T[], rejects: RecordReject[], cursor: string | null): Page<T> {
-  return rejects.length ? { items, cursor, rejects } : { items, cursor };
+): MappedRows<TRow, TOut> {
+  const isMappingError = (error: unknown) => error instanceof MappingError;
+  return kitMapRows(rows, { schema, map, entity, idOf: (raw) => raw.Id, isMappingError });
 }

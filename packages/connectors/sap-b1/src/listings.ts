@@ -1,4 +1,4 @@
-import type { QueryParams } from "@regua/connector-kit";
+import { pageOf, type QueryParams } from "@regua/connector-kit";
 import type { Customer, Invoice, ListQuery, Page, Payment } from "@regua/core";
 import type { ServiceLayerClient } from "./client.js";
 import { creditedInvoices, laterStamp, type Mapper, type Stamp, stampOf } from "./map.js";
@@ -8,7 +8,6 @@ import {
   type KeyCursor,
   keyCheckpoint,
   mapRows,
-  pageOf,
   type StampCursor,
   stampCheckpoint,
 } from "./pages.js";

@@ -1,5 +1,5 @@
-import { defineCheckpoint } from "@regua/connector-kit";
-import type { EntityName, Page, RecordReject } from "@regua/core";
+import { defineCheckpoint, mapRows as kitMapRows, type MappedRows } from "@regua/connector-kit";
+import type { EntityName } from "@regua/core";
 import { z } from "zod";
 import { MappingError, type Stamp } from "./map.js";
 
@@ -45,12 +45,7 @@ export function changedSince(stamp: Stamp, version: "v1" | "v2"): string {
   return `(UpdateDate gt ${date} or (UpdateDate eq ${date} and UpdateTime ge ${time}))`;
 }
 
-/**
- * Parses and maps one page of rows; a row that fails becomes a reject naming its key and field.
- * `accepts`, when given, is a check that vouches for a row the schema would return unchanged
- * (schemas.ts `isPlainDocument`): such a row is used as it is, without zod's copy; every other
- * row goes through the schema.
- */
+/** One page of Service Layer rows through the kit's mapRows; a MappingError rejects the row. */
 export function mapRows<TRow, TOut>(
   rows: readonly unknown[],
   schema: z.ZodType<TRow>,
@@ -58,40 +53,14 @@ export function mapRows<TRow, TOut>(
   entity: EntityName,
   keyOf: (raw: Record<string, unknown>) => unknown,
   accepts?: (raw: unknown) => raw is TRow,
-): { items: TOut[]; rejects: RecordReject[]; parsed: TRow[] } {
-  const items: TOut[] = [];
-  const rejects: RecordReject[] = [];
-  const parsed: TRow[] = [];
-  const reject = (raw: unknown, error: string) => {
-    const externalId = String(keyOf((raw ?? {}) as Record<string, unknown>) ?? "(no key)");
-    rejects.push({ entity, externalId, error, raw });
-  };
-  for (const raw of rows) {
-    let row: TRow;
-    if (accepts?.(raw)) {
-      row = raw;
-    } else {
-      const result = schema.safeParse(raw);
-      if (!result.success) {
-        reject(
-          raw,
-          result.error.issues.map((i) => `${i.path.join(".") || "(root)"}: ${i.message}`).join("; "),
-        );
-        continue;
-      }
-      row = result.data;
-    }
-    parsed.push(row);
-    try {
-      items.push(map(row));
-    } catch (error) {
-      if (!(error instanceof MappingError)) throw error;
-      reject(raw, error.message);
-    }
-  }
-  return { items, rejects, parsed };
-}
-
-export function pageOf<T>(items: T[], rejects: RecordReject[], cursor: string | null): Page<T> {
-  return rejects.length ? { items, cursor, rejects } : { items, cursor };
+): MappedRows<TRow, TOut> {
+  const isMappingError = (error: unknown) => error instanceof MappingError;
+  return kitMapRows(rows, {
+    schema,
+    map,
+    entity,
+    idOf: keyOf,
+    isMappingError,
+    ...(accepts ? { accepts } : {}),
+  });
 }
