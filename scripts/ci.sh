@@ -16,6 +16,12 @@ step() {
   fi
 }
 
+# Browser tests drive the system Chromium (never a downloaded one): install the Debian package
+# when it is missing and we may (root with apt-get), as a fresh CI machine needs.
+if ! command -v chromium >/dev/null 2>&1 && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+  step chromium bash -c 'apt-get install -y -qq chromium >/dev/null 2>&1 || { apt-get update -qq >/dev/null 2>&1 && apt-get install -y -qq chromium >/dev/null 2>&1; }'
+fi
+
 find . -name test-results.json -not -path '*/node_modules/*' -delete
 
 step install pnpm install --frozen-lockfile
