@@ -11,6 +11,7 @@ export * from "./planner/index.js";
 export * from "./policy/index.js";
 export * from "./rate-limit.js";
 export * from "./reply.js";
+export * from "./report-figures.js";
 export * from "./retry.js";
 export type * from "./store-port.js";
 export * from "./tax-id.js";

@@ -9,6 +9,7 @@ import type {
 } from "./actions.js";
 import type { EntityName, KeyValueState, RecordReject } from "./contracts.js";
 import type { CollectionActivity, Customer, Invoice, InvoiceState, Payment } from "./model.js";
+import type { LedgerFigures, LedgerQuery, PeriodFigures, ReportPeriod } from "./report-figures.js";
 
 /**
  * The store as the engine needs it. @regua/store implements it over SQLite and PostgreSQL;
@@ -253,6 +254,10 @@ export interface DunningStore {
 
   /* ---- reporting ---- */
   report(now: string): Promise<StoreReport>;
+  /** Messages, their pricing and the money recovered after them, for one period (docs/reports.md). */
+  periodFigures(period: ReportPeriod): Promise<PeriodFigures>;
+  /** Receivables (aging, DSO) at given days and the recovery curve after each step. */
+  ledgerFigures(query: LedgerQuery): Promise<LedgerFigures>;
 
   /** Durable per-plugin state (namespace = instance id). */
   state(namespace: string): KeyValueState;

@@ -10,6 +10,8 @@ import * as planState from "./plan-state.js";
 import { listQuarantine } from "./quarantine.js";
 import { reserveRate } from "./rate-limits.js";
 import { report } from "./report.js";
+import { ledgerFigures } from "./report-ledger.js";
+import { periodFigures } from "./report-period.js";
 import type { Dialect, StoreContext } from "./schema.js";
 import { snapshots } from "./snapshots.js";
 import * as sync from "./sync.js";
@@ -96,6 +98,8 @@ export function createKyselyStore(internals: StoreInternals): ReguaStore {
     purgeWebhookHistory: (before) => webhooks.purgeWebhookHistory(ctx, before),
 
     report: (now) => report(ctx, now),
+    periodFigures: (period) => periodFigures(ctx, period),
+    ledgerFigures: (query) => ledgerFigures(ctx, query),
 
     state(namespace: string): KeyValueState {
       if (internals.secretKey === undefined) {

@@ -9,6 +9,7 @@ import { outboxTests } from "./suite-outbox.js";
 import { planTests, rateTests } from "./suite-plan.js";
 import { recordsTests } from "./suite-records.js";
 import { reportTests } from "./suite-report.js";
+import { reportPeriodTests } from "./suite-report-period.js";
 import { snapshotTests } from "./suite-snapshots.js";
 import { webhookQueueTests } from "./suite-webhooks.js";
 
@@ -44,6 +45,7 @@ export function describeStoreSuite(name: string, factory: StoreFactory): void {
     describe("shared rate limits", () => rateTests(factory));
     describe("delivery guarantees", () => deliveryTests(factory));
     describe("events, state and report", () => reportTests(factory));
+    describe("period report figures", () => reportPeriodTests(factory));
     describe("webhook queue and retention", () => webhookQueueTests(factory));
     describe("plugin state versions and leases", () => kvStateTests(factory));
     describe("pauses, undeliverable numbers and message costs", () => contactTests(factory));

@@ -16,6 +16,7 @@ import {
   isDunnable,
   type Payment,
 } from "../../src/model.js";
+import type { LedgerFigures, LedgerQuery, PeriodFigures, ReportPeriod } from "../../src/report-figures.js";
 import type {
   ActionPatch,
   ActivityRow,
@@ -400,6 +401,15 @@ export class MemoryStore extends MemoryOutbox implements DunningStore {
       quarantine: [],
       unknowns: this.unknowns(),
     };
+  }
+
+  /** The engine's tests never read period reports; the SQL stores' suite covers them. */
+  async periodFigures(period: ReportPeriod): Promise<PeriodFigures> {
+    return { period, messages: [], pricing: [], recovered: [] };
+  }
+
+  async ledgerFigures(_query: LedgerQuery): Promise<LedgerFigures> {
+    return { receivables: [], curves: [] };
   }
 
   private pricingCounts(): StoreReport["messagesByPricing"] {
