@@ -9,10 +9,10 @@ import {
 } from "@regua/core";
 import { sql } from "kysely";
 import { toInstant, toNumber } from "./codec.js";
+import { CONTACTED } from "./report.js";
 import type { Dialect, StoreContext } from "./schema.js";
 
 const DAY_MS = 86_400_000;
-const CONTACTED = ["sent", "delivered", "read"];
 /** Invoices that were (or still are) owed: a paid one was open until its allocations. */
 const LEDGER_STATUSES = [...DUNNABLE_STATUSES, "paid"];
 

@@ -2,10 +2,9 @@ import type { PeriodFigures, ReportPeriod } from "@regua/core";
 import { sql } from "kysely";
 import { toInstant, toNumber } from "./codec.js";
 import { jsonArrayContains } from "./json-sql.js";
+import { CONTACTED } from "./report.js";
 import type { StoreContext } from "./schema.js";
 
-/** Statuses that mean the message reached the customer (as in report.ts). */
-const CONTACTED = ["sent", "delivered", "read"];
 /** Customer-facing kinds: dunning steps and lifecycle messages (payment confirmations). */
 const MESSAGE_KINDS = ["message", "lifecycle"];
 

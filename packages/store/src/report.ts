@@ -13,7 +13,7 @@ const DAY_MS = 86_400_000;
 type Bucket = StoreReport["aging"][number]["bucket"];
 const BUCKET_ORDER: Bucket[] = ["current", "1-30", "31-60", "61-90", "90+"];
 /** Statuses that mean the customer got the message. */
-const CONTACTED = ["sent", "delivered", "read"];
+export const CONTACTED = ["sent", "delivered", "read"];
 
 function daysBefore(today: string, days: number): string {
   return new Date(Date.parse(`${today}T00:00:00Z`) - days * DAY_MS).toISOString().slice(0, 10);
