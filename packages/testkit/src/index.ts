@@ -17,7 +17,7 @@ export {
   sendSuite,
   webhookSuite,
 } from "./conformance/channel-suites/index.js";
-export type { ConnectorConformanceOptions } from "./conformance/connector.js";
+export type { ConnectorConformanceOptions, HeldIds } from "./conformance/connector.js";
 export { describeConnectorConformance } from "./conformance/connector.js";
 export type { ConnectorHarness, ListedRecord } from "./conformance/connector-suites/harness.js";
 export { defineConnectorSuite } from "./conformance/connector-suites/harness.js";
@@ -25,6 +25,7 @@ export {
   CONNECTOR_SUITES,
   capabilitiesSuite,
   defaultConnectorSuites,
+  deletionsSuite,
   documentsSuite,
   errorMappingSuite,
   getInvoiceSuite,

@@ -68,6 +68,8 @@ export interface MemoryConnector {
   markPaid(externalId: string): void;
   /** Removes a record (a full reconcile no longer lists it). */
   remove(entity: EntityName, externalId: string): void;
+  /** The externalIds held now, per entity (the conformance suites' `holds` hook). */
+  ids(): Record<EntityName, string[]>;
   /** The next `times` connector calls (any method) fail with `error`. */
   failNext(error: Error, times?: number): void;
 }
@@ -249,6 +251,10 @@ export function createMemoryConnector(
     },
     remove(entity, externalId) {
       tables[entity].delete(externalId);
+    },
+    ids() {
+      const keys = (entity: EntityName) => [...tables[entity].keys()];
+      return { customers: keys("customers"), invoices: keys("invoices"), payments: keys("payments") };
     },
     failNext(error, times = 1) {
       failures.push({ error, remaining: times });

@@ -19,6 +19,8 @@ describeConnectorConformance({
   options: { token: "s3cret" },
   badCredentials: { token: "wrong" },
   mutate: (memory, invoice) => memory.markPaid(invoice.externalId),
+  holds: (memory) => memory.ids(),
+  remove: (memory, invoice) => memory.remove("invoices", invoice.externalId),
 });
 
 // The same connector without the hooks the change and auth checks need, and with one test

@@ -38,6 +38,10 @@ export interface FakeRestErp {
   requests: { method: string; url: string }[];
   /** Pays the invoice's balance in full on `date` (YYYY-MM-DD): a new payment, both updated_at move. */
   markPaid(invoiceId: number | string, date: string): RestErpPayment;
+  /** Cancels the invoice: status `cancelada`, nothing owed, updated_at moves. */
+  cancel(invoiceId: number | string): RestErpInvoice;
+  /** Deletes a record outright, as an ERP that hard-deletes does: listings no longer return it. */
+  remove(entity: RestErpEntity, id: number | string): void;
   /** Moves a record's updated_at to now, as an edit in the ERP would. */
   touch(entity: RestErpEntity, id: number | string): void;
   /** The next `times` API requests get 429 with `Retry-After: retryAfterSeconds`. */
@@ -230,6 +234,14 @@ export async function startFakeRestErp(options: FakeRestErpOptions): Promise<Fak
       };
       data.payments.push(payment);
       return payment;
+    },
+    cancel(invoiceId) {
+      const invoice = find("invoices", invoiceId) as RestErpInvoice;
+      return Object.assign(invoice, { status: "cancelada", balance: "0.00", updated_at: nextStamp() });
+    },
+    remove(entity, id) {
+      const rows: WithId[] = data[entity];
+      rows.splice(rows.indexOf(find(entity, id)), 1);
     },
     touch(entity, id) {
       find(entity, id).updated_at = nextStamp();

@@ -15,6 +15,9 @@ describeConnectorConformance<typeof connector.optionsSchema, FakeIxc>({
   mutate: (ixc, invoice) => {
     ixc.markPaid(invoice.externalId, "2026-03-16");
   },
+  remove: (ixc, invoice) => {
+    ixc.cancel(invoice.externalId, "2026-03-16");
+  },
   // Every standard suite, none disabled.
   suites: defaultConnectorSuites(),
 });

@@ -36,6 +36,7 @@ for (const { version, secret, protocol } of CASES) {
     mutate: (fake, invoice) => {
       fake.registerPayment(Number(invoice.externalId));
     },
+    remove: (fake, invoice) => fake.cancel(Number(invoice.externalId)),
     // Every standard suite, none disabled.
     suites: defaultConnectorSuites(),
   });

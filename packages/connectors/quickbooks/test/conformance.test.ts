@@ -24,6 +24,7 @@ describeConnectorConformance<typeof connector.optionsSchema, FakeQuickBooks>({
     if (open && open.Balance > 0) fake.payInvoice(invoice.externalId, "2026-03-16");
     else fake.touchInvoice(invoice.externalId);
   },
+  remove: (fake, invoice) => fake.deleteInvoice(invoice.externalId),
   // Every standard suite; lookups is not declared (QuickBooks masks tax ids on some companies).
   suites: defaultConnectorSuites(),
 });

@@ -14,6 +14,13 @@ describeConnectorConformance({
   mutate: (erp, invoice) => {
     erp.markPaid(invoice.externalId, "2026-03-16");
   },
+  holds: (erp) => ({
+    customers: erp.data.customers.map((c) => String(c.id)),
+    invoices: erp.data.invoices.map((i) => String(i.id)),
+    payments: erp.data.payments.map((p) => String(p.id)),
+  }),
+  // A hard delete: the invoice is gone from every listing.
+  remove: (erp, invoice) => erp.remove("invoices", invoice.externalId),
   // Every standard suite, none disabled (opt-outs would be listed here with their reasons).
   suites: defaultConnectorSuites(),
 });

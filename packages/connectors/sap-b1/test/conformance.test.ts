@@ -13,6 +13,9 @@ for (const version of ["v1", "v2"] as const) {
     options: (fake) => ({ baseUrl: fake.url, version, pageSize: 7, ...LOGIN }),
     badCredentials: (fake) => ({ baseUrl: fake.url, version, ...LOGIN, password: "wrong" }),
     mutate: (fake, invoice) => fake.markPaid(Number(invoice.externalId), "2026-03-16"),
+    remove: async (fake, invoice) => {
+      await fake.cancelInvoice(Number(invoice.externalId), "2026-03-16");
+    },
     // Every standard suite, none disabled (opt-outs would be listed here with their reasons).
     suites: defaultConnectorSuites(),
   });

@@ -1,4 +1,4 @@
-import type { ConnectorDefinition, Invoice } from "@regua/core";
+import type { ConnectorDefinition, EntityName, Invoice } from "@regua/core";
 import { afterAll, beforeAll, describe } from "vitest";
 import type { z } from "zod";
 import type { TestContextOptions } from "../context.js";
@@ -6,6 +6,9 @@ import { type ConnectorHarness, createConnectorHarness } from "./connector-suite
 import { CONNECTOR_SUITES, defaultConnectorSuites } from "./connector-suites/index.js";
 import type { OptionsOrFactory } from "./shared.js";
 import { assertComplete, type ConformanceSuite, registerSuites } from "./suite.js";
+
+/** What `holds` answers: the externalIds of each entity the system holds (any subset of entities). */
+export type HeldIds = Partial<Record<EntityName, readonly string[]>>;
 
 export interface ConnectorConformanceOptions<TSchema extends z.ZodType, TFixture = undefined> {
   /** Shown in the suite title: "connector conformance: <name>". */
@@ -21,6 +24,18 @@ export interface ConnectorConformanceOptions<TSchema extends z.ZodType, TFixture
    * moves. Without it the change-detection checks are skipped, with that reason in their titles.
    */
   mutate?: (fixture: TFixture, invoice: Invoice) => void | Promise<void>;
+  /**
+   * The externalIds the system behind the connector holds, per entity. A full listing must
+   * return exactly these: a connector that loses a page (or lists a record twice) fails. Without
+   * it the completeness check is skipped, with that reason in its title.
+   */
+  holds?: (fixture: TFixture) => HeldIds | Promise<HeldIds>;
+  /**
+   * Deletes or cancels `invoice` in the system behind the connector. A fresh full listing must
+   * then leave it out or list it as not dunnable (cancelled, written off, `deletedAt` set), so
+   * the engine stops dunning it. Without it the deletion check is skipped, with that reason.
+   */
+  remove?: (fixture: TFixture, invoice: Invoice) => void | Promise<void>;
   /** Options with wrong credentials; the connector must fail with AuthError. */
   badCredentials?: OptionsOrFactory<z.input<TSchema>, TFixture>;
   /**

@@ -33,6 +33,8 @@ function suite(name: string, patch: (connector: Connector) => Connector) {
     setup: () => memory,
     options: {},
     mutate: (m, invoice: Invoice) => m.markPaid(invoice.externalId),
+    holds: (m) => m.ids(),
+    remove: (m, invoice: Invoice) => m.remove("invoices", invoice.externalId),
     // Only the duplicates check is disabled, with its reason; the resume suite still fails.
     ...(name === "duplicates across pages, no-duplicates check disabled"
       ? {
@@ -59,6 +61,50 @@ suite("duplicates across pages, no-duplicates check disabled", (c) => ({
       i === 1 ? { ...page, items: [...page.items, ...page.items.slice(0, 1)] } : page,
     ),
 }));
+
+// A mapper that writes money as decimal reais (12.5) instead of integer minor units (1250).
+suite("broken mapper", (c) => ({
+  ...c,
+  listInvoices: (q) =>
+    mapPages(c.listInvoices(q), (page) => ({
+      ...page,
+      items: page.items.map((x) => ({ ...x, total: { ...x.total, amountMinor: x.total.amountMinor / 100 } })),
+    })),
+}));
+
+// A paginator that skips the second page (an off-by-one in the page token).
+suite("loses a page", (c) => ({
+  ...c,
+  listInvoices: (q) =>
+    (async function* () {
+      let i = 0;
+      for await (const page of c.listInvoices(q)) if (i++ !== 1 || q.cursor) yield page;
+    })(),
+}));
+
+// A connector serving invoices from a cache it never invalidates: a deleted invoice stays open.
+suite("ignores a deletion", (c) => {
+  const seen = new Map<string, Invoice>();
+  return {
+    ...c,
+    listInvoices: (q) =>
+      (async function* () {
+        const listed = new Set<string>();
+        let last: Page<Invoice> | undefined;
+        for await (const page of c.listInvoices(q)) {
+          for (const invoice of page.items) {
+            seen.set(invoice.externalId, invoice);
+            listed.add(invoice.externalId);
+          }
+          if (last) yield last;
+          last = page;
+        }
+        const stale = [...seen.values()].filter((invoice) => !listed.has(invoice.externalId));
+        if (last) yield q.cursor ? last : { ...last, items: [...last.items, ...stale] };
+      })(),
+    getInvoice: async (id) => (await c.getInvoice!(id)) ?? seen.get(id) ?? null,
+  };
+});
 
 suite("unhealthy", (c) => ({ ...c, healthCheck: async () => ({ ok: false, detail: "down" }) }));
 

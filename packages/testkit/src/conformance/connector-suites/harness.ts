@@ -8,7 +8,7 @@ import type {
   PluginContext,
 } from "@regua/core";
 import type { z } from "zod";
-import type { ConnectorConformanceOptions } from "../connector.js";
+import type { ConnectorConformanceOptions, HeldIds } from "../connector.js";
 import { makeContext, parseOptions, resolveOptions } from "../shared.js";
 import { defineSuite, type SuiteFactory, type SuiteTest } from "../suite.js";
 
@@ -31,6 +31,10 @@ export interface ConnectorHarness {
   list(entity: EntityName, query: ListQuery): Promise<Page<ListedRecord>[]>;
   /** Present when the test supplied `mutate`. */
   readonly mutate?: (invoice: Invoice) => Promise<void>;
+  /** Present when the test supplied `holds`: the externalIds the system holds. */
+  readonly holds?: () => Promise<HeldIds>;
+  /** Present when the test supplied `remove`. */
+  readonly remove?: (invoice: Invoice) => Promise<void>;
   /** Present when the test supplied `badCredentials`: a second instance the caller closes. */
   readonly createWithBadCredentials?: () => Promise<Connector>;
 }
@@ -86,7 +90,7 @@ export function createConnectorHarness<TSchema extends z.ZodType, TFixture>(
     return collect(fn(query));
   };
   const listings = new Map<EntityName, Promise<Page<ListedRecord>[]>>();
-  const { mutate, badCredentials } = suite;
+  const { mutate, badCredentials, holds, remove } = suite;
   const harness: ConnectorHarness = {
     where,
     instanceId,
@@ -101,6 +105,8 @@ export function createConnectorHarness<TSchema extends z.ZodType, TFixture>(
       return listing;
     },
     ...(mutate ? { mutate: async (invoice: Invoice) => mutate(fixture(), invoice) } : {}),
+    ...(holds ? { holds: async () => holds(fixture()) } : {}),
+    ...(remove ? { remove: async (invoice: Invoice) => remove(fixture(), invoice) } : {}),
     ...(badCredentials
       ? { createWithBadCredentials: () => create(resolveOptions(badCredentials, fixture())) }
       : {}),

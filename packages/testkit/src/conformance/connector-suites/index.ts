@@ -1,5 +1,6 @@
 import type { ConformanceSuite } from "../suite.js";
 import { capabilitiesSuite } from "./capabilities.js";
+import { deletionsSuite } from "./deletions.js";
 import { documentsSuite } from "./documents.js";
 import { errorMappingSuite } from "./error-mapping.js";
 import { getInvoiceSuite } from "./get-invoice.js";
@@ -12,6 +13,7 @@ import { writeBackIdempotencySuite } from "./write-back.js";
 
 export {
   capabilitiesSuite,
+  deletionsSuite,
   documentsSuite,
   errorMappingSuite,
   getInvoiceSuite,
@@ -36,6 +38,7 @@ export const CONNECTOR_SUITES = [
   errorMappingSuite,
   documentsSuite,
   lookupsSuite,
+  deletionsSuite,
 ] as const;
 
 export function defaultConnectorSuites(): ConformanceSuite<ConnectorHarness>[] {

@@ -50,6 +50,27 @@ export const listSuite = defineConnectorSuite("list", {
       }
     },
   },
+  complete: {
+    title: "lists every record the system holds, no more and no fewer (a lost page fails)",
+    skipUnless: (h) => (h.holds ? undefined : "no holds hook"),
+    async run(h) {
+      const held = await h.holds!();
+      const entities = (Object.keys(held) as EntityName[]).filter(
+        (entity) => held[entity] !== undefined && (entity !== "payments" || h.capabilities.payments),
+      );
+      expect(entities.length, "holds names at least one entity").toBeGreaterThan(0);
+      for (const entity of entities) {
+        const listed = new Set(listedIds(await h.fullListing(entity)));
+        const expected = new Set(held[entity]);
+        const missing = [...expected].filter((id) => !listed.has(id)).sort();
+        const extra = [...listed].filter((id) => !expected.has(id)).sort();
+        expect({ missing, extra }, `${entity}: a full listing against what the system holds`).toEqual({
+          missing: [],
+          extra: [],
+        });
+      }
+    },
+  },
   multiplePages: {
     title: "lists invoices over several pages (the fixture sets a small page size)",
     async run(h) {
