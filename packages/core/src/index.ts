@@ -1,6 +1,7 @@
 export * from "./actions.js";
 export * from "./clock.js";
 export * from "./contracts.js";
+export * from "./conversation-port.js";
 export * from "./engine/index.js";
 export * from "./errors.js";
 export * from "./kv-memory.js";

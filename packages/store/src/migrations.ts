@@ -1,5 +1,6 @@
 import { type CreateTableBuilder, type Kysely, sql } from "kysely";
 import type { Migration, MigrationProvider } from "kysely/migration";
+import { conversationsMigration } from "./conversation-migration.js";
 import { planChanges } from "./migration-plan-changes.js";
 import { rateLimitsTable } from "./rate-limits.js";
 import type { Dialect } from "./schema.js";
@@ -21,6 +22,7 @@ export function migrationProvider(dialect: Dialect): MigrationProvider {
         "0050_webhook_queue": { up: (db) => webhookQueue(db, dialect) },
         "0060_plan_changes": { up: (db) => planChanges(db, dialect) },
         "0061_rate_limits": { up: (db) => rateLimitsTable(db, dialect) },
+        "0200_conversations": { up: (db) => conversationsMigration(db, dialect) },
       };
     },
   };

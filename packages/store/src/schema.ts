@@ -31,6 +31,9 @@ export interface Database {
   rate_limits: RateLimitsTable;
   webhook_queue: WebhookQueueTable;
   quarantine: QuarantineTable;
+  conversations: ConversationsTable;
+  conversation_messages: ConversationMessagesTable;
+  conversation_changes: ConversationChangesTable;
 }
 
 export type Db = Kysely<Database>;
@@ -298,5 +301,63 @@ export interface QuarantineTable {
   issues: string;
   error: string;
   raw: string | null;
+  at: string;
+}
+
+/** Conversations with debtors (0200): the operator queue and the bot's state. */
+export interface ConversationsTable {
+  id: Generated<number>;
+  channel: string;
+  /** E.164 */
+  phone: string;
+  source: string | null;
+  customer_ref: string | null;
+  customer_name: string | null;
+  tax_id: string | null;
+  status: string;
+  operator_id: string | null;
+  origin: string;
+  /** JSON AnsweredMessage, or null. */
+  answered: string | null;
+  opened_at: string;
+  closed_at: string | null;
+  closing_reason: string | null;
+  last_inbound_at: string | null;
+  last_message_at: string;
+  /** JSON, the bot's own state. */
+  bot_state: string | null;
+  version: Generated<number>;
+}
+
+export interface ConversationMessagesTable {
+  id: Generated<number>;
+  conversation_id: number;
+  channel: string;
+  direction: string;
+  kind: string;
+  author: string;
+  body: string | null;
+  /** JSON, or null. */
+  payload: string | null;
+  /** JSON MessageDocument, or null. */
+  document: string | null;
+  provider_message_id: string | null;
+  status: string;
+  status_at: string;
+  error: string | null;
+  /** 0 | 1, null until a status carried pricing. */
+  billable: number | null;
+  pricing_category: string | null;
+  pricing_model: string | null;
+  at: string;
+  purged_at: string | null;
+}
+
+/** The change feed: one row per committed change, `seq` increasing. */
+export interface ConversationChangesTable {
+  seq: Generated<number>;
+  conversation_id: number;
+  kind: string;
+  message_id: number | null;
   at: string;
 }

@@ -1,7 +1,16 @@
-import { type Clock, ConfigError, type DunningStore, type KeyValueState } from "@regua/core";
+import {
+  type Clock,
+  ConfigError,
+  type ConversationStore,
+  type DunningStore,
+  type KeyValueState,
+} from "@regua/core";
 import * as actions from "./actions-outbox.js";
 import * as activities from "./activities.js";
 import * as contacts from "./contacts.js";
+import { ConversationWatchers, conversationChanges, conversationFeedPosition } from "./conversation-feed.js";
+import * as messages from "./conversation-messages.js";
+import * as conversations from "./conversations.js";
 import * as events from "./events.js";
 import { createKeyValueState, deriveKey } from "./kv-state.js";
 import * as lifecycle from "./lifecycle.js";
@@ -18,7 +27,7 @@ import * as sync from "./sync.js";
 import * as webhooks from "./webhook-queue.js";
 
 /** What @regua/store returns: the DunningStore port and which dialect is underneath. */
-export interface ReguaStore extends DunningStore {
+export interface ReguaStore extends DunningStore, ConversationStore {
   readonly dialect: Dialect;
 }
 
@@ -36,6 +45,7 @@ export function createKyselyStore(internals: StoreInternals): ReguaStore {
   const { ctx } = internals;
   let key: Buffer | undefined;
   let closing: Promise<void> | undefined;
+  const watchers = new ConversationWatchers();
   const store = {
     dialect: ctx.dialect,
     migrate: internals.migrate,
@@ -100,6 +110,22 @@ export function createKyselyStore(internals: StoreInternals): ReguaStore {
     report: (now) => report(ctx, now),
     periodFigures: (period) => periodFigures(ctx, period),
     ledgerFigures: (query) => ledgerFigures(ctx, query),
+
+    openConversation: (input) => conversations.openConversation(ctx, watchers, input),
+    getConversation: (id) => conversations.getConversation(ctx, id),
+    findOpenConversation: (channel, phone) => conversations.findOpenConversation(ctx, channel, phone),
+    updateConversation: (id, patch, expectedVersion) =>
+      conversations.updateConversation(ctx, watchers, id, patch, expectedVersion),
+    listConversations: (query) => conversations.listConversations(ctx, query),
+    listIdleConversations: (options) => conversations.listIdleConversations(ctx, options),
+    appendMessage: (message) => messages.appendMessage(ctx, watchers, message),
+    updateMessageStatus: (update) => messages.updateMessageStatus(ctx, watchers, update),
+    listMessages: (id, options) => messages.listMessages(ctx, id, options),
+    purgeConversationContent: (before) =>
+      messages.purgeConversationContent(ctx, before, internals.clock.now().toISOString()),
+    conversationChanges: (options) => conversationChanges(ctx, options),
+    conversationFeedPosition: () => conversationFeedPosition(ctx),
+    watchConversations: (listener) => watchers.add(listener),
 
     state(namespace: string): KeyValueState {
       if (internals.secretKey === undefined) {

@@ -2,6 +2,7 @@ import { afterEach, beforeEach, describe } from "vitest";
 import type { ReguaStore } from "../src/index.js";
 import type { StoreFactory } from "./fixtures.js";
 import { contactTests } from "./suite-contacts.js";
+import { conversationTests } from "./suite-conversations.js";
 import { deliveryTests } from "./suite-delivery.js";
 import { kvStateTests } from "./suite-kv.js";
 import { lifecycleTests } from "./suite-lifecycle.js";
@@ -49,5 +50,6 @@ export function describeStoreSuite(name: string, factory: StoreFactory): void {
     describe("webhook queue and retention", () => webhookQueueTests(factory));
     describe("plugin state versions and leases", () => kvStateTests(factory));
     describe("pauses, undeliverable numbers and message costs", () => contactTests(factory));
+    describe("conversations and their messages", () => conversationTests(factory));
   });
 }
