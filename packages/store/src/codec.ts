@@ -49,7 +49,7 @@ export function toNumber(value: unknown): number {
   return n;
 }
 
-function parseJson<T>(schema: z.ZodType<T>, text: string, where: string): T {
+export function parseJson<T>(schema: z.ZodType<T>, text: string, where: string): T {
   let value: unknown;
   try {
     value = JSON.parse(text);

@@ -1,7 +1,7 @@
-import { type Conversation, type ConversationMessage, fromZodError, PermanentError } from "@regua/core";
+import type { Conversation, ConversationMessage } from "@regua/core";
 import type { Selectable } from "kysely";
 import { z } from "zod";
-import { toNumber } from "./codec.js";
+import { parseJson, toNumber } from "./codec.js";
 import type { ConversationMessagesTable, ConversationsTable } from "./schema.js";
 
 /** Row ↔ domain for conversations and their messages; JSON columns parsed with zod. */
@@ -24,16 +24,7 @@ const Document = z.object({
 });
 
 function json<T>(schema: z.ZodType<T>, text: string | null, where: string): T | null {
-  if (text === null) return null;
-  let value: unknown;
-  try {
-    value = JSON.parse(text);
-  } catch (error) {
-    throw new PermanentError(`${where}: stored JSON does not parse`, { cause: error });
-  }
-  const result = schema.safeParse(value);
-  if (!result.success) throw fromZodError(result.error, where);
-  return result.data;
+  return text === null ? null : parseJson(schema, text, where);
 }
 
 export const toJson = (value: unknown): string | null =>
