@@ -7,6 +7,8 @@
 // 3. `regua --help`, `regua init --erp sap-b1`, `regua check` (must fail, naming the unreachable
 //    Service Layer), report the installed size (goal: runner + one connector under 40 MB).
 // 4. Add the WhatsApp channel and @regua/demo the same way, then `regua demo` must finish.
+// 5. As a new integrator: `regua new connector acme`, then `npm install`, `npm run typecheck` and
+//    `npm test` in the new package (its conformance suites against its own fake) must pass.
 //
 // Usage (after `pnpm build`, from the repository root): node scripts/install-as-user.mjs [--keep]
 import { execFileSync, spawnSync } from "node:child_process";
@@ -63,6 +65,35 @@ function npmInstall(names, files) {
   check(
     result.status === 0,
     `npm install ${names.join(" ")} (${((performance.now() - started) / 1000).toFixed(0)} s)`,
+  );
+}
+
+function run(command, args, cwd) {
+  const result = spawnSync(command, args, { cwd, encoding: "utf8", timeout: 600_000 });
+  if (result.status !== 0) process.stderr.write(`${result.stdout}${result.stderr}`);
+  return result.status === 0;
+}
+
+/** The scaffold installs @regua/* from the tarballs (as from the registry after a release). */
+function scaffoldConnector(files) {
+  const dir = path.join(work, "acme");
+  const made = regua(["new", "connector", "acme", "--dir", dir]);
+  check(made.code === 0 && made.out.includes("npm install && npm test"), "regua new connector acme");
+  const manifestPath = path.join(dir, "package.json");
+  const manifest = JSON.parse(readFileSync(manifestPath, "utf8"));
+  for (const field of ["dependencies", "devDependencies"]) {
+    for (const name of Object.keys(manifest[field])) if (files[name]) manifest[field][name] = files[name];
+  }
+  manifest.overrides = files;
+  writeFileSync(manifestPath, JSON.stringify(manifest, null, 2));
+  check(
+    run("npm", ["install", "--no-audit", "--no-fund", "--loglevel=error"], dir),
+    "npm install in the new connector",
+  );
+  check(run("npm", ["run", "--silent", "typecheck"], dir), "npm run typecheck in the new connector");
+  check(
+    run("npm", ["test", "--silent"], dir),
+    "npm test in the new connector (conformance against its fake)",
   );
 }
 
@@ -125,6 +156,8 @@ try {
   const demo = regua(["demo"]);
   if (demo.code !== 0) process.stderr.write(demo.out);
   check(demo.code === 0 && demo.out.includes("Demo finished"), "regua demo with @regua/demo installed");
+
+  scaffoldConnector(files);
 } finally {
   if (keep) say(`kept ${work}`);
   else rmSync(work, { recursive: true, force: true });

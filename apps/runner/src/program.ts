@@ -4,6 +4,7 @@ import { type AuthOptions, authCommand, QUICKBOOKS_REDIRECT } from "./commands/a
 import { checkCommand } from "./commands/check.js";
 import { CHANNEL_KINDS, ERP_KINDS, type InitOptions, initCommand } from "./commands/init.js";
 import { runCommand, serveCommand } from "./commands/loop.js";
+import { type NewConnectorOptions, newConnectorCommand } from "./commands/new-connector.js";
 import {
   dispatchCommand,
   planCommand,
@@ -76,6 +77,16 @@ export function createProgram(io: Io = processIo, deps: RuntimeOverrides = {}): 
     )
     .action((o: InitOptions) => initCommand(o, io));
   program
+    .command("new")
+    .description("scaffold a package: regua new connector <name>")
+    .command("connector")
+    .description("a connector package for your own system, with a fake server and conformance tests")
+    .argument("<name>", "short name of the system, e.g. acme or my-erp")
+    .option("--dir <dir>", "where to write (default ./regua-connector-<name>)")
+    .option("--package <name>", "npm package name (default regua-connector-<name>)")
+    .option("--display-name <text>", 'name shown in logs and regua check (default "<Name> ERP")')
+    .action((name: string, o: NewConnectorOptions) => newConnectorCommand(name, o, io));
+  program
     .command("auth")
     .description("connect an ERP that needs a one-time authorisation: regua auth quickbooks")
     .argument("<erp>", "quickbooks")
@@ -146,11 +157,15 @@ export function createProgram(io: Io = processIo, deps: RuntimeOverrides = {}): 
     .action(async (o: { erp: "rest" | "sap-b1"; customers: number; keep: boolean }) =>
       (await import("./demo/command.js")).demoCommand(o, io),
     );
-  for (const cmd of program.commands) {
-    cmd
-      .exitOverride()
-      .configureOutput({ writeOut: (s) => io.out(s.trimEnd()), writeErr: (s) => io.err(s.trimEnd()) });
-  }
+  const quiet = (commands: readonly Command[]): void => {
+    for (const cmd of commands) {
+      cmd
+        .exitOverride()
+        .configureOutput({ writeOut: (s) => io.out(s.trimEnd()), writeErr: (s) => io.err(s.trimEnd()) });
+      quiet(cmd.commands);
+    }
+  };
+  quiet(program.commands);
   return program;
 }
 

@@ -32,5 +32,6 @@ export {
 } from "./paginate.js";
 export { retryAfterMs } from "./retry-after.js";
 export { type MappedRows, type MapRowsSpec, mapRows, pageOf } from "./rows.js";
+export { constantTimeEqual, type HmacSignature, headerOf, hmacSha256Matches } from "./signature.js";
 export { cursor, linkHeader, nextLink, offsetLimit, type Pick, pageNumber } from "./strategies.js";
 export { axiosTransport } from "./transport.js";

@@ -1,4 +1,4 @@
-import { createHmac, timingSafeEqual } from "node:crypto";
+import { constantTimeEqual, headerOf, hmacSha256Matches } from "@regua/connector-kit";
 import { type ChannelEvent, fromZodError, type RawRequest, type RawResponse } from "@regua/core";
 import { inboundToEvent, statusToEvent } from "./map.js";
 import { WebhookPayloadSchema } from "./schemas.js";
@@ -7,18 +7,6 @@ import { WebhookPayloadSchema } from "./schemas.js";
  * Webhooks: https://developers.facebook.com/docs/graph-api/webhooks/getting-started
  * GET = the subscription handshake, POST = signed notifications (`X-Hub-Signature-256`).
  */
-
-function header(req: RawRequest, name: string): string | undefined {
-  const wanted = name.toLowerCase();
-  for (const [key, value] of Object.entries(req.headers)) {
-    if (key.toLowerCase() === wanted) return Array.isArray(value) ? value[0] : value;
-  }
-  return undefined;
-}
-
-function constantTimeEqual(a: Buffer, b: Buffer): boolean {
-  return a.length === b.length && timingSafeEqual(a, b);
-}
 
 /** `hub.mode=subscribe` with our verify token → 200 and the challenge; any other handshake → 403. */
 export function handshake(req: RawRequest, verifyToken: string | undefined): RawResponse | null {
@@ -37,11 +25,11 @@ export function handshake(req: RawRequest, verifyToken: string | undefined): Raw
 
 /** `X-Hub-Signature-256: sha256=<hex HMAC-SHA256 of the raw body keyed with the app secret>`. */
 export function verifySignature(req: RawRequest, appSecret: string): boolean {
-  const signature = header(req, "x-hub-signature-256");
-  const match = signature ? /^sha256=([0-9a-f]{64})$/i.exec(signature.trim()) : null;
-  if (!match?.[1]) return false;
-  const expected = createHmac("sha256", appSecret).update(req.rawBody).digest();
-  return constantTimeEqual(Buffer.from(match[1], "hex"), expected);
+  return hmacSha256Matches(req.rawBody, headerOf(req, "x-hub-signature-256"), {
+    secret: appSecret,
+    encoding: "hex",
+    prefix: "sha256=",
+  });
 }
 
 /**

@@ -1,6 +1,6 @@
 import { isReguaError, type OutboundMessage, RateLimitError } from "@regua/core";
 import type { FakeGraphApi } from "@regua/test-fixtures/whatsapp";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { type ChannelUnderTest, captureError, createChannel, startFake, TOKEN } from "./helpers.js";
 
 let fake: FakeGraphApi;
@@ -99,12 +99,14 @@ describe("Graph errors become core errors with Meta's code, text and fbtrace_id"
   });
 
   it("a send that timed out after Meta took it is SEND_OUTCOME_UNKNOWN, never a retryable error", async () => {
-    const slow = await startFake({ answerLatencyMs: () => 200 });
-    const hurried = await createChannel(slow, { timeoutMs: 20 });
+    // Meta answers after 1.5 s; the channel gives up at 0.4 s, long after the request left (a
+    // shorter timeout can fire before the connection opens on a loaded machine: "not sent").
+    const slow = await startFake({ answerLatencyMs: () => 1500 });
+    const hurried = await createChannel(slow, { timeoutMs: 400 });
     const error = await captureError(() => hurried.channel.send({ ...message, actionKey: "k-timeout" }));
     expect(error).toMatchObject({ code: "SEND_OUTCOME_UNKNOWN", retryable: false });
     // Why it must not be retried: the message had reached Meta.
-    expect(slow.sent.map((m) => m.actionKey)).toEqual(["k-timeout"]);
+    await vi.waitFor(() => expect(slow.sent.map((m) => m.actionKey)).toEqual(["k-timeout"]));
     await slow.close();
   });
 

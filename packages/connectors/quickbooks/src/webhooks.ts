@@ -1,4 +1,4 @@
-import { createHmac, timingSafeEqual } from "node:crypto";
+import { headerOf, hmacSha256Matches } from "@regua/connector-kit";
 import type { EntityName, ErpEvent, RawRequest } from "@regua/core";
 import { z } from "zod";
 
@@ -37,18 +37,13 @@ const ENTITIES: Record<string, EntityName> = {
   payment: "payments",
 };
 
-function header(req: RawRequest, name: string): string | undefined {
-  const key = Object.keys(req.headers).find((k) => k.toLowerCase() === name);
-  const value = key === undefined ? undefined : req.headers[key];
-  return Array.isArray(value) ? value[0] : value;
-}
-
+/** `intuit-signature`: base64 HMAC-SHA256 of the raw body keyed with the app's verifier token. */
 export function verifySignature(req: RawRequest, verifierToken: string | undefined): boolean {
-  const given = header(req, "intuit-signature");
-  if (!verifierToken || !given) return false;
-  const expected = createHmac("sha256", verifierToken).update(req.rawBody).digest();
-  const provided = Buffer.from(given, "base64");
-  return provided.length === expected.length && timingSafeEqual(provided, expected);
+  if (!verifierToken) return false;
+  return hmacSha256Matches(req.rawBody, headerOf(req, "intuit-signature"), {
+    secret: verifierToken,
+    encoding: "base64",
+  });
 }
 
 function event(entityName: string, id: string, operation: string): ErpEvent[] {

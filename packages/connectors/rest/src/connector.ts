@@ -17,6 +17,7 @@ import { getPath, type MapResult, type MapSettings, mapCustomer, mapInvoice, map
 import type { ResourceOptions, RestConnectorOptions } from "./options.js";
 import { formatSince } from "./paging.js";
 import { type ErpRecord, ErpRecordList, RestCursor } from "./schemas.js";
+import { parseWebhook, verifyWebhook } from "./webhook.js";
 import { writeActivity } from "./writeback.js";
 
 /** The listing's resume point: the change marker, the next page's token, the newest updatedAt seen. */
@@ -104,7 +105,7 @@ export function createRestConnector(options: RestConnectorOptions, ctx: PluginCo
       payments: payments !== undefined,
       getInvoice: options.getInvoice !== undefined,
       writeActivity: options.activities !== undefined,
-      webhooks: false,
+      webhooks: options.webhook !== undefined,
     },
     listCustomers: (query) =>
       list(
@@ -136,6 +137,14 @@ export function createRestConnector(options: RestConnectorOptions, ctx: PluginCo
     },
     async close() {},
   };
+
+  const webhook = options.webhook;
+  if (webhook) {
+    connector.webhook = {
+      verify: (req) => verifyWebhook(req, webhook),
+      parse: (req) => parseWebhook(req, webhook, client.system),
+    };
+  }
 
   if (payments) {
     connector.listPayments = (query) =>

@@ -6,8 +6,8 @@ import { RestConnectorOptions } from "./options.js";
 export default defineConnector({
   id: "@regua/connector-rest",
   displayName: "REST/JSON ERP",
-  // Each instance has what its options configure (a payments resource, getInvoice, activities).
-  capabilities: { payments: "options", getInvoice: "options", writeActivity: "options", webhooks: false },
+  // Each instance has what its options configure (a payments resource, getInvoice, activities, webhook).
+  capabilities: { payments: "options", getInvoice: "options", writeActivity: "options", webhooks: "options" },
   optionsSchema: RestConnectorOptions,
   create: createRestConnector,
 });

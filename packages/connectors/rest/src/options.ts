@@ -134,6 +134,37 @@ const ActivityFields = z.object({
   details: JsonPath.optional(),
 });
 
+const WebhookEventType = z.object({
+  entity: z.enum(["customers", "invoices", "payments"]),
+  /** "deleted" for an event that says the record is gone; the engine stops dunning it. */
+  kind: z.enum(["changed", "deleted"]).default("changed"),
+});
+
+/**
+ * Webhooks the ERP sends to `POST /webhooks/connector-rest/<source id>`, signed with an
+ * HMAC-SHA256 of the raw body. An event only says what changed; the engine reads the record
+ * back (getInvoice, or the next incremental listing), so a forged body cannot plant data.
+ */
+const Webhook = z.object({
+  secret: z.string().min(16, "must be at least 16 characters (the ERP's webhook signing secret)"),
+  signatureHeader: z.string().min(1).default("X-Signature"),
+  /** How the digest is written: hex (GitHub-style) or base64 (Shopify/Intuit-style). */
+  signatureEncoding: z.enum(["hex", "base64"]).default("hex"),
+  /** Text before the digest, e.g. "sha256=". */
+  signaturePrefix: z.string().default(""),
+  /** Where the events are in the body; absent: the body is one event, or an array of events. */
+  events: JsonPath.optional(),
+  /** Path inside an event to its type ("type", "event"). */
+  type: JsonPath.default("type"),
+  /** Path inside an event to the id of the record it is about. */
+  id: JsonPath,
+  /** Event type → the entity it is about. Types not listed are acknowledged and ignored. */
+  types: z.record(z.string(), WebhookEventType).refine((t) => Object.keys(t).length > 0, {
+    message: "must map at least one event type, e.g. invoice.paid: { entity: invoices }",
+  }),
+});
+export type RestWebhookOptions = z.output<typeof Webhook>;
+
 export const RestConnectorOptions = z
   .object({
     baseUrl: z.url(),
@@ -193,6 +224,7 @@ export const RestConnectorOptions = z
         message: "needs idempotencyHeader or lookup, so a retry never writes an activity twice",
       })
       .optional(),
+    webhook: Webhook.optional(),
     /** GET used by healthCheck; default: one record of customers. */
     health: z.object({ path: z.string().startsWith("/") }).optional(),
     retry: z
