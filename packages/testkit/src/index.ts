@@ -45,6 +45,7 @@ export type {
 } from "./conformance/suite.js";
 export type { TestContextOptions } from "./context.js";
 export { createTestContext } from "./context.js";
+export { JumpingClock, openPolicy } from "./cycle.js";
 export type { MemoryChannel, MemoryChannelOptions, SentMessage } from "./memory-channel.js";
 export {
   createMemoryChannel,

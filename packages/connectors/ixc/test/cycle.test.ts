@@ -1,33 +1,11 @@
 import { opaChannel } from "@regua/channel-opa";
-import {
-  type Clock,
-  type Connector,
-  createEngine,
-  formatMoney,
-  parsePolicy,
-  toMinorUnits,
-} from "@regua/core";
+import { type Connector, createEngine, formatMoney, parsePolicy, toMinorUnits } from "@regua/core";
 import { createSqliteStore, type ReguaStore } from "@regua/store";
 import { type FakeIxc, IXC_ISP_POLICY_YAML, type IxcRow } from "@regua/test-fixtures/ixc";
 import { DEFAULT_CANAL, type FakeOpa, startFakeOpa } from "@regua/test-fixtures/opa";
-import { createTestContext } from "@regua/testkit";
+import { createTestContext, JumpingClock } from "@regua/testkit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { connect, fakeIxc } from "./support.js";
-
-/** A clock whose sleeps (the channel's rate limit) pass at once, moved by hand between cycles. */
-class JumpingClock implements Clock {
-  constructor(private ms: number) {}
-  now(): Date {
-    return new Date(this.ms);
-  }
-  sleep(ms: number): Promise<void> {
-    this.ms += ms;
-    return Promise.resolve();
-  }
-  advance(ms: number): void {
-    this.ms += ms;
-  }
-}
 
 const DAY = 86_400_000;
 const OPA_TOKEN = "opa-cycle-token";

@@ -1,39 +1,17 @@
-import { type Clock, type Connector, createEngine, PolicySchema, plan } from "@regua/core";
+import { type Connector, createEngine, plan } from "@regua/core";
 import { createSqliteStore, type ReguaStore } from "@regua/store";
 import type { FakeOdoo, OdooRecord } from "@regua/test-fixtures/odoo";
-import { createMemoryChannel, createTestContext, type MemoryChannel } from "@regua/testkit";
+import {
+  createMemoryChannel,
+  createTestContext,
+  JumpingClock,
+  type MemoryChannel,
+  openPolicy,
+} from "@regua/testkit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { all, connect, startFake, TODAY } from "./support.js";
 
-const ALL_DAY = "00:00-24:00";
-
-/** A clock whose sleeps (the channel's rate limit) pass at once, moved by hand between cycles. */
-class JumpingClock implements Clock {
-  constructor(private ms: number) {}
-  now(): Date {
-    return new Date(this.ms);
-  }
-  sleep(ms: number): Promise<void> {
-    this.ms += ms;
-    return Promise.resolve();
-  }
-  advance(ms: number): void {
-    this.ms += ms;
-  }
-}
-const policy = PolicySchema.parse({
-  timezone: "UTC",
-  window: {
-    mon: ALL_DAY,
-    tue: ALL_DAY,
-    wed: ALL_DAY,
-    thu: ALL_DAY,
-    fri: ALL_DAY,
-    sat: ALL_DAY,
-    sun: ALL_DAY,
-  },
-  holidays: null,
-  caps: { perCustomerPerDay: null, perCustomerPerWeek: null },
+const policy = openPolicy({
   catchUpMaxDays: null,
   steps: [
     {

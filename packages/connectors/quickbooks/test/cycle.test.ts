@@ -1,14 +1,7 @@
-import {
-  type Connector,
-  createEngine,
-  type Engine,
-  PolicySchema,
-  type RawRequest,
-  silentLogger,
-} from "@regua/core";
+import { type Connector, createEngine, type Engine, type RawRequest, silentLogger } from "@regua/core";
 import { createSqliteStore, type ReguaStore } from "@regua/store";
 import type { FakeQuickBooks, QboInvoice } from "@regua/test-fixtures/quickbooks";
-import { createMemoryChannel, createTestContext, type MemoryChannel } from "@regua/testkit";
+import { createMemoryChannel, createTestContext, type MemoryChannel, openPolicy } from "@regua/testkit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { tokenKey } from "../src/auth.js";
 import { activityMark } from "../src/writeback.js";
@@ -21,20 +14,7 @@ import { connect, type QuickBooksConnector, startFake, TODAY, todayClock } from 
  * stops its sequence; B is voided and stops as cancelled; C's reminder goes out and comes back
  * as a note on the invoice, written once even when an answer is lost.
  */
-const ALL_DAY = "00:00-24:00";
-const policy = PolicySchema.parse({
-  timezone: "UTC",
-  window: {
-    mon: ALL_DAY,
-    tue: ALL_DAY,
-    wed: ALL_DAY,
-    thu: ALL_DAY,
-    fri: ALL_DAY,
-    sat: ALL_DAY,
-    sun: ALL_DAY,
-  },
-  holidays: null,
-  caps: { perCustomerPerDay: null, perCustomerPerWeek: null },
+const policy = openPolicy({
   steps: [
     {
       id: "vence-hoje",

@@ -1,6 +1,6 @@
 import { readFileSync } from "node:fs";
 import type { KitResponse } from "@regua/connector-kit";
-import type { Clock } from "@regua/core";
+import { JumpingClock } from "@regua/testkit";
 import { afterEach, describe, expect, it } from "vitest";
 import { classifyIntuit, THROTTLE_WAIT_MS } from "../src/client.js";
 import { connect, startFake, TODAY } from "./support.js";
@@ -13,17 +13,6 @@ const response = (status: number, data: unknown, headers: Record<string, string>
   headers,
   setCookie: [],
 });
-
-/** Sleeps return at once and move this clock forward; every wait asked for is kept. */
-class JumpingClock implements Clock {
-  readonly sleeps: number[] = [];
-  private current = Date.parse(`${TODAY}T12:00:00-03:00`);
-  now = () => new Date(this.current);
-  async sleep(ms: number): Promise<void> {
-    this.sleeps.push(ms);
-    this.current += ms;
-  }
-}
 
 describe("Intuit errors through the kit", () => {
   const fakes: { close(): Promise<void> }[] = [];
@@ -55,7 +44,7 @@ describe("Intuit errors through the kit", () => {
   });
 
   it("waits 60 s on 429 (no Retry-After from QuickBooks) and retries", async () => {
-    const clock = new JumpingClock();
+    const clock = new JumpingClock(`${TODAY}T12:00:00-03:00`);
     const fake = await startFake({ limits: { perSecond: 3 }, now: () => clock.now() }, clock);
     fakes.push(fake);
     const qbo = connect(fake, {}, { clock });

@@ -1,14 +1,7 @@
-import {
-  type Channel,
-  type Connector,
-  createEngine,
-  type Engine,
-  ManualClock,
-  PolicySchema,
-} from "@regua/core";
+import { type Channel, type Connector, createEngine, type Engine, ManualClock } from "@regua/core";
 import { createSqliteStore, type ReguaStore } from "@regua/store";
 import type { FakeServiceLayer } from "@regua/test-fixtures/sap-b1";
-import { createMemoryChannel, createTestContext, type MemoryChannel } from "@regua/testkit";
+import { createMemoryChannel, createTestContext, type MemoryChannel, openPolicy } from "@regua/testkit";
 import { afterEach, describe, expect, it } from "vitest";
 import connector from "../src/index.js";
 import { LOGIN, recordingLogger, startFake, TODAY } from "./support.js";
@@ -21,25 +14,12 @@ import { LOGIN, recordingLogger, startFake, TODAY } from "./support.js";
  */
 const SOURCE = "matriz";
 const CHANNEL = "wa";
-const ALL_DAY = "00:00-24:00";
 const message = (name: string) => ({
   channel: CHANNEL,
   template: { name },
   variables: { "1": "customer.firstName", "2": "invoice.number" },
 });
-const policy = PolicySchema.parse({
-  timezone: "UTC",
-  window: {
-    mon: ALL_DAY,
-    tue: ALL_DAY,
-    wed: ALL_DAY,
-    thu: ALL_DAY,
-    fri: ALL_DAY,
-    sat: ALL_DAY,
-    sun: ALL_DAY,
-  },
-  holidays: null,
-  caps: { perCustomerPerDay: null, perCustomerPerWeek: null },
+const policy = openPolicy({
   steps: [{ id: "d1", offsetDays: 1, ...message("fatura_vencida") }],
   lifecycle: { cancellation: message("fatura_cancelada") },
 });
