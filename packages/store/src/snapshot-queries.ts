@@ -52,6 +52,12 @@ export function kyselySnapshotQueries(ctx: StoreContext): SnapshotQueries {
     ctx.dialect === "postgres"
       ? sql<string | null>`(record::json ->> 'number')`
       : sql<string | null>`json_extract(record, '$.number')`;
+  // Installments (Odoo payment terms, QuickBooks terms, IXC carnês) are dunned one by one: the
+  // planner needs them. Most invoices have none, so most rows carry NULL and parse nothing.
+  const installments =
+    ctx.dialect === "postgres"
+      ? sql<string | null>`(record::json -> 'installments')::text`
+      : sql<string | null>`json_extract(record, '$.installments')`;
   return {
     async customers(page) {
       let query = db
@@ -103,6 +109,7 @@ export function kyselySnapshotQueries(ctx: StoreContext): SnapshotQueries {
           "total_minor",
           "currency",
           number.as("number"),
+          installments.as("installments"),
         ])
         .where("source", "=", source)
         .where("customer_ref", "in", list)

@@ -4,13 +4,16 @@ import {
   type ActionStatus,
   CurrencyCode,
   Customer,
+  describeZodError,
   E164,
+  Installment,
   Invoice,
   IsoDate,
   IsoDateTime,
   PermanentError,
   type SnapshotInvoice,
 } from "@regua/core";
+import { z } from "zod";
 import { type HistoryColumns, readCustomer, readHistoryEntry, toNumber } from "./codec.js";
 
 /**
@@ -126,6 +129,8 @@ export interface SnapshotInvoiceRow {
   currency: string;
   /** `record`'s number, extracted by the database. */
   number: string | null;
+  /** `record`'s installments as JSON text, extracted by the database (null: none). */
+  installments?: string | null;
 }
 
 /**
@@ -150,7 +155,22 @@ export function snapshotInvoice(source: string, row: SnapshotInvoiceRow): Snapsh
     total: { amountMinor: toNumber(row.total_minor), currency: row.currency },
     openAmount: { amountMinor: toNumber(row.open_amount_minor), currency: row.currency },
     status: row.status as SnapshotInvoice["status"],
+    ...snapshotInstallments(where, row.installments),
   };
+}
+
+const Installments = z.array(Installment);
+
+/** The invoice's installments, parsed (they are few, and only some invoices have them). */
+function snapshotInstallments(
+  where: string,
+  text: string | null | undefined,
+): Pick<SnapshotInvoice, "installments"> {
+  if (text === null || text === undefined) return {};
+  const parsed = Installments.safeParse(parseOrNull(text));
+  if (!parsed.success)
+    throw new PermanentError(`${where}.record.installments: ${describeZodError(parsed.error)}`);
+  return parsed.data.length > 0 ? { installments: parsed.data } : {};
 }
 
 const ACTION_STATUS_SET: ReadonlySet<string> = new Set(ACTION_STATUSES);

@@ -41,6 +41,34 @@ export function snapshotTests(factory: StoreFactory): void {
     expect(batches[0]![1]!.payments).toEqual({ paidCount: 0, paidLateCount: 0, averageDaysLate: 0 });
   });
 
+  it("hands the planner an invoice's installments, so each one is dunned on its own due date", async () => {
+    const brl = (amountMinor: number) => ({ amountMinor, currency: "BRL" });
+    const installments = [
+      { number: 1, dueDate: "2026-02-10", amount: brl(5000), openAmount: brl(0), status: "paid" as const },
+      { number: 2, dueDate: "2026-03-10", amount: brl(5000), openAmount: brl(5000), status: "open" as const },
+    ];
+    await store().commitPage({
+      source: SOURCE,
+      entity: "invoices",
+      customers: [customer("C1")],
+      invoices: [
+        invoice("I1", "C1", {
+          total: brl(10000),
+          openAmount: brl(5000),
+          status: "partially_paid",
+          installments,
+        }),
+        invoice("I2", "C1"),
+      ],
+      cursor: null,
+      at: AT,
+    });
+    const c1 = (await collect(store().snapshots({ batchSize: 10, now: NOW }))).flat()[0];
+    const byId = new Map(c1?.invoices.map((i) => [i.externalId, i]));
+    expect(byId.get("I1")?.installments).toEqual(installments);
+    expect(byId.get("I2")).not.toHaveProperty("installments");
+  });
+
   it("pages by keyset across sources without skipping or repeating", async () => {
     const records = [];
     for (let i = 0; i < 23; i++) {
