@@ -48,6 +48,9 @@ export async function planChanges(db: Kysely<unknown>, dialect: Dialect): Promis
 
 /** The invoice number inside its record, as the covering index and the snapshot query spell it. */
 export const SQLITE_INVOICE_NUMBER = "json_extract(record, '$.number')";
+/** An invoice's installments as JSON text; instr() first, so records without any are not parsed twice. */
+export const SQLITE_INVOICE_INSTALLMENTS =
+  "(case when instr(record, '\"installments\"') > 0 then json_extract(record, '$.installments') end)";
 
 const UPSERT = "on conflict (source, customer_ref) do update set taken = 0 where plan_changes.taken <> 0";
 

@@ -1,6 +1,7 @@
 import { sql } from "kysely";
 import type { HistoryColumns } from "./codec.js";
 import { DUNNABLE } from "./lifecycle.js";
+import { SQLITE_INVOICE_INSTALLMENTS } from "./migration-plan-changes.js";
 import type { StoreContext } from "./schema.js";
 import type { SnapshotInvoiceRow } from "./snapshot-records.js";
 
@@ -52,12 +53,14 @@ export function kyselySnapshotQueries(ctx: StoreContext): SnapshotQueries {
     ctx.dialect === "postgres"
       ? sql<string | null>`(record::json ->> 'number')`
       : sql<string | null>`json_extract(record, '$.number')`;
-  // Installments (Odoo payment terms, QuickBooks terms, IXC carnês) are dunned one by one: the
-  // planner needs them. Most invoices have none, so most rows carry NULL and parse nothing.
+  // Installments (Odoo payment terms) are dunned one by one: the planner needs them. Most
+  // invoices have none: a byte search skips parsing their JSON a second time on the hot path.
   const installments =
     ctx.dialect === "postgres"
-      ? sql<string | null>`(record::json -> 'installments')::text`
-      : sql<string | null>`json_extract(record, '$.installments')`;
+      ? sql<
+          string | null
+        >`(case when strpos(record, '"installments"') > 0 then (record::json -> 'installments')::text end)`
+      : sql<string | null>`${sql.raw(SQLITE_INVOICE_INSTALLMENTS)}`;
   return {
     async customers(page) {
       let query = db
