@@ -42,6 +42,8 @@ e2e() {
 e2e demo node apps/runner/scripts/demo-smoke.mjs
 e2e install-as-user node scripts/install-as-user.mjs
 e2e release bash scripts/release-check.sh
+# Issue 18's crash experiments, short variant (~1.5 min): real CLI processes killed mid-send.
+e2e chaos-short node apps/runner/chaos/chaos.ts --short
 
 # Sum vitest's JSON reports from every package.
 read -r passed failed < <(node -e '

@@ -4,7 +4,8 @@
 // the fakes count what really arrived, by action key. Each experiment prints one line:
 //   chaos <name>: N planned, N received, 0 duplicates, 0 lost, 0 wrongly failed, 0 activities missing
 // Usage: pnpm chaos [--short] [--only <name>]   (runs on the built packages: pnpm build first)
-// Plain `node` runs this file (Node strips the erasable types). Not part of .ci/run: it takes minutes.
+// Plain `node` runs this file (Node strips the erasable types). The full run takes minutes and is
+// not part of .ci/run; `--short` is (one check in its total).
 import { type ChildProcess, spawn } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
