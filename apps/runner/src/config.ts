@@ -6,6 +6,7 @@ import { ConfigError } from "@regua/core";
 import { Cron } from "croner";
 import { isMap, isScalar, isSeq, LineCounter, parseDocument } from "yaml";
 import { z } from "zod";
+import { NotifyConfig } from "./notify/schema.js";
 
 /**
  * The runner's one config file (see DESIGN.md "Runner"). Every byte goes through the schema
@@ -138,6 +139,8 @@ export const RunnerConfigSchema = z.strictObject({
       shutdownGraceMs: 30_000,
     }),
   secretKey: z.string().min(16, "must be at least 16 characters").optional(),
+  /** Where alerts and scheduled reports are delivered: SMTP and/or webhooks (docs/alerts.md). */
+  notify: NotifyConfig,
   defaultRegion: z.string().length(2).default("BR"),
   log: z
     .strictObject({ level: z.enum(["debug", "info", "warn", "error"]).default("info") })
