@@ -1,4 +1,5 @@
 export * from "./actions.js";
+export * from "./alert-state.js";
 export * from "./clock.js";
 export * from "./contracts.js";
 export * from "./conversation-port.js";

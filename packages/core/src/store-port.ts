@@ -7,6 +7,7 @@ import type {
   PlannedAction,
   UnknownResolution,
 } from "./actions.js";
+import type { AlertStore } from "./alert-state.js";
 import type { EntityName, KeyValueState, RecordReject } from "./contracts.js";
 import type { CollectionActivity, Customer, Invoice, InvoiceState, Payment } from "./model.js";
 import type { LedgerFigures, LedgerQuery, PeriodFigures, ReportPeriod } from "./report-figures.js";
@@ -261,6 +262,8 @@ export interface DunningStore {
 
   /** Durable per-plugin state (namespace = instance id). */
   state(namespace: string): KeyValueState;
+  /** Alert episodes (the runner's alerting); @regua/store implements it, test doubles may not. */
+  readonly alerts?: AlertStore;
 }
 
 /** Who paused a customer: a pause step, an operator, a promise to pay, an "I already paid". */

@@ -1,5 +1,6 @@
 import { type CreateTableBuilder, type Kysely, sql } from "kysely";
 import type { Migration, MigrationProvider } from "kysely/migration";
+import { alertsTable } from "./alerts.js";
 import { conversationsMigration } from "./conversation-migration.js";
 import { planChanges } from "./migration-plan-changes.js";
 import { rateLimitsTable } from "./rate-limits.js";
@@ -23,6 +24,7 @@ export function migrationProvider(dialect: Dialect): MigrationProvider {
         "0060_plan_changes": { up: (db) => planChanges(db, dialect) },
         "0061_rate_limits": { up: (db) => rateLimitsTable(db, dialect) },
         "0200_conversations": { up: (db) => conversationsMigration(db, dialect) },
+        "0220_alerts": { up: (db) => alertsTable(db) },
       };
     },
   };

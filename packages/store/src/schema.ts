@@ -34,6 +34,7 @@ export interface Database {
   conversations: ConversationsTable;
   conversation_messages: ConversationMessagesTable;
   conversation_changes: ConversationChangesTable;
+  alerts: AlertsTable;
 }
 
 export type Db = Kysely<Database>;
@@ -360,4 +361,21 @@ export interface ConversationChangesTable {
   kind: string;
   message_id: number | null;
   at: string;
+}
+
+/** 0220: one row per alert key; `fields` and the delivery lists are JSON arrays. */
+export interface AlertsTable {
+  key: string;
+  rule: string;
+  subject: string;
+  severity: string;
+  status: string;
+  title: string;
+  text: string;
+  fields: string;
+  started_at: string;
+  resolved_at: string | null;
+  last_seen_at: string;
+  start_delivered: string;
+  resolve_delivered: string;
 }

@@ -1,4 +1,5 @@
 import {
+  type AlertStore,
   type Clock,
   ConfigError,
   type ConversationStore,
@@ -7,6 +8,7 @@ import {
 } from "@regua/core";
 import * as actions from "./actions-outbox.js";
 import * as activities from "./activities.js";
+import { createAlertStore } from "./alerts.js";
 import * as contacts from "./contacts.js";
 import { ConversationWatchers, conversationChanges, conversationFeedPosition } from "./conversation-feed.js";
 import * as messages from "./conversation-messages.js";
@@ -29,6 +31,7 @@ import * as webhooks from "./webhook-queue.js";
 /** What @regua/store returns: the DunningStore port and which dialect is underneath. */
 export interface ReguaStore extends DunningStore, ConversationStore {
   readonly dialect: Dialect;
+  readonly alerts: AlertStore;
 }
 
 export interface StoreInternals {
@@ -126,6 +129,7 @@ export function createKyselyStore(internals: StoreInternals): ReguaStore {
     conversationChanges: (options) => conversationChanges(ctx, options),
     conversationFeedPosition: () => conversationFeedPosition(ctx),
     watchConversations: (listener) => watchers.add(listener),
+    alerts: createAlertStore(ctx),
 
     state(namespace: string): KeyValueState {
       if (internals.secretKey === undefined) {

@@ -1,6 +1,7 @@
 import { afterEach, beforeEach, describe } from "vitest";
 import type { ReguaStore } from "../src/index.js";
 import type { StoreFactory } from "./fixtures.js";
+import { alertTests } from "./suite-alerts.js";
 import { contactTests } from "./suite-contacts.js";
 import { conversationTests } from "./suite-conversations.js";
 import { deliveryTests } from "./suite-delivery.js";
@@ -51,5 +52,6 @@ export function describeStoreSuite(name: string, factory: StoreFactory): void {
     describe("plugin state versions and leases", () => kvStateTests(factory));
     describe("pauses, undeliverable numbers and message costs", () => contactTests(factory));
     describe("conversations and their messages", () => conversationTests(factory));
+    describe("alert episodes", () => alertTests(factory));
   });
 }
