@@ -3,25 +3,17 @@ import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { parseEnv } from "node:util";
 import { ConfigError } from "@regua/core";
-import { Cron } from "croner";
 import { isMap, isScalar, isSeq, LineCounter, parseDocument } from "yaml";
 import { z } from "zod";
+import { CronLine } from "./cron-line.js";
 import { NotifyConfig } from "./notify/schema.js";
+import { ReportsConfig } from "./reports/schema.js";
 
 /**
  * The runner's one config file (see DESIGN.md "Runner"). Every byte goes through the schema
  * below once; errors name file:line:column and the field path. Secrets are written as
  * `{ env: NAME }` and resolved from the environment at load, never stored in the file.
  */
-
-const CronLine = z.string().superRefine((line, ctx) => {
-  try {
-    // paused: validates the pattern without scheduling anything.
-    new Cron(line, { paused: true }).stop();
-  } catch (error) {
-    ctx.addIssue({ code: "custom", message: `not a valid cron line: ${(error as Error).message}` });
-  }
-});
 
 const PluginId = z.string().regex(/^[a-z0-9][a-z0-9_-]*$/, "must be lower-case letters, digits, - or _");
 /** An npm package name, or a path to an in-house plugin: `./connectors/acme`, `/opt/acme/index.js`. */
@@ -141,6 +133,8 @@ export const RunnerConfigSchema = z.strictObject({
   secretKey: z.string().min(16, "must be at least 16 characters").optional(),
   /** Where alerts and scheduled reports are delivered: SMTP and/or webhooks (docs/alerts.md). */
   notify: NotifyConfig,
+  /** Scheduled reports and their prices (docs/reports.md). */
+  reports: ReportsConfig.optional(),
   defaultRegion: z.string().length(2).default("BR"),
   log: z
     .strictObject({ level: z.enum(["debug", "info", "warn", "error"]).default("info") })

@@ -12,6 +12,7 @@ import type {
 import { ConfigError, silentLogger, systemClock } from "@regua/core";
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from "fastify";
 import { createMetrics, type RunnerMetrics } from "./metrics.js";
+import type { ReportsConfig } from "./reports/schema.js";
 import { registerAdmin } from "./server/admin.js";
 import { createAuthFailures } from "./server/guard.js";
 import { registerHealth } from "./server/health.js";
@@ -46,6 +47,8 @@ export interface BuildServerOptions {
   limits?: Partial<ServerLimits>;
   /** Applies queued webhook events; one is made (and stopped on close) when not given. */
   worker?: WebhookWorker;
+  /** `reports:` from regua.yaml (the /reports page's prices and windows). */
+  reports?: ReportsConfig | undefined;
   /** Raw webhook bodies are kept this many days. Default 90. */
   retentionDays?: number;
 }
@@ -128,7 +131,7 @@ export async function buildServer(options: BuildServerOptions): Promise<FastifyI
     reply.header("content-type", metrics.registry.contentType);
     return metrics.registry.metrics();
   });
-  registerAdmin(app, { engine, store, clock, authorize: guard(isAdmin, "admin") });
+  registerAdmin(app, { engine, store, clock, authorize: guard(isAdmin, "admin"), reports: options.reports });
 
   await app.ready();
   metrics.refresh({ force: true }).catch((error: unknown) => {

@@ -17,6 +17,7 @@ function serverOptions(rt: Runtime, metrics: ReturnType<typeof createMetrics>) {
     ...(rt.config.server.metricsToken ? { metricsToken: rt.config.server.metricsToken } : {}),
     limits: definedOnly(rt.config.server.limits),
     retentionDays: rt.config.retention.webhookDays,
+    reports: rt.config.reports,
   };
 }
 

@@ -4,6 +4,9 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import { z } from "zod";
 import { registerCustomerAdmin } from "../admin-customers.js";
 import { renderDashboard } from "../dashboard.js";
+import { loadCharts } from "../reports/load-charts.js";
+import { registerReportsPage } from "../reports/page.js";
+import type { ReportsConfig } from "../reports/schema.js";
 
 const AdminActionsQuery = z.strictObject({
   status: z
@@ -22,6 +25,8 @@ export interface AdminOptions {
   clock: Clock;
   /** onRequest guard: answers 401/429 itself and returns the reply when the token is wrong. */
   authorize: (req: FastifyRequest, reply: FastifyReply) => Promise<FastifyReply | undefined>;
+  /** `reports:` from regua.yaml, for the /reports page. */
+  reports?: ReportsConfig | undefined;
 }
 
 /** /admin/* and the dashboard at /: always behind the admin token (the server refuses to start without one). */
@@ -41,6 +46,12 @@ export function registerAdmin(app: FastifyInstance, o: AdminOptions): void {
     });
     admin.get("/admin/report", async () => o.store.report(o.clock.now().toISOString()));
     registerCustomerAdmin(admin, { engine: o.engine, store: o.store, clock: o.clock });
+    registerReportsPage(admin, {
+      store: o.store,
+      clock: o.clock,
+      config: o.reports,
+      loadCharts: () => loadCharts(),
+    });
     admin.get("/", async (_req, reply) => {
       const now = o.clock.now().toISOString();
       return reply.type("text/html; charset=utf-8").send(renderDashboard(await o.store.report(now), now));
