@@ -1,7 +1,9 @@
-import { toMinorUnits } from "@regua/core";
+import { silentLogger, toMinorUnits } from "@regua/core";
+import { startSmtpSink } from "@regua/test-fixtures/notify";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createEmailSender, EmailConfig } from "../src/notify/index.js";
 import { buildReportData, periodsAt } from "../src/reports/figures.js";
-import { buildReportEmail, type ReportEmail } from "../src/reports/job.js";
+import { buildReportEmail, type ReportEmail, runReport } from "../src/reports/job.js";
 import { loadCharts } from "../src/reports/load-charts.js";
 import { REPORT_MORNING, REPORTS_CONFIG, type ReportDemo, runReportDemo } from "./support/report-demo.js";
 import { csvRecords, type Expected, recompute } from "./support/report-recompute.js";
@@ -122,5 +124,54 @@ describe("the daily report on the demo's data", () => {
       expect(mail.html).toMatch(new RegExp(`<img src="cid:${id}@regua" width="640" alt="[^"]{20,}">`));
     }
     expect(mail.to).toEqual(["finance@example.com.br"]);
+  });
+
+  it("is delivered once to the SMTP sink, with its CSV attachments, across two runners and a rerun", async () => {
+    const sink = await startSmtpSink();
+    try {
+      const config = EmailConfig.parse({
+        host: sink.host,
+        port: sink.port,
+        from: "régua <reports@example.com>",
+        to: ["ops@example.com"],
+      });
+      const mailer = createEmailSender(config, {
+        clock: demo.world.clock,
+        log: silentLogger,
+        attempts: 2,
+        timeoutMs: 5_000,
+      });
+      const deps = {
+        store: demo.world.rt.store,
+        config: REPORTS_CONFIG,
+        clock: demo.world.clock,
+        log: silentLogger,
+        mailer,
+        loadCharts: () => loadCharts(),
+      };
+      const [a, b] = await Promise.all([
+        runReport({ ...deps, workerId: "runner-a:1" }, schedule),
+        runReport({ ...deps, workerId: "runner-b:1" }, schedule),
+      ]);
+      expect([a, b].sort()).toEqual(["busy", "sent"]);
+      expect(await runReport({ ...deps, workerId: "runner-b:1" }, schedule)).toBe("already_sent");
+      const [received] = await sink.waitFor(1);
+      expect(sink.mails).toHaveLength(1);
+      expect(received?.to).toEqual(["finance@example.com.br"]);
+      expect(received?.parsed.subject).toBe("régua daily report: Day 2026-03-11 (UTC)");
+      const steps = received?.parsed.attachments.find((x) => x.filename === "steps.csv");
+      expect(csvRecords(steps?.content.toString("utf8") ?? "").map((r) => Number(r.sent))).toEqual(
+        [...expected.steps.values()].map((e) => e.sent),
+      );
+      const pngs = received?.parsed.attachments.filter((x) => x.contentType === "image/png") ?? [];
+      expect(pngs.map((x) => x.cid).sort()).toEqual([
+        "chart-aging@regua",
+        "chart-cost@regua",
+        "chart-recovery@regua",
+      ]);
+      mailer.close();
+    } finally {
+      await sink.close();
+    }
   });
 });

@@ -1,5 +1,9 @@
+import { ConfigError } from "@regua/core";
 import { Cron } from "croner";
 import { createMetrics, instrumentEngine } from "../metrics.js";
+import { createEmailSender } from "../notify/index.js";
+import { scheduleReports } from "../reports/job.js";
+import { loadCharts } from "../reports/load-charts.js";
 import type { Runtime } from "../runtime.js";
 import { buildServer } from "../server.js";
 import { describeError, type GlobalOptions, type Io, type RuntimeOverrides, withRuntime } from "./shared.js";
@@ -113,6 +117,7 @@ export async function runCommand(
           job("writeBack", () => engine.writeBack()),
         ),
       ];
+      crons.push(...reportCrons(rt, job));
       for (const c of crons) rt.log.info({ job: c.name, next: c.nextRun()?.toISOString() }, "scheduled");
       io.err(`regua running (${crons.length} schedules); Ctrl-C to stop`);
       await untilAborted(env.signal);
@@ -122,5 +127,37 @@ export async function runCommand(
       rt.log.info({}, "stopped");
     },
     deps,
+  );
+}
+
+/** `reports.schedules`: sent through `notify.email`'s SMTP relay (docs/reports.md). */
+function reportCrons(
+  rt: Runtime,
+  job: (name: string, fn: () => Promise<unknown>) => () => Promise<void>,
+): Cron[] {
+  const reports = rt.config.reports;
+  if (!reports || reports.schedules.length === 0) return [];
+  const email = rt.config.notify.email;
+  if (!email) {
+    throw new ConfigError(
+      `${rt.config.locate(["reports", "schedules"])} reports.schedules needs notify.email (the SMTP relay reports go through)`,
+      {
+        where: rt.config.locate(["reports", "schedules"]),
+      },
+    );
+  }
+  const { attempts, timeoutMs } = rt.config.notify;
+  const mailer = createEmailSender(email, { clock: rt.clock, log: rt.log, attempts, timeoutMs });
+  return scheduleReports(
+    {
+      store: rt.store,
+      config: reports,
+      clock: rt.clock,
+      log: rt.log,
+      mailer,
+      loadCharts: () => loadCharts(),
+      workerId: rt.workerId,
+    },
+    job,
   );
 }

@@ -21,6 +21,8 @@ export interface EmailAttachment {
   filename: string;
   content: string | Buffer;
   contentType: string;
+  /** Makes it an inline image the HTML part shows as <img src="cid:…"> (scheduled reports' charts). */
+  cid?: string;
 }
 
 /** An e-mail: alerts render one from a Notification; scheduled reports build their own. */
