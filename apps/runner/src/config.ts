@@ -5,6 +5,7 @@ import { parseEnv } from "node:util";
 import { ConfigError } from "@regua/core";
 import { isMap, isScalar, isSeq, LineCounter, parseDocument } from "yaml";
 import { z } from "zod";
+import { AlertsConfig } from "./alerts/schema.js";
 import { CronLine } from "./cron-line.js";
 import { NotifyConfig } from "./notify/schema.js";
 import { ReportsConfig } from "./reports/schema.js";
@@ -135,6 +136,8 @@ export const RunnerConfigSchema = z.strictObject({
   notify: NotifyConfig,
   /** Scheduled reports and their prices (docs/reports.md). */
   reports: ReportsConfig.optional(),
+  /** Built-in alert rules and their thresholds (docs/alerts.md). */
+  alerts: AlertsConfig,
   defaultRegion: z.string().length(2).default("BR"),
   log: z
     .strictObject({ level: z.enum(["debug", "info", "warn", "error"]).default("info") })

@@ -15,8 +15,13 @@ export interface Notifier {
   /** Null when no e-mail is configured; scheduled reports send through it. */
   readonly email: EmailSender | null;
   readonly webhooks: readonly WebhookSender[];
-  /** Sends to every target at once; never throws: each result says how it went. */
-  notify(notification: Notification): Promise<DeliveryResult[]>;
+  /** Target names: "smtp:host:port", "webhook:<name>". */
+  readonly targets: readonly string[];
+  /**
+   * Sends to every target at once (or only to `only`); never throws: each result says how it
+   * went.
+   */
+  notify(notification: Notification, options?: { only?: readonly string[] }): Promise<DeliveryResult[]>;
   close(): void;
 }
 
@@ -43,10 +48,14 @@ export function createNotifier(config: NotifyConfig, deps: NotifierDeps): Notifi
   return {
     email,
     webhooks,
+    targets: [...webhooks.map((w) => w.target), ...(email ? [email.target] : [])],
     close: () => email?.close(),
-    async notify(notification) {
-      const sends: Promise<DeliveryResult>[] = webhooks.map((w) => w.send(notification));
-      if (email) sends.push(email.send(emailFor(notification)));
+    async notify(notification, options = {}) {
+      const wanted = (target: string) => options.only === undefined || options.only.includes(target);
+      const sends: Promise<DeliveryResult>[] = webhooks
+        .filter((w) => wanted(w.target))
+        .map((w) => w.send(notification));
+      if (email && wanted(email.target)) sends.push(email.send(emailFor(notification)));
       const results = await Promise.all(sends);
       for (const result of results) {
         const line = { notification: notification.id, ...result };
