@@ -13,6 +13,7 @@ import { type FakeRestErp, startFakeRestErp } from "@regua/test-fixtures/rest-er
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { stringify } from "yaml";
 import { runAlerts } from "../src/alerts/evaluate.js";
+import { alertCrons } from "../src/alerts/job.js";
 import { parseConfig } from "../src/config.js";
 import { createNotifier } from "../src/notify/index.js";
 import { openRuntime, type Runtime } from "../src/runtime.js";
@@ -128,4 +129,18 @@ it("a target that missed the start message gets it at the next evaluation, the o
   expect(receiver.requests.at(-1)?.headers["idempotency-key"]).toBe(
     receiver.requests.at(-2)?.headers["idempotency-key"],
   );
+});
+
+it("`regua run` schedules the evaluation every minute; a second replica skips the tick under the lease", async () => {
+  const jobs: (() => Promise<unknown>)[] = [];
+  const job = (_name: string, fn: () => Promise<unknown>) => {
+    jobs.push(fn);
+    return async () => {};
+  };
+  const [cron] = alertCrons(runtime, job);
+  expect(cron?.getPattern()).toBe("* * * * *");
+  cron?.stop(); // croner names are global: the second replica's cron can take the name now
+  for (const other of alertCrons({ ...runtime, workerId: "other:1" }, job)) other.stop();
+  expect(await jobs[0]?.()).toMatchObject({ opened: [], resolved: [] });
+  expect(await jobs[1]?.()).toEqual({ skipped: "another runner" });
 });

@@ -1,5 +1,6 @@
 import { ConfigError } from "@regua/core";
 import { Cron } from "croner";
+import { alertCrons } from "../alerts/job.js";
 import { createMetrics, instrumentEngine } from "../metrics.js";
 import { createEmailSender } from "../notify/index.js";
 import { scheduleReports } from "../reports/job.js";
@@ -118,6 +119,7 @@ export async function runCommand(
         ),
       ];
       crons.push(...reportCrons(rt, job));
+      crons.push(...alertCrons(rt, job));
       for (const c of crons) rt.log.info({ job: c.name, next: c.nextRun()?.toISOString() }, "scheduled");
       io.err(`regua running (${crons.length} schedules); Ctrl-C to stop`);
       await untilAborted(env.signal);
