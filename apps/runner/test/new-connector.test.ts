@@ -76,7 +76,7 @@ describe("regua new connector", () => {
   });
 
   it("pins the same tool versions as this repository, so the template is tested with what it ships", () => {
-    const template = json(path.join(ROOT, "apps/runner/templates/connector/package.json"));
+    const template = json(path.join(ROOT, "apps/runner/templates/connector/package.json.tmpl"));
     const rootManifest = json(path.join(ROOT, "package.json"));
     const core = json(path.join(ROOT, "packages/core/package.json"));
     for (const tool of ["vitest", "typescript", "@types/node"]) {

@@ -58,6 +58,12 @@ function parse<T>(schema: z.ZodType<T>, value: string, what: string): T {
 const apply = (text: string, pairs: readonly [string, string][]) =>
   pairs.reduce((out, [from, to]) => out.replaceAll(from, to), text);
 
+/**
+ * Files stored under another name in the runner package: npm drops a `.gitignore` from a tarball,
+ * and a nested `package.json` would be linted and resolved as part of the runner itself.
+ */
+const STORED_AS: Record<string, string> = { gitignore: ".gitignore", "package.json.tmpl": "package.json" };
+
 /** Every template file, relative to the template root. */
 function templateFiles(dir = TEMPLATE, prefix = ""): string[] {
   return readdirSync(dir).flatMap((entry) => {
@@ -96,9 +102,9 @@ export function newConnectorCommand(name: string, options: NewConnectorOptions, 
   }
   const version = runnerVersion();
   for (const file of templateFiles()) {
-    const target = path.join(dir, apply(file, pairs).replace(/^gitignore$/, ".gitignore"));
+    const target = path.join(dir, STORED_AS[file] ?? apply(file, pairs));
     let text = apply(readFileSync(path.join(TEMPLATE, file), "utf8"), pairs);
-    if (file === "package.json") text = pinRegua(text, version);
+    if (file === "package.json.tmpl") text = pinRegua(text, version);
     mkdirSync(path.dirname(target), { recursive: true });
     writeFileSync(target, text, { flag: "wx" });
   }
