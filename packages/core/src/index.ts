@@ -9,6 +9,7 @@ export * from "./kv-memory.js";
 export * from "./logger.js";
 export * from "./model.js";
 export * from "./money.js";
+export * from "./operators.js";
 export * from "./planner/index.js";
 export * from "./policy/index.js";
 export * from "./rate-limit.js";

@@ -3,6 +3,7 @@ import type { Migration, MigrationProvider } from "kysely/migration";
 import { alertsTable } from "./alerts.js";
 import { conversationsMigration } from "./conversation-migration.js";
 import { planChanges } from "./migration-plan-changes.js";
+import { operatorsMigration } from "./operators-migration.js";
 import { rateLimitsTable } from "./rate-limits.js";
 import type { Dialect } from "./schema.js";
 
@@ -25,6 +26,7 @@ export function migrationProvider(dialect: Dialect): MigrationProvider {
         "0061_rate_limits": { up: (db) => rateLimitsTable(db, dialect) },
         "0200_conversations": { up: (db) => conversationsMigration(db, dialect) },
         "0220_alerts": { up: (db) => alertsTable(db) },
+        "0270_operators": { up: (db) => operatorsMigration(db, dialect) },
       };
     },
   };

@@ -35,6 +35,9 @@ export interface Database {
   conversation_messages: ConversationMessagesTable;
   conversation_changes: ConversationChangesTable;
   alerts: AlertsTable;
+  operators: OperatorsTable;
+  operator_sessions: OperatorSessionsTable;
+  conversation_assignments: ConversationAssignmentsTable;
 }
 
 export type Db = Kysely<Database>;
@@ -378,4 +381,37 @@ export interface AlertsTable {
   last_seen_at: string;
   start_delivered: string;
   resolve_delivered: string;
+}
+
+/** 0270: operator console sign-in (issue 14). Booleans are 0 | 1 on both dialects. */
+export interface OperatorsTable {
+  id: string;
+  name: string;
+  email: string;
+  role: string;
+  whatsapp: number;
+  available: number;
+  disabled: number;
+  password_hash: string;
+  created_at: string;
+  updated_at: string;
+}
+
+/** Only the SHA-256 of a session token is stored. */
+export interface OperatorSessionsTable {
+  token_hash: string;
+  operator_id: string;
+  csrf_secret: string;
+  created_at: string;
+  last_seen_at: string;
+}
+
+export interface ConversationAssignmentsTable {
+  id: Generated<number>;
+  conversation_id: number;
+  from_operator_id: string | null;
+  to_operator_id: string | null;
+  by: string;
+  reason: string | null;
+  at: string;
 }

@@ -5,6 +5,7 @@ import {
   type ConversationStore,
   type DunningStore,
   type KeyValueState,
+  type OperatorStore,
 } from "@regua/core";
 import * as actions from "./actions-outbox.js";
 import * as activities from "./activities.js";
@@ -16,6 +17,7 @@ import * as conversations from "./conversations.js";
 import * as events from "./events.js";
 import { createKeyValueState, deriveKey } from "./kv-state.js";
 import * as lifecycle from "./lifecycle.js";
+import { createOperatorStore } from "./operators.js";
 import * as outcomes from "./outcomes.js";
 import * as planState from "./plan-state.js";
 import { listQuarantine } from "./quarantine.js";
@@ -32,6 +34,8 @@ import * as webhooks from "./webhook-queue.js";
 export interface ReguaStore extends DunningStore, ConversationStore {
   readonly dialect: Dialect;
   readonly alerts: AlertStore;
+  /** The operator console's people, sessions and assignments (migration 0270). */
+  readonly operators: OperatorStore;
 }
 
 export interface StoreInternals {
@@ -130,6 +134,7 @@ export function createKyselyStore(internals: StoreInternals): ReguaStore {
     conversationFeedPosition: () => conversationFeedPosition(ctx),
     watchConversations: (listener) => watchers.add(listener),
     alerts: createAlertStore(ctx),
+    operators: createOperatorStore(ctx),
 
     state(namespace: string): KeyValueState {
       if (internals.secretKey === undefined) {

@@ -7,6 +7,7 @@ import { conversationTests } from "./suite-conversations.js";
 import { deliveryTests } from "./suite-delivery.js";
 import { kvStateTests } from "./suite-kv.js";
 import { lifecycleTests } from "./suite-lifecycle.js";
+import { operatorTests } from "./suite-operators.js";
 import { outboxTests } from "./suite-outbox.js";
 import { planTests, rateTests } from "./suite-plan.js";
 import { recordsTests } from "./suite-records.js";
@@ -53,5 +54,6 @@ export function describeStoreSuite(name: string, factory: StoreFactory): void {
     describe("pauses, undeliverable numbers and message costs", () => contactTests(factory));
     describe("conversations and their messages", () => conversationTests(factory));
     describe("alert episodes", () => alertTests(factory));
+    describe("operators, sessions and assignments", () => operatorTests(factory));
   });
 }
