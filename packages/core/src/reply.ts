@@ -25,6 +25,17 @@ export const REPLY_PAYLOADS = {
 } as const;
 export type ReplyButton = keyof typeof REPLY_PAYLOADS;
 
+/**
+ * Ids of the self-service bot's own list rows and reply buttons start with this. A tap on one
+ * is a step in the bot's menu, not a reply to dunning: it never carries an intent, whatever
+ * its title says ("Falar com atendente" is a menu choice here, not an escalation).
+ */
+export const BOT_PAYLOAD_PREFIX = "regua-bot:";
+
+export function isBotPayload(payload: string | null | undefined): boolean {
+  return typeof payload === "string" && payload.startsWith(BOT_PAYLOAD_PREFIX);
+}
+
 const PAYLOAD_INTENT: Record<ReplyButton, ReplyIntent> = {
   paid: "already_paid",
   promise: "promise_to_pay",
@@ -110,6 +121,7 @@ function isPromise(normalized: string): boolean {
 }
 
 export function replyIntent(reply: Reply): ReplyIntent {
+  if (isBotPayload(reply.payload)) return "other";
   const fromPayload = reply.payload ? intentFromPayload(reply.payload) : null;
   return fromPayload ?? classifyReply(reply.text);
 }

@@ -86,6 +86,12 @@ describe("button payloads", () => {
     expect(replyIntent({ payload: null, text: "Bom dia" })).toBe("other");
   });
 
+  it("of the self-service bot's menu never carry an intent, whatever the title", () => {
+    expect(replyIntent({ payload: "regua-bot:menu:operator", text: "Falar com atendente" })).toBe("other");
+    expect(replyIntent({ payload: "regua-bot:menu:paid", text: "Já paguei" })).toBe("other");
+    expect(replyIntent({ payload: "regua-bot:x", text: "PARAR" })).toBe("other");
+  });
+
   it("round-trip through replyPayload", () => {
     expect(replyPayload("paid")).toBe("regua:paid");
     expect(replyPayload("promise", "2026-12-10")).toBe("regua:promise:2026-12-10");

@@ -1,12 +1,13 @@
 import type { CountryCode } from "libphonenumber-js";
 import type { Clock } from "../clock.js";
 import type { Channel, Connector } from "../contracts.js";
+import type { ConversationStore } from "../conversation-port.js";
 import { isReguaError, RateLimitError } from "../errors.js";
 import type { Logger } from "../logger.js";
 import type { Policy } from "../policy/index.js";
 import { backoffDelay, type RetryOptions } from "../retry.js";
 import type { AuditEntry, DunningStore } from "../store-port.js";
-import type { EngineOptions } from "./types.js";
+import type { EngineOptions, RoutedChannelEvent } from "./types.js";
 
 /** The engine's resolved options, shared by its parts. */
 export interface EngineContext {
@@ -32,6 +33,10 @@ export interface EngineContext {
   unknownQuietMs: number;
   /** What the reconciler does then: send once more, or hold it for an operator. */
   onUnknown: "resend" | "hold";
+  conversations: ConversationStore | null;
+  onChannelEvent: ((routed: RoutedChannelEvent) => Promise<void>) | null;
+  /** A reply within this long of a dunning message, quoting it or not, answers it. */
+  answerWindowMs: number;
 }
 
 export function resolveContext(options: EngineOptions): EngineContext {
@@ -57,6 +62,9 @@ export function resolveContext(options: EngineOptions): EngineContext {
     webhookBatch: positive(limits.webhookBatch, 50, "webhookBatch"),
     unknownQuietMs: positive(limits.unknownQuietMs, 15 * 60_000, "unknownQuietMs"),
     onUnknown: options.onUnknown ?? "resend",
+    conversations: options.conversations ?? null,
+    onChannelEvent: options.onChannelEvent ?? null,
+    answerWindowMs: positive(options.answerWindowMs, 72 * 60 * 60_000, "answerWindowMs"),
   };
 }
 

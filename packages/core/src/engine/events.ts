@@ -2,6 +2,7 @@ import type { ActionRow, ActionStatus } from "../actions.js";
 import type { ChannelEvent, DeliveryStatus } from "../contracts.js";
 import type { ActivityKind, CollectionActivity } from "../model.js";
 import { audit, auditEntry, describeError, type EngineContext, nowIso } from "./context.js";
+import { routeStatus } from "./conversations.js";
 import { handleDeliveryIssue } from "./delivery-issues.js";
 import { handleInbound } from "./inbound.js";
 import { actionActivity } from "./lifecycle.js";
@@ -117,14 +118,26 @@ async function applyStatus(
   channelId: string,
   event: StatusEvent,
 ): Promise<"applied" | "unmatched" | "ignored"> {
+  const message = await routeStatus(ctx, channelId, event);
+  if (ctx.onChannelEvent) await ctx.onChannelEvent({ kind: "status", channelId, event, message });
+  const outcome = await applyActionStatus(ctx, channelId, event);
+  if (outcome !== "unmatched") return outcome;
+  // A status of a conversation message (a bot or operator reply) has no dunning action.
+  if (message) return "applied";
+  ctx.log.warn(
+    { channel: channelId, providerMessageId: event.providerMessageId },
+    "status for an unknown message",
+  );
+  return "unmatched";
+}
+
+async function applyActionStatus(
+  ctx: EngineContext,
+  channelId: string,
+  event: StatusEvent,
+): Promise<"applied" | "unmatched" | "ignored"> {
   const action = await findAction(ctx, event);
-  if (!action) {
-    ctx.log.warn(
-      { channel: channelId, providerMessageId: event.providerMessageId },
-      "status for an unknown message",
-    );
-    return "unmatched";
-  }
+  if (!action) return "unmatched";
   await recordCost(ctx, channelId, event, action.key);
   const issue = event.status === "failed" ? event.error?.issue : undefined;
   if (issue && event.error && FORWARD_FROM.failed.includes(action.status)) {

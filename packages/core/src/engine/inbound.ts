@@ -1,8 +1,9 @@
 import type { ActionRow } from "../actions.js";
 import type { ChannelEvent } from "../contracts.js";
 import { type ActivityKind, type Customer, normalizePhone } from "../model.js";
-import type { ReplyIntent } from "../reply.js";
+import { isBotPayload, type ReplyIntent } from "../reply.js";
 import { audit, describeError, type EngineContext, nowIso } from "./context.js";
+import { type RoutedInbound, routeInbound } from "./conversations.js";
 import { holdForPromise, holdUntilPaymentConfirmed } from "./holds.js";
 import { handleErpEvents } from "./refresh.js";
 
@@ -30,6 +31,11 @@ const SUBJECT_OF: Record<ReplyIntent, string> = {
  * and is written back; "já paguei" holds the customer's dunning until the ERP shows the payment
  * (and re-reads the invoices at once); a promise to pay holds it until the promised date. A
  * reply also proves the number works: a flag saying it was undeliverable is cleared.
+ *
+ * With conversations on, the message is routed into its number's conversation first, and only
+ * what starts a conversation, answers dunning, or changes the customer's dunning state (opt-out,
+ * "já paguei", a promise) is written back: a tap on the bot's menu or a CPF typed for it is not
+ * a reply to dunning. `onChannelEvent` (the bot) runs last.
  */
 export async function handleInbound(
   ctx: EngineContext,
@@ -53,21 +59,48 @@ export async function handleInbound(
     );
   }
   const customers = await ctx.store.findCustomersByPhone(phone);
+  const routed = await routeInbound(ctx, channelId, event, phone, customers);
+  if (writesBack(routed, event)) {
+    for (const customer of customers) await applyReply(ctx, channelId, event, customer, routed);
+  }
+  if (ctx.onChannelEvent) {
+    const { route, conversation, message } = routed;
+    await ctx.onChannelEvent({ kind: "inbound", channelId, event, route, conversation, message });
+  }
   if (customers.length === 0) {
     ctx.log.info(
-      { channel: channelId, eventId: event.eventId, intent: event.intent },
+      { channel: channelId, eventId: event.eventId, intent: event.intent, route: routed.route },
       "reply from an unknown phone",
     );
-    return event.intent === "opt_out" ? "applied" : "unmatched";
+    return event.intent === "opt_out" || routed.route !== "none" ? "applied" : "unmatched";
   }
-  for (const customer of customers) await applyReply(ctx, channelId, event, customer);
   return "applied";
 }
 
-async function applyReply(ctx: EngineContext, channelId: string, event: InboundEvent, customer: Customer) {
+const CHANGES_DUNNING: ReadonlySet<ReplyIntent> = new Set(["opt_out", "already_paid", "promise_to_pay"]);
+
+/** Inside an open conversation only what changes the customer's dunning state is written back. */
+function writesBack(routed: RoutedInbound, event: InboundEvent): boolean {
+  if (routed.route !== "continued") return true;
+  return !isBotPayload(event.payload) && CHANGES_DUNNING.has(event.intent);
+}
+
+async function applyReply(
+  ctx: EngineContext,
+  channelId: string,
+  event: InboundEvent,
+  customer: Customer,
+  routed: RoutedInbound,
+) {
   const { source, externalId: customerRef } = customer;
   const at = nowIso(ctx);
-  const contact = await latestContact(ctx, customer, event.replyTo);
+  const answered =
+    routed.answered?.source === source && routed.answered.customerRef === customerRef
+      ? routed.answered
+      : null;
+  // A receptive conversation is not an answer to any dunning message.
+  const contact =
+    routed.route === "receptive" ? null : (answered ?? (await latestContact(ctx, customer, event.replyTo)));
   if (contact) await ctx.store.markReplied(contact.key, event.at);
   let skipped = 0;
   if (event.intent === "opt_out") {
@@ -93,13 +126,22 @@ async function applyReply(ctx: EngineContext, channelId: string, event: InboundE
       occurredAt: event.at,
       channel: channelId,
       providerMessageId: event.providerMessageId,
-      subject: SUBJECT_OF[event.intent],
+      subject:
+        routed.route === "receptive" && event.intent === "other"
+          ? "Customer started a conversation"
+          : SUBJECT_OF[event.intent],
       details,
       actionKey: contact?.key ?? null,
     },
     at,
   );
-  const detail = { intent: event.intent, eventId: event.eventId, repliedTo: contact?.key ?? null, skipped };
+  const detail = {
+    intent: event.intent,
+    eventId: event.eventId,
+    repliedTo: contact?.key ?? null,
+    skipped,
+    ...(routed.conversation ? { conversation: routed.conversation.id } : {}),
+  };
   await audit(ctx, "reply", `${source}/${customerRef}`, detail, actor);
   if (event.intent === "already_paid") await recheckInvoices(ctx, source, customerRef);
 }

@@ -1,5 +1,6 @@
 import type { Clock } from "../clock.js";
 import type { Channel, ChannelEvent, Connector, EntityName, ErpEvent } from "../contracts.js";
+import type { Conversation, ConversationMessage, ConversationStore } from "../conversation-port.js";
 import type { Logger } from "../logger.js";
 import type { Customer, DocumentKind, Invoice, InvoiceDocument } from "../model.js";
 import type { PlanResult } from "../planner/index.js";
@@ -58,7 +59,56 @@ export interface EngineOptions {
    * for the same action is always held.
    */
   onUnknown?: "resend" | "hold";
+  /**
+   * Conversations (the self-service bot, the operator queue). When given, every inbound message
+   * is routed into its number's open conversation: an answer to a dunning message opens one in
+   * the operator queue (origin active_reply), any other message a receptive one for the bot;
+   * delivery statuses move the ticks of conversation messages. Absent: inbound messages only
+   * act on dunning (opt-out, holds, write-back), as before.
+   */
+  conversations?: ConversationStore;
+  /**
+   * Called after each channel event was applied (and routed, with `conversations`), in the
+   * webhook worker's turn: the self-service bot answers from here. A throw marks the event
+   * failed (logged and audited), like any other failure applying it.
+   */
+  onChannelEvent?: (routed: RoutedChannelEvent) => Promise<void>;
+  /**
+   * How long after a dunning message a reply that does not quote it still counts as its answer
+   * (and goes to the operator queue rather than to the bot). Default 72 hours.
+   */
+  answerWindowMs?: number;
 }
+
+type InboundChannelEvent = Extract<ChannelEvent, { kind: "inbound" }>;
+type StatusChannelEvent = Extract<ChannelEvent, { kind: "status" }>;
+
+/**
+ * How an inbound message was routed:
+ * - receptive: it opened a conversation for the bot (the customer wrote first);
+ * - active_reply: it answers a dunning message and opened a conversation in the operator queue;
+ * - continued: it joined the number's open conversation;
+ * - none: no conversation (conversations are off, or the message was an opt-out).
+ */
+export type InboundRoute = "receptive" | "active_reply" | "continued" | "none";
+
+export type RoutedChannelEvent =
+  | {
+      kind: "inbound";
+      channelId: string;
+      event: InboundChannelEvent;
+      route: InboundRoute;
+      /** The conversation after the message was appended; null for route "none". */
+      conversation: Conversation | null;
+      message: ConversationMessage | null;
+    }
+  | {
+      kind: "status";
+      channelId: string;
+      event: StatusChannelEvent;
+      /** The conversation message whose tick moved, when the status was for one. */
+      message: ConversationMessage | null;
+    };
 
 export interface SyncOptions {
   /** Only this source; default every configured source. */
