@@ -1,3 +1,4 @@
+import type { PaymentBehaviour } from "./behaviour/features.js";
 import type { Customer, Invoice } from "./model.js";
 
 /** One line of an action's "why": which rule fired, which were skipped and why. */
@@ -89,6 +90,11 @@ export interface PaymentHistory {
   paidLateCount: number;
   /** Mean days late over paid invoices, 0 when none. */
   averageDaysLate: number;
+  /**
+   * The behaviour features over the last N paid invoices, promises and replies
+   * (behaviour/features.ts). Absent from stores that do not compute them: read as no history.
+   */
+  behaviour?: PaymentBehaviour;
 }
 
 /**

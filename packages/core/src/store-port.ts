@@ -326,6 +326,8 @@ export interface SnapshotOptions {
   now: string;
   /** Only the customers marked as changed and taken by beginPlan (an incremental plan). */
   changedOnly?: boolean;
+  /** The behaviour features are over each customer's last N paid invoices (default 12). */
+  lastInvoices?: number;
 }
 
 export interface CommitResult {

@@ -1,8 +1,16 @@
+import { PROMISE_AUDIT_ACTION } from "@regua/core";
 import type BetterSqlite3 from "better-sqlite3";
 import { DUNNABLE } from "./lifecycle.js";
 import { SQLITE_INVOICE_INSTALLMENTS, SQLITE_INVOICE_NUMBER } from "./migration-plan-changes.js";
 import type { StoreContext } from "./schema.js";
-import type { BatchRows, HistoryRow, PaidInvoiceRow, SnapshotQueries } from "./snapshot-queries.js";
+import {
+  auditSubjects,
+  type BatchRows,
+  type HistoryRow,
+  type PaidInvoiceRow,
+  type PromiseAuditRow,
+  type SnapshotQueries,
+} from "./snapshot-queries.js";
 import type { SnapshotInvoiceRow } from "./snapshot-records.js";
 
 /** Core's DUNNABLE_STATUSES as an SQL list (constants, so the statement text stays fixed). */
@@ -37,13 +45,14 @@ const SQL = {
     from actions where source = ? and customer_ref in ${IN_LIST} order by due_at, key`,
   // A correlated MAX per invoice rather than JOIN + GROUP BY: grouping tempted SQLite into walking
   // the whole primary key (seconds per batch at 1M invoices) instead of the customer index.
-  paid: `select i.customer_ref, i.due_date, coalesce(i.updated_at, i.synced_at) as changed_at,
+  paid: `select i.customer_ref, i.external_id, i.due_date, coalesce(i.updated_at, i.synced_at) as changed_at,
     (select max(a.paid_on) from payment_allocations a where a.source = i.source and a.invoice_ref = i.external_id) as paid_on
     from invoices i where i.source = ? and i.customer_ref in ${IN_LIST} and i.status = 'paid'`,
   optedOutRefs: `select distinct customer_ref from opt_outs where source = ? and customer_ref in ${IN_LIST}`,
   pauses: `select customer_ref, paused_until from pauses
     where source = ? and customer_ref in ${IN_LIST}`,
   optedOutPhones: `select distinct phone from opt_outs where phone in ${IN_LIST}`,
+  promises: `select subject, at, detail from audit_log where action = '${PROMISE_AUDIT_ACTION}' and subject in ${IN_LIST}`,
 } as const;
 
 type Statements = { [K in keyof typeof SQL]: BetterSqlite3.Statement<unknown[]> };
@@ -100,6 +109,7 @@ export function sqliteSnapshotQueries(ctx: StoreContext, database: BetterSqlite3
             (row) => (row.customer_ref === null ? [] : [row.customer_ref]),
           ),
           pauses: s.pauses.all(source, list) as { customer_ref: string; paused_until: string | null }[],
+          promises: s.promises.all(JSON.stringify(auditSubjects(source, refs))) as PromiseAuditRow[],
         };
       }),
     optedOutPhones: (phones) =>

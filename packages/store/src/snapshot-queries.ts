@@ -1,3 +1,4 @@
+import { PROMISE_AUDIT_ACTION } from "@regua/core";
 import { sql } from "kysely";
 import type { HistoryColumns } from "./codec.js";
 import { DUNNABLE } from "./lifecycle.js";
@@ -10,6 +11,7 @@ export const UNPAID_STATUSES = DUNNABLE;
 
 export interface PaidInvoiceRow {
   customer_ref: string;
+  external_id: string;
   due_date: string;
   changed_at: string;
   paid_on: string | null;
@@ -28,6 +30,19 @@ export interface BatchRows {
   optedOutRefs: string[];
   /** Every pause of these customers, running or over (the planner counts lateness from its end). */
   pauses: { customer_ref: string; paused_until: string | null }[];
+  /** Promises to pay, from the audit log (subject "source/customerRef"), for the behaviour features. */
+  promises: PromiseAuditRow[];
+}
+
+export interface PromiseAuditRow {
+  subject: string;
+  at: string;
+  detail: string;
+}
+
+/** The audit subjects of a batch's customers: "source/customerRef", as the engine writes them. */
+export function auditSubjects(source: string, refs: readonly string[]): string[] {
+  return refs.map((ref) => `${source}/${ref}`);
 }
 
 export interface CustomerPage {
@@ -144,6 +159,7 @@ export function kyselySnapshotQueries(ctx: StoreContext): SnapshotQueries {
         .selectFrom("invoices as i")
         .select((eb) => [
           "i.customer_ref",
+          "i.external_id",
           "i.due_date",
           eb.fn.coalesce("i.updated_at", "i.synced_at").as("changed_at"),
           eb
@@ -170,9 +186,16 @@ export function kyselySnapshotQueries(ctx: StoreContext): SnapshotQueries {
         .where("source", "=", source)
         .where("customer_ref", "in", list)
         .execute();
+      const promises = await db
+        .selectFrom("audit_log")
+        .select(["subject", "at", "detail"])
+        .where("action", "=", PROMISE_AUDIT_ACTION)
+        .where("subject", "in", auditSubjects(source, list))
+        .execute();
       return {
         invoices,
         history,
+        promises,
         paid: paid.map((row) => ({ ...row, paid_on: row.paid_on ?? null })),
         optedOutRefs: optedOut.flatMap((row) => (row.customer_ref === null ? [] : [row.customer_ref])),
         pauses,

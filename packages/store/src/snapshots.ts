@@ -1,21 +1,32 @@
-import type {
-  ActionHistoryEntry,
-  Customer,
-  CustomerSnapshot,
-  PaymentHistory,
-  SnapshotInvoice,
-  SnapshotOptions,
+import {
+  type ActionHistoryEntry,
+  BEHAVIOUR_WINDOW_DAYS,
+  type Customer,
+  type CustomerSnapshot,
+  DEFAULT_LAST_INVOICES,
+  NO_BEHAVIOUR,
+  type PaidInvoiceFact,
+  type PaymentHistory,
+  type PromiseFact,
+  paymentHistoryOf,
+  type SnapshotInvoice,
+  type SnapshotOptions,
 } from "@regua/core";
+import { z } from "zod";
 import { toInstant } from "./codec.js";
 import { phoneFlags } from "./contacts.js";
 import type { StoreContext } from "./schema.js";
-import { kyselySnapshotQueries, type PaidInvoiceRow, type SnapshotQueries } from "./snapshot-queries.js";
+import {
+  type BatchRows,
+  kyselySnapshotQueries,
+  type PromiseAuditRow,
+  type SnapshotQueries,
+} from "./snapshot-queries.js";
 import { sqliteSnapshotQueries } from "./snapshot-queries-sqlite.js";
 import { snapshotCustomer, snapshotHistoryEntry, snapshotInvoice } from "./snapshot-records.js";
 
 export { UNPAID_STATUSES } from "./snapshot-queries.js";
 
-const DAY_MS = 86_400_000;
 /** Each batch binds its customer refs (and phones) as parameters: stay far below SQLite's 32,766. */
 const MAX_BATCH = 5_000;
 
@@ -47,6 +58,7 @@ export async function* snapshots(
       queries,
       rows.map((row) => snapshotCustomer(row.record)),
       now,
+      options.lastInvoices ?? DEFAULT_LAST_INVOICES,
     );
     if (rows.length < batchSize) return;
     const last = rows[rows.length - 1]!;
@@ -56,11 +68,19 @@ export async function* snapshots(
 
 const key = (source: string, ref: string) => `${source}\u0000${ref}`;
 
+const NO_PAYMENTS: PaymentHistory = Object.freeze({
+  paidCount: 0,
+  paidLateCount: 0,
+  averageDaysLate: 0,
+  behaviour: NO_BEHAVIOUR,
+});
+
 async function buildBatch(
   ctx: StoreContext,
   queries: SnapshotQueries,
   customers: Customer[],
   now: string,
+  lastInvoices: number,
 ): Promise<CustomerSnapshot[]> {
   const bySource = new Map<string, string[]>();
   for (const customer of customers) {
@@ -80,7 +100,8 @@ async function buildBatch(
     for (const row of rows.invoices)
       push(invoices, key(source, row.customer_ref), snapshotInvoice(source, row));
     for (const row of rows.history) push(history, key(source, row.customer_ref), snapshotHistoryEntry(row));
-    for (const [ref, stats] of paymentStats(rows.paid, now)) payments.set(key(source, ref), stats);
+    for (const [ref, stats] of paymentStats(rows, history, source, now, lastInvoices))
+      payments.set(key(source, ref), stats);
     for (const ref of rows.optedOutRefs) optedOut.add(key(source, ref));
     for (const pause of rows.pauses) {
       if (!pause.paused_until) continue;
@@ -98,7 +119,7 @@ async function buildBatch(
       customer,
       invoices: invoices.get(k) ?? [],
       history: history.get(k) ?? [],
-      payments: payments.get(k) ?? { paidCount: 0, paidLateCount: 0, averageDaysLate: 0 },
+      payments: payments.get(k) ?? NO_PAYMENTS,
       optedOut:
         customer.consent === "opted_out" ||
         customer.optedOutAt !== null ||
@@ -119,34 +140,59 @@ function push<T>(map: Map<string, T[]>, k: string, value: T): void {
   else map.set(k, [value]);
 }
 
-/**
- * Payment history over the 365 days before `now`. An invoice's payment date is the latest
- * date among the payments allocated to it; when no payment names it (connectors without
- * payments), the date of its last change (`updatedAt`, else when the store last synced it) is
- * used as an approximation. Late = paid after the due date; days late are whole UTC days.
- */
-function paymentStats(rows: readonly PaidInvoiceRow[], now: string): Map<string, PaymentHistory> {
-  const windowStart = new Date(Date.parse(now) - 365 * DAY_MS).toISOString().slice(0, 10);
-  const totals = new Map<string, { paid: number; late: number; daysLate: number }>();
+const PromiseDetail = z.object({ until: z.string() });
+
+/** The promises of one batch by customer ref; a row the engine did not write (no `until`) is left out. */
+function promisesByRef(source: string, rows: readonly PromiseAuditRow[]): Map<string, PromiseFact[]> {
+  const byRef = new Map<string, PromiseFact[]>();
   for (const row of rows) {
-    const paidOn = (row.paid_on ?? row.changed_at).slice(0, 10);
-    if (paidOn < windowStart) continue;
-    const total = totals.get(row.customer_ref) ?? { paid: 0, late: 0, daysLate: 0 };
-    total.paid++;
-    const daysLate = Math.round((Date.parse(paidOn) - Date.parse(row.due_date)) / DAY_MS);
-    if (daysLate > 0) {
-      total.late++;
-      total.daysLate += daysLate;
+    const ref = row.subject.slice(source.length + 1);
+    let detail: unknown;
+    try {
+      detail = JSON.parse(row.detail);
+    } catch {
+      continue;
     }
-    totals.set(row.customer_ref, total);
+    const parsed = PromiseDetail.safeParse(detail);
+    if (parsed.success) push(byRef, ref, { madeAt: row.at, until: parsed.data.until });
   }
+  return byRef;
+}
+
+/**
+ * Payment history and behaviour features (core's paymentHistoryOf) over the 365 days before
+ * `now`. An invoice's payment date is the latest date among the payments allocated to it; when
+ * no payment names it (connectors without payments), the date of its last change (`updatedAt`,
+ * else when the store last synced it) is used as an approximation.
+ */
+function paymentStats(
+  rows: BatchRows,
+  history: Map<string, ActionHistoryEntry[]>,
+  source: string,
+  now: string,
+  lastInvoices: number,
+): Map<string, PaymentHistory> {
+  const paidByRef = new Map<string, PaidInvoiceFact[]>();
+  for (const row of rows.paid) {
+    const fact = {
+      externalId: row.external_id,
+      dueDate: row.due_date,
+      paidOn: (row.paid_on ?? row.changed_at).slice(0, 10),
+    };
+    push(paidByRef, row.customer_ref, fact);
+  }
+  const promises = promisesByRef(source, rows.promises);
+  const refs = new Set([...paidByRef.keys(), ...promises.keys()]);
+  for (const row of rows.history) if (row.replied_at !== null) refs.add(row.customer_ref);
+  const options = { now, lastInvoices, windowDays: BEHAVIOUR_WINDOW_DAYS };
   const stats = new Map<string, PaymentHistory>();
-  for (const [ref, total] of totals) {
-    stats.set(ref, {
-      paidCount: total.paid,
-      paidLateCount: total.late,
-      averageDaysLate: total.paid === 0 ? 0 : total.daysLate / total.paid,
-    });
+  for (const ref of refs) {
+    const facts = {
+      paid: paidByRef.get(ref) ?? [],
+      history: history.get(key(source, ref)) ?? [],
+      promises: promises.get(ref) ?? [],
+    };
+    stats.set(ref, paymentHistoryOf(facts, options));
   }
   return stats;
 }

@@ -1,3 +1,4 @@
+import { NO_BEHAVIOUR, PROMISE_AUDIT_ACTION } from "@regua/core";
 import { expect, it } from "vitest";
 import { AT, action, collect, customer, invoice, payment, SOURCE, type StoreFactory } from "./fixtures.js";
 import { useStore } from "./suite.js";
@@ -37,8 +38,13 @@ export function snapshotTests(factory: StoreFactory): void {
     expect(c1.pausedUntil).toBeNull();
     expect(c1.history).toEqual([]);
     // I2 is paid with no payment naming it: its updatedAt (2026-03-01) stands for the payment date.
-    expect(c1.payments).toEqual({ paidCount: 1, paidLateCount: 1, averageDaysLate: 14 });
-    expect(batches[0]![1]!.payments).toEqual({ paidCount: 0, paidLateCount: 0, averageDaysLate: 0 });
+    expect(c1.payments).toMatchObject({ paidCount: 1, paidLateCount: 1, averageDaysLate: 14 });
+    expect(batches[0]![1]!.payments).toEqual({
+      paidCount: 0,
+      paidLateCount: 0,
+      averageDaysLate: 0,
+      behaviour: NO_BEHAVIOUR,
+    });
   });
 
   it("hands the planner an invoice's installments, so each one is dunned on its own due date", async () => {
@@ -176,10 +182,68 @@ export function snapshotTests(factory: StoreFactory): void {
       at: AT,
     });
     const [snapshot] = (await collect(store().snapshots({ now: NOW }))).flat();
-    expect(snapshot?.payments).toEqual({
+    expect(snapshot?.payments).toMatchObject({
       paidCount: 4,
       paidLateCount: 3,
       averageDaysLate: (10 + 20 + 4) / 4,
+    });
+  });
+
+  it("computes the behaviour features: last N invoices, reminders, promises and replies", async () => {
+    await store().commitPage({
+      source: SOURCE,
+      entity: "invoices",
+      customers: [customer("C1")],
+      invoices: [
+        invoice("open", "C1"),
+        invoice("early", "C1", { status: "paid", dueDate: "2026-02-20" }),
+        invoice("late-5", "C1", { status: "paid", dueDate: "2026-02-10" }),
+        invoice("late-30", "C1", { status: "paid", dueDate: "2026-01-10" }),
+        // Fourth by due date: outside lastInvoices 3.
+        invoice("late-60", "C1", { status: "paid", dueDate: "2025-11-01" }),
+      ],
+      payments: [
+        payment("P1", "early", "2026-02-18"),
+        payment("P2", "late-5", "2026-02-15"),
+        payment("P3", "late-30", "2026-02-09"),
+        payment("P4", "late-60", "2025-12-31"),
+      ],
+      cursor: null,
+      at: AT,
+    });
+    // A reminder for late-5 went out on 2026-02-12, before it was paid; one for early after it was.
+    const reminded = action("r1", { invoiceRefs: ["late-5"], dueAt: "2026-02-12T12:00:00.000Z" });
+    const after = action("r2", { invoiceRefs: ["early"], dueAt: "2026-02-19T12:00:00.000Z" });
+    await store().insertActions([reminded, after], AT);
+    for (const [key, sentAt] of [
+      ["r1", "2026-02-12T12:00:00.000Z"],
+      ["r2", "2026-02-19T12:00:00.000Z"],
+    ] as const) {
+      await store().commitOutcome({ key, from: ["planned"], to: "sent", patch: { at: sentAt, sentAt } });
+    }
+    await store().markReplied("r1", "2026-02-12T13:00:00.000Z");
+    // Two promises: one kept (late-5 paid inside its hold), one broken; a running one counts as neither.
+    const promise = (at: string, until: string) =>
+      store().appendAudit({
+        at,
+        actor: "webhook:wa",
+        action: PROMISE_AUDIT_ACTION,
+        subject: `${SOURCE}/C1`,
+        detail: { date: null, until, text: "vou pagar" },
+      });
+    await promise("2026-02-12T13:00:00.000Z", "2026-02-16T03:00:00.000Z");
+    await promise("2026-02-20T13:00:00.000Z", "2026-02-24T03:00:00.000Z");
+    await promise("2026-03-09T13:00:00.000Z", "2026-03-12T03:00:00.000Z");
+    const [snapshot] = (await collect(store().snapshots({ now: NOW, lastInvoices: 3 }))).flat();
+    expect(snapshot?.payments.paidCount).toBe(4);
+    expect(snapshot?.payments.behaviour).toEqual({
+      invoices: 3,
+      averageDaysLate: (0 + 5 + 30) / 3,
+      p90DaysLate: 30,
+      paidEarlyShare: 1 / 3,
+      paidAfterReminderShare: 1 / 3,
+      brokenPromises: 1,
+      replies: 1,
     });
   });
 }

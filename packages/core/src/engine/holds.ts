@@ -9,6 +9,9 @@ import { audit, type EngineContext, nowIso } from "./context.js";
  * an operator releases it. Both are audited; the planner skips a paused customer with a trace.
  */
 
+/** The audit action of a promise to pay; the store reads these back for the behaviour features. */
+export const PROMISE_AUDIT_ACTION = "promise.created";
+
 /** An "awaiting payment" hold has no end of its own: it lasts until released. */
 export const UNTIL_RELEASED = "9999-12-31T23:59:59.999Z";
 /** The day after the promised date, so a payment made late on that day has time to reach the ERP. */
@@ -51,7 +54,7 @@ export async function holdForPromise(
     at: nowIso(ctx),
     kind: "promise_to_pay",
   });
-  await audit(ctx, "promise.created", `${source}/${customerRef}`, { ...promise, text: reply.text }, actor);
+  await audit(ctx, PROMISE_AUDIT_ACTION, `${source}/${customerRef}`, { ...promise, text: reply.text }, actor);
   return promise;
 }
 

@@ -39,6 +39,7 @@ export async function runPlan(ctx: EngineContext, options: PlanOptions = {}): Pr
     batchSize: PLAN_BATCH,
     now: nowText,
     changedOnly: incremental,
+    lastInvoices: ctx.policy.paymentBehaviour.lastInvoices,
   });
   for await (const batch of batches) {
     const planned = planActions(ctx.policy, batch, now);

@@ -1,4 +1,10 @@
-import type { CustomerSnapshot } from "../actions.js";
+import type { CustomerSnapshot, TraceEntry } from "../actions.js";
+import {
+  type CompiledPaymentHistory,
+  compilePaymentHistory,
+  failedPaymentHistory,
+  paymentHistoryLine,
+} from "../behaviour/conditions.js";
 import { toDecimalString, toMinorUnits } from "../money.js";
 import type { Policy, PolicyStep } from "../policy/schema.js";
 import { SendCalendar } from "./calendar.js";
@@ -19,6 +25,8 @@ export interface CompiledStep {
   conditionsText: string;
   /** Messages count toward the per-customer caps; escalations and pauses do not. */
   isMessage: boolean;
+  /** The step's paymentHistory condition, compiled; null (most steps) costs the planner nothing. */
+  paymentHistory: CompiledPaymentHistory | null;
 }
 
 export interface CompiledPolicy {
@@ -67,6 +75,7 @@ function compileStep(step: PolicyStep, currency: string): CompiledStep {
     hasAmountCondition: minOpenMinor !== null || maxOpenMinor !== null,
     conditionsText: parts.join(", "),
     isMessage: step.action === "message",
+    paymentHistory: compilePaymentHistory(c.paymentHistory),
   };
 }
 
@@ -117,19 +126,9 @@ function failedCustomerCondition(compiledStep: CompiledStep, input: ConditionInp
   if (c.maxCustomerValue !== undefined && (customer.value === null || customer.value > c.maxCustomerValue)) {
     return `customer value ${customer.value} > maxCustomerValue ${c.maxCustomerValue}`;
   }
-  const history = c.paymentHistory;
-  if (history) {
-    const { paidCount, paidLateCount, averageDaysLate } = input.snapshot.payments;
-    const lateShare = paidCount === 0 ? 0 : paidLateCount / paidCount;
-    if (history.maxPaidLateShare !== undefined && lateShare > history.maxPaidLateShare) {
-      return `paid late share ${lateShare.toFixed(2)} > maxPaidLateShare ${history.maxPaidLateShare}`;
-    }
-    if (history.minPaidLateShare !== undefined && lateShare < history.minPaidLateShare) {
-      return `paid late share ${lateShare.toFixed(2)} < minPaidLateShare ${history.minPaidLateShare}`;
-    }
-    if (history.maxAverageDaysLate !== undefined && averageDaysLate > history.maxAverageDaysLate) {
-      return `average days late ${averageDaysLate} > maxAverageDaysLate ${history.maxAverageDaysLate}`;
-    }
+  if (compiledStep.paymentHistory) {
+    const failed = failedPaymentHistory(compiledStep.paymentHistory, input.snapshot.payments);
+    if (failed) return failed;
   }
   if (c.noReplyTo && input.repliedSteps) {
     const replied = c.noReplyTo.find((stepId) => input.repliedSteps?.has(stepId));
@@ -145,4 +144,16 @@ function tagCondition(c: { tags?: string[]; notTags?: string[] }, tags: readonly
   }
   const excluded = c.notTags?.find((tag) => tags.includes(tag));
   return excluded === undefined ? null : `customer is tagged ${JSON.stringify(excluded)} (notTags)`;
+}
+
+/**
+ * Lines the action's trace adds for conditions that depend on the customer (not only on the
+ * step): which behaviour features held and their values. null for steps without them.
+ */
+export function customerConditionLines(
+  compiledStep: CompiledStep,
+  input: ConditionInput,
+): TraceEntry[] | null {
+  if (compiledStep.paymentHistory === null) return null;
+  return [paymentHistoryLine(compiledStep.id, compiledStep.paymentHistory, input.snapshot.payments)];
 }

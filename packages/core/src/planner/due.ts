@@ -1,6 +1,12 @@
 import type { ActionHistoryEntry, CustomerSnapshot, SnapshotInvoice, TraceEntry } from "../actions.js";
 import { epochDay, isoDateOfDay, localTime, type SendCalendar } from "./calendar.js";
-import { type CompiledPolicy, type CompiledStep, type ConditionInput, failedCondition } from "./compile.js";
+import {
+  type CompiledPolicy,
+  type CompiledStep,
+  type ConditionInput,
+  customerConditionLines,
+  failedCondition,
+} from "./compile.js";
 import type { PlanSkip } from "./types.js";
 
 /** A step due for one invoice (or, after merging, for several with the same due date). */
@@ -13,6 +19,8 @@ export interface Draft {
   superseded: number;
   /** Steps of the same invoice whose conditions failed today (also reported as skips). */
   failed: TraceEntry[] | null;
+  /** Customer-dependent conditions that held, with their values (payment history); null: none. */
+  explained: TraceEntry[] | null;
 }
 
 /** What the customer's past actions say: steps done per invoice, replies, cap counts. */
@@ -159,6 +167,7 @@ export function collectDueSteps(context: DueContext, invoice: SnapshotInvoice, d
       daysOverdue,
       superseded: 0,
       failed: null,
+      explained: customerConditionLines(step, input),
     });
   }
   for (let i = firstDraft; i < drafts.length; i++) {

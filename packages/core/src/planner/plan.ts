@@ -283,11 +283,18 @@ function traceOf(run: PlanRun, draft: Draft, capsLine: TraceEntry | null): Trace
   const fired = run.parts.firedLine(draft);
   const conditions = run.parts.conditionsLine(draft.step);
   const slotTrace = capsLine === null ? [] : (run.slot?.trace ?? []);
-  if (conditions === null && draft.superseded === 0 && draft.failed === null && slotTrace.length === 0) {
+  if (
+    conditions === null &&
+    draft.explained === null &&
+    draft.superseded === 0 &&
+    draft.failed === null &&
+    slotTrace.length === 0
+  ) {
     return capsLine === null ? [fired] : [fired, capsLine];
   }
   const trace: TraceEntry[] = [fired];
   if (conditions) trace.push(conditions);
+  for (const entry of draft.explained ?? []) trace.push(entry);
   if (draft.superseded !== 0) {
     for (const entry of run.parts.supersededLines(draft.step, draft.superseded, run.compiled.steps))
       trace.push(entry);

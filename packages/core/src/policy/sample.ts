@@ -42,8 +42,9 @@ catchUpMaxDays: 7
 # literal ({ literal: "..." } forces one). A missing value stops the send instead of sending
 # an empty parameter.
 # Conditions: minOpenAmount/maxOpenAmount (decimal, policy currency), minDaysOverdue/
-# maxDaysOverdue, segments, minCustomerValue/maxCustomerValue, paymentHistory
-# { maxPaidLateShare, minPaidLateShare, maxAverageDaysLate }, noReplyTo: [step ids].
+# maxDaysOverdue, segments, minCustomerValue/maxCustomerValue, paymentHistory (how the
+# customer pays: averageDaysLate, p90DaysLate, paidEarlyShare, paidAfterReminderShare,
+# brokenPromises, replies as { min, max }; docs/payment-behaviour.md), noReplyTo: [step ids].
 steps:
   - id: lembrete-d-3
     offsetDays: -3

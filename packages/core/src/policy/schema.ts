@@ -145,6 +145,40 @@ const DecimalAmount = z.union([
   z.number().nonnegative(),
 ]);
 
+/** `{ min, max }`, both inclusive, at least one of them. */
+function bound(value: z.ZodNumber) {
+  return z
+    .strictObject({ min: value.optional(), max: value.optional() })
+    .refine((b) => b.min !== undefined || b.max !== undefined, "needs min, max or both")
+    .refine((b) => b.min === undefined || b.max === undefined || b.min <= b.max, "min must not exceed max");
+}
+const ShareBound = bound(z.number().min(0).max(1));
+const DaysBound = bound(z.number().nonnegative());
+const CountBound = bound(z.number().int().nonnegative());
+
+/**
+ * How the customer pays (docs/payment-behaviour.md). The first three read every invoice paid in
+ * the last 365 days (no history: nothing paid late). The bounds read the behaviour features over
+ * the last `paymentBehaviour.lastInvoices` paid invoices; day-based ones need `minInvoices` of
+ * them, and `withoutHistory` says what a customer with fewer gets.
+ */
+const PaymentHistoryCondition = z.strictObject({
+  minPaidLateShare: z.number().min(0).max(1).optional(),
+  maxPaidLateShare: z.number().min(0).max(1).optional(),
+  maxAverageDaysLate: z.number().nonnegative().optional(),
+  averageDaysLate: DaysBound.optional(),
+  p90DaysLate: DaysBound.optional(),
+  paidEarlyShare: ShareBound.optional(),
+  paidAfterReminderShare: ShareBound.optional(),
+  brokenPromises: CountBound.optional(),
+  replies: CountBound.optional(),
+  /** Day-based bounds judge only customers with at least this many paid invoices (default 1). */
+  minInvoices: z.number().int().min(1).optional(),
+  /** With fewer than minInvoices: "skip" (default) fails the condition, "fire" ignores those bounds. */
+  withoutHistory: z.enum(["fire", "skip"]).optional(),
+});
+export type PaymentHistoryCondition = z.infer<typeof PaymentHistoryCondition>;
+
 const Conditions = z.strictObject({
   minOpenAmount: DecimalAmount.optional(),
   maxOpenAmount: DecimalAmount.optional(),
@@ -157,13 +191,7 @@ const Conditions = z.strictObject({
   notTags: z.array(z.string().min(1)).min(1).optional(),
   minCustomerValue: z.number().optional(),
   maxCustomerValue: z.number().optional(),
-  paymentHistory: z
-    .strictObject({
-      minPaidLateShare: z.number().min(0).max(1).optional(),
-      maxPaidLateShare: z.number().min(0).max(1).optional(),
-      maxAverageDaysLate: z.number().nonnegative().optional(),
-    })
-    .optional(),
+  paymentHistory: PaymentHistoryCondition.optional(),
   /** Fires only when the customer did not reply to any of these steps. */
   noReplyTo: z.array(z.string().min(1)).min(1).optional(),
 });
@@ -284,6 +312,10 @@ export const PolicySchema = z
      * (contact the customer, or raise the limit for one run). null = no limit.
      */
     catchUpMaxDays: z.number().int().min(0).max(3650).nullable().default(7),
+    /** The behaviour features' window: the customer's last N paid invoices (docs/payment-behaviour.md). */
+    paymentBehaviour: z
+      .strictObject({ lastInvoices: z.number().int().min(1).max(120).default(12) })
+      .prefault({}),
     // At most 50 steps: the planner keeps sets of steps as bit masks (exact up to 2^53).
     steps: z.array(Step).min(1).max(50),
     lifecycle: Lifecycle.prefault({}),
