@@ -1,35 +1,31 @@
 /**
- * The fake QuickBooks for bench/sync.ts, in its own process so its JSON work does not share the
- * connector's event loop. Sends its address and credentials once, then answers "stats".
+ * The fake QuickBooks for bench/sync.ts in its own process (see @regua/testkit/bench), so its JSON
+ * work does not share the connector's event loop. Usage answers carry its request counters.
  */
+
 import { startFakeQuickBooks } from "@regua/test-fixtures/quickbooks";
+import { serveBenchFake } from "@regua/testkit/bench";
 
 const customers = Number(process.env.BENCH_CUSTOMERS ?? 16_700);
-const generated = Date.now();
-// Intuit answers a 1000-row query in a few hundred milliseconds; the fake waits as long.
-const fake = await startFakeQuickBooks({ seed: 42, customers, today: "2026-03-15", latencyMs: 300 });
-const send = (message: unknown) => process.send?.(message);
-send({
-  url: fake.url,
-  tokenUrl: fake.tokenUrl,
-  realmId: fake.realmId,
-  clientId: fake.clientId,
-  clientSecret: fake.clientSecret,
-  refreshToken: fake.issueRefreshToken(),
-  invoices: fake.company.Invoice.length,
-  payments: fake.company.Payment.length,
-  generatedMs: Date.now() - generated,
-});
-process.on("message", async (message: { type: string }) => {
-  if (message.type === "stats") {
-    send({
+await serveBenchFake(async () => {
+  // Intuit answers a 1000-row query in a few hundred milliseconds; the fake waits as long.
+  const fake = await startFakeQuickBooks({ seed: 42, customers, today: "2026-03-15", latencyMs: 300 });
+  return {
+    ready: {
+      url: fake.url,
+      tokenUrl: fake.tokenUrl,
+      realmId: fake.realmId,
+      clientId: fake.clientId,
+      clientSecret: fake.clientSecret,
+      refreshToken: fake.issueRefreshToken(),
+      invoices: fake.company.Invoice.length,
+      payments: fake.company.Payment.length,
+    },
+    close: () => fake.close(),
+    stats: () => ({
       requests: fake.requests.length,
       throttled: fake.throttled,
       peakConcurrency: fake.peakConcurrency,
-    });
-  }
-  if (message.type === "close") {
-    await fake.close();
-    process.exit(0);
-  }
+    }),
+  };
 });

@@ -6,10 +6,9 @@
  * The fake runs in a child process (bench/fake-server.ts).
  * Env: BENCH_CUSTOMERS (default 16,700 ≈ 50k invoices), BENCH_PAGE (default 1000).
  */
-import { fork } from "node:child_process";
-import { fileURLToPath } from "node:url";
 import { MemoryKeyValueState, silentLogger } from "@regua/core";
 import { createTestContext } from "@regua/testkit";
+import { countPages, forkBenchFake, verdict } from "@regua/testkit/bench";
 import connector from "../dist/index.js";
 
 interface Ready {
@@ -21,37 +20,24 @@ interface Ready {
   refreshToken: string;
   invoices: number;
   payments: number;
-  generatedMs: number;
-}
-interface Stats {
-  requests: number;
-  throttled: number;
-  peakConcurrency: number;
 }
 
 const pageSize = Number(process.env.BENCH_PAGE ?? 1000);
 const REALM_PER_MINUTE = 500;
+const GOAL_FRACTION = 0.9;
 
-const child = fork(fileURLToPath(new URL("./fake-server.ts", import.meta.url)), { stdio: "inherit" });
-const replies: ((value: unknown) => void)[] = [];
-child.on("message", (m) => replies.shift()?.(m));
-const next = <T>() => new Promise<T>((resolve) => replies.push(resolve as (value: unknown) => void));
-const stats = () => {
-  const reply = next<Stats>();
-  child.send({ type: "stats" });
-  return reply;
-};
-const fake = await next<Ready>();
+const fake = await forkBenchFake<Ready>(new URL("./fake-server.ts", import.meta.url));
+const ready = fake.ready;
 console.log(
-  `fake QuickBooks: ${fake.invoices} invoices, ${fake.payments} payments (${fake.generatedMs} ms to generate)`,
+  `fake QuickBooks: ${ready.invoices} invoices, ${ready.payments} payments (${ready.startMs} ms to generate)`,
 );
 const options = connector.optionsSchema.parse({
-  realmId: fake.realmId,
-  clientId: fake.clientId,
-  clientSecret: fake.clientSecret,
-  baseUrl: fake.url,
-  tokenUrl: fake.tokenUrl,
-  refreshToken: fake.refreshToken,
+  realmId: ready.realmId,
+  clientId: ready.clientId,
+  clientSecret: ready.clientSecret,
+  baseUrl: ready.url,
+  tokenUrl: ready.tokenUrl,
+  refreshToken: ready.refreshToken,
   homeCurrency: "BRL",
   pageSize,
 });
@@ -61,39 +47,25 @@ const listPayments = qbo.listPayments?.bind(qbo);
 if (!listPayments) throw new Error("the connector does not list payments");
 
 await qbo.healthCheck(); // token refresh and one request outside the timed part
-const before = (await stats()).requests;
-const started = performance.now();
-let records = 0;
-let rejects = 0;
-for (const listing of [qbo.listInvoices({}), listPayments({})]) {
-  for await (const page of listing) {
-    records += page.items.length;
-    rejects += page.rejects?.length ?? 0;
-  }
-}
-const seconds = (performance.now() - started) / 1000;
-const after = await stats();
-const requests = after.requests - before;
-const perMinute = (requests / seconds) * 60;
-console.log(
-  JSON.stringify(
-    {
-      records,
-      rejects,
-      requests,
-      seconds: Number(seconds.toFixed(2)),
-      recordsPerSecond: Math.round(records / seconds),
-      requestsPerMinute: Number(perMinute.toFixed(1)),
-      fractionOfRealmLimit: Number((perMinute / REALM_PER_MINUTE).toFixed(3)),
-      throttled429: after.throttled,
-      peakConcurrency: after.peakConcurrency,
-    },
-    null,
-    2,
-  ),
-);
+const before = Number((await fake.usage()).requests);
+const run = await fake.measure(() => countPages(qbo.listInvoices({}), listPayments({})));
 await qbo.close();
-child.send({ type: "close" });
-const ok = after.throttled === 0 && perMinute / REALM_PER_MINUTE >= 0.9 && rejects === 0;
-console.log(ok ? "OK: ≥ 0.9 of the realm's limit, no 429" : "NOT OK: see the figures above");
-process.exitCode = ok ? 0 : 1;
+fake.close();
+
+const seconds = run.wallMs / 1000;
+const requests = Number(run.server.requests) - before;
+const perMinute = (requests / seconds) * 60;
+const fraction = perMinute / REALM_PER_MINUTE;
+const throttled = Number(run.server.throttled);
+verdict(
+  `quickbooks sync ${run.records} records in ${requests} requests, ${seconds.toFixed(1)} s: ` +
+    `${perMinute.toFixed(0)} requests/min = ${fraction.toFixed(2)} of the realm's ${REALM_PER_MINUTE}/min, ` +
+    `${throttled} × 429, peak ${String(run.server.peakConcurrency)} in flight`,
+  `≥ ${GOAL_FRACTION} of the limit, 0 × 429`,
+  fraction >= GOAL_FRACTION && throttled === 0,
+);
+verdict(
+  `quickbooks sync: ${Math.round(run.records / seconds)} records/s, ${run.rejects} rejects`,
+  "0 rejects",
+  run.rejects === 0 && run.records === ready.invoices + ready.payments,
+);

@@ -8,11 +8,10 @@
  * Env: BENCH_CUSTOMERS (default 33,400 ≈ 100k invoices), BENCH_PAGE (default 1000), BENCH_VERSION,
  * BENCH_ROUNDS, BENCH_MICRO=0 (skip the per-record micro benchmarks).
  */
-import { fork } from "node:child_process";
 import http from "node:http";
 import { loadavg } from "node:os";
-import { fileURLToPath } from "node:url";
 import { createTestContext } from "@regua/testkit";
+import { countPages, forkBenchFake, type MeasuredRun, median, verdict } from "@regua/testkit/bench";
 import axios from "axios";
 import { Bench } from "tinybench";
 import connector from "../dist/index.js";
@@ -20,24 +19,12 @@ import { createMapper } from "../dist/map.js";
 import { mapRows } from "../dist/pages.js";
 import { Document, isPlainDocument } from "../dist/schemas.js";
 
-interface Usage {
-  cpu: { user: number; system: number };
-  maxRssKb: number;
-}
-
 const pageSize = Number(process.env.BENCH_PAGE ?? 1000);
 const version = process.env.BENCH_VERSION === "v1" ? "v1" : "v2";
-const child = fork(fileURLToPath(new URL("./fake-server.ts", import.meta.url)), { stdio: "inherit" });
-const replies: ((value: unknown) => void)[] = [];
-child.on("message", (m) => replies.shift()?.(m));
-const next = <T>() => new Promise<T>((resolve) => replies.push(resolve as (value: unknown) => void));
-const usage = () => {
-  const reply = next<Usage>();
-  child.send({ type: "usage" });
-  return reply;
-};
-
-const ready = await next<{ url: string; invoices: number; startMs: number }>();
+const fake = await forkBenchFake<{ url: string; invoices: number }>(
+  new URL("./fake-server.ts", import.meta.url),
+);
+const ready = fake.ready;
 console.log(
   `fake Service Layer ${version}: ${ready.invoices} invoices, ready in ${(ready.startMs / 1000).toFixed(1)} s`,
 );
@@ -54,42 +41,8 @@ const options = connector.optionsSchema.parse({
 const sap = await connector.create(options, createTestContext({ instanceId: "bench" }));
 await sap.healthCheck(); // login outside the measurement
 
-const cpuMs = (c: { user: number; system: number }) => (c.user + c.system) / 1000;
-
-interface Run {
-  records: number;
-  pages: number;
-  rejects: number;
-  wallMs: number;
-  cpuMs: number;
-  serverCpuMs: number;
-}
-
-/** Runs one listing and measures this process's CPU and the fake's over it. */
-async function measure(
-  list: () => Promise<{ records: number; pages: number; rejects: number }>,
-): Promise<Run> {
-  const serverBefore = await usage();
-  const cpuBefore = process.cpuUsage();
-  const t0 = performance.now();
-  const counts = await list();
-  const wallMs = performance.now() - t0;
-  const cpu = cpuMs(process.cpuUsage(cpuBefore));
-  const serverAfter = await usage();
-  return { ...counts, wallMs, cpuMs: cpu, serverCpuMs: cpuMs(serverAfter.cpu) - cpuMs(serverBefore.cpu) };
-}
-
-async function syncInvoices() {
-  let records = 0;
-  let rejects = 0;
-  let pages = 0;
-  for await (const page of sap.listInvoices({})) {
-    records += page.items.length;
-    rejects += page.rejects?.length ?? 0;
-    pages++;
-  }
-  return { records, pages, rejects };
-}
+type Run = MeasuredRun;
+const syncInvoices = () => countPages(sap.listInvoices({}));
 
 // Transport floors: the same listing fetched and JSON-parsed, nothing validated or mapped.
 // "bare axios" is the client the runner injects (ctx.http), with its defaults; "bare node:http"
@@ -177,28 +130,22 @@ const runs: { connector: Run[]; axios: Run[]; nodeHttp: Run[]; fetch: Run[] } = 
   fetch: [],
 };
 for (let round = 0; round < rounds; round++) {
-  runs.connector.push(await measure(syncInvoices));
-  runs.axios.push(await measure(bareAxios));
-  runs.nodeHttp.push(await measure(bareNodeHttp));
-  runs.fetch.push(await measure(bareFetch));
+  runs.connector.push(await fake.measure(syncInvoices));
+  runs.axios.push(await fake.measure(bareAxios));
+  runs.nodeHttp.push(await fake.measure(bareNodeHttp));
+  runs.fetch.push(await fake.measure(bareFetch));
 }
 await sap.close();
 agent.destroy();
-const median = (list: Run[], pick: (run: Run) => number): number => {
-  const sorted = list.map(pick).sort((a, b) => a - b);
-  const mid = Math.floor(sorted.length / 2);
-  return sorted.length % 2
-    ? (sorted[mid] as number)
-    : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
-};
+const medianOf = (list: Run[], pick: (run: Run) => number): number => median(list.map(pick));
 const last = runs.connector.at(-1) as Run;
 const records = last.records;
-const wallMs = median(runs.connector, (r) => r.wallMs);
-const connectorCpuMs = median(runs.connector, (r) => r.cpuMs);
-const serverCpuMs = median(runs.connector, (r) => r.serverCpuMs);
-const axiosFloorCpuMs = median(runs.axios, (r) => r.cpuMs);
-const nodeFloorCpuMs = median(runs.nodeHttp, (r) => r.cpuMs);
-const fetchFloorCpuMs = median(runs.fetch, (r) => r.cpuMs);
+const wallMs = medianOf(runs.connector, (r) => r.wallMs);
+const connectorCpuMs = medianOf(runs.connector, (r) => r.cpuMs);
+const serverCpuMs = medianOf(runs.connector, (r) => r.serverCpuMs);
+const axiosFloorCpuMs = medianOf(runs.axios, (r) => r.cpuMs);
+const nodeFloorCpuMs = medianOf(runs.nodeHttp, (r) => r.cpuMs);
+const fetchFloorCpuMs = medianOf(runs.fetch, (r) => r.cpuMs);
 
 // Connector-only cost of parsing and mapping, without HTTP: one page of rows, many times; and
 // JSON.parse of the same page, the floor any JSON client pays.
@@ -224,8 +171,8 @@ const perRecordMicros = (index: number) => {
   return (mean * 1000) / Math.max(1, sample.length);
 };
 
-const serverUsage = await usage();
-child.send({ type: "close" });
+const serverUsage = await fake.usage();
+fake.close();
 
 const round = (n: number, d = 1) => Number(n.toFixed(d));
 const pct = (partMs: number) => round((partMs / serverCpuMs) * 100);
@@ -268,11 +215,12 @@ console.log(
 // fetch + JSON.parse of the same pages, CPU time of this process (medians), so a busy machine
 // inflates both sides alike.
 const GOAL_RATIO = 1.3;
-console.log(
+verdict(
   `sap sync ${records} invoices: connector CPU ${figures.connectorCpuMs} ms = ${figures.connectorOverFetchFloor}× ` +
     `a bare fetch + JSON.parse of the same pages (${figures.bareFetchFloorCpuMs} ms), median of ${rounds}, ` +
-    `load average ${loadavg()[0]?.toFixed(1)} (goal ≤ ${GOAL_RATIO}×) ` +
-    `${figures.connectorOverFetchFloor <= GOAL_RATIO ? "ok" : "MISSED"}`,
+    `load average ${loadavg()[0]?.toFixed(1)}`,
+  `≤ ${GOAL_RATIO}×`,
+  figures.connectorOverFetchFloor <= GOAL_RATIO,
 );
 const wrong = [...runs.connector, ...runs.axios, ...runs.nodeHttp, ...runs.fetch].filter(
   (run) => run.records !== ready.invoices,
