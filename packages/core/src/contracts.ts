@@ -211,6 +211,28 @@ export interface DocumentRef {
   caption?: string;
 }
 
+/**
+ * An interactive message: up to three reply buttons, or a list of rows under a button
+ * (WhatsApp: https://developers.facebook.com/docs/whatsapp/cloud-api/messages/interactive-list-messages
+ * and .../interactive-reply-buttons-messages). Free-form: only inside the customer service window.
+ * A tap comes back as an inbound event whose `payload` is the button's or row's `id`.
+ */
+export type InteractiveContent =
+  | {
+      type: "buttons";
+      body: string;
+      /** 1 to 3 buttons; titles at most 20 characters, unique. */
+      buttons: { id: string; title: string }[];
+    }
+  | {
+      type: "list";
+      body: string;
+      /** The button that opens the list: at most 20 characters. */
+      button: string;
+      /** 1 to 10 sections, at most 10 rows in all; row titles at most 24, descriptions 72. */
+      sections: { title?: string; rows: { id: string; title: string; description?: string }[] }[];
+    };
+
 export interface OutboundMessage {
   /** The action's idempotency key; channels echo it back in status events when they can. */
   actionKey: string;
@@ -221,6 +243,8 @@ export interface OutboundMessage {
   text?: string;
   /** A document or media to send (channels declaring `documents`); with a template, its header. */
   document?: DocumentRef;
+  /** Reply buttons or a list (channels declaring `interactive`); free-form like `text`. */
+  interactive?: InteractiveContent;
   /** A plain-text rendering of what the customer sees, for activities and logs. */
   preview: string;
 }
@@ -294,6 +318,8 @@ export interface ChannelCapabilities {
   documents: boolean;
   statuses: boolean;
   inbound: boolean;
+  /** Reply buttons and lists (`OutboundMessage.interactive`). */
+  interactive?: boolean;
 }
 
 export interface Problem {

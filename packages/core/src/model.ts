@@ -50,6 +50,14 @@ export const Customer = RecordBase.extend({
    * an advance, a credit note), in the company currency. Absent when the ERP does not say.
    */
   unappliedCredit: Money.optional(),
+  /**
+   * A second factor the self-service bot may ask for before showing a customer's debts to a
+   * number not registered for them (a person's birth date, the billing address's postcode).
+   * Absent when the ERP does not have it.
+   */
+  birthDate: IsoDate.nullable().optional(),
+  /** Postcode (CEP in Brazil) as the ERP holds it; compared by its digits and letters. */
+  postalCode: z.string().min(1).nullable().optional(),
   updatedAt: IsoDateTime.nullable().default(null),
 });
 export type Customer = z.infer<typeof Customer>;

@@ -51,6 +51,8 @@ function clienteRow(customer: GeneratedCustomer, id: number): IxcRow {
     email: customer.email,
     ativo: "S",
     uf: customer.state,
+    cep: "",
+    data_nascimento: "0000-00-00",
     data_cadastro: customer.updatedAt.slice(0, 10),
     ultima_atualizacao: toIxcStamp(Date.parse(customer.updatedAt)),
   };

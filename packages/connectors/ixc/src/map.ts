@@ -86,6 +86,9 @@ export function mapCliente(cliente: Cliente, ctx: MapContext, contracts: readonl
     value: null,
     consent: "unknown",
     optedOutAt: null,
+    // The self-service bot's second factor (docs/bot.md): a person's birth date, the CEP.
+    birthDate: ixcDate(cliente.data_nascimento),
+    postalCode: cliente.cep.trim() || null,
     customFields: {
       ...(cliente.fantasia ? { fantasia: cliente.fantasia } : {}),
       ...(cliente.tipo_pessoa ? { tipoPessoa: cliente.tipo_pessoa } : {}),

@@ -55,6 +55,8 @@ export const Cliente = z.object({
     "email",
     "ativo",
     "ultima_atualizacao",
+    "data_nascimento",
+    "cep",
   ]),
 });
 export type Cliente = z.infer<typeof Cliente>;

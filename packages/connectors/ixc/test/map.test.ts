@@ -142,6 +142,13 @@ describe("cliente → Customer", () => {
     });
   });
 
+  it("birth date and CEP, the bot's second factor; IXC's empty date is none", () => {
+    const parsed = Cliente.parse({ ...cliente, data_nascimento: "1984-07-21", cep: "89010-100" });
+    expect(mapCliente(parsed, ctx)).toMatchObject({ birthDate: "1984-07-21", postalCode: "89010-100" });
+    const empty = mapCliente(Cliente.parse({ ...cliente, data_nascimento: "0000-00-00", cep: "" }), ctx);
+    expect(empty).toMatchObject({ birthDate: null, postalCode: null });
+  });
+
   it("an invalid CPF typed into IXC is left out, not a reject", () => {
     const customer = mapCliente(Cliente.parse({ ...cliente, cnpj_cpf: "111.111.111-12" }), ctx);
     expect(customer.taxId).toBeNull();
