@@ -6,6 +6,7 @@ import { ConfigError } from "@regua/core";
 import { isMap, isScalar, isSeq, LineCounter, parseDocument } from "yaml";
 import { z } from "zod";
 import { AlertsConfig } from "./alerts/schema.js";
+import { ConsoleConfig } from "./console/schema.js";
 import { CronLine } from "./cron-line.js";
 import { NotifyConfig } from "./notify/schema.js";
 import { ReportsConfig } from "./reports/schema.js";
@@ -138,6 +139,8 @@ export const RunnerConfigSchema = z.strictObject({
   reports: ReportsConfig.optional(),
   /** Built-in alert rules and their thresholds (docs/alerts.md). */
   alerts: AlertsConfig,
+  /** The operator console at /console (docs/console.md). */
+  console: ConsoleConfig,
   defaultRegion: z.string().length(2).default("BR"),
   log: z
     .strictObject({ level: z.enum(["debug", "info", "warn", "error"]).default("info") })

@@ -5,6 +5,7 @@ import { checkCommand } from "./commands/check.js";
 import { CHANNEL_KINDS, ERP_KINDS, type InitOptions, initCommand } from "./commands/init.js";
 import { runCommand, serveCommand } from "./commands/loop.js";
 import { type NewConnectorOptions, newConnectorCommand } from "./commands/new-connector.js";
+import { type OperatorAddOptions, operatorAddCommand } from "./commands/operator.js";
 import {
   dispatchCommand,
   planCommand,
@@ -130,6 +131,18 @@ export function createProgram(io: Io = processIo, deps: RuntimeOverrides = {}): 
     .command("serve")
     .description("serve webhooks, /healthz, /metrics, admin API and dashboard")
     .action(() => serveCommand(global(), io, deps));
+  const operator = program.command("operator").description("people who sign in to the operator console");
+  operator
+    .command("add")
+    .description("add an operator or supervisor; the password is read from the terminal or stdin, never argv")
+    .requiredOption("--id <id>", "a short stable id (ana)")
+    .requiredOption("--name <name>", "the name shown in the console")
+    .requiredOption("--email <email>", "the sign-in e-mail")
+    .addOption(
+      new Option("--role <role>", "what they may do").choices(["operator", "supervisor"]).default("operator"),
+    )
+    .option("--no-whatsapp", "without the WhatsApp permission (no conversation screens)")
+    .action((o: OperatorAddOptions) => operatorAddCommand(global(), o, io));
   program
     .command("report")
     .description("aging, messages by status, recovered after contact, sync health")

@@ -1,17 +1,8 @@
 import { readFileSync } from "node:fs";
 import { hostname } from "node:os";
-import type {
-  Channel,
-  Clock,
-  Connector,
-  DunningStore,
-  Engine,
-  HttpTransport,
-  Logger,
-  Policy,
-} from "@regua/core";
+import type { Channel, Clock, Connector, Engine, HttpTransport, Logger, Policy } from "@regua/core";
 import { ConfigError, createEngine, parsePolicy, systemClock } from "@regua/core";
-import { createStore } from "@regua/store";
+import { createStore, type ReguaStore } from "@regua/store";
 import type { RunnerConfig } from "./config.js";
 import { deadPredecessors } from "./context.js";
 import { type ChannelInstance, createPlugins, type Importer, type SourceInstance } from "./plugins.js";
@@ -21,7 +12,7 @@ export interface Runtime {
   config: RunnerConfig;
   log: Logger;
   clock: Clock;
-  store: DunningStore;
+  store: ReguaStore;
   policy: Policy;
   sources: SourceInstance[];
   channels: ChannelInstance[];
@@ -42,7 +33,7 @@ export interface RuntimeOptions {
   http?: HttpTransport;
   importer?: Importer;
   /** Tests and the demo pass a store they built; otherwise the config's store is opened. */
-  store?: DunningStore;
+  store?: ReguaStore;
 }
 
 export function loadPolicy(file: string): Policy {
@@ -62,7 +53,7 @@ export async function openStore(
   config: RunnerConfig,
   log: Logger,
   clock: Clock = systemClock,
-): Promise<DunningStore> {
+): Promise<ReguaStore> {
   if (config.secretKeyGeneratedAt) {
     log.warn(
       { keyFile: config.secretKeyGeneratedAt },

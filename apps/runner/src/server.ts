@@ -11,6 +11,7 @@ import type {
 } from "@regua/core";
 import { ConfigError, silentLogger, systemClock } from "@regua/core";
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from "fastify";
+import { type ConsoleOptions, registerConsole } from "./console/index.js";
 import { createMetrics, type RunnerMetrics } from "./metrics.js";
 import type { ReportsConfig } from "./reports/schema.js";
 import { registerAdmin } from "./server/admin.js";
@@ -51,6 +52,8 @@ export interface BuildServerOptions {
   reports?: ReportsConfig | undefined;
   /** Raw webhook bodies are kept this many days. Default 90. */
   retentionDays?: number;
+  /** Serves the operator console at /console (docs/console.md) when given. */
+  console?: Pick<ConsoleOptions, "store" | "config" | "secretKey" | "feedPollMs"> | undefined;
 }
 
 export const MIN_TOKEN_LENGTH = 16;
@@ -132,6 +135,9 @@ export async function buildServer(options: BuildServerOptions): Promise<FastifyI
     return metrics.registry.metrics();
   });
   registerAdmin(app, { engine, store, clock, authorize: guard(isAdmin, "admin"), reports: options.reports });
+  if (options.console) {
+    await registerConsole(app, { ...options.console, engine, channels: options.channels, clock, log });
+  }
 
   await app.ready();
   metrics.refresh({ force: true }).catch((error: unknown) => {

@@ -23,6 +23,9 @@ function serverOptions(rt: Runtime, metrics: ReturnType<typeof createMetrics>) {
     limits: definedOnly(rt.config.server.limits),
     retentionDays: rt.config.retention.webhookDays,
     reports: rt.config.reports,
+    console: rt.config.console.enabled
+      ? { store: rt.store, config: rt.config.console, secretKey: rt.config.secretKey }
+      : undefined,
   };
 }
 

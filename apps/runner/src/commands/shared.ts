@@ -11,6 +11,8 @@ export interface Io {
   out(text: string): void;
   err(text: string): void;
   isTTY: boolean;
+  /** Asks for a secret (a password) without echo; tests answer it. Default: the terminal or stdin. */
+  readSecret?(prompt: string): Promise<string>;
 }
 
 export const processIo: Io = {
