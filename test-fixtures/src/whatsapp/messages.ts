@@ -1,6 +1,7 @@
 import type { FastifyInstance } from "fastify";
 import type { WebhookSender } from "./delivery.js";
 import { GRAPH_ERRORS } from "./errors.js";
+import { checkInteractive } from "./interactive.js";
 import type { Params, RouteContext } from "./routes.js";
 import { explainMessageError } from "./spec.js";
 import { checkTemplateSend } from "./templates.js";
@@ -34,6 +35,10 @@ export function registerMessages(app: FastifyInstance, ctx: MessagesContext): vo
     const message = body as Record<string, unknown> & { to: string; type: string };
     if (message.messaging_product !== "whatsapp") {
       return ctx.fail(reply, 100, { details: "Param messaging_product must be whatsapp" });
+    }
+    if (message.type === "interactive") {
+      const details = checkInteractive(message.interactive);
+      if (details) return ctx.fail(reply, 100, { details });
     }
     const to = message.to.replace(/^\+/, "");
     let failure: number | undefined = injection?.code;

@@ -36,10 +36,16 @@ export function createWhatsAppChannel(options: WhatsAppOptions, ctx: PluginConte
         { path: "to", message: "must be E.164" },
       ]);
     }
-    if (!message.template && message.text === undefined && message.document === undefined) {
-      throw new ValidationError("WhatsApp: a message needs a template, a text or a document", [
-        { path: "template", message: "required" },
-      ]);
+    if (
+      !message.template &&
+      message.text === undefined &&
+      message.document === undefined &&
+      message.interactive === undefined
+    ) {
+      throw new ValidationError(
+        "WhatsApp: a message needs a template, a text, a document or buttons/a list",
+        [{ path: "template", message: "required" }],
+      );
     }
   }
 
@@ -76,7 +82,7 @@ export function createWhatsAppChannel(options: WhatsAppOptions, ctx: PluginConte
       { actionKey: message.actionKey, template: fallback.name, why },
       "window closed: sending the template",
     );
-    const { text: _freeText, ...rest } = message;
+    const { text: _freeText, interactive: _buttons, ...rest } = message;
     return post({ ...rest, template: { name: fallback.name, language, body: [] } });
   }
 
@@ -94,7 +100,14 @@ export function createWhatsAppChannel(options: WhatsAppOptions, ctx: PluginConte
   }
 
   return {
-    capabilities: { templates: true, freeText: true, documents: true, statuses: true, inbound: true },
+    capabilities: {
+      templates: true,
+      freeText: true,
+      documents: true,
+      statuses: true,
+      inbound: true,
+      interactive: true,
+    },
     rateLimit: { perSecond: options.tier.perSecond },
 
     async send(message) {

@@ -10,7 +10,14 @@ export type { WhatsAppOptions, WhatsAppOptionsInput } from "./schemas.js";
 export const whatsappChannel = defineChannel({
   id: "@regua/channel-whatsapp",
   displayName: "WhatsApp Business Cloud API",
-  capabilities: { templates: true, freeText: true, documents: true, statuses: true, inbound: true },
+  capabilities: {
+    templates: true,
+    freeText: true,
+    documents: true,
+    statuses: true,
+    inbound: true,
+    interactive: true,
+  },
   optionsSchema: WhatsAppOptionsSchema,
   create: createWhatsAppChannel,
 });

@@ -2,6 +2,7 @@ import {
   type ChannelEvent,
   currencyExponent,
   type DocumentRef,
+  type InteractiveContent,
   type OutboundMessage,
   replyIntent,
   type TemplateMessage,
@@ -61,7 +62,54 @@ export type GraphSendBody =
       };
     })
   | (GraphBase & { type: "text"; text: { body: string; preview_url: boolean } })
+  | (GraphBase & { type: "interactive"; interactive: GraphInteractive })
   | (GraphBase & { type: "document"; document: GraphMedia });
+
+/**
+ * Reply buttons and lists (`#/components/schemas/InteractiveObject` and `ActionObject`;
+ * https://developers.facebook.com/documentation/business-messaging/whatsapp/messages/interactive-list-messages).
+ */
+export type GraphInteractive =
+  | {
+      type: "button";
+      body: { text: string };
+      action: { buttons: { type: "reply"; reply: { id: string; title: string } }[] };
+    }
+  | {
+      type: "list";
+      body: { text: string };
+      action: {
+        button: string;
+        sections: { title?: string; rows: { id: string; title: string; description?: string }[] }[];
+      };
+    };
+
+export function toGraphInteractive(content: InteractiveContent): GraphInteractive {
+  if (content.type === "buttons") {
+    return {
+      type: "button",
+      body: { text: content.body },
+      action: {
+        buttons: content.buttons.map((b) => ({ type: "reply", reply: { id: b.id, title: b.title } })),
+      },
+    };
+  }
+  return {
+    type: "list",
+    body: { text: content.body },
+    action: {
+      button: content.button,
+      sections: content.sections.map((section) => ({
+        ...(section.title ? { title: section.title } : {}),
+        rows: section.rows.map((row) => ({
+          id: row.id,
+          title: row.title,
+          ...(row.description ? { description: row.description } : {}),
+        })),
+      })),
+    },
+  };
+}
 
 /** Meta caps biz_opaque_callback_data at 512 characters. */
 const CALLBACK_DATA_MAX = 512;
@@ -93,6 +141,9 @@ export function toGraphSendBody(message: OutboundMessage, defaultLanguage: strin
         ...(components.length > 0 ? { components } : {}),
       },
     };
+  }
+  if (message.interactive) {
+    return { ...base, type: "interactive", interactive: toGraphInteractive(message.interactive) };
   }
   if (message.document) {
     const caption = message.text ?? undefined;

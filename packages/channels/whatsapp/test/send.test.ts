@@ -193,3 +193,134 @@ describe("send: free-form text and the 24-hour window", () => {
     expect(error).toMatchObject({ issue: "window_closed" });
   });
 });
+
+describe("send: reply buttons and lists inside the window", () => {
+  const customer = "+5511900004444";
+  const list: OutboundMessage = {
+    actionKey: "bot:1:list",
+    to: customer,
+    interactive: {
+      type: "list",
+      body: "Maria, encontrei 2 faturas em aberto. Escolha uma:",
+      button: "Ver faturas",
+      sections: [
+        {
+          rows: [
+            { id: "regua-bot:inv:0", title: "NF-1", description: "Vence 01/03/2026 · R$ 100,00" },
+            { id: "regua-bot:inv:1", title: "NF-2" },
+          ],
+        },
+      ],
+    },
+    preview: "Maria, encontrei 2 faturas em aberto.",
+  };
+
+  beforeAll(() => subject.state.set(`whatsapp:last-inbound:${customer}`, new Date().toISOString()));
+
+  it("posts a list message the fake validates against Meta's description", async () => {
+    const { providerMessageId } = await subject.channel.send(list);
+    expect(providerMessageId).toMatch(/^wamid\./);
+    expect(lastBody()).toEqual({
+      messaging_product: "whatsapp",
+      recipient_type: "individual",
+      to: "5511900004444",
+      biz_opaque_callback_data: "bot:1:list",
+      type: "interactive",
+      interactive: {
+        type: "list",
+        body: { text: "Maria, encontrei 2 faturas em aberto. Escolha uma:" },
+        action: {
+          button: "Ver faturas",
+          sections: [
+            {
+              rows: [
+                { id: "regua-bot:inv:0", title: "NF-1", description: "Vence 01/03/2026 · R$ 100,00" },
+                { id: "regua-bot:inv:1", title: "NF-2" },
+              ],
+            },
+          ],
+        },
+      },
+    });
+  });
+
+  it("posts reply buttons", async () => {
+    await subject.channel.send({
+      actionKey: "bot:1:buttons",
+      to: customer,
+      interactive: {
+        type: "buttons",
+        body: "Não há faturas em aberto.",
+        buttons: [
+          { id: "regua-bot:menu:operator", title: "Falar com atendente" },
+          { id: "regua-bot:menu:restart", title: "Consultar outro CPF" },
+        ],
+      },
+      preview: "Não há faturas em aberto.",
+    });
+    expect(lastBody()).toMatchObject({
+      type: "interactive",
+      interactive: {
+        type: "button",
+        body: { text: "Não há faturas em aberto." },
+        action: {
+          buttons: [
+            { type: "reply", reply: { id: "regua-bot:menu:operator", title: "Falar com atendente" } },
+            { type: "reply", reply: { id: "regua-bot:menu:restart", title: "Consultar outro CPF" } },
+          ],
+        },
+      },
+    });
+  });
+
+  it("the fake refuses what Meta refuses: a row title over 24 characters, 11 rows, a fourth button", async () => {
+    const rows = (n: number) => Array.from({ length: n }, (_, i) => ({ id: `r${i}`, title: `Row ${i}` }));
+    const withRows = (sectionRows: { id: string; title: string }[]): OutboundMessage => ({
+      ...list,
+      interactive: { type: "list", body: "x", button: "Ver", sections: [{ rows: sectionRows }] },
+    });
+    const long = await captureError(() =>
+      subject.channel.send(withRows([{ id: "a", title: "A row title much longer than 24" }])),
+    );
+    expect(long).toMatchObject({ retryable: false });
+    expect(String((long as Error).message)).toContain("title");
+    const eleven = await captureError(() => subject.channel.send(withRows(rows(11))));
+    expect(String((eleven as Error).message)).toContain("more than 10 items");
+    // Ten rows in all, whatever the sections: the description's limits are per section.
+    const twelve = rows(12);
+    const twoSections = await captureError(() =>
+      subject.channel.send({
+        ...list,
+        interactive: {
+          type: "list",
+          body: "x",
+          button: "Ver",
+          sections: [
+            { title: "A", rows: twelve.slice(0, 6) },
+            { title: "B", rows: twelve.slice(6) },
+          ],
+        },
+      }),
+    );
+    expect(String((twoSections as Error).message)).toContain("at most 10 in all");
+    const four = await captureError(() =>
+      subject.channel.send({
+        ...list,
+        interactive: {
+          type: "buttons",
+          body: "x",
+          buttons: rows(4).map((r) => ({ id: r.id, title: r.title })),
+        },
+      }),
+    );
+    expect(four).toMatchObject({ retryable: false });
+    expect(String((four as Error).message)).toContain("interactive[action");
+  });
+
+  it("outside the window a list is refused like free text, before any call", async () => {
+    const before = fake.requests.length;
+    const error = await captureError(() => subject.channel.send({ ...list, to: "+5511900005555" }));
+    expect(error).toMatchObject({ issue: "window_closed" });
+    expect(fake.requests.length).toBe(before);
+  });
+});
