@@ -283,7 +283,63 @@ export interface StatusConversation {
   expiresAt: string | null;
 }
 
+/**
+ * Where a provider's message template stands (WhatsApp's `message_template_status_update`).
+ * Only `approved` and `flagged` (approved, at risk) may be sent; the others are blocked until
+ * the provider approves or reinstates the template.
+ */
+export type TemplateStatus =
+  | "approved"
+  | "flagged"
+  | "paused"
+  | "disabled"
+  | "rejected"
+  | "pending"
+  | "deleted";
+
+export function templateSendable(status: TemplateStatus): boolean {
+  return status === "approved" || status === "flagged";
+}
+
+/**
+ * A change of the sending account's standing (WhatsApp's `phone_number_quality_update`):
+ * `downgrade`/`flagged` are drops (the channel is degraded), `upgrade`/`unflagged` clear them,
+ * `other` only updates the limit (onboarding, throughput upgrade).
+ */
+export type ChannelQualityChange = "downgrade" | "flagged" | "upgrade" | "unflagged" | "other";
+
+/** Account events a channel reports besides messages: they change how the channel may be used. */
+export type ChannelAccountEvent =
+  | {
+      kind: "template_status";
+      /** Unique per event, for idempotent handling (providers send no id: derived from the payload). */
+      eventId: string;
+      at: string;
+      template: { name: string; language: string; providerId: string | null };
+      status: TemplateStatus;
+      /** The provider's own word: "PAUSED", "REINSTATED", "PENDING_DELETION", … */
+      providerEvent: string;
+      reason: string | null;
+      /** What the provider explains: "Your WhatsApp message template has been paused for 3 hours…". */
+      detail: string | null;
+    }
+  | {
+      kind: "channel_quality";
+      eventId: string;
+      at: string;
+      change: ChannelQualityChange;
+      providerEvent: string;
+      /** The number the event is about, as the provider writes it. */
+      phoneNumber: string | null;
+      /** The provider's tier label ("TIER_250") and what it allows: unique customers a rolling 24 h. */
+      limit: string | null;
+      previousLimit: string | null;
+      /** null: unlimited, or not known from the label. */
+      dailyRecipients: number | null;
+    };
+
 export type ChannelEvent =
+  | ChannelAccountEvent
   | {
       kind: "status";
       /** Unique per delivery of this event by the provider, for idempotent handling. */

@@ -2,6 +2,7 @@ export * from "./actions.js";
 export * from "./alert-state.js";
 export * from "./behaviour/index.js";
 export * from "./bot/index.js";
+export * from "./channel-account-port.js";
 export * from "./clock.js";
 export * from "./contracts.js";
 export * from "./conversation-port.js";

@@ -8,6 +8,7 @@ import type {
   UnknownResolution,
 } from "./actions.js";
 import type { AlertStore } from "./alert-state.js";
+import type { ChannelAccountStore } from "./channel-account-port.js";
 import type { EntityName, KeyValueState, RecordReject } from "./contracts.js";
 import type { CollectionActivity, Customer, Invoice, InvoiceState, Payment } from "./model.js";
 import type { LedgerFigures, LedgerQuery, PeriodFigures, ReportPeriod } from "./report-figures.js";
@@ -264,6 +265,8 @@ export interface DunningStore {
   state(namespace: string): KeyValueState;
   /** Alert episodes (the runner's alerting); @regua/store implements it, test doubles may not. */
   readonly alerts?: AlertStore;
+  /** Template statuses, quality and suspension per channel; @regua/store implements it, test doubles may not. */
+  readonly channelAccounts?: ChannelAccountStore;
 }
 
 /** Who paused a customer: a pause step, an operator, a promise to pay, an "I already paid". */

@@ -28,6 +28,31 @@ export const ChannelEventSchema = z.discriminatedUnion("kind", [
     intent: z.enum(["opt_out", "already_paid", "talk_to_human", "other"]),
     replyTo: z.string().nullable(),
   }),
+  z.object({
+    kind: z.literal("template_status"),
+    eventId: z.string().min(1),
+    at: IsoDateTime,
+    template: z.object({
+      name: z.string().min(1),
+      language: z.string().min(2),
+      providerId: z.string().nullable(),
+    }),
+    status: z.enum(["approved", "flagged", "paused", "disabled", "rejected", "pending", "deleted"]),
+    providerEvent: z.string().min(1),
+    reason: z.string().nullable(),
+    detail: z.string().nullable(),
+  }),
+  z.object({
+    kind: z.literal("channel_quality"),
+    eventId: z.string().min(1),
+    at: IsoDateTime,
+    change: z.enum(["downgrade", "flagged", "upgrade", "unflagged", "other"]),
+    providerEvent: z.string().min(1),
+    phoneNumber: z.string().nullable(),
+    limit: z.string().nullable(),
+    previousLimit: z.string().nullable(),
+    dailyRecipients: z.number().int().positive().nullable(),
+  }),
 ]);
 
 export const HealthSchema = z.object({

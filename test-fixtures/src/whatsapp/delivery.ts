@@ -116,6 +116,26 @@ export class WebhookSender {
     );
   }
 
+  /**
+   * An account webhook (fields `message_template_status_update`, `phone_number_quality_update`):
+   * one change whose value has no messaging metadata, in an entry with the trigger time.
+   * https://developers.facebook.com/documentation/business-messaging/whatsapp/webhooks/reference/message_template_status_update
+   */
+  account(field: string, value: Record<string, unknown>): Record<string, unknown> {
+    const payload = {
+      entry: [
+        {
+          id: this.options.wabaId,
+          time: Math.floor(this.options.nowMs() / 1000),
+          changes: [{ value, field }],
+        },
+      ],
+      object: "whatsapp_business_account",
+    };
+    this.later(20 + this.options.random() * 80, () => this.post(payload));
+    return payload;
+  }
+
   /** Resolves when every scheduled webhook has been posted (and answered). */
   async idle(): Promise<void> {
     while (this.timers.size > 0 || this.inFlight.size > 0) {

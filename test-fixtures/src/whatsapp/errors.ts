@@ -57,6 +57,12 @@ export const GRAPH_ERRORS: Record<number, GraphErrorSpec> = {
   },
   132012: { status: 400, message: "Parameter format does not match format in the created template" },
   132001: { status: 404, message: "Template name does not exist in the translation" },
+  132015: { status: 400, message: "Template is Paused", details: "Template is paused due to low quality." },
+  132016: {
+    status: 400,
+    message: "Template is Disabled",
+    details: "Template has been paused too many times due to low quality and is now permanently disabled.",
+  },
 };
 
 export function graphErrorBody(

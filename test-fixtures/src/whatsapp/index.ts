@@ -6,7 +6,9 @@ export type {
   FakeGraphApi,
   FakeGraphApiOptions,
   InjectOptions,
+  QualityEvent,
   SentMessage,
   Tapped,
+  TemplateEvent,
   UploadedMedia,
 } from "./types.js";

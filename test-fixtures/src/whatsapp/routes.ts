@@ -17,6 +17,10 @@ export interface RouteContext {
   /** Auth, version, phone number and (when throttled) throughput; answers and returns false on failure. */
   admit(request: FastifyRequest<{ Params: Params }>, reply: FastifyReply, throttled: boolean): boolean;
   nextInjected(): { code: number; via: "response" | "webhook" } | undefined;
+  /** The bearer token is the valid, unexpired one. */
+  authorized(authorization: string | undefined): boolean;
+  /** The number's messaging limit tier, once a quality update set one. */
+  messagingLimit(): string | undefined;
 }
 
 /** Media upload, the template listing and the phone number node. */
@@ -53,7 +57,7 @@ export function registerMediaAndReads(app: FastifyInstance, ctx: RouteContext): 
   app.get<{ Params: Params; Querystring: { name?: string; limit?: string; after?: string } }>(
     "/:version/:node/message_templates",
     async (request, reply) => {
-      if (request.headers.authorization !== `Bearer ${ctx.options.token}`) {
+      if (!ctx.authorized(request.headers.authorization)) {
         return ctx.fail(reply, 190, { message: "Invalid OAuth access token - Cannot parse access token" });
       }
       if (request.params.node !== ctx.wabaId)
@@ -88,6 +92,7 @@ export function registerMediaAndReads(app: FastifyInstance, ctx: RouteContext): 
       display_phone_number: ctx.options.displayPhoneNumber ?? "+55 11 90000-0000",
       id: ctx.options.phoneNumberId,
       quality_rating: "GREEN",
+      ...(ctx.messagingLimit() ? { messaging_limit_tier: ctx.messagingLimit() } : {}),
     });
   });
 }

@@ -5,7 +5,7 @@ import { graphErrorBody } from "./errors.js";
 import { registerMessages } from "./messages.js";
 import { type Params, type RouteContext, registerMediaAndReads } from "./routes.js";
 import { loadSpecValidators } from "./spec.js";
-import { DEFAULT_TEMPLATES, quickReplyTap } from "./templates.js";
+import { DEFAULT_TEMPLATES, quickReplyTap, STATUS_AFTER_EVENT } from "./templates.js";
 import {
   type FakeGraphApi,
   type FakeGraphApiOptions,
@@ -20,7 +20,8 @@ export async function startFakeGraphApi(options: FakeGraphApiOptions): Promise<F
   const nowMs = () => (options.now ? options.now().getTime() : Date.now());
   const wabaId = options.wabaId ?? "102290129340398";
   const ratePerSecond = options.ratePerSecond ?? 80;
-  const templates = [...(options.templates ?? DEFAULT_TEMPLATES)];
+  // Copies: a status change in one fake must not leak into another through shared objects.
+  const templates = (options.templates ?? DEFAULT_TEMPLATES).map((t) => ({ ...t }));
   const sender = new WebhookSender({
     appSecret: options.appSecret,
     phoneNumberId: options.phoneNumberId,
@@ -42,6 +43,11 @@ export async function startFakeGraphApi(options: FakeGraphApiOptions): Promise<F
   let tokens = ratePerSecond;
   let refilledAt = throughputNow();
   let sequence = 0;
+
+  let tokenExpired = false;
+  let messagingLimit: string | undefined;
+  const authorized = (authorization: string | undefined) =>
+    !tokenExpired && authorization === `Bearer ${options.token}`;
 
   const traceId = () => `A${randomBytes(9).toString("base64url")}`;
   const wamid = (to: string) =>
@@ -74,8 +80,12 @@ export async function startFakeGraphApi(options: FakeGraphApiOptions): Promise<F
 
   /** Checks shared by every phone-number endpoint; answers and returns false on failure. */
   const admit = (request: FastifyRequest<{ Params: Params }>, reply: FastifyReply, throttled: boolean) => {
-    if (request.headers.authorization !== `Bearer ${options.token}`) {
-      fail(reply, 190, { message: "Invalid OAuth access token - Cannot parse access token" });
+    if (!authorized(request.headers.authorization)) {
+      fail(
+        reply,
+        190,
+        tokenExpired ? {} : { message: "Invalid OAuth access token - Cannot parse access token" },
+      );
       return false;
     }
     if (!/^v\d+\.\d+$/.test(request.params.version)) {
@@ -110,7 +120,18 @@ export async function startFakeGraphApi(options: FakeGraphApiOptions): Promise<F
     });
   });
 
-  const routes: RouteContext = { options, wabaId, templates, media, validators, fail, admit, nextInjected };
+  const routes: RouteContext = {
+    options,
+    wabaId,
+    templates,
+    media,
+    validators,
+    fail,
+    admit,
+    nextInjected,
+    authorized,
+    messagingLimit: () => messagingLimit,
+  };
   registerMessages(app, {
     ...routes,
     sent,
@@ -165,6 +186,39 @@ export async function startFakeGraphApi(options: FakeGraphApiOptions): Promise<F
       return inbound(message.to, tappedMessage(quickReplyTap(templates, message.body, index)), {
         context: wamid,
       });
+    },
+    templateStatus(name, event, statusOptions = {}) {
+      const language = statusOptions.language ?? "pt_BR";
+      const index = templates.findIndex((t) => t.name === name && t.language === language);
+      const template = templates[index];
+      if (!template) throw new Error(`the fake has no template ${name} (${language})`);
+      const status = STATUS_AFTER_EVENT[event];
+      if (status) template.status = status;
+      return sender.account("message_template_status_update", {
+        event,
+        message_template_id: 1689556908129832 + index,
+        message_template_name: name,
+        message_template_language: language,
+        reason: statusOptions.reason ?? "NONE",
+        message_template_category: template.category ?? "UTILITY",
+        ...(statusOptions.otherInfo ? { other_info: statusOptions.otherInfo } : {}),
+        ...(event === "DISABLED" ? { disable_info: { disable_date: Math.floor(nowMs() / 1000) } } : {}),
+      });
+    },
+    qualityUpdate(event, currentLimit, oldLimit) {
+      messagingLimit = currentLimit;
+      return sender.account("phone_number_quality_update", {
+        display_phone_number: options.displayPhoneNumber ?? "5511900000000",
+        event,
+        ...(oldLimit === undefined ? {} : { old_limit: oldLimit }),
+        current_limit: currentLimit,
+      });
+    },
+    expireToken() {
+      tokenExpired = true;
+    },
+    restoreToken() {
+      tokenExpired = false;
     },
     setWebhookUrl(url) {
       sender.url = url;

@@ -11,7 +11,7 @@ export interface FakeTemplate {
   name: string;
   /** Locale code as Meta writes it: "pt_BR". */
   language: string;
-  status?: "APPROVED" | "PENDING" | "REJECTED" | "PAUSED";
+  status?: "APPROVED" | "PENDING" | "REJECTED" | "PAUSED" | "DISABLED";
   category?: "UTILITY" | "MARKETING" | "AUTHENTICATION";
   /** Derived from the placeholders when absent: {{1}} → POSITIONAL, {{nome}} → NAMED. */
   parameterFormat?: "POSITIONAL" | "NAMED";
@@ -22,7 +22,7 @@ export interface FakeTemplate {
 }
 
 export interface TemplateRejection {
-  code: 132000 | 132001 | 132012;
+  code: 132000 | 132001 | 132012 | 132015 | 132016;
   details: string;
 }
 
@@ -87,6 +87,9 @@ export function checkTemplateSend(
   template: { name: string; language: { code: string }; components?: ComponentJson[] },
 ): TemplateRejection | null {
   const found = templates.find((t) => t.name === template.name && t.language === template.language.code);
+  // https://developers.facebook.com/docs/whatsapp/cloud-api/support/error-codes: 132015 / 132016.
+  if (found?.status === "PAUSED") return { code: 132015, details: `template ${found.name} is paused` };
+  if (found?.status === "DISABLED") return { code: 132016, details: `template ${found.name} is disabled` };
   if (!found || (found.status ?? "APPROVED") !== "APPROVED") {
     return {
       code: 132001,
@@ -200,3 +203,14 @@ export function quickReplyTap(
   const component = template?.components?.find((c) => c.type === "button" && Number(c.index) === index);
   return { type: "button", payload: component?.parameters?.[0]?.payload ?? button.text, text: button.text };
 }
+
+/** The template status a `message_template_status_update` event leaves behind (FLAGGED: still approved). */
+export const STATUS_AFTER_EVENT: Record<string, FakeTemplate["status"]> = {
+  APPROVED: "APPROVED",
+  REINSTATED: "APPROVED",
+  FLAGGED: "APPROVED",
+  PAUSED: "PAUSED",
+  DISABLED: "DISABLED",
+  REJECTED: "REJECTED",
+  PENDING: "PENDING",
+};

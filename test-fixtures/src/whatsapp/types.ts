@@ -86,6 +86,24 @@ export interface FakeGraphApi {
   tap(from: string, tapped: Tapped, options: { context: string; name?: string }): string;
   /** The recipient of message `wamid` taps its template's quick-reply button `index`. */
   tapQuickReply(wamid: string, index: number): string;
+  /**
+   * Meta changes a template's status: the template is updated (a PAUSED/DISABLED one is refused
+   * with 132015/132016 at send) and a signed `message_template_status_update` webhook is posted.
+   * Returns the payload.
+   */
+  templateStatus(
+    name: string,
+    event: TemplateEvent,
+    options?: { language?: string; reason?: string; otherInfo?: { title: string; description: string } },
+  ): Record<string, unknown>;
+  /**
+   * The number's messaging limit or quality changed: posts a signed `phone_number_quality_update`
+   * (the tier also shows as messaging_limit_tier on GET /{phone-number-id}). Returns the payload.
+   */
+  qualityUpdate(event: QualityEvent, currentLimit: string, oldLimit?: string): Record<string, unknown>;
+  /** The access token expires: every request answers 190 (HTTP 401) until restoreToken(). */
+  expireToken(): void;
+  restoreToken(): void;
   setWebhookUrl(url: string | undefined): void;
   /** Resolves when every scheduled webhook has been posted. */
   idle(): Promise<void>;
@@ -109,3 +127,23 @@ export function tappedMessage(tapped: Tapped): Record<string, unknown> {
   const { type, ...reply } = tapped;
   return { type: "interactive", interactive: { type, [type]: reply } };
 }
+
+/** Meta's `event` values of message_template_status_update that the fake can play. */
+export type TemplateEvent =
+  | "APPROVED"
+  | "FLAGGED"
+  | "PAUSED"
+  | "DISABLED"
+  | "REJECTED"
+  | "REINSTATED"
+  | "PENDING"
+  | "PENDING_DELETION";
+
+/** Meta's `event` values of phone_number_quality_update. */
+export type QualityEvent =
+  | "FLAGGED"
+  | "UNFLAGGED"
+  | "DOWNGRADE"
+  | "UPGRADE"
+  | "ONBOARDING"
+  | "THROUGHPUT_UPGRADE";

@@ -128,11 +128,16 @@ export function createWhatsAppChannel(options: WhatsAppOptions, ctx: PluginConte
       handshake: (req) => handshake(req, options.verifyToken),
       verify: (req) => verifySignature(req, options.appSecret),
       parse(req) {
-        const events = parseNotification(req, options.phoneNumberId);
+        const events = parseNotification(req, {
+          phoneNumberId: options.phoneNumberId,
+          wabaId: options.wabaId,
+          displayPhoneNumber: options.displayPhoneNumber,
+          receivedAt: ctx.clock.now(),
+        });
         for (const event of events) {
           if (event.kind === "inbound") serviceWindow.record(event.from, event.at);
           // Meta accepts free-form outside the window and fails it afterwards with 131047.
-          else if (event.error?.issue === "window_closed" && event.recipient)
+          else if (event.kind === "status" && event.error?.issue === "window_closed" && event.recipient)
             serviceWindow.close(event.recipient);
         }
         return events;

@@ -42,6 +42,16 @@ export const WhatsAppOptionsSchema = z.object({
   windowClosedTemplate: z
     .strictObject({ name: z.string().regex(/^[a-z0-9_]+$/), language: z.string().min(2).optional() })
     .optional(),
+  /**
+   * The business number as Meta displays it ("15550783881"): `phone_number_quality_update`
+   * events about another number of the same account are ignored. Without it, every quality
+   * event of the account (entry id = wabaId when set) counts for this channel.
+   */
+  displayPhoneNumber: z
+    .string()
+    .regex(/^\+?[\d\s()-]+$/)
+    .transform((n) => n.replace(/\D/g, ""))
+    .optional(),
   /** Template language when a message names none: "pt_BR". */
   defaultLanguage: z.string().min(2).default("pt_BR"),
   timeoutMs: z.number().int().positive().default(30_000),
@@ -173,12 +183,52 @@ export const InboundMessageSchema = z.looseObject({
 });
 export type InboundMessagePayload = z.infer<typeof InboundMessageSchema>;
 
-/** `#/components/schemas/WebhookPayload` (field "messages"). */
+/**
+ * Field `message_template_status_update`: a template was approved, paused, disabled, rejected,
+ * flagged, reinstated… https://developers.facebook.com/documentation/business-messaging/whatsapp/webhooks/reference/message_template_status_update
+ * Unknown fields are kept (Meta adds some: message_template_category, rejection_info, …).
+ */
+export const TemplateStatusUpdateSchema = z.looseObject({
+  event: z.string().min(1),
+  // An integer in Meta's examples (1689556908129832), a string in some relays.
+  message_template_id: z.union([z.number().int(), z.string().min(1)]).optional(),
+  message_template_name: z.string().min(1),
+  message_template_language: z.string().min(2),
+  /** "NONE" when paused or approved; null when scheduled for deletion. */
+  reason: z.string().nullable().optional(),
+  message_template_category: z.string().optional(),
+  disable_info: z.looseObject({ disable_date: z.union([z.number(), z.string()]).optional() }).optional(),
+  /** On pause/unpause: title FIRST_PAUSE | SECOND_PAUSE | RATE_LIMITING_PAUSE | UNPAUSE | DISABLED. */
+  other_info: z.looseObject({ title: z.string().optional(), description: z.string().optional() }).optional(),
+  rejection_info: z
+    .looseObject({ reason: z.string().optional(), recommendation: z.string().optional() })
+    .optional(),
+});
+export type TemplateStatusUpdate = z.infer<typeof TemplateStatusUpdateSchema>;
+
+/**
+ * Field `phone_number_quality_update`: the number's messaging limit or throughput changed
+ * (FLAGGED, UNFLAGGED, DOWNGRADE, UPGRADE, ONBOARDING, THROUGHPUT_UPGRADE).
+ * https://developers.facebook.com/documentation/business-messaging/whatsapp/webhooks/reference/phone_number_quality_update
+ * `current_limit`/`old_limit` are being replaced by `max_daily_conversations_per_business`.
+ */
+export const PhoneNumberQualityUpdateSchema = z.looseObject({
+  display_phone_number: z.string().optional(),
+  event: z.string().min(1),
+  current_limit: z.string().optional(),
+  old_limit: z.string().optional(),
+  max_daily_conversations_per_business: z.string().optional(),
+});
+export type PhoneNumberQualityUpdate = z.infer<typeof PhoneNumberQualityUpdateSchema>;
+
+/** `#/components/schemas/WebhookPayload` (field "messages"; account fields are parsed per field). */
 export const WebhookPayloadSchema = z.object({
   object: z.string(),
   entry: z.array(
     z.object({
       id: z.string(),
+      /** Unix seconds when Meta triggered the webhook (account fields carry no other time). */
+      time: z.number().int().nonnegative().optional(),
       changes: z.array(
         z.object({
           field: z.string(),

@@ -27,6 +27,8 @@ export async function suspendChannel(
       `channel ${channelId} paused: its credentials were refused; sends resume when it works again`,
     );
     await audit(ctx, "channel.paused", channelId, { reason, action: row.key });
+    // Kept in the store, so the channel_paused alert and the other replicas see it.
+    await ctx.store.channelAccounts?.setSuspension(channelId, { reason, at: nowIso(ctx) });
   }
   return putBack(ctx, gates, channelId, row, from);
 }
@@ -65,6 +67,7 @@ export async function resumeChannel(
   evidence: string,
 ): Promise<void> {
   if (!gates.resume(channelId)) return;
+  await ctx.store.channelAccounts?.setSuspension(channelId, null);
   ctx.log.info({ channel: channelId, evidence }, `channel ${channelId} resumed`);
   await audit(ctx, "channel.resumed", channelId, { evidence });
 }

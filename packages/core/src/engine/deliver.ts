@@ -12,6 +12,7 @@ import {
 import { type Customer, type Invoice, normalizePhone } from "../model.js";
 import { installmentDueOn } from "../planner/index.js";
 import { renderMessage } from "../policy/index.js";
+import { checkAccount } from "./account-gates.js";
 import { resumeChannel, suspendChannel, waitForSuspendedChannel } from "./channel-suspension.js";
 import { type EngineContext, nowIso, plusMs } from "./context.js";
 import { type DeliveryIssueReport, handleDeliveryIssue } from "./delivery-issues.js";
@@ -64,6 +65,9 @@ export async function deliverAction(
   if ("outcome" in prepared) return prepared.outcome;
   const suspended = await waitForSuspendedChannel(ctx, gates, prepared.channelId, prepared.channel, row);
   if (suspended !== null) return suspended;
+  const account = await checkAccount(ctx, gates.accounts, prepared.channelId, row, prepared.message);
+  if ("waitUntilMs" in account) return defer(ctx, row, account.waitUntilMs, account.reason);
+  prepared.message = account.message;
   const pausedUntil = gates.pausedUntil(prepared.channelId);
   if (pausedUntil !== null)
     return defer(ctx, row, pausedUntil, `channel ${prepared.channelId} is rate-limited`);

@@ -1,3 +1,4 @@
+import { AccountView } from "./account-gates.js";
 import { audit, type EngineContext, nowIso } from "./context.js";
 import { deliverAction } from "./deliver.js";
 import { ChannelGates } from "./gates.js";
@@ -17,6 +18,7 @@ export class Dispatcher {
   async run(options: DispatchOptions = {}): Promise<DispatchSummary> {
     const { ctx } = this;
     const recovered = await recoverLeases(ctx);
+    await this.loadAccounts();
     const reconciled = await reconcileUnknowns(ctx, options.signal);
     const summary: DispatchSummary = {
       claimed: 0,
@@ -56,6 +58,19 @@ export class Dispatcher {
     }
     ctx.log.info({ ...summary }, "dispatch");
     return summary;
+  }
+
+  /**
+   * Template statuses, limits and suspensions as the store has them now. A suspension another
+   * replica (or this runner before a restart) recorded holds here too, until a probe clears it.
+   */
+  private async loadAccounts(): Promise<void> {
+    this.gates.accounts = await AccountView.load(this.ctx);
+    for (const state of this.gates.accounts.channels.values()) {
+      if (state.suspendedReason !== null && this.ctx.channels.has(state.channel)) {
+        this.gates.suspend(state.channel, state.suspendedReason);
+      }
+    }
   }
 
   /**

@@ -1,6 +1,7 @@
 import type { ActionRow, ActionStatus } from "../actions.js";
 import type { ChannelEvent, DeliveryStatus } from "../contracts.js";
 import type { ActivityKind, CollectionActivity } from "../model.js";
+import { applyAccountEvent } from "./account-events.js";
 import { audit, auditEntry, describeError, type EngineContext, nowIso } from "./context.js";
 import { routeStatus } from "./conversations.js";
 import { handleDeliveryIssue } from "./delivery-issues.js";
@@ -74,9 +75,9 @@ async function applyEvent(
   event: ChannelEvent,
 ): Promise<"applied" | "unmatched" | "ignored" | "failed"> {
   try {
-    return event.kind === "status"
-      ? await applyStatus(ctx, channelId, event)
-      : await handleInbound(ctx, channelId, event);
+    if (event.kind === "status") return await applyStatus(ctx, channelId, event);
+    if (event.kind === "inbound") return await handleInbound(ctx, channelId, event);
+    return await applyAccountEvent(ctx, channelId, event);
   } catch (error) {
     const reason = describeError(error);
     ctx.log.error(

@@ -2,6 +2,7 @@ import type { Clock } from "../clock.js";
 import type { Channel } from "../contracts.js";
 import { TokenBucket } from "../rate-limit.js";
 import type { DunningStore } from "../store-port.js";
+import { AccountView } from "./account-gates.js";
 import { SharedRate } from "./shared-rate.js";
 
 /** What deliver waits on before each send. */
@@ -21,6 +22,8 @@ export class ChannelGates {
   private readonly buckets = new Map<string, SendGate>();
   private readonly pausedUntilMs = new Map<string, number>();
   private readonly suspended = new Map<string, { reason: string; nextProbeMs: number }>();
+  /** Template statuses and account limits, as read at the start of the current dispatch run. */
+  accounts: AccountView = AccountView.empty();
 
   /** With `shared`, each channel's rate is shared through the store by every runner using it. */
   constructor(

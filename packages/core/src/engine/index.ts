@@ -12,6 +12,7 @@ import type { Engine, EngineOptions } from "./types.js";
 import { applyWebhookQueue, enqueueChannelEvents, enqueueErpEvents } from "./webhook-queue.js";
 import { runWriteBack } from "./writeback.js";
 
+export { TEMPLATE_RECHECK_MS, templateWaitReason } from "./account-gates.js";
 export { PROMISE_AUDIT_ACTION, UNTIL_RELEASED } from "./holds.js";
 export { lifecycleAction, PAYMENT_CONFIRMATION_STEP, paymentConfirmation } from "./lifecycle.js";
 export type { ChangeTally } from "./status-changes.js";

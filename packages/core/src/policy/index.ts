@@ -1,6 +1,12 @@
 // The policy (the régua): zod schema, YAML/JSON parsing with file:line errors, message rendering.
 export { formatPath, parsePolicy } from "./parse.js";
-export { formatIsoDate, LIFECYCLE_STEP_PREFIX, type RenderInput, renderMessage } from "./render.js";
+export {
+  formatIsoDate,
+  LIFECYCLE_STEP_PREFIX,
+  type RenderInput,
+  renderMessage,
+  templateFallback,
+} from "./render.js";
 export { SAMPLE_POLICY_YAML } from "./sample.js";
 export {
   LIFECYCLE_KINDS,

@@ -89,6 +89,14 @@ interface RenderContext {
   spec: MessageSpec;
 }
 
+/** The template to send instead while the action's own is blocked by the provider, if the policy names one. */
+export function templateFallback(
+  policy: Policy,
+  action: PlannedAction,
+): { name: string; language?: string | undefined } | null {
+  return findMessageSpec(policy, action).template.fallback ?? null;
+}
+
 function findMessageSpec(policy: Policy, action: PlannedAction): MessageSpec {
   const where = `action ${action.key}`;
   if (action.stepId.startsWith(LIFECYCLE_STEP_PREFIX)) {

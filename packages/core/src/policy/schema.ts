@@ -197,9 +197,17 @@ const Conditions = z.strictObject({
 });
 export type StepConditions = z.infer<typeof Conditions>;
 
+const TemplateName = z.string().regex(/^[a-z0-9_]+$/, "must be a template name such as fatura_vencida");
+
 const TemplateRef = z.strictObject({
-  name: z.string().regex(/^[a-z0-9_]+$/, "must be a template name such as fatura_vencida"),
+  name: TemplateName,
   language: z.string().min(2).default("pt_BR"),
+  /**
+   * Sent instead while the provider has this template paused, disabled or rejected (WhatsApp's
+   * message_template_status_update); it gets the same variables, document and buttons. Without
+   * one, such a send waits until the template is approved again (docs/alerts.md).
+   */
+  fallback: z.strictObject({ name: TemplateName, language: z.string().min(2).optional() }).optional(),
 });
 
 /** What a message sends: channel instance id, template and where each variable comes from. */
