@@ -61,4 +61,5 @@ export type {
   WrittenActivity,
 } from "./memory-connector.js";
 export { createMemoryConnector, MemoryConnectorOptionsSchema } from "./memory-connector.js";
+export { allItems, collectPages, failureOf } from "./pages.js";
 export { ChannelEventSchema, HealthSchema } from "./schemas.js";

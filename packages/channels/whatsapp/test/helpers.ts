@@ -97,14 +97,7 @@ export async function startReceiver(channel: WhatsAppChannel): Promise<WebhookRe
   return receiver;
 }
 
-export async function captureError(fn: () => Promise<unknown>): Promise<unknown> {
-  try {
-    await fn();
-  } catch (error) {
-    return error;
-  }
-  throw new Error("expected the call to fail");
-}
+export { failureOf as captureError } from "@regua/testkit";
 
 /** A webhook POST as Meta sends it: the JSON body signed with the app secret. */
 export function signedWebhook(payload: unknown, secret = APP_SECRET): RawRequest {

@@ -20,8 +20,4 @@ export async function connect(ixc: FakeIxc, options: Partial<IxcOptionsInput> = 
   return connector.create(parsed, createTestContext({ instanceId: "provedor" }));
 }
 
-export async function collect<T>(pages: AsyncIterable<{ items: T[]; cursor: string | null }>) {
-  const out: { items: T[]; cursor: string | null }[] = [];
-  for await (const page of pages) out.push(page);
-  return out;
-}
+export { collectPages as collect } from "@regua/testkit";

@@ -26,21 +26,4 @@ export function connect(fake: FakeOdoo, options: Partial<OdooOptionsInput> = {})
   return Promise.resolve(connector.create(parsed, createTestContext({ instanceId: "odoo-main" })));
 }
 
-export async function collect<T>(pages: AsyncIterable<Page<T>>): Promise<Page<T>[]> {
-  const out: Page<T>[] = [];
-  for await (const page of pages) out.push(page);
-  return out;
-}
-
-export async function all<T>(pages: AsyncIterable<Page<T>>): Promise<T[]> {
-  return (await collect(pages)).flatMap((page) => page.items);
-}
-
-export async function captureError(fn: () => Promise<unknown>): Promise<unknown> {
-  try {
-    await fn();
-  } catch (error) {
-    return error;
-  }
-  throw new Error("expected an error");
-}
+export { allItems as all, collectPages as collect, failureOf as captureError } from "@regua/testkit";

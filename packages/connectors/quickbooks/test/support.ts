@@ -86,11 +86,7 @@ export function connect(
   );
 }
 
-export async function collect<T>(pages: AsyncIterable<Page<T>>): Promise<Page<T>[]> {
-  const out: Page<T>[] = [];
-  for await (const page of pages) out.push(page);
-  return out;
-}
+export { collectPages as collect } from "@regua/testkit";
 
 export function items<T>(pages: Page<T>[]): T[] {
   return pages.flatMap((page) => page.items);

@@ -63,20 +63,7 @@ export async function connect(
   );
 }
 
-export async function collect<T>(pages: AsyncIterable<Page<T>>): Promise<Page<T>[]> {
-  const out: Page<T>[] = [];
-  for await (const page of pages) out.push(page);
-  return out;
-}
-
-export async function captureError(fn: () => Promise<unknown>): Promise<unknown> {
-  try {
-    await fn();
-  } catch (error) {
-    return error;
-  }
-  throw new Error("expected an error");
-}
+export { collectPages as collect, failureOf as captureError } from "@regua/testkit";
 
 export function events(log: RecordedLog[], event: string): RecordedLog[] {
   return log.filter((line) => (line.obj as { event?: string } | null)?.event === event);
