@@ -49,8 +49,20 @@ export function createWhatsAppChannel(options: WhatsAppOptions, ctx: PluginConte
     }
   }
 
+  /**
+   * A document given as bytes is uploaded first and sent by its media id
+   * (https://developers.facebook.com/docs/whatsapp/cloud-api/reference/media#upload-media).
+   */
+  async function withUploadedDocument(message: OutboundMessage): Promise<OutboundMessage> {
+    const document = message.document;
+    if (!document?.upload || document.mediaId || document.link) return message;
+    const { upload, ...rest } = document;
+    const mediaId = await client.uploadMedia(upload.bytes, upload.mime, document.filename);
+    return { ...message, document: { ...rest, mediaId } };
+  }
+
   async function post(message: OutboundMessage): Promise<{ providerMessageId: string }> {
-    const body = toGraphSendBody(message, options.defaultLanguage);
+    const body = toGraphSendBody(await withUploadedDocument(message), options.defaultLanguage);
     const providerMessageId = await client.sendMessage(body, message.to);
     log.debug(
       { actionKey: message.actionKey, providerMessageId, type: body.type },

@@ -324,3 +324,24 @@ describe("send: reply buttons and lists inside the window", () => {
     expect(fake.requests.length).toBe(before);
   });
 });
+
+describe("send: a document given as bytes", () => {
+  it("is uploaded first and sent by its media id, with the text as its caption", async () => {
+    const customer = "+5511900006666";
+    await subject.state.set(`whatsapp:last-inbound:${customer}`, new Date().toISOString());
+    const bytes = new TextEncoder().encode("%PDF-1.4 extrato");
+    await subject.channel.send({
+      actionKey: "bot:2:statement",
+      to: customer,
+      text: "Extrato de débitos",
+      document: { upload: { bytes, mime: "application/pdf" }, filename: "extrato.pdf" },
+      preview: "Extrato de débitos",
+    });
+    const media = fake.media.at(-1);
+    expect(media).toMatchObject({ mimeType: "application/pdf", filename: "extrato.pdf", size: bytes.length });
+    expect(lastBody()).toMatchObject({
+      type: "document",
+      document: { id: media?.id, filename: "extrato.pdf", caption: "Extrato de débitos" },
+    });
+  });
+});
