@@ -1,6 +1,7 @@
 import { type CreateTableBuilder, type Kysely, sql } from "kysely";
 import type { Migration, MigrationProvider } from "kysely/migration";
 import { alertsTable } from "./alerts.js";
+import { channelAccountsMigration } from "./channel-accounts.js";
 import { conversationsMigration } from "./conversation-migration.js";
 import { planChanges } from "./migration-plan-changes.js";
 import { operatorsMigration } from "./operators-migration.js";
@@ -27,6 +28,7 @@ export function migrationProvider(dialect: Dialect): MigrationProvider {
         "0200_conversations": { up: (db) => conversationsMigration(db, dialect) },
         "0220_alerts": { up: (db) => alertsTable(db) },
         "0270_operators": { up: (db) => operatorsMigration(db, dialect) },
+        "0290_channel_accounts": { up: (db) => channelAccountsMigration(db, dialect) },
       };
     },
   };

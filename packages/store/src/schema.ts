@@ -35,6 +35,8 @@ export interface Database {
   conversation_messages: ConversationMessagesTable;
   conversation_changes: ConversationChangesTable;
   alerts: AlertsTable;
+  channel_templates: ChannelTemplatesTable;
+  channel_states: ChannelStatesTable;
   operators: OperatorsTable;
   operator_sessions: OperatorSessionsTable;
   conversation_assignments: ConversationAssignmentsTable;
@@ -381,6 +383,34 @@ export interface AlertsTable {
   last_seen_at: string;
   start_delivered: string;
   resolve_delivered: string;
+}
+
+/** 0290: a provider template's status as the provider last reported it. */
+export interface ChannelTemplatesTable {
+  channel: string;
+  name: string;
+  language: string;
+  status: string;
+  provider_event: string;
+  reason: string | null;
+  detail: string | null;
+  provider_id: string | null;
+  at: string;
+}
+
+/** 0290: a channel account's suspension, quality and messaging limit. `degraded` is 0 | 1. */
+export interface ChannelStatesTable {
+  channel: string;
+  suspended_reason: string | null;
+  suspended_at: string | null;
+  quality_change: string | null;
+  quality_event: string | null;
+  limit_label: string | null;
+  previous_limit: string | null;
+  /** bigint on PostgreSQL: read back as a string there. */
+  daily_recipients: number | string | null;
+  degraded: Generated<number>;
+  quality_at: string | null;
 }
 
 /** 0270: operator console sign-in (issue 14). Booleans are 0 | 1 on both dialects. */

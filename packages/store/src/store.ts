@@ -1,5 +1,6 @@
 import {
   type AlertStore,
+  type ChannelAccountStore,
   type Clock,
   ConfigError,
   type ConversationStore,
@@ -10,6 +11,7 @@ import {
 import * as actions from "./actions-outbox.js";
 import * as activities from "./activities.js";
 import { createAlertStore } from "./alerts.js";
+import { createChannelAccountStore } from "./channel-accounts.js";
 import * as contacts from "./contacts.js";
 import { ConversationWatchers, conversationChanges, conversationFeedPosition } from "./conversation-feed.js";
 import * as messages from "./conversation-messages.js";
@@ -34,6 +36,8 @@ import * as webhooks from "./webhook-queue.js";
 export interface ReguaStore extends DunningStore, ConversationStore {
   readonly dialect: Dialect;
   readonly alerts: AlertStore;
+  /** Template statuses, quality and suspension per channel (migration 0290). */
+  readonly channelAccounts: ChannelAccountStore;
   /** The operator console's people, sessions and assignments (migration 0270). */
   readonly operators: OperatorStore;
 }
@@ -134,6 +138,7 @@ export function createKyselyStore(internals: StoreInternals): ReguaStore {
     conversationFeedPosition: () => conversationFeedPosition(ctx),
     watchConversations: (listener) => watchers.add(listener),
     alerts: createAlertStore(ctx),
+    channelAccounts: createChannelAccountStore(ctx),
     operators: createOperatorStore(ctx),
 
     state(namespace: string): KeyValueState {

@@ -2,6 +2,7 @@ import { afterEach, beforeEach, describe } from "vitest";
 import type { ReguaStore } from "../src/index.js";
 import type { StoreFactory } from "./fixtures.js";
 import { alertTests } from "./suite-alerts.js";
+import { channelAccountTests } from "./suite-channel-accounts.js";
 import { contactTests } from "./suite-contacts.js";
 import { conversationTests } from "./suite-conversations.js";
 import { deliveryTests } from "./suite-delivery.js";
@@ -54,6 +55,7 @@ export function describeStoreSuite(name: string, factory: StoreFactory): void {
     describe("pauses, undeliverable numbers and message costs", () => contactTests(factory));
     describe("conversations and their messages", () => conversationTests(factory));
     describe("alert episodes", () => alertTests(factory));
+    describe("channel accounts: templates, quality, suspension", () => channelAccountTests(factory));
     describe("operators, sessions and assignments", () => operatorTests(factory));
   });
 }
