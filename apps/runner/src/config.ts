@@ -6,6 +6,7 @@ import { ConfigError } from "@regua/core";
 import { isMap, isScalar, isSeq, LineCounter, parseDocument } from "yaml";
 import { z } from "zod";
 import { AlertsConfig } from "./alerts/schema.js";
+import { BotConfig } from "./bot.js";
 import { ConsoleConfig } from "./console/schema.js";
 import { CronLine } from "./cron-line.js";
 import { NotifyConfig } from "./notify/schema.js";
@@ -139,6 +140,8 @@ export const RunnerConfigSchema = z.strictObject({
   reports: ReportsConfig.optional(),
   /** Built-in alert rules and their thresholds (docs/alerts.md). */
   alerts: AlertsConfig,
+  /** The WhatsApp self-service bot (docs/bot.md); absent: no bot, inbound messages act on dunning only. */
+  bot: BotConfig.optional(),
   /** The operator console at /console (docs/console.md). */
   console: ConsoleConfig,
   defaultRegion: z.string().length(2).default("BR"),

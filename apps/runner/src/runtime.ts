@@ -1,8 +1,10 @@
 import { readFileSync } from "node:fs";
 import { hostname } from "node:os";
+import type { Bot } from "@regua/bot";
 import type { Channel, Clock, Connector, Engine, HttpTransport, Logger, Policy } from "@regua/core";
-import { ConfigError, createEngine, parsePolicy, systemClock } from "@regua/core";
+import { ConfigError, createEngine, parsePolicy, type RoutedChannelEvent, systemClock } from "@regua/core";
 import { createStore, type ReguaStore } from "@regua/store";
+import { conversationStoreOf, createRunnerBot } from "./bot.js";
 import type { RunnerConfig } from "./config.js";
 import { deadPredecessors } from "./context.js";
 import { type ChannelInstance, createPlugins, type Importer, type SourceInstance } from "./plugins.js";
@@ -17,6 +19,8 @@ export interface Runtime {
   sources: SourceInstance[];
   channels: ChannelInstance[];
   engine: Engine;
+  /** The self-service bot, when config has `bot:` (it answers from the webhook worker). */
+  bot: Bot | null;
   /** `<instanceId>:<pid>`: owns the claims this process takes. */
   workerId: string;
   instanceId: string;
@@ -81,6 +85,12 @@ export async function openRuntime(config: RunnerConfig, options: RuntimeOptions)
     const instanceId = config.instanceId ?? hostname();
     const workerId = `${instanceId}:${process.pid}`;
     const { delivery } = config;
+    const conversations = config.bot ? conversationStoreOf(store) : null;
+    if (config.bot && !conversations) {
+      throw new ConfigError("bot: needs a store with conversations (SQLite or PostgreSQL from @regua/store)");
+    }
+    let bot: Bot | null = null;
+    const onChannelEvent = (routed: RoutedChannelEvent) => bot?.onChannelEvent(routed) ?? Promise.resolve();
     const engine = createEngine({
       store,
       connectors: new Map<string, Connector>(sources.map((s) => [s.id, s.connector])),
@@ -94,7 +104,12 @@ export async function openRuntime(config: RunnerConfig, options: RuntimeOptions)
       shareRateLimits: "postgres" in config.store,
       limits: { leaseMs: delivery.leaseMs, unknownQuietMs: delivery.unknownQuietMs },
       onUnknown: delivery.onUnknown,
+      ...(conversations ? { conversations, onChannelEvent } : {}),
     });
+    if (conversations) {
+      const parts = { config, store, conversations, engine, sources, channels, clock, log: options.log };
+      bot = createRunnerBot(parts);
+    }
     return {
       config,
       log: options.log,
@@ -104,6 +119,7 @@ export async function openRuntime(config: RunnerConfig, options: RuntimeOptions)
       sources,
       channels,
       engine,
+      bot,
       workerId,
       instanceId,
       async recoverPredecessors() {

@@ -49,7 +49,7 @@ export function registerMediaAndReads(app: FastifyInstance, ctx: RouteContext): 
       });
     }
     const id = String(4490709327384033 + ctx.media.length);
-    ctx.media.push({ id, mimeType, filename: file.filename, size: file.data.length });
+    ctx.media.push({ id, mimeType, filename: file.filename, size: file.data.length, bytes: file.data });
     return reply.send({ id });
   });
 

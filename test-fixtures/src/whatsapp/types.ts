@@ -59,6 +59,8 @@ export interface UploadedMedia {
   mimeType: string;
   filename: string | undefined;
   size: number;
+  /** The uploaded file itself, for tests that read what was sent (a PDF's text). */
+  bytes: Buffer;
 }
 
 export interface InjectOptions {

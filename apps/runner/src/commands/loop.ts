@@ -1,6 +1,7 @@
 import { ConfigError } from "@regua/core";
 import { Cron } from "croner";
 import { alertCrons } from "../alerts/job.js";
+import { botCrons } from "../bot.js";
 import { createMetrics, instrumentEngine } from "../metrics.js";
 import { createEmailSender } from "../notify/index.js";
 import { scheduleReports } from "../reports/job.js";
@@ -51,7 +52,14 @@ export async function serveCommand(global: GlobalOptions, io: Io, deps: RuntimeO
     io,
     async (rt, env) => {
       const app = await listen(rt, createMetrics({ store: rt.store, now: () => rt.clock.now() }), io);
+      // The bot answers from the webhook worker; silent conversations are closed on this schedule.
+      const crons = botCrons(rt, (name, fn) => async () => {
+        await fn().catch((error: unknown) =>
+          rt.log.error({ job: name, err: describeError(error) }, `${name} failed`),
+        );
+      });
       await untilAborted(env.signal);
+      for (const c of crons) c.stop();
       await app.close();
     },
     deps,
@@ -123,6 +131,7 @@ export async function runCommand(
       ];
       crons.push(...reportCrons(rt, job));
       crons.push(...alertCrons(rt, job));
+      crons.push(...botCrons(rt, job));
       for (const c of crons) rt.log.info({ job: c.name, next: c.nextRun()?.toISOString() }, "scheduled");
       io.err(`regua running (${crons.length} schedules); Ctrl-C to stop`);
       await untilAborted(env.signal);
