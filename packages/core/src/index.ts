@@ -19,5 +19,6 @@ export * from "./rate-limit.js";
 export * from "./reply.js";
 export * from "./report-figures.js";
 export * from "./retry.js";
+export * from "./risk/index.js";
 export type * from "./store-port.js";
 export * from "./tax-id.js";

@@ -12,6 +12,7 @@ import type { ChannelAccountStore } from "./channel-account-port.js";
 import type { EntityName, KeyValueState, RecordReject } from "./contracts.js";
 import type { CollectionActivity, Customer, Invoice, InvoiceState, Payment } from "./model.js";
 import type { LedgerFigures, LedgerQuery, PeriodFigures, ReportPeriod } from "./report-figures.js";
+import type { CustomerPaymentFacts, RiskModel } from "./risk/index.js";
 
 /**
  * The store as the engine needs it. @regua/store implements it over SQLite and PostgreSQL;
@@ -267,6 +268,26 @@ export interface DunningStore {
   readonly alerts?: AlertStore;
   /** Template statuses, quality and suspension per channel; @regua/store implements it, test doubles may not. */
   readonly channelAccounts?: ChannelAccountStore;
+  /** Payment-risk models and the facts they are trained on; @regua/store implements it. */
+  readonly risk?: RiskStore;
+}
+
+/** The payment-risk model's persistence (migration 0280) and its training facts. */
+export interface RiskStore {
+  /** Stores a trained model; returns its id (ids grow, the latest is used). */
+  saveModel(model: RiskModel, at: string): Promise<number>;
+  latestModel(): Promise<StoredRiskModel | null>;
+  /**
+   * Every customer's invoices (paid or not, never void or deleted) with their payment days,
+   * action history and promises to pay, in keyset batches of customers.
+   */
+  paymentFacts(options?: { batchSize?: number; source?: string }): AsyncIterable<CustomerPaymentFacts[]>;
+}
+
+export interface StoredRiskModel {
+  id: number;
+  model: RiskModel;
+  createdAt: string;
 }
 
 /** Who paused a customer: a pause step, an operator, a promise to pay, an "I already paid". */

@@ -60,6 +60,8 @@ describe("paymentHistoryOf: behaviour features", () => {
       paidAfterReminderShare: 0,
       brokenPromises: 0,
       replies: 0,
+      // Seasonal pattern over two years, by due month (ancient is older than that).
+      monthlyDaysLate: [60, null, null, null, null, null, 30, 10, 0, 0, null, null],
     });
   });
 

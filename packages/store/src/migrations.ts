@@ -6,6 +6,7 @@ import { conversationsMigration } from "./conversation-migration.js";
 import { planChanges } from "./migration-plan-changes.js";
 import { operatorsMigration } from "./operators-migration.js";
 import { rateLimitsTable } from "./rate-limits.js";
+import { riskModelsTable } from "./risk-models.js";
 import type { Dialect } from "./schema.js";
 
 /**
@@ -29,6 +30,7 @@ export function migrationProvider(dialect: Dialect): MigrationProvider {
         "0220_alerts": { up: (db) => alertsTable(db) },
         "0270_operators": { up: (db) => operatorsMigration(db, dialect) },
         "0290_channel_accounts": { up: (db) => channelAccountsMigration(db, dialect) },
+        "0280_risk_models": { up: (db) => riskModelsTable(db, dialect) },
       };
     },
   };

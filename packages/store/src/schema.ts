@@ -37,9 +37,19 @@ export interface Database {
   alerts: AlertsTable;
   channel_templates: ChannelTemplatesTable;
   channel_states: ChannelStatesTable;
+  risk_models: RiskModelsTable;
   operators: OperatorsTable;
   operator_sessions: OperatorSessionsTable;
   conversation_assignments: ConversationAssignmentsTable;
+}
+
+/** 0280: trained payment-risk models (risk-models.ts). */
+export interface RiskModelsTable {
+  id: Generated<number>;
+  created_at: string;
+  horizon_days: number;
+  /** The RiskModel as JSON: columns, standardisation, intercept and coefficients. */
+  model: string;
 }
 
 export type Db = Kysely<Database>;

@@ -7,6 +7,7 @@ import {
   type DunningStore,
   type KeyValueState,
   type OperatorStore,
+  type RiskStore,
 } from "@regua/core";
 import * as actions from "./actions-outbox.js";
 import * as activities from "./activities.js";
@@ -27,6 +28,7 @@ import { reserveRate } from "./rate-limits.js";
 import { report } from "./report.js";
 import { ledgerFigures } from "./report-ledger.js";
 import { periodFigures } from "./report-period.js";
+import { createRiskStore } from "./risk-models.js";
 import type { Dialect, StoreContext } from "./schema.js";
 import { snapshots } from "./snapshots.js";
 import * as sync from "./sync.js";
@@ -40,6 +42,8 @@ export interface ReguaStore extends DunningStore, ConversationStore {
   readonly channelAccounts: ChannelAccountStore;
   /** The operator console's people, sessions and assignments (migration 0270). */
   readonly operators: OperatorStore;
+  /** Payment-risk models (migration 0280) and the facts they are trained on. */
+  readonly risk: RiskStore;
 }
 
 export interface StoreInternals {
@@ -140,6 +144,7 @@ export function createKyselyStore(internals: StoreInternals): ReguaStore {
     alerts: createAlertStore(ctx),
     channelAccounts: createChannelAccountStore(ctx),
     operators: createOperatorStore(ctx),
+    risk: createRiskStore(ctx),
 
     state(namespace: string): KeyValueState {
       if (internals.secretKey === undefined) {

@@ -244,6 +244,7 @@ export function snapshotTests(factory: StoreFactory): void {
       paidAfterReminderShare: 1 / 3,
       brokenPromises: 1,
       replies: 1,
+      monthlyDaysLate: [30, 2.5, null, null, null, null, null, null, null, null, 60, null],
     });
   });
 }

@@ -14,6 +14,7 @@ import { planTests, rateTests } from "./suite-plan.js";
 import { recordsTests } from "./suite-records.js";
 import { reportTests } from "./suite-report.js";
 import { reportPeriodTests } from "./suite-report-period.js";
+import { riskTests } from "./suite-risk.js";
 import { snapshotTests } from "./suite-snapshots.js";
 import { webhookQueueTests } from "./suite-webhooks.js";
 
@@ -57,5 +58,6 @@ export function describeStoreSuite(name: string, factory: StoreFactory): void {
     describe("alert episodes", () => alertTests(factory));
     describe("channel accounts: templates, quality, suspension", () => channelAccountTests(factory));
     describe("operators, sessions and assignments", () => operatorTests(factory));
+    describe("payment-risk models and their facts", () => riskTests(factory));
   });
 }

@@ -21,6 +21,11 @@ export interface PaymentBehaviour {
   brokenPromises: number;
   /** Messages the customer replied to, in the window. */
   replies: number;
+  /**
+   * Seasonal pattern: mean days late (early counts 0) of the invoices due in each calendar month
+   * (0 = January) over the last two years, null for a month with none. Absent when nothing was paid.
+   */
+  monthlyDaysLate?: readonly (number | null)[];
 }
 
 /** A paid invoice: its due date and the day the (last) payment landed, both YYYY-MM-DD. */
@@ -53,6 +58,8 @@ export interface BehaviourOptions {
 
 export const DEFAULT_LAST_INVOICES = 12;
 export const BEHAVIOUR_WINDOW_DAYS = 365;
+/** The seasonal pattern looks further back: one year shows each month once. */
+const SEASONAL_WINDOW_DAYS = 730;
 
 const DAY_MS = 86_400_000;
 
@@ -101,10 +108,22 @@ export function paymentHistoryOf(facts: BehaviourFacts, options: BehaviourOption
   const brokenPromises = countBrokenPromises(facts.promises, facts.paid, windowStartMs, nowMs);
   if (inWindow.length === 0 && replies === 0 && brokenPromises === 0)
     return { ...stats, behaviour: NO_BEHAVIOUR };
-  return {
-    ...stats,
-    behaviour: dayFeatures(inWindow, facts.history, options.lastInvoices, brokenPromises, replies),
-  };
+  const behaviour = dayFeatures(inWindow, facts.history, options.lastInvoices, brokenPromises, replies);
+  if (behaviour.invoices > 0) behaviour.monthlyDaysLate = monthlyDaysLate(facts.paid, nowMs);
+  return { ...stats, behaviour };
+}
+
+function monthlyDaysLate(paid: readonly PaidInvoiceFact[], nowMs: number): (number | null)[] {
+  const start = new Date(nowMs - SEASONAL_WINDOW_DAYS * DAY_MS).toISOString().slice(0, 10);
+  const sums = new Array<number>(12).fill(0);
+  const counts = new Array<number>(12).fill(0);
+  for (const fact of paid) {
+    if (fact.paidOn < start) continue;
+    const month = Number(fact.dueDate.slice(5, 7)) - 1;
+    sums[month] = (sums[month] as number) + Math.max(0, daysLate(fact.dueDate, fact.paidOn));
+    counts[month] = (counts[month] as number) + 1;
+  }
+  return sums.map((sum, month) => (counts[month] === 0 ? null : sum / (counts[month] as number)));
 }
 
 function dayFeatures(

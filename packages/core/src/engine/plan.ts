@@ -1,4 +1,5 @@
 import { type PlanResult, plan as planActions, planEpoch } from "../planner/index.js";
+import type { RiskModel } from "../risk/model.js";
 import { type EngineContext, nowIso } from "./context.js";
 import type { PlanOptions, PlanSummary } from "./types.js";
 
@@ -21,7 +22,8 @@ export async function runPlan(ctx: EngineContext, options: PlanOptions = {}): Pr
   const now = ctx.clock.now();
   const nowText = now.toISOString();
   const result: PlanResult = { actions: [], skips: [] };
-  const epoch = planEpoch(ctx.policy, now);
+  const riskModel = await riskModelFor(ctx);
+  const epoch = planEpoch(ctx.policy, now, riskModel);
   // A dry run changes nothing, marks included: it always shows the whole plan.
   const { incremental } = dryRun
     ? { incremental: false }
@@ -42,7 +44,7 @@ export async function runPlan(ctx: EngineContext, options: PlanOptions = {}): Pr
     lastInvoices: ctx.policy.paymentBehaviour.lastInvoices,
   });
   for await (const batch of batches) {
-    const planned = planActions(ctx.policy, batch, now);
+    const planned = planActions(ctx.policy, batch, now, { riskModel });
     summary.customers += batch.length;
     summary.actions += planned.actions.length;
     summary.skips += planned.skips.length;
@@ -67,4 +69,10 @@ export async function runPlan(ctx: EngineContext, options: PlanOptions = {}): Pr
     dryRun ? "plan (dry run)" : "plan",
   );
   return summary;
+}
+
+/** The latest payment-risk model, read only when a step of the policy looks at the score. */
+async function riskModelFor(ctx: EngineContext): Promise<RiskModel | null> {
+  if (!ctx.policy.steps.some((step) => step.conditions.riskScore !== undefined)) return null;
+  return (await ctx.store.risk?.latestModel())?.model ?? null;
 }

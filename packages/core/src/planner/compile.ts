@@ -1,4 +1,4 @@
-import type { CustomerSnapshot, TraceEntry } from "../actions.js";
+import type { CustomerSnapshot, SnapshotInvoice, TraceEntry } from "../actions.js";
 import {
   type CompiledPaymentHistory,
   compilePaymentHistory,
@@ -7,6 +7,8 @@ import {
 } from "../behaviour/conditions.js";
 import { toDecimalString, toMinorUnits } from "../money.js";
 import type { Policy, PolicyStep } from "../policy/schema.js";
+import { plannedRiskInput } from "../risk/features.js";
+import { type RiskModel, type RiskScore, scoreRisk } from "../risk/model.js";
 import { SendCalendar } from "./calendar.js";
 
 /** A step with its conditions turned into numbers once, so planning an invoice is comparisons. */
@@ -27,6 +29,8 @@ export interface CompiledStep {
   isMessage: boolean;
   /** The step's paymentHistory condition, compiled; null (most steps) costs the planner nothing. */
   paymentHistory: CompiledPaymentHistory | null;
+  /** The step's riskScore bounds; null for steps that do not look at the score. */
+  riskScore: { min: number | null; max: number | null } | null;
 }
 
 export interface CompiledPolicy {
@@ -76,6 +80,7 @@ function compileStep(step: PolicyStep, currency: string): CompiledStep {
     conditionsText: parts.join(", "),
     isMessage: step.action === "message",
     paymentHistory: compilePaymentHistory(c.paymentHistory),
+    riskScore: c.riskScore ? { min: c.riskScore.min ?? null, max: c.riskScore.max ?? null } : null,
   };
 }
 
@@ -88,6 +93,13 @@ export interface ConditionInput {
   daysOverdue: number;
   /** Steps this customer replied to. */
   repliedSteps: ReadonlySet<string> | null;
+  /** The invoice being planned (riskScore scores it). */
+  invoice: SnapshotInvoice | null;
+  nowMs: number;
+  /** The latest trained payment-risk model, or null (riskScore conditions then fail). */
+  riskModel: RiskModel | null;
+  /** The last score computed for this customer, reused by the next step of the same invoice. */
+  risk: { invoice: SnapshotInvoice; daysOverdue: number; score: RiskScore } | null;
 }
 
 /** null when every condition holds, else why the first one failed. */
@@ -130,6 +142,10 @@ function failedCustomerCondition(compiledStep: CompiledStep, input: ConditionInp
     const failed = failedPaymentHistory(compiledStep.paymentHistory, input.snapshot.payments);
     if (failed) return failed;
   }
+  if (compiledStep.riskScore) {
+    const failed = failedRiskScore(compiledStep.riskScore, input);
+    if (failed) return failed;
+  }
   if (c.noReplyTo && input.repliedSteps) {
     const replied = c.noReplyTo.find((stepId) => input.repliedSteps?.has(stepId));
     if (replied) return `customer replied to ${replied} (noReplyTo)`;
@@ -154,6 +170,75 @@ export function customerConditionLines(
   compiledStep: CompiledStep,
   input: ConditionInput,
 ): TraceEntry[] | null {
-  if (compiledStep.paymentHistory === null) return null;
-  return [paymentHistoryLine(compiledStep.id, compiledStep.paymentHistory, input.snapshot.payments)];
+  if (compiledStep.paymentHistory === null && compiledStep.riskScore === null) return null;
+  const lines: TraceEntry[] = [];
+  if (compiledStep.paymentHistory) {
+    lines.push(paymentHistoryLine(compiledStep.id, compiledStep.paymentHistory, input.snapshot.payments));
+  }
+  const model = input.riskModel;
+  const score = compiledStep.riskScore && model ? scoreOf(input, model) : null;
+  if (compiledStep.riskScore && score && model) {
+    lines.push(riskScoreLine(compiledStep.id, compiledStep.riskScore, model, score));
+  }
+  return lines;
+}
+
+/** Scores the invoice under planning once per (invoice, day), however many steps look at it. */
+function scoreOf(input: ConditionInput, model: RiskModel): RiskScore | null {
+  const invoice = input.invoice;
+  if (invoice === null) return null;
+  const cached = input.risk;
+  if (cached && cached.invoice === invoice && cached.daysOverdue === input.daysOverdue) return cached.score;
+  const riskInput = plannedRiskInput(
+    input.snapshot.payments,
+    input.snapshot.history,
+    invoice,
+    input.daysOverdue,
+    input.nowMs,
+  );
+  const score = scoreRisk(model, riskInput);
+  input.risk = { invoice, daysOverdue: input.daysOverdue, score };
+  return score;
+}
+
+function failedRiskScore(
+  bound: { min: number | null; max: number | null },
+  input: ConditionInput,
+): string | null {
+  if (input.riskModel === null) {
+    return "riskScore needs a trained payment-risk model; none is stored yet (run regua score)";
+  }
+  const score = scoreOf(input, input.riskModel);
+  if (score === null) return "riskScore needs an invoice";
+  const shown = score.risk.toFixed(2);
+  const paid = `P(paid within ${input.riskModel.horizonDays} days of due) ${score.paidProbability.toFixed(2)}`;
+  if (bound.min !== null && score.risk < bound.min) return `riskScore ${shown} < min ${bound.min} (${paid})`;
+  if (bound.max !== null && score.risk > bound.max) return `riskScore ${shown} > max ${bound.max} (${paid})`;
+  return null;
+}
+
+/** How many contributions a trace line names: the largest, by their effect on the score. */
+const TRACE_CONTRIBUTIONS = 4;
+
+function riskScoreLine(
+  stepId: string,
+  bound: { min: number | null; max: number | null },
+  model: RiskModel,
+  score: RiskScore,
+): TraceEntry {
+  const range = [bound.min === null ? null : `≥ ${bound.min}`, bound.max === null ? null : `≤ ${bound.max}`]
+    .filter((part) => part !== null)
+    .join(" and ");
+  const terms = score.contributions
+    .slice(0, TRACE_CONTRIBUTIONS)
+    .map(
+      (c) =>
+        `${c.column} ${c.value} ${c.contribution >= 0 ? "+" : "−"}${Math.abs(c.contribution).toFixed(2)}`,
+    )
+    .join(", ");
+  const reason =
+    `riskScore ${score.risk.toFixed(2)} (${range}): P(paid within ${model.horizonDays} days of due) ` +
+    `${score.paidProbability.toFixed(2)}, model trained ${model.trainedAt.slice(0, 10)} on ${model.rows} rows; ` +
+    `largest contributions to the risk (log-odds): ${terms}`;
+  return { rule: `risk-score:${stepId}`, outcome: "fired", reason };
 }

@@ -1,4 +1,5 @@
 import type { ActionHistoryEntry, CustomerSnapshot, SnapshotInvoice, TraceEntry } from "../actions.js";
+import type { RiskModel } from "../risk/model.js";
 import { epochDay, isoDateOfDay, localTime, type SendCalendar } from "./calendar.js";
 import {
   type CompiledPolicy,
@@ -94,6 +95,8 @@ export function newConditionInput(
   snapshot: CustomerSnapshot,
   history: HistoryIndex | null,
   currency: string,
+  nowMs: number,
+  riskModel: RiskModel | null,
 ) {
   const input: ConditionInput = {
     snapshot,
@@ -101,6 +104,10 @@ export function newConditionInput(
     currency,
     daysOverdue: 0,
     repliedSteps: history?.repliedSteps ?? null,
+    invoice: null,
+    nowMs,
+    riskModel,
+    risk: null,
   };
   return input;
 }
@@ -202,6 +209,7 @@ function conditionInput(context: DueContext, invoice: SnapshotInvoice, daysOverd
         ? invoice.openAmount.amountMinor
         : null;
   input.daysOverdue = daysOverdue;
+  input.invoice = invoice;
   return input;
 }
 

@@ -3,6 +3,6 @@
 export { epochDay, isoDateOfDay, localTime, SendCalendar, type SendSlot, zonedInstant } from "./calendar.js";
 export { dunningUnits, installmentDueOn } from "./installments.js";
 export { customerActionKey, invoiceActionKey } from "./keys.js";
-export { plan, planEpoch } from "./plan.js";
+export { type PlanInputs, plan, planEpoch } from "./plan.js";
 export { type SimulatedDay, simulate } from "./simulate.js";
 export type { PlanResult, PlanSkip } from "./types.js";

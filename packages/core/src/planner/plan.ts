@@ -1,5 +1,6 @@
 import type { CustomerSnapshot, PlannedAction, SnapshotInvoice, TraceEntry } from "../actions.js";
 import type { Policy } from "../policy/schema.js";
+import type { RiskModel } from "../risk/model.js";
 import { localTime, type SendSlot, weekdayOf } from "./calendar.js";
 import { type CompiledPolicy, compilePolicy } from "./compile.js";
 import {
@@ -28,6 +29,13 @@ interface PlanRun {
   actions: PlannedAction[];
   skips: PlanSkip[];
   parts: SharedParts;
+  riskModel: RiskModel | null;
+}
+
+/** What plan() may be given besides the policy and snapshots. */
+export interface PlanInputs {
+  /** The latest payment-risk model (`regua score`), for steps with a riskScore condition. */
+  riskModel?: RiskModel | null;
 }
 
 /**
@@ -35,8 +43,13 @@ interface PlanRun {
  * order) and `now` give the same actions and keys. Messages are scheduled at the first
  * instant inside the send window that is not a holiday; escalations and pauses are due now.
  */
-export function plan(policy: Policy, snapshots: Iterable<CustomerSnapshot>, now: Date): PlanResult {
-  const run = startRun(policy, now);
+export function plan(
+  policy: Policy,
+  snapshots: Iterable<CustomerSnapshot>,
+  now: Date,
+  inputs: PlanInputs = {},
+): PlanResult {
+  const run = startRun(policy, now, inputs.riskModel ?? null);
   for (const snapshot of snapshots) planCustomer(run, snapshot);
   return { actions: run.actions, skips: run.skips };
 }
@@ -49,19 +62,22 @@ export function plan(policy: Policy, snapshots: Iterable<CustomerSnapshot>, now:
  * whose snapshot did not change gets no new action, so the engine re-plans only the customers the
  * store marked as changed; a new epoch (next day, send slot day or policy) needs a full plan.
  */
-export function planEpoch(policy: Policy, now: Date): string {
-  const run = startRun(policy, now);
+export function planEpoch(policy: Policy, now: Date, riskModel: RiskModel | null = null): string {
+  const run = startRun(policy, now, null);
   const policyJson = JSON.stringify(policy);
-  return [
+  const parts = [
     "v1",
     run.today,
     run.slot?.day ?? "none",
     run.nowIso.slice(0, 10),
     `${policyJson.length}.${fnv1a(policyJson)}`,
-  ].join("|");
+  ];
+  // A retrained model changes scores: a new epoch, so every customer is planned again.
+  if (riskModel !== null) parts.push(`risk.${riskModel.trainedAt}`);
+  return parts.join("|");
 }
 
-function startRun(policy: Policy, now: Date): PlanRun {
+function startRun(policy: Policy, now: Date, riskModel: RiskModel | null): PlanRun {
   const compiled = compilePolicy(policy);
   const nowMs = now.getTime();
   const zone = policy.timezone;
@@ -88,6 +104,7 @@ function startRun(policy: Policy, now: Date): PlanRun {
     actions: [],
     skips: [],
     parts: new SharedParts(),
+    riskModel,
   };
 }
 
@@ -120,7 +137,7 @@ function planCustomer(run: PlanRun, snapshot: CustomerSnapshot): void {
     history,
     customerOpenMinor: policy.grouping === "customer" ? openTotalMinor(open, policy.currency) : null,
     skips: run.skips,
-    input: newConditionInput(snapshot, history, policy.currency),
+    input: newConditionInput(snapshot, history, policy.currency, run.nowMs, run.riskModel),
   };
   let drafts: Draft[] = [];
   for (const invoice of open) collectDueSteps(context, invoice, drafts);

@@ -192,6 +192,11 @@ const Conditions = z.strictObject({
   minCustomerValue: z.number().optional(),
   maxCustomerValue: z.number().optional(),
   paymentHistory: PaymentHistoryCondition.optional(),
+  /**
+   * The payment-risk score: 1 − the model's probability that the invoice is paid within its
+   * horizon (`regua score`). Without a trained model the condition fails, saying so.
+   */
+  riskScore: ShareBound.optional(),
   /** Fires only when the customer did not reply to any of these steps. */
   noReplyTo: z.array(z.string().min(1)).min(1).optional(),
 });
