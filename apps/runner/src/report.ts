@@ -77,6 +77,11 @@ export function reportSections(report: StoreReport): ReportSection[] {
         s.lastError ?? "",
       ]),
     },
+    {
+      title: "Quarantine (records the ERP sent malformed: kept aside, the rest of their page landed)",
+      headers: ["source", "entity", "records", "last at"],
+      rows: report.quarantine.map((q) => [q.source, q.entity, q.records, q.lastAt]),
+    },
   ];
 }
 

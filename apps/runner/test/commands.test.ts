@@ -126,4 +126,35 @@ describe("regua commands on SQLite with memory plugins", () => {
     expect(r.code).toBe(2);
     expect(r.err).toContain("no source with id nope");
   });
+
+  it("report lists what the ERP sent malformed, kept in quarantine while the rest landed", async () => {
+    const good = { number: "NF-q", customerRef: "c3", issueDate: "2026-02-01", instruments };
+    const money = { amountMinor: 1_000, currency: "BRL" };
+    erp.upsert("invoices", {
+      ...good,
+      externalId: "inv-q1",
+      dueDate: "2026-04-30",
+      total: money,
+      openAmount: money,
+      status: "open",
+    });
+    erp.upsert("invoices", {
+      ...good,
+      externalId: "inv-bad",
+      dueDate: "31/02/2026",
+      total: money,
+      openAmount: money,
+      status: "open",
+    });
+    const sync = await cli("sync");
+    expect(sync.out).toMatch(/erp\s+invoices\s+\d+\s+\d+\s+1\b/); // one reject
+    const report = await cli("report");
+    expect(report.out).toMatch(
+      /Quarantine \(records the ERP sent malformed[^\n]*\n[\s\S]*erp\s+invoices\s+1\s+2026-/,
+    );
+    const json = JSON.parse((await cli("report", "--json")).out);
+    expect(json.quarantine).toEqual([
+      expect.objectContaining({ source: "erp", entity: "invoices", records: 1 }),
+    ]);
+  });
 });

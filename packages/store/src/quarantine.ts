@@ -1,4 +1,5 @@
 import type { QuarantinedRecord, StoreReport } from "@regua/core";
+import { sql } from "kysely";
 import { z } from "zod";
 import { chunks } from "./batch.js";
 import { EntitySchema, toInstant, toNumber } from "./codec.js";
@@ -48,11 +49,19 @@ export async function listQuarantine(
   }));
 }
 
-/** Quarantined records per (source, entity), for `regua report`. */
+/**
+ * Quarantined records per (source, entity), for `regua report`: distinct ERP keys, so a record
+ * that fails on every sync counts once (one without a readable key counts per occurrence).
+ */
 export async function quarantineCounts(ctx: StoreContext): Promise<StoreReport["quarantine"]> {
   const rows = await ctx.db
     .selectFrom("quarantine")
-    .select((eb) => ["source", "entity", eb.fn.countAll().as("records"), eb.fn.max("at").as("last_at")])
+    .select((eb) => [
+      "source",
+      "entity",
+      sql<number>`count(distinct coalesce(external_id, cast(id as text)))`.as("records"),
+      eb.fn.max("at").as("last_at"),
+    ])
     .groupBy(["source", "entity"])
     .orderBy("source")
     .orderBy("entity")

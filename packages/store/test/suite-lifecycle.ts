@@ -135,5 +135,16 @@ export function lifecycleTests(factory: StoreFactory): void {
     expect(await store().listQuarantine({ source: "other" })).toEqual([]);
     const report = await store().report(LATER);
     expect(report.quarantine).toEqual([{ source: SOURCE, entity: "invoices", records: 2, lastAt: LATER }]);
+    // The next sync quarantines B1 again: it stays one record in the counts, listed twice.
+    await store().commitPage({
+      source: SOURCE,
+      entity: "invoices",
+      quarantined: [{ ...bad, at: LATER }],
+      cursor: "2",
+      at: LATER,
+    });
+    expect(await store().listQuarantine()).toHaveLength(3);
+    const again = await store().report(LATER);
+    expect(again.quarantine).toEqual([{ source: SOURCE, entity: "invoices", records: 2, lastAt: LATER }]);
   });
 }

@@ -1,7 +1,7 @@
 import type { Connector, EntityName, Page, RecordReject } from "../contracts.js";
 import { ConfigError } from "../errors.js";
 import { withRetry } from "../retry.js";
-import type { SyncPage } from "../store-port.js";
+import type { QuarantinedRecord, SyncPage } from "../store-port.js";
 import { audit, describeError, type EngineContext, nowIso, retryOptions } from "./context.js";
 import { reconcileDeletions } from "./reconcile.js";
 import { applyStatusChanges } from "./status-changes.js";
@@ -146,7 +146,11 @@ async function commitPage(
 ): Promise<void> {
   const at = nowIso(ctx);
   const checked = checkPage({ source: job.source, entity: job.entity, at }, page);
-  const { customers, invoices, payments, quarantined } = checked;
+  const { customers, invoices, payments } = checked;
+  // What the connector itself could not map is kept beside what failed the core schema: one
+  // quarantine for an operator to read, committed with the page.
+  const refused = (page.rejects ?? []).map((reject) => quarantineReject(job.source, reject, at));
+  const quarantined = [...checked.quarantined, ...refused];
   const syncPage: SyncPage = { source: job.source, entity: job.entity, cursor: page.cursor, at, quarantined };
   if (customers) syncPage.customers = customers;
   if (invoices) syncPage.invoices = invoices;
@@ -155,7 +159,7 @@ async function commitPage(
   result.pages += 1;
   result.records += checked.valid;
   pass.listed += page.items.length;
-  for (const record of quarantined) {
+  for (const record of checked.quarantined) {
     result.quarantined += 1;
     if (record.externalId === null) pass.unknownKept = true;
     else pass.kept.add(record.externalId);
@@ -174,6 +178,20 @@ async function commitPage(
   result.paidNow += tally.paid;
   result.stopped += tally.stopped;
   job.onProgress?.({ source: job.source, entity: job.entity, records: result.records });
+}
+
+/** A record the connector refused, as a quarantine entry (its words stand for the zod issues). */
+function quarantineReject(source: string, reject: RecordReject, at: string): QuarantinedRecord {
+  const { entity, externalId, error } = reject;
+  return {
+    source,
+    entity,
+    externalId,
+    issues: [{ path: "", message: error }],
+    error: `${source} ${entity} ${externalId}: ${error}`,
+    raw: reject.raw ?? null,
+    at,
+  };
 }
 
 /** A bad record never blocks the rest: it is named by source, entity and ERP key, and kept. */
