@@ -115,14 +115,23 @@ export function toDecimalString(money: Money): string {
 
 /** Formats for people: formatMoney({amountMinor: 123456, currency: "BRL"}, "pt-BR") → "R$ 1.234,56". */
 export function formatMoney(money: Money, locale = "pt-BR"): string {
-  const exponent = currencyExponent(money.currency);
-  return new Intl.NumberFormat(locale, {
-    style: "currency",
-    currency: money.currency,
-    minimumFractionDigits: exponent,
-    maximumFractionDigits: exponent,
-  }).format(Number(toDecimalString(money)));
+  // Building an Intl.NumberFormat costs far more than formatting with one: one per locale and currency.
+  const key = `${locale}|${money.currency}`;
+  let format = moneyFormats.get(key);
+  if (!format) {
+    const exponent = currencyExponent(money.currency);
+    format = new Intl.NumberFormat(locale, {
+      style: "currency",
+      currency: money.currency,
+      minimumFractionDigits: exponent,
+      maximumFractionDigits: exponent,
+    });
+    moneyFormats.set(key, format);
+  }
+  return format.format(Number(toDecimalString(money)));
 }
+
+const moneyFormats = new Map<string, Intl.NumberFormat>();
 
 export function money(amountMinor: number, currency: string): Money {
   return Money.parse({ amountMinor, currency });

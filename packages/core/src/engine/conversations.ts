@@ -42,8 +42,7 @@ export async function routeInbound(
   const open = await conversations.findOpenConversation(channelId, phone);
   if (open) {
     const message = await appendInbound(conversations, open.id, event);
-    const conversation = (await conversations.getConversation(open.id)) ?? open;
-    return { route: "continued", conversation, message, answered: null };
+    return { route: "continued", conversation: afterInbound(open, event), message, answered: null };
   }
   if (event.intent === "opt_out") return NOT_ROUTED;
   const answered = await answeredAction(ctx, event, customers);
@@ -66,10 +65,20 @@ export async function routeInbound(
         at,
       });
   const message = await appendInbound(conversations, opened.conversation.id, event);
-  const conversation = (await conversations.getConversation(opened.conversation.id)) ?? opened.conversation;
+  const conversation = afterInbound(opened.conversation, event);
   // Two workers racing on one number get the same row: the second one only continued it.
   const route: InboundRoute = opened.created ? (answered ? "active_reply" : "receptive") : "continued";
   return { route, conversation, message, answered: opened.created ? answered : null };
+}
+
+/** The row as appendMessage left it (the clocks it moves forward), without reading it back. */
+function afterInbound(conversation: Conversation, event: InboundEvent): Conversation {
+  const later = (a: string | null, b: string) => (a !== null && Date.parse(a) > Date.parse(b) ? a : b);
+  return {
+    ...conversation,
+    lastInboundAt: later(conversation.lastInboundAt, event.at),
+    lastMessageAt: later(conversation.lastMessageAt, event.at),
+  };
 }
 
 async function appendInbound(

@@ -87,7 +87,8 @@ async function enqueue(
   return events.length;
 }
 
-const nextMacrotask = () => new Promise<void>((resolve) => setTimeout(resolve, 0));
+/** After pending I/O callbacks (setImmediate), not a timer: setTimeout(0) costs at least 1 ms. */
+const nextMacrotask = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 /**
  * Applies up to `maxEvents` queued events, `ctx.webhookBatch` at a time, oldest delivery first.
