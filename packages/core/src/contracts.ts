@@ -162,6 +162,11 @@ export interface Connector {
   findCustomersByTaxId?(taxId: string): Promise<Customer[]>;
   /** The customer's open invoices, read from the ERP now (not from the last sync). */
   listOpenInvoices?(customerRef: string): Promise<Invoice[]>;
+  /**
+   * Credentials with a known end (an OAuth refresh token's `x_refresh_token_expires_in`), read
+   * from what the connector keeps, without calling the ERP: the runner's credential_expiring alert.
+   */
+  credentialExpiry?(): Promise<CredentialExpiry[]>;
   healthCheck(): Promise<Health>;
   close(): Promise<void>;
 }
@@ -178,6 +183,13 @@ export {
   implementsCapability,
   resolveCapabilities,
 } from "./capabilities.js";
+
+/** A credential that stops working at a known instant. */
+export interface CredentialExpiry {
+  /** What it is, for a person: "QuickBooks refresh token (realm 9341…)". */
+  name: string;
+  expiresAt: string;
+}
 
 /* ---------------------------------------------------------------- channels */
 

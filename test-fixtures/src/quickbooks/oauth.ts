@@ -17,6 +17,8 @@ export interface OAuthOptions {
   now: () => number;
   /** Time the token endpoint takes, so two refreshes can overlap. */
   latencyMs: number;
+  /** What `x_refresh_token_expires_in` says (Intuit: 8,726,400 s, about 101 days). */
+  refreshTokenTtlSeconds?: number;
 }
 
 export interface TokenAnswer {
@@ -35,7 +37,12 @@ export class FakeOAuth {
   private readonly refresh = new Set<string>();
   private readonly codes = new Map<string, string>();
 
-  constructor(private readonly options: OAuthOptions) {}
+  /** Seconds the refresh tokens issued from now on are said to live. */
+  refreshTokenTtlSeconds: number;
+
+  constructor(private readonly options: OAuthOptions) {
+    this.refreshTokenTtlSeconds = options.refreshTokenTtlSeconds ?? 8_726_400;
+  }
 
   /** A valid refresh token, as the app holds after the user connected it. */
   issueRefreshToken(): string {
@@ -117,7 +124,7 @@ export class FakeOAuth {
       access_token: access,
       expires_in: this.options.accessTokenTtlSeconds,
       refresh_token: this.issueRefreshToken(),
-      x_refresh_token_expires_in: 8_726_400,
+      x_refresh_token_expires_in: this.refreshTokenTtlSeconds,
     };
   }
 }

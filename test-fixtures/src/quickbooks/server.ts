@@ -23,6 +23,8 @@ export interface FakeQuickBooksOptions {
   limits?: Partial<FakeLimits> | false;
   /** Access tokens live this long (Intuit: 3600 s). */
   accessTokenTtlSeconds?: number;
+  /** `x_refresh_token_expires_in` of issued tokens (Intuit: 8,726,400 s); a small one plays a token near its end. */
+  refreshTokenTtlSeconds?: number;
   /** Time the server takes per API request, so concurrency shows. Default 0. */
   latencyMs?: number;
   /** Time the token endpoint takes per call. Default 0. */
@@ -58,6 +60,8 @@ export interface FakeQuickBooks {
   readonly peakConcurrency: number;
   /** A valid refresh token, as the app holds after the user connected it. */
   issueRefreshToken(): string;
+  /** The `x_refresh_token_expires_in` of tokens issued from now on. */
+  setRefreshTokenTtl(seconds: number): void;
   /** The redirect after a user authorises the app (carries code, state and realmId). */
   authorize(redirectUri: string, state: string): string;
   /** Every access token issued so far expires now. */
@@ -104,6 +108,9 @@ export async function startFakeQuickBooks(options: FakeQuickBooksOptions): Promi
     clientSecret,
     realmId,
     accessTokenTtlSeconds: options.accessTokenTtlSeconds ?? 3600,
+    ...(options.refreshTokenTtlSeconds === undefined
+      ? {}
+      : { refreshTokenTtlSeconds: options.refreshTokenTtlSeconds }),
     now,
     latencyMs: options.tokenLatencyMs ?? 0,
   });
@@ -185,6 +192,9 @@ export async function startFakeQuickBooks(options: FakeQuickBooksOptions): Promi
       return throttle.peakActive;
     },
     issueRefreshToken: () => oauth.issueRefreshToken(),
+    setRefreshTokenTtl(seconds) {
+      oauth.refreshTokenTtlSeconds = seconds;
+    },
     authorize: (redirectUri, state) => oauth.authorize(redirectUri, state),
     expireAccessTokens: () => oauth.expireAll(),
     payInvoice: (id, date, amount) => company.pay(id, date, amount),

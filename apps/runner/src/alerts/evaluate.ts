@@ -1,10 +1,21 @@
-import type { AlertCondition, AlertRow, AlertStore, Clock, Logger } from "@regua/core";
+import type { AlertCondition, AlertRow, AlertStore, ChannelAccountStore, Clock, Logger } from "@regua/core";
 import type { Notification, Notifier } from "../notify/index.js";
+import { type AccountFacts, type CredentialFact, evaluateAccountRules } from "./account-rules.js";
 import { evaluateRules } from "./rules.js";
 import type { AlertsConfig } from "./schema.js";
 
 /** The rules this module decides; a firing alert of one of them clears when it no longer holds. */
-const BUILT_IN = new Set(["sync_failed", "sync_lagging", "error_rate", "dead_letters", "dispatch_backlog"]);
+const BUILT_IN = new Set([
+  "sync_failed",
+  "sync_lagging",
+  "error_rate",
+  "dead_letters",
+  "dispatch_backlog",
+  "template_paused",
+  "channel_degraded",
+  "channel_paused",
+  "credential_expiring",
+]);
 
 export interface AlertRunDeps {
   alerts: AlertStore;
@@ -12,6 +23,13 @@ export interface AlertRunDeps {
   config: AlertsConfig;
   clock: Clock;
   log: Logger;
+  /** Channel accounts (template statuses, quality, suspension); absent: those rules hold nothing. */
+  accounts?: ChannelAccountStore | undefined;
+  /**
+   * The sources' credentials with a known end. `unread` names sources whose connector could
+   * not say this time: their credential alerts keep their state.
+   */
+  credentials?: () => Promise<{ facts: CredentialFact[]; unread: string[] }>;
 }
 
 export interface AlertRunResult {
@@ -32,8 +50,13 @@ export async function runAlerts(deps: AlertRunDeps): Promise<AlertRunResult> {
   const since = new Date(Date.parse(now) - deps.config.errorRate.windowMinutes * 60_000).toISOString();
   const facts = await deps.alerts.facts({ now, since });
   const verdict = evaluateRules(facts, deps.config, now);
+  const account = await accountFacts(deps);
+  const active = [...verdict.active, ...evaluateAccountRules(account, deps.config, now)];
+  const unread = account.unread.map((source) => `credential_expiring:${source}/`);
+  const undecided = (key: string) =>
+    verdict.undecided.includes(key) || unread.some((prefix) => key.startsWith(prefix));
   const result: AlertRunResult = { opened: [], resolved: [], sent: 0 };
-  await applyVerdict(deps, verdict.active, new Set(verdict.undecided), now, result);
+  await applyVerdict(deps, active, undecided, now, result);
   result.sent = await deliverOwed(deps);
   return result;
 }
@@ -41,7 +64,7 @@ export async function runAlerts(deps: AlertRunDeps): Promise<AlertRunResult> {
 async function applyVerdict(
   deps: AlertRunDeps,
   active: readonly AlertCondition[],
-  undecided: ReadonlySet<string>,
+  undecided: (key: string) => boolean,
   now: string,
   result: AlertRunResult,
 ): Promise<void> {
@@ -54,12 +77,21 @@ async function applyVerdict(
   }
   const holding = new Set(active.map((c) => c.key));
   for (const row of await deps.alerts.list({ status: "firing" })) {
-    if (!BUILT_IN.has(row.rule) || holding.has(row.key) || undecided.has(row.key)) continue;
+    if (!BUILT_IN.has(row.rule) || holding.has(row.key) || undecided(row.key)) continue;
     if (await deps.alerts.resolve(row.key, now)) {
       result.resolved.push(row.key);
       deps.log.info({ alert: row.key }, `alert cleared: ${row.title}`);
     }
   }
+}
+
+async function accountFacts(deps: AlertRunDeps): Promise<AccountFacts & { unread: string[] }> {
+  const [templates, channels, credentials] = await Promise.all([
+    deps.accounts?.templateStatuses() ?? [],
+    deps.accounts?.channelStates() ?? [],
+    deps.credentials?.() ?? { facts: [], unread: [] },
+  ]);
+  return { templates, channels, credentials: credentials.facts, unread: credentials.unread };
 }
 
 /** Start messages not yet delivered everywhere, and resolve messages owed to who got the start. */

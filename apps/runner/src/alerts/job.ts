@@ -1,7 +1,9 @@
+import type { AlertStore } from "@regua/core";
 import { Cron } from "croner";
-import { createNotifier } from "../notify/index.js";
+import { createNotifier, type Notifier } from "../notify/index.js";
 import type { Runtime } from "../runtime.js";
-import { runAlerts } from "./evaluate.js";
+import { credentialFacts } from "./credentials.js";
+import { type AlertRunDeps, runAlerts } from "./evaluate.js";
 
 /** Alerts are evaluated every minute: the rules read a few aggregate rows from the store. */
 const EVERY_MINUTE = "* * * * *";
@@ -23,7 +25,20 @@ export function alertCrons(
   const lease = rt.store.state("alerts");
   const evaluate = job("alerts", async () => {
     if (!(await lease.acquireLease("evaluate", rt.workerId, LEASE_MS))) return { skipped: "another runner" };
-    return runAlerts({ alerts, notifier, config: rt.config.alerts, clock: rt.clock, log: rt.log });
+    return runAlerts(alertRunDeps(rt, alerts, notifier));
   });
   return [new Cron(EVERY_MINUTE, { protect: true, name: "alerts" }, evaluate)];
+}
+
+/** What one evaluation needs from a runtime: `regua run`, `regua serve` and tests build it here. */
+export function alertRunDeps(rt: Runtime, alerts: AlertStore, notifier: Notifier): AlertRunDeps {
+  return {
+    alerts,
+    notifier,
+    config: rt.config.alerts,
+    clock: rt.clock,
+    log: rt.log,
+    accounts: rt.store.channelAccounts,
+    credentials: () => credentialFacts(rt),
+  };
 }

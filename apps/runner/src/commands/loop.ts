@@ -46,20 +46,47 @@ const untilAborted = (signal: AbortSignal) =>
     signal.aborted ? resolve() : signal.addEventListener("abort", () => resolve(), { once: true }),
   );
 
+type Job = (name: string, fn: () => Promise<unknown>) => () => Promise<void>;
+
+/**
+ * The wrapper every scheduled job runs in (`regua run` and `regua serve`): nothing starts after
+ * shutdown began, each run is logged with its duration and result, and `settle` waits for the
+ * runs still going.
+ */
+function scheduledJobs(rt: Runtime, signal: AbortSignal): { job: Job; settle(): Promise<unknown> } {
+  const running = new Set<Promise<unknown>>();
+  const job: Job = (name, fn) => async () => {
+    if (signal.aborted) return;
+    const started = performance.now();
+    const run = fn().then(
+      (result) =>
+        rt.log.info({ job: name, ms: Math.round(performance.now() - started), result }, `${name} finished`),
+      (error: unknown) => rt.log.error({ job: name, err: describeError(error) }, `${name} failed`),
+    );
+    running.add(run);
+    await run;
+    running.delete(run);
+  };
+  return { job, settle: () => Promise.allSettled(running) };
+}
+
+/**
+ * `regua serve`: webhooks, admin API, metrics. Account webhooks (a template paused, a tier
+ * dropped) arrive here, so the alert rules are evaluated here too, on the same schedule and
+ * lease as under `regua run`.
+ */
 export async function serveCommand(global: GlobalOptions, io: Io, deps: RuntimeOverrides = {}) {
   await withRuntime(
     global,
     io,
     async (rt, env) => {
       const app = await listen(rt, createMetrics({ store: rt.store, now: () => rt.clock.now() }), io);
+      const { job, settle } = scheduledJobs(rt, env.signal);
       // The bot answers from the webhook worker; silent conversations are closed on this schedule.
-      const crons = botCrons(rt, (name, fn) => async () => {
-        await fn().catch((error: unknown) =>
-          rt.log.error({ job: name, err: describeError(error) }, `${name} failed`),
-        );
-      });
+      const crons = [...botCrons(rt, job), ...alertCrons(rt, job)];
       await untilAborted(env.signal);
       for (const c of crons) c.stop();
+      await settle();
       await app.close();
     },
     deps,
@@ -85,22 +112,7 @@ export async function runCommand(
       const engine = instrumentEngine(rt.engine, metrics);
       const app = options.serve ? await listen(rt, metrics, io) : null;
       await rt.recoverPredecessors();
-      const running = new Set<Promise<unknown>>();
-      const job = (name: string, fn: () => Promise<unknown>) => async () => {
-        if (env.signal.aborted) return;
-        const started = performance.now();
-        const run = fn().then(
-          (result) =>
-            rt.log.info(
-              { job: name, ms: Math.round(performance.now() - started), result },
-              `${name} finished`,
-            ),
-          (error: unknown) => rt.log.error({ job: name, err: describeError(error) }, `${name} failed`),
-        );
-        running.add(run);
-        await run;
-        running.delete(run);
-      };
+      const { job, settle } = scheduledJobs(rt, env.signal);
       const { schedule } = rt.config;
       const syncThenPlan = job("sync+plan", async () => {
         await engine.sync({ signal: env.signal });
@@ -136,7 +148,7 @@ export async function runCommand(
       io.err(`regua running (${crons.length} schedules); Ctrl-C to stop`);
       await untilAborted(env.signal);
       for (const c of crons) c.stop();
-      await Promise.allSettled(running);
+      await settle();
       await app?.close();
       rt.log.info({}, "stopped");
     },
@@ -145,10 +157,7 @@ export async function runCommand(
 }
 
 /** `reports.schedules`: sent through `notify.email`'s SMTP relay (docs/reports.md). */
-function reportCrons(
-  rt: Runtime,
-  job: (name: string, fn: () => Promise<unknown>) => () => Promise<void>,
-): Cron[] {
+function reportCrons(rt: Runtime, job: Job): Cron[] {
   const reports = rt.config.reports;
   if (!reports || reports.schedules.length === 0) return [];
   const email = rt.config.notify.email;

@@ -178,6 +178,14 @@ function parseStored(value: string | null): StoredTokens | null {
   }
 }
 
+/**
+ * When the stored refresh token stops working (Intuit's `x_refresh_token_expires_in` at the last
+ * refresh), or null when none is stored or Intuit gave no expiry. Reads the store only.
+ */
+export async function refreshTokenExpiry(state: KeyValueState, realmId: string): Promise<number | null> {
+  return parseStored((await state.read(tokenKey(realmId))).value)?.refreshExpiresAt ?? null;
+}
+
 /** Stores a pair obtained by the authorization-code exchange over whatever the store held. */
 export async function storeTokens(state: KeyValueState, tokens: StoredTokens): Promise<void> {
   for (let attempt = 0; attempt < 3; attempt++) {

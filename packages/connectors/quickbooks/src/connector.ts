@@ -9,6 +9,7 @@ import {
   type PluginContext,
   ValidationError,
 } from "@regua/core";
+import { refreshTokenExpiry } from "./auth.js";
 import { QuickBooksClient } from "./client.js";
 import { listCustomers, listInvoices, listPayments, type QboSource } from "./listings.js";
 import { type MapContext, MappingError, mapInvoice } from "./map.js";
@@ -55,6 +56,12 @@ export function createQuickBooksConnector(
     webhook: {
       verify: (req) => verifySignature(req, options.webhookVerifierToken),
       parse: (req) => parseEvents(req, options.realmId),
+    },
+    async credentialExpiry() {
+      const expiresAtMs = await refreshTokenExpiry(ctx.state, options.realmId);
+      if (expiresAtMs === null) return [];
+      const name = `QuickBooks refresh token (company ${options.realmId})`;
+      return [{ name, expiresAt: new Date(expiresAtMs).toISOString() }];
     },
     healthCheck: () => healthCheck(src, options),
     close: async () => undefined,
