@@ -85,7 +85,8 @@ export async function openRuntime(config: RunnerConfig, options: RuntimeOptions)
     const instanceId = config.instanceId ?? hostname();
     const workerId = `${instanceId}:${process.pid}`;
     const { delivery } = config;
-    const conversations = config.bot ? conversationStoreOf(store) : null;
+    // Inbound messages open and continue conversations for the bot and for the operator console.
+    const conversations = config.bot || config.console.enabled ? conversationStoreOf(store) : null;
     if (config.bot && !conversations) {
       throw new ConfigError("bot: needs a store with conversations (SQLite or PostgreSQL from @regua/store)");
     }
@@ -106,7 +107,7 @@ export async function openRuntime(config: RunnerConfig, options: RuntimeOptions)
       onUnknown: delivery.onUnknown,
       ...(conversations ? { conversations, onChannelEvent } : {}),
     });
-    if (conversations) {
+    if (conversations && config.bot) {
       const parts = { config, store, conversations, engine, sources, channels, clock, log: options.log };
       bot = createRunnerBot(parts);
     }

@@ -53,7 +53,9 @@ export interface BuildServerOptions {
   /** Raw webhook bodies are kept this many days. Default 90. */
   retentionDays?: number;
   /** Serves the operator console at /console (docs/console.md) when given. */
-  console?: Pick<ConsoleOptions, "store" | "config" | "secretKey" | "feedPollMs"> | undefined;
+  console?:
+    | Pick<ConsoleOptions, "store" | "config" | "secretKey" | "feedPollMs" | "routeEveryMs">
+    | undefined;
 }
 
 export const MIN_TOKEN_LENGTH = 16;

@@ -217,6 +217,15 @@ export interface ConversationStore {
    */
   appendMessage(message: NewConversationMessage): Promise<{ message: ConversationMessage; created: boolean }>;
   /**
+   * An outbound message appended as "pending" before its send: records what the provider said,
+   * its message id (status "sent", so later status webhooks find it) or the error (status
+   * "failed"). A message that is no longer pending is returned unchanged; null: no such message.
+   */
+  settleOutboundMessage(
+    messageId: number,
+    outcome: { providerMessageId: string; at: string } | { error: string; at: string },
+  ): Promise<ConversationMessage | null>;
+  /**
    * Moves an outbound message's status forward (sent < delivered < read; failed from any) and
    * records pricing; returns the message, or null when no conversation message has this id.
    */

@@ -81,6 +81,44 @@ export async function appendMessage(
   return { message: result.message, created: result.created };
 }
 
+export async function settleOutboundMessage(
+  ctx: StoreContext,
+  watchers: ConversationWatchers,
+  messageId: number,
+  outcome: { providerMessageId: string; at: string } | { error: string; at: string },
+): Promise<ConversationMessage | null> {
+  const at = toInstant(outcome.at);
+  const result = await writeTransaction(ctx, async (trx) => {
+    const row = await trx
+      .selectFrom("conversation_messages")
+      .selectAll()
+      .where("id", "=", messageId)
+      .executeTakeFirst();
+    if (!row) return null;
+    if (row.status !== "pending" || row.direction !== "outbound")
+      return { message: readMessage(row), change: null };
+    const updated = await trx
+      .updateTable("conversation_messages")
+      .set(
+        "providerMessageId" in outcome
+          ? { provider_message_id: outcome.providerMessageId, status: "sent", status_at: at }
+          : { status: "failed", status_at: at, error: outcome.error },
+      )
+      .where("id", "=", messageId)
+      .returningAll()
+      .executeTakeFirstOrThrow();
+    const change = await recordChange(trx, {
+      conversationId: row.conversation_id,
+      kind: "message",
+      messageId: row.id,
+      at,
+    });
+    return { message: readMessage(updated), change };
+  });
+  if (result?.change) watchers.notify([result.change]);
+  return result?.message ?? null;
+}
+
 const RANK: Record<string, number> = { pending: 0, sent: 1, delivered: 2, read: 3 };
 
 /** Ticks only move forward; "failed" replaces anything short of delivered. */

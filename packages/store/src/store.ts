@@ -135,6 +135,7 @@ export function createKyselyStore(internals: StoreInternals): ReguaStore {
     listIdleConversations: (options) => conversations.listIdleConversations(ctx, options),
     appendMessage: (message) => messages.appendMessage(ctx, watchers, message),
     updateMessageStatus: (update) => messages.updateMessageStatus(ctx, watchers, update),
+    settleOutboundMessage: (id, outcome) => messages.settleOutboundMessage(ctx, watchers, id, outcome),
     listMessages: (id, options) => messages.listMessages(ctx, id, options),
     purgeConversationContent: (before) =>
       messages.purgeConversationContent(ctx, before, internals.clock.now().toISOString()),

@@ -180,6 +180,52 @@ export function conversationTests(factory: StoreFactory): void {
     ).toBeNull();
   });
 
+  it("settles a pending outbound message with the provider's id or its error, once", async () => {
+    const { conversation } = await store().openConversation(receptive("+5511987650005"));
+    const pending = (body: string) =>
+      store().appendMessage({
+        conversationId: conversation.id,
+        direction: "outbound",
+        kind: "text",
+        author: "operator:ana",
+        body,
+        status: "pending",
+        at: at(1),
+      });
+    const seen: string[] = [];
+    const stop = store().watchConversations((change) => seen.push(`${change.kind}:${change.messageId}`));
+    const { message: first } = await pending("Bom dia");
+    const sent = await store().settleOutboundMessage(first.id, { providerMessageId: "wamid.s1", at: at(2) });
+    expect(sent).toMatchObject({ status: "sent", providerMessageId: "wamid.s1", statusAt: at(2) });
+    // Status webhooks find it by the provider's id now.
+    expect(
+      await store().updateMessageStatus({
+        channel: "wa",
+        providerMessageId: "wamid.s1",
+        status: "read",
+        at: at(3),
+      }),
+    ).toMatchObject({ id: first.id, status: "read" });
+    // Settling again changes nothing.
+    expect(await store().settleOutboundMessage(first.id, { error: "late", at: at(4) })).toMatchObject({
+      status: "read",
+      error: null,
+    });
+    const { message: second } = await pending("Segue o boleto");
+    expect(
+      await store().settleOutboundMessage(second.id, { error: "131047: Re-engagement message", at: at(2) }),
+    ).toMatchObject({ status: "failed", error: "131047: Re-engagement message", providerMessageId: null });
+    expect(await store().settleOutboundMessage(second.id + 100, { error: "x", at: at(2) })).toBeNull();
+    stop();
+    expect(seen).toEqual([
+      `message:${first.id}`,
+      `message:${first.id}`,
+      `message:${first.id}`,
+      `message:${second.id}`,
+      `message:${second.id}`,
+    ]);
+  });
+
   it("lists the queue by status, operator, date and search, newest first, in pages", async () => {
     const made: Conversation[] = [];
     for (let i = 0; i < 7; i++) {

@@ -51,6 +51,20 @@ button.secondary{background:#fff;color:#0b57d0}.filters{display:flex;gap:12px;fl
 .window-open{color:#137333}.window-closed{color:#b00020}.badge{display:inline-block;padding:0 6px;border-radius:8px;background:#e8eaed;font-size:12px}
 `;
 
+/**
+ * htmx 2 swaps 2xx only by default; the console answers a refused action with its 4xx and the
+ * panel saying why, so 4xx swaps too (204: nothing changed, keep the page).
+ * https://htmx.org/docs/#response-handling
+ */
+const HTMX_CONFIG = {
+  responseHandling: [
+    { code: "204", swap: false },
+    { code: "[23]..", swap: true },
+    { code: "4..", swap: true, error: false },
+    { code: "...", swap: false, error: true },
+  ],
+};
+
 export interface Layout {
   title: string;
   operator?: { name: string; role: string; whatsapp: boolean; available: boolean } | undefined;
@@ -78,6 +92,7 @@ export function page(layout: Layout): string {
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
+<meta name="htmx-config" content='${JSON.stringify(HTMX_CONFIG)}'>
 <title>${layout.title} · régua console</title>
 <style>${trusted(STYLE)}</style>
 <script src="/console/assets/htmx.min.js"></script>

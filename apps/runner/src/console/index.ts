@@ -2,11 +2,16 @@ import { createHmac } from "node:crypto";
 import { readFileSync } from "node:fs";
 import cookie from "@fastify/cookie";
 import csrf from "@fastify/csrf-protection";
+import multipart from "@fastify/multipart";
 import type { FastifyInstance, FastifyRequest } from "fastify";
+import { sendInConversation } from "../conversations/send.js";
+import { channelMap, registerConversationActions } from "./actions.js";
 import { registerAuthRoutes, registerLogout, requireSession } from "./auth.js";
 import type { ConsoleContext, ConsoleDeps } from "./context.js";
+import { registerConversationScreens } from "./conversation.js";
 import { registerHome } from "./home.js";
 import { ConversationFeed, registerLive } from "./live.js";
+import { ConsoleRouter, OUTSIDE_HOURS_NOTICE } from "./router.js";
 import { ConsoleSessions, type SignedIn } from "./sessions.js";
 
 export type { ConsoleStore } from "./context.js";
@@ -17,6 +22,8 @@ export interface ConsoleOptions extends ConsoleDeps {
   secretKey: string;
   /** How often the live screens poll the change feed for other processes' changes. Default 2000. */
   feedPollMs?: number;
+  /** How often waiting conversations are offered to available operators (besides every change). Default 10000. */
+  routeEveryMs?: number;
 }
 
 /** htmx 2 and its SSE extension, vendored in the package (assets/console): no build step, no CDN. */
@@ -36,6 +43,9 @@ export async function registerConsole(app: FastifyInstance, options: ConsoleOpti
       { parseAs: "string", bodyLimit: 1024 * 1024 },
       (_req, body, done) => done(null, Object.fromEntries(new URLSearchParams(String(body)))),
     );
+    await scope.register(multipart, {
+      limits: { files: 1, fileSize: options.config.uploadMaxBytes, fields: 10 },
+    });
     await scope.register(cookie);
     const signedIn = new WeakMap<FastifyRequest, SignedIn>();
     const userInfo = (req: FastifyRequest) => signedIn.get(req)?.session.csrfSecret ?? "anonymous";
@@ -55,6 +65,7 @@ export async function registerConsole(app: FastifyInstance, options: ConsoleOpti
       },
     });
 
+    const feed = new ConversationFeed(options.store, options.log, options.feedPollMs ?? 2000);
     const ctx: ConsoleContext = {
       ...options,
       sessions: new ConsoleSessions(options.store.operators, options.clock, options.config.session),
@@ -95,6 +106,19 @@ export async function registerConsole(app: FastifyInstance, options: ConsoleOpti
       );
     }
     registerAuthRoutes(scope, ctx);
+    const router = new ConsoleRouter(ctx, async (conversation, text) => {
+      await sendInConversation(
+        { store: options.store, channels: channelMap(ctx), clock: options.clock },
+        conversation,
+        { kind: "text", text, payload: { notice: OUTSIDE_HOURS_NOTICE } },
+        "console",
+      );
+    });
+    scope.addHook("onReady", async () => router.start(feed, options.routeEveryMs ?? 10_000));
+    scope.addHook("onClose", async () => {
+      await router.stop();
+      feed.stop();
+    });
     await scope.register(async (secured) => {
       secured.addHook("onRequest", requireSession(ctx, signedIn));
       secured.addHook("onSend", async (_req, reply) => {
@@ -102,11 +126,9 @@ export async function registerConsole(app: FastifyInstance, options: ConsoleOpti
       });
       registerLogout(secured, ctx);
       registerHome(secured, ctx);
-      registerLive(
-        secured,
-        ctx,
-        new ConversationFeed(options.store, options.log, options.feedPollMs ?? 2000),
-      );
+      registerLive(secured, ctx, feed);
+      registerConversationScreens(secured, ctx);
+      registerConversationActions(secured, ctx);
     });
   });
 }

@@ -82,6 +82,8 @@ export const ConsoleConfig = z
           .default("Nosso atendimento está fechado agora. Um atendente responderá a partir de {next}."),
       })
       .optional(),
+    /** The company's name on generated documents (the debt statement). */
+    companyName: z.string().min(1).default("Departamento financeiro"),
     /** Sent to the debtor when an operator closes a conversation (empty: nothing is sent). */
     closingMessage: z
       .string()
