@@ -1,6 +1,6 @@
 import type { ChannelAccountEvent } from "../contracts.js";
 import { templateSendable } from "../contracts.js";
-import { templateWaitReason } from "./account-gates.js";
+import { limitWaitReason, templateWaitReason } from "./account-gates.js";
 import { audit, type EngineContext, nowIso } from "./context.js";
 
 /**
@@ -63,6 +63,12 @@ export async function applyAccountEvent(
     at: event.at,
   });
   if (!applied) return "ignored";
+  // The limit changed: sends held by the old one are checked against the new one at the next dispatch.
+  const woken = await accounts.wakeWaiting({
+    channel: channelId,
+    reasonPrefix: limitWaitReason(channelId),
+    at: nowIso(ctx),
+  });
   ctx.log.warn(
     { channel: channelId, change: event.change, limit: event.limit, previousLimit: event.previousLimit },
     `channel ${channelId} quality: ${event.providerEvent}`,
@@ -71,7 +77,7 @@ export async function applyAccountEvent(
     ctx,
     "channel.quality",
     channelId,
-    { change: event.change, providerEvent: event.providerEvent, limit: event.limit },
+    { change: event.change, providerEvent: event.providerEvent, limit: event.limit, woken },
     actor,
   );
   return "applied";

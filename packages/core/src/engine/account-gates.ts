@@ -50,6 +50,11 @@ export function templateWaitReason(name: string, language: string): string {
   return `template ${name} (${language}) is blocked: `;
 }
 
+/** The status reason of a send waiting for the channel's messaging limit; woken when the limit changes. */
+export function limitWaitReason(channelId: string): string {
+  return `channel ${channelId} reached its messaging limit `;
+}
+
 export type AccountVerdict =
   | { message: OutboundMessage }
   | { waitUntilMs: number; reason: string; template?: { name: string; language: string } };
@@ -116,6 +121,6 @@ async function messagingLimitWait(
   const frees = reach.oldestSentAt ? Date.parse(reach.oldestSentAt) + DAY_MS : nowMs + TEMPLATE_RECHECK_MS;
   return {
     waitUntilMs: Math.max(frees, nowMs + 1_000),
-    reason: `channel ${channelId} reached its messaging limit (${state?.limit ?? cap}: ${cap} customers a rolling 24 h) at ${nowIso(ctx)}`,
+    reason: `${limitWaitReason(channelId)}(${state?.limit ?? cap}: ${cap} customers a rolling 24 h) at ${nowIso(ctx)}`,
   };
 }
