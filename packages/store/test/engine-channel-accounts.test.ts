@@ -74,7 +74,9 @@ afterEach(async () => {
   await store?.close();
 });
 
-const downgrade = (dailyRecipients: number | null, at = NOW): ChannelEvent => ({
+type QualityEvent = Extract<ChannelEvent, { kind: "channel_quality" }>;
+
+const downgrade = (dailyRecipients: number | null, at = NOW): QualityEvent => ({
   kind: "channel_quality",
   eventId: `quality:${at}:${dailyRecipients}`,
   at,
@@ -86,7 +88,7 @@ const downgrade = (dailyRecipients: number | null, at = NOW): ChannelEvent => ({
   dailyRecipients,
 });
 
-const upgrade = (dailyRecipients: number, at: string): ChannelEvent => ({
+const upgrade = (dailyRecipients: number, at: string): QualityEvent => ({
   ...downgrade(dailyRecipients, at),
   change: "upgrade",
   providerEvent: "UPGRADE",
