@@ -11,6 +11,7 @@ import { ConsoleConfig } from "./console/schema.js";
 import { CronLine } from "./cron-line.js";
 import { NotifyConfig } from "./notify/schema.js";
 import { ReportsConfig } from "./reports/schema.js";
+import { ScoreConfig } from "./score/config.js";
 
 /**
  * The runner's one config file (see DESIGN.md "Runner"). Every byte goes through the schema
@@ -73,6 +74,8 @@ export const RunnerConfigSchema = z.strictObject({
       dispatch: CronLine,
       plan: CronLine.optional(),
       writeBack: CronLine.optional(),
+      /** Retrains the payment-risk model (`regua score`) on this cron line (docs/payment-behaviour.md). */
+      score: CronLine.optional(),
     })
     .default({ sync: "*/15 * * * *", dispatch: "*/5 * * * *" }),
   server: z
@@ -140,6 +143,8 @@ export const RunnerConfigSchema = z.strictObject({
   reports: ReportsConfig.optional(),
   /** Built-in alert rules and their thresholds (docs/alerts.md). */
   alerts: AlertsConfig,
+  /** How the payment-risk model is trained (`regua score`, `schedule.score`; docs/payment-behaviour.md). */
+  score: ScoreConfig.optional(),
   /** The WhatsApp self-service bot (docs/bot.md); absent: no bot, inbound messages act on dunning only. */
   bot: BotConfig.optional(),
   /** The operator console at /console (docs/console.md). */

@@ -13,6 +13,7 @@ import {
   syncCommand,
   writeBackCommand,
 } from "./commands/ops.js";
+import { type ScoreOptions, scoreCommand } from "./commands/score.js";
 import {
   CommandFailed,
   describeError,
@@ -22,7 +23,7 @@ import {
   type RuntimeOverrides,
   UsageError,
 } from "./commands/shared.js";
-import { simulateCommand } from "./commands/simulate.js";
+import { backtestCommand, type SimulateOptions, simulateCommand } from "./commands/simulate.js";
 
 /** Every argument goes through zod once; a bad one is a usage error (exit 2). */
 function parseWith<T>(schema: z.ZodType<T>, what: string) {
@@ -35,6 +36,7 @@ function parseWith<T>(schema: z.ZodType<T>, what: string) {
 }
 const positiveInt = parseWith(z.coerce.number().int().positive(), "must be a positive integer");
 const isoDate = parseWith(z.iso.date(), "must be a date as YYYY-MM-DD");
+const decimal = parseWith(z.string().regex(/^\d+(\.\d+)?$/), "must be a decimal amount such as 0.05");
 const instanceId = parseWith(
   z.string().regex(/^[a-z0-9][a-z0-9_-]*$/),
   "must be an instance id from the config",
@@ -155,10 +157,47 @@ export function createProgram(io: Io = processIo, deps: RuntimeOverrides = {}): 
     .requiredOption("--to <date>", "last day (YYYY-MM-DD)", isoDate)
     .option("--json", "JSON output", false)
     .option("--details", "list each day's actions", false)
-    .action((o: { from: string; to: string; json: boolean; details: boolean }) => {
+    .option("--backtest", "replay over history with and without the payment-risk score; compare", false)
+    .option(
+      "--baseline <file>",
+      "with --backtest: the policy to compare with (default: this one without riskScore)",
+    )
+    .option(
+      "--message-cost <decimal>",
+      "with --backtest: price of one message in the policy currency",
+      decimal,
+      "0.05",
+    )
+    .option(
+      "--attribution-days <n>",
+      "with --backtest: a payment this soon after a message counts as recovered",
+      positiveInt,
+      15,
+    )
+    .option("--demo", "with --backtest: on the generated demo history and policy (no config needed)", false)
+    .option("--customers <n>", "with --demo: customers to generate", positiveInt, 1000)
+    .option("--seed <n>", "with --demo: generator seed", positiveInt, 7)
+    .action((o: SimulateOptions) => {
       if (o.from > o.to) throw new UsageError(`--from ${o.from} is after --to ${o.to}`);
-      return simulateCommand(global(), o, io, deps);
+      if (!o.backtest && (o.demo || o.baseline))
+        throw new UsageError("--demo and --baseline need --backtest");
+      return o.backtest ? backtestCommand(global(), o, io, deps) : simulateCommand(global(), o, io, deps);
     });
+  program
+    .command("score")
+    .description("train the payment-risk model on the store's history and store it")
+    .option(
+      "--evaluate",
+      "train on an earlier period, report AUC and calibration on the later one; stores nothing",
+      false,
+    )
+    .option("--holdout-days <n>", "with --evaluate: the held-out later period, in days", positiveInt, 180)
+    .option("--json", "JSON output", false)
+    .option("--demo", "on the generated demo history in a temporary store (no config needed)", false)
+    .option("--customers <n>", "with --demo: customers to generate", positiveInt, 1000)
+    .option("--seed <n>", "with --demo: generator seed", positiveInt, 7)
+    .option("--today <date>", "with --demo: the day the generated history ends (default: today)", isoDate)
+    .action((o: ScoreOptions) => scoreCommand(global(), o, io, deps));
   program
     .command("demo")
     .description("a full cycle against bundled fakes on a temporary SQLite store; no account needed")

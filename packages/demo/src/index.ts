@@ -11,3 +11,4 @@ export { type DemoErp, type DemoErpKind, SOURCE_ID, startDemoErp } from "./erp.j
  * `@regua/channel-whatsapp`) from this package's own dependencies, wherever the runner is.
  */
 export const importPlugin = (specifier: string): Promise<unknown> => import(specifier);
+export { type DemoPaymentHistory, demoPaymentHistory } from "./payment-history.js";
