@@ -97,4 +97,43 @@ describe("SendCalendar", () => {
     expect(new Date(christmasEve?.dueAtMs ?? 0).toISOString()).toBe("2026-12-26T12:00:00.000Z"); // Sat 09:00
     expect(christmasEve?.trace.map((t) => t.rule)).toEqual(["window", "holiday", "schedule"]);
   });
+
+  describe("a send window written as IXC cron fields", () => {
+    const policyWith = (window: string | string[]) =>
+      parsePolicy(
+        SAMPLE_POLICY_YAML.replace(/^window:\n(?: {2}.*\n)+/m, `window: ${JSON.stringify(window)}\n`),
+        "p.yaml",
+      );
+    // Weekdays 08:00–12:00 and 13:00–18:00, only from the 1st to the 20th, not in January.
+    const cron = new SendCalendar(policyWith("* 8-11,13-17 1-20 2-12 1-5"));
+    const at = (iso: string) => new Date(cron.nextSlot(Date.parse(iso))?.dueAtMs ?? 0).toISOString();
+
+    it("opens each run of hours in turn, on the days the fields allow", () => {
+      expect(cron.runs(epochDay("2026-03-10")).map((r) => r.text)).toEqual(["08:00-12:00", "13:00-18:00"]);
+      expect(cron.runs(epochDay("2026-03-14"))).toEqual([]); // a Saturday
+      expect(cron.runs(epochDay("2026-03-24"))).toEqual([]); // a Tuesday, but the 24th: day and weekday must both match
+    });
+
+    it("sends now inside a run, at the next run after a gap, and on the next allowed day", () => {
+      expect(at("2026-03-10T13:30:00Z")).toBe("2026-03-10T13:30:00.000Z"); // Tue 10:30: open
+      expect(at("2026-03-10T15:10:00Z")).toBe("2026-03-10T16:00:00.000Z"); // 12:10 → 13:00
+      const evening = cron.nextSlot(Date.parse("2026-03-10T22:00:00Z")); // 19:00 → Wed 08:00
+      expect(new Date(evening?.dueAtMs ?? 0).toISOString()).toBe("2026-03-11T11:00:00.000Z");
+      expect(evening?.trace[0]?.reason).toBe("quiet hours: 19:00 is after tue window 13:00-18:00");
+      expect(evening?.expiresAtMs).toBe(Date.parse("2026-03-11T15:00:00Z")); // the run ends at 12:00
+    });
+
+    it("opens the hours any line of a list opens", () => {
+      const isp = new SendCalendar(policyWith(["* 8-19 * * 1-5", "* 8-11 * * 6"]));
+      expect(isp.runs(epochDay("2026-03-13")).map((r) => r.text)).toEqual(["08:00-20:00"]); // Friday
+      expect(isp.runs(epochDay("2026-03-14")).map((r) => r.text)).toEqual(["08:00-12:00"]); // Saturday
+      expect(isp.runs(epochDay("2026-03-15"))).toEqual([]); // Sunday
+    });
+
+    it("names the field and the line when a window is not one", () => {
+      expect(() => policyWith("30 8-17 * * 1-5")).toThrow(/window: .*minute field must be "\*"/s);
+      expect(() => policyWith("* 8-17 * *")).toThrow(/window: .*5 fields/s);
+      expect(() => policyWith("* 25 * * 1-5")).toThrow(/window: .*not a valid cron line/s);
+    });
+  });
 });

@@ -37,7 +37,7 @@ describe("parsePolicy", () => {
       "juridico-d30",
     ]);
     expect(policy.steps[0]?.template).toEqual({ name: "lembrete_vencimento", language: "pt_BR" });
-    expect(policy.window.sun).toBeNull();
+    expect(policy.window).toMatchObject({ sun: null });
     expect(policy.holidays).toEqual({ country: "BR", state: "SP", types: ["public"], extra: [] });
     expect(policy.lifecycle.paymentConfirmation?.template.name).toBe("confirmacao_pagamento");
     expect(policy.steps.find((s) => s.id === "escalar-d15")?.escalate).toEqual({
@@ -53,7 +53,7 @@ describe("parsePolicy", () => {
     expect(policy.grouping).toBe("invoice");
     expect(policy.catchUp).toBe("latest");
     expect(policy.caps).toEqual({ perCustomerPerDay: 1, perCustomerPerWeek: 3 });
-    expect(policy.window.mon).toBe("08:00-20:00");
+    expect(policy.window).toMatchObject({ mon: "08:00-20:00" });
     expect(policy.steps[0]?.action).toBe("message");
     expect(policy.steps[0]?.template?.language).toBe("pt_BR");
     expect(policy.steps[0]?.conditions).toEqual({});

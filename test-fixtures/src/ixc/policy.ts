@@ -13,8 +13,8 @@ currency: BRL
 locale: pt-BR
 
 # IXC's own sending hours for collections: weekdays 8h-20h, Saturday mornings.
-window: { mon: "08:00-20:00", tue: "08:00-20:00", wed: "08:00-20:00", thu: "08:00-20:00",
-          fri: "08:00-20:00", sat: "08:00-12:00", sun: null }
+# IXC's cron fields (minute hour day month weekday): weekdays 08:00–20:00, Saturdays 08:00–12:00.
+window: ["* 8-19 * * 1-5", "* 8-11 * * 6"]
 holidays: { country: BR }
 caps: { perCustomerPerDay: 1, perCustomerPerWeek: 3 }
 grouping: invoice

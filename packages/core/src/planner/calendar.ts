@@ -1,3 +1,4 @@
+import { Cron } from "croner";
 import Holidays from "date-holidays";
 import type { TraceEntry } from "../actions.js";
 import { type Policy, WEEKDAYS } from "../policy/schema.js";
@@ -112,7 +113,10 @@ export interface SendSlot {
 
 export class SendCalendar {
   readonly timeZone: string;
-  private readonly windows: (WindowRange | null)[];
+  /** Per weekday (Sunday first), or per date from a cron window (cached per day). */
+  private readonly windows: (WindowRange | null)[] | null;
+  private readonly crons: Cron[];
+  private readonly cronRuns = new Map<number, WindowRange[]>();
   /** National, then state, then region tables: date-holidays' state tables can miss a national day. */
   private readonly holidayTables: Holidays[];
   private readonly holidayTypes: ReadonlySet<string>;
@@ -123,7 +127,18 @@ export class SendCalendar {
 
   constructor(policy: Policy) {
     this.timeZone = policy.timezone;
-    this.windows = WEEKDAYS.map((weekday) => parseWindow(policy.window[weekday]));
+    const window = policy.window;
+    if (typeof window === "string" || Array.isArray(window)) {
+      this.windows = null;
+      // Matched against the local wall clock written as UTC: the fields are wall-clock fields.
+      // legacyMode off: a day must match both the day-of-month and the weekday fields.
+      this.crons = [window]
+        .flat()
+        .map((line) => new Cron(line, { paused: true, timezone: "Etc/UTC", legacyMode: false }));
+    } else {
+      this.windows = WEEKDAYS.map((weekday) => parseWindow(window[weekday]));
+      this.crons = [];
+    }
     const rule = policy.holidays;
     const options = { timezone: policy.timezone };
     this.holidayTables = [];
@@ -137,8 +152,42 @@ export class SendCalendar {
     this.extraHolidays = rule?.extra ?? [];
   }
 
+  /** The day's first send window, or null when it has none (holidays aside). */
   window(day: number): WindowRange | null {
-    return this.windows[weekdayOf(day)] ?? null;
+    return this.runs(day)[0] ?? null;
+  }
+
+  /** The day's send windows in order: one per weekday, or each run of hours a cron window opens. */
+  runs(day: number): readonly WindowRange[] {
+    if (this.windows) {
+      const window = this.windows[weekdayOf(day)];
+      return window ? [window] : [];
+    }
+    let runs = this.cronRuns.get(day);
+    if (!runs) {
+      if (this.cronRuns.size > 1000) this.cronRuns.clear();
+      runs = this.cronRunsOf(day);
+      this.cronRuns.set(day, runs);
+    }
+    return runs;
+  }
+
+  /** Runs of matching hours on a local date (24 checks: the minute field is always "*"). */
+  private cronRunsOf(day: number): WindowRange[] {
+    const runs: WindowRange[] = [];
+    let open: number | null = null;
+    for (let hour = 0; hour <= 24; hour++) {
+      const wallClock = new Date(day * MS_PER_DAY + hour * 3_600_000);
+      const matches = hour < 24 && this.crons.some((cron) => cron.match(wallClock));
+      if (matches && open === null) open = hour;
+      if (!matches && open !== null) {
+        const start = open * 60;
+        const end = hour * 60;
+        runs.push({ start, end, text: `${minutesText(start)}-${minutesText(end)}` });
+        open = null;
+      }
+    }
+    return runs;
   }
 
   /** The blocking holiday's name on a local day, or null. Tables are built once per year. */
@@ -204,13 +253,15 @@ export class SendCalendar {
         });
         continue;
       }
-      const window = this.window(day);
-      if (!window) {
+      const runs = this.runs(day);
+      if (runs.length === 0) {
         trace.push({ rule: "window", outcome: "skipped", reason: `${iso} (${weekday}) has no send window` });
         continue;
       }
-      if (day === now.day && now.minutes >= window.end) {
-        const reason = `quiet hours: ${minutesText(now.minutes)} is after ${weekday} window ${window.text}`;
+      const window = day === now.day ? runs.find((run) => now.minutes < run.end) : runs[0];
+      if (!window) {
+        const last = runs.at(-1) as WindowRange;
+        const reason = `quiet hours: ${minutesText(now.minutes)} is after ${weekday} window ${last.text}`;
         trace.push({ rule: "window", outcome: "skipped", reason });
         continue;
       }

@@ -1,3 +1,4 @@
+import { Cron } from "croner";
 import Holidays from "date-holidays";
 import { z } from "zod";
 import { CurrencyCode, currencyExponent } from "../money.js";
@@ -78,6 +79,39 @@ const SendWindow = z
     (window) => Object.values(window).some((range) => range !== null),
     "at least one weekday needs a window",
   );
+
+/**
+ * The send window as IXC writes its scheduled tasks: cron fields "minute hour day month weekday"
+ * (ranges, lists and steps: "* 8-11,13-17 * * 1-5" is weekdays 08:00–12:00 and 13:00–18:00).
+ * Windows are whole hours, so the minute field is "*"; day, month and weekday pick the days, and
+ * a day must match all three (unlike classic cron, which ORs day and weekday when both are set).
+ * A list of lines opens the hours any of them opens (weekdays 08–20 and Saturdays 08–12).
+ */
+export const CronWindow = z.string().superRefine((line, ctx) => {
+  const fields = line.trim().split(/\s+/);
+  if (fields.length !== 5) {
+    ctx.addIssue({
+      code: "custom",
+      message: `"${line}": a cron window has 5 fields (minute hour day month weekday)`,
+    });
+    return;
+  }
+  if (fields[0] !== "*") {
+    ctx.addIssue({
+      code: "custom",
+      message: `"${line}": the minute field must be "*" (windows are whole hours; write minutes with mon: "08:30-18:00")`,
+    });
+    return;
+  }
+  try {
+    new Cron(line, { paused: true, legacyMode: false }).stop();
+  } catch (error) {
+    ctx.addIssue({
+      code: "custom",
+      message: `"${line}": not a valid cron line: ${(error as Error).message}`,
+    });
+  }
+});
 
 const TimeZone = z.string().refine((zone) => {
   try {
@@ -308,7 +342,7 @@ export const PolicySchema = z
     timezone: TimeZone,
     currency: CurrencyCode.default("BRL"),
     locale: z.string().min(2).default("pt-BR"),
-    window: SendWindow.prefault({}),
+    window: z.union([CronWindow, z.array(CronWindow).min(1), SendWindow]).prefault({}),
     holidays: HolidayRule.nullable().default(null),
     caps: z
       .strictObject({
