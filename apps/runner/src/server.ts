@@ -138,7 +138,14 @@ export async function buildServer(options: BuildServerOptions): Promise<FastifyI
   });
   registerAdmin(app, { engine, store, clock, authorize: guard(isAdmin, "admin"), reports: options.reports });
   if (options.console) {
-    await registerConsole(app, { ...options.console, engine, channels: options.channels, clock, log });
+    await registerConsole(app, {
+      ...options.console,
+      engine,
+      channels: options.channels,
+      clock,
+      log,
+      prices: options.reports?.prices,
+    });
   }
 
   await app.ready();

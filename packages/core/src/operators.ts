@@ -74,6 +74,14 @@ export interface ConversationAssignment {
   at: string;
 }
 
+export interface PaymentsAfterConversation {
+  conversationId: number;
+  operatorId: string | null;
+  currency: string;
+  amountMinor: number;
+  payments: number;
+}
+
 export interface OperatorStore {
   /** Adds an operator; throws a ValidationError when the id or the e-mail is taken. */
   addOperator(input: NewOperator): Promise<Operator>;
@@ -100,6 +108,13 @@ export interface OperatorStore {
   deleteSessionsOf(operatorId: string): Promise<number>;
   /** Removes sessions idle since before `idleBefore` or created before `createdBefore`. */
   purgeSessions(options: { idleBefore: string; createdBefore: string }): Promise<number>;
+
+  /**
+   * Payments received after conversations (console reports): for each conversation opened in
+   * [from, to) whose customer is known, the customer's payments dated on or after the day it
+   * opened, summed per currency.
+   */
+  paymentsAfterConversations(query: { from: string; to: string }): Promise<PaymentsAfterConversation[]>;
 
   recordAssignment(assignment: Omit<ConversationAssignment, "id">): Promise<ConversationAssignment>;
   /** A conversation's assignments, oldest first. */

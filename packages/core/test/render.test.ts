@@ -286,4 +286,42 @@ steps:
     expect(text.startsWith("#NF-10 R$1.00 due 11/10/2026; #NF-11")).toBe(true);
     expect(text.endsWith("#NF-19 R$1.00 due 11/19/2026; … (+2)")).toBe(true);
   });
+
+  it("renders a console-planned action from its payload.message, and refuses a bad one", () => {
+    const planned = {
+      ...action("console:batch:b1", ["1", "2"]),
+      payload: {
+        message: {
+          channel: "wa",
+          template: { name: "lembrete_contato", language: "pt_BR" },
+          variables: { "1": "customer.firstName", "2": "invoices.totalOpen" },
+        },
+      },
+    };
+    const message = renderMessage({
+      policy,
+      action: planned,
+      customer,
+      invoices: [invoice("1"), invoice("2")],
+      to: "+5511987654321",
+    });
+    expect(message.template?.name).toBe("lembrete_contato");
+    expect(
+      message.template?.body.map((p) =>
+        p.type === "text" ? p.text : p.type === "currency" ? p.amount.amountMinor : p.fallback,
+      ),
+    ).toEqual([
+      customer.name.split(" ")[0],
+      invoice("1").openAmount.amountMinor + invoice("2").openAmount.amountMinor,
+    ]);
+    expect(() =>
+      renderMessage({
+        policy,
+        action: { ...planned, payload: { message: { channel: "wa" } } },
+        customer,
+        invoices: [invoice("1")],
+        to: "+5511987654321",
+      }),
+    ).toThrow(/payload\.message/);
+  });
 });

@@ -221,6 +221,39 @@ export function createOperatorStore(ctx: StoreContext): OperatorStore {
       return toNumber(result.numDeletedRows);
     },
 
+    async paymentsAfterConversations({ from, to }) {
+      const rows = await db
+        .selectFrom("conversations as c")
+        .innerJoin("payments as p", (join) =>
+          join
+            .onRef("p.source", "=", "c.source")
+            .onRef("p.customer_ref", "=", "c.customer_ref")
+            // paid_on is a calendar day; a conversation's day is its opened_at's first 10 characters.
+            .on(sql<boolean>`p.paid_on >= substr(c.opened_at, 1, 10)`),
+        )
+        .select((eb) => [
+          "c.id as conversation_id",
+          "c.operator_id",
+          "p.currency",
+          eb.fn.sum<number>("p.amount_minor").as("amount_minor"),
+          eb.fn.countAll<number>().as("payments"),
+        ])
+        .where("p.deleted_at", "is", null)
+        .where("c.opened_at", ">=", toInstant(from))
+        .where("c.opened_at", "<", toInstant(to))
+        .groupBy(["c.id", "c.operator_id", "p.currency"])
+        .orderBy("c.id")
+        .orderBy("p.currency")
+        .execute();
+      return rows.map((row) => ({
+        conversationId: toNumber(row.conversation_id),
+        operatorId: row.operator_id,
+        currency: row.currency,
+        amountMinor: toNumber(row.amount_minor),
+        payments: toNumber(row.payments),
+      }));
+    },
+
     async recordAssignment(assignment) {
       const row = await db
         .insertInto("conversation_assignments")

@@ -1,6 +1,6 @@
 import type { NewOperator } from "@regua/core";
 import { expect, it } from "vitest";
-import type { StoreFactory } from "./fixtures.js";
+import { payment, type StoreFactory } from "./fixtures.js";
 import { useStore } from "./suite.js";
 
 const T0 = "2026-03-10T12:00:00.000Z";
@@ -170,5 +170,44 @@ export function operatorTests(factory: StoreFactory): void {
       steps.map((s, i) => [s.from, s.to, s.by, s.reason, at(i)]),
     );
     expect(await operators().listAssignments(conversation.id + 1)).toEqual([]);
+  });
+
+  it("sums the payments a customer made on or after the day of a conversation", async () => {
+    const open = async (phone: string, customerRef: string | null, operatorId: string, minute: number) =>
+      (
+        await store().openConversation({
+          channel: "wa",
+          phone,
+          status: "with_operator",
+          origin: "active_reply",
+          source: customerRef ? "erp" : null,
+          customerRef,
+          operatorId,
+          at: at(minute),
+        })
+      ).conversation.id;
+    const withPayment = await open("+5511987650001", "C1", "ana", 0);
+    const nothingAfter = await open("+5511987650002", "C2", "bia", 1);
+    await open("+5511987650003", null, "bia", 2);
+    await store().commitPage({
+      source: "erp",
+      entity: "payments",
+      payments: [
+        payment("P1", "I1", "2026-03-10", { customerRef: "C1" }),
+        payment("P2", "I2", "2026-03-12", {
+          customerRef: "C1",
+          amount: { amountMinor: 2_500, currency: "BRL" },
+        }),
+        payment("P3", "I3", "2026-03-09", { customerRef: "C2" }),
+      ],
+      cursor: null,
+      at: at(10),
+    });
+    const rows = await operators().paymentsAfterConversations({ from: T0, to: at(60 * 24) });
+    expect(rows).toEqual([
+      { conversationId: withPayment, operatorId: "ana", currency: "BRL", amountMinor: 12_500, payments: 2 },
+    ]);
+    expect(rows.some((r) => r.conversationId === nothingAfter)).toBe(false);
+    expect(await operators().paymentsAfterConversations({ from: at(1), to: at(60) })).toEqual([]);
   });
 }

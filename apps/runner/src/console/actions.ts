@@ -22,7 +22,11 @@ const TransferForm = z.object({ to: z.string().min(1), reason: z.string().trim()
 export const channelMap = (c: ConsoleContext) =>
   new Map<string, Channel>(c.channels.map((p) => [p.id, p.instance]));
 
-/** Fills a console template's variables from the conversation's customer (docs/console.md). */
+/**
+ * Fills a console template's variables for a message sent in a conversation, with the policy's
+ * variable names (docs/console.md): customer.name, customer.firstName, invoices.totalOpen,
+ * invoices.count; anything else is sent as written. Batch actions are rendered by core instead.
+ */
 export function templateParameters(
   template: ConsoleTemplate,
   conversation: Conversation,
@@ -35,7 +39,8 @@ export function templateParameters(
     if (variable === "customer.name") return { type: "text", text: name || conversation.phone };
     if (variable === "customer.firstName")
       return { type: "text", text: name.split(/\s+/)[0] || conversation.phone };
-    if (variable === "customer.openAmount") {
+    if (variable === "invoices.count") return { type: "text", text: String(invoices.length) };
+    if (variable === "invoices.totalOpen") {
       const amount = { amountMinor: total, currency } as Invoice["openAmount"];
       return { type: "currency", amount, fallback: formatMoney(amount) };
     }

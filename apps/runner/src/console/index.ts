@@ -5,12 +5,16 @@ import csrf from "@fastify/csrf-protection";
 import multipart from "@fastify/multipart";
 import type { FastifyInstance, FastifyRequest } from "fastify";
 import { sendInConversation } from "../conversations/send.js";
+import type { ReportsConfig } from "../reports/schema.js";
 import { channelMap, registerConversationActions } from "./actions.js";
 import { registerAuthRoutes, registerLogout, requireSession } from "./auth.js";
+import { registerBatch } from "./batch.js";
 import type { ConsoleContext, ConsoleDeps } from "./context.js";
 import { registerConversationScreens } from "./conversation.js";
+import { registerCustomerPage } from "./customer.js";
 import { registerHome } from "./home.js";
 import { ConversationFeed, registerLive } from "./live.js";
+import { registerConsoleReports } from "./reports.js";
 import { ConsoleRouter, OUTSIDE_HOURS_NOTICE } from "./router.js";
 import { ConsoleSessions, type SignedIn } from "./sessions.js";
 
@@ -24,6 +28,8 @@ export interface ConsoleOptions extends ConsoleDeps {
   feedPollMs?: number;
   /** How often waiting conversations are offered to available operators (besides every change). Default 10000. */
   routeEveryMs?: number;
+  /** `reports.prices`: what a billable message costs, for the console's reports. */
+  prices?: ReportsConfig["prices"];
 }
 
 /** htmx 2 and its SSE extension, vendored in the package (assets/console): no build step, no CDN. */
@@ -129,6 +135,9 @@ export async function registerConsole(app: FastifyInstance, options: ConsoleOpti
       registerLive(secured, ctx, feed);
       registerConversationScreens(secured, ctx);
       registerConversationActions(secured, ctx);
+      registerCustomerPage(secured, ctx);
+      registerBatch(secured, ctx);
+      registerConsoleReports(secured, ctx, options.prices);
     });
   });
 }

@@ -56,6 +56,16 @@ export class ConsoleRouter {
 
   private async sweep(): Promise<void> {
     const { store, clock, config } = this.deps;
+    // An operator wrote first and the debtor has answered now: it is a conversation with them.
+    const answered = await store.listConversations({ status: ["initiated_not_answered"], limit: 200 });
+    for (const conversation of answered.items) {
+      if (conversation.lastInboundAt === null) continue;
+      await store.updateConversation(
+        conversation.id,
+        { status: "with_operator", at: clock.now().toISOString() },
+        conversation.version,
+      );
+    }
     const waiting = await store.listConversations({
       status: ["with_operator"],
       operatorId: null,

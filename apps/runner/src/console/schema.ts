@@ -20,8 +20,9 @@ const TemplateChoice = z.strictObject({
   /** What the operator sees in the picker. */
   label: z.string().min(1),
   /**
-   * Body parameters in order, filled from the conversation's customer: customer.name,
-   * customer.firstName, customer.openAmount (all open invoices), or a literal text.
+   * Body parameters in order, with the policy's variable names: customer.name,
+   * customer.firstName, invoices.totalOpen, invoices.count (a batch action also takes the other
+   * policy variables, e.g. invoice.number), or a literal text.
    */
   variables: z.array(z.string()).default([]),
 });

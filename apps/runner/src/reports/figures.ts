@@ -52,13 +52,13 @@ export function periodsAt(now: string, kind: PeriodKind): { current: ReportPerio
 }
 
 /** Unit price in millionths of the currency unit ("0.0400" → 40000), exactly. */
-function micros(price: string): number {
+export function micros(price: string): number {
   const [whole = "0", fraction = ""] = price.split(".");
   return Number(whole) * 1_000_000 + Number(fraction.padEnd(6, "0"));
 }
 
 /** Millionths → minor units, half up (BRL: 10_000 micros per centavo). */
-function microsToMinor(value: number, currency: string): number {
+export function microsToMinor(value: number, currency: string): number {
   const per = 10 ** (6 - currencyExponent(currency));
   return Math.floor((value + per / 2) / per);
 }

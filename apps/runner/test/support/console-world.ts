@@ -151,6 +151,7 @@ ${extraConfig}
     adminToken: "console-world-admin-token",
     channels: rt.channels.map((c) => ({ id: c.id, packageName: c.packageName, instance: c.channel })),
     connectors: rt.sources.map((s) => ({ id: s.id, packageName: s.packageName, instance: s.connector })),
+    reports: rt.config.reports,
     console: {
       store: rt.store,
       config: rt.config.console,

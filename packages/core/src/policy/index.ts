@@ -1,6 +1,7 @@
 // The policy (the régua): zod schema, YAML/JSON parsing with file:line errors, message rendering.
 export { formatPath, parsePolicy } from "./parse.js";
 export {
+  CONSOLE_STEP_PREFIX,
   formatIsoDate,
   LIFECYCLE_STEP_PREFIX,
   type RenderInput,
@@ -12,6 +13,7 @@ export {
   LIFECYCLE_KINDS,
   type LifecycleKind,
   type MessageSpec,
+  MessageSpecSchema,
   type Policy,
   type PolicyInput,
   PolicySchema,

@@ -1,12 +1,13 @@
 import type { PlannedAction } from "../actions.js";
 import type { OutboundMessage, TemplateMessage, TemplateParameter } from "../contracts.js";
-import { ValidationError } from "../errors.js";
+import { fromZodError, ValidationError } from "../errors.js";
 import type { Customer, Invoice } from "../model.js";
 import { addMoney, formatMoney, type Money } from "../money.js";
 import {
   LIFECYCLE_KINDS,
   type LifecycleKind,
   type MessageSpec,
+  MessageSpecSchema,
   type Policy,
   VARIABLE_ALIASES,
   type VariableSource,
@@ -23,6 +24,12 @@ export interface RenderInput {
 
 /** Lifecycle actions carry `stepId: "lifecycle:<kind>"`, e.g. "lifecycle:paymentConfirmation". */
 export const LIFECYCLE_STEP_PREFIX = "lifecycle:";
+/**
+ * Actions an operator planned from the console (a batch action, a one-to-one contact) are not a
+ * policy step: they carry their message (channel, template, variables) in `payload.message`, and
+ * go through the same outbox, dispatch and rate limits as the policy's.
+ */
+export const CONSOLE_STEP_PREFIX = "console:";
 
 const dateFormats = new Map<string, Intl.DateTimeFormat>();
 
@@ -99,6 +106,11 @@ export function templateFallback(
 
 function findMessageSpec(policy: Policy, action: PlannedAction): MessageSpec {
   const where = `action ${action.key}`;
+  if (action.stepId.startsWith(CONSOLE_STEP_PREFIX)) {
+    const parsed = MessageSpecSchema.safeParse(action.payload.message);
+    if (!parsed.success) throw fromZodError(parsed.error, `${where} payload.message`);
+    return parsed.data;
+  }
   if (action.stepId.startsWith(LIFECYCLE_STEP_PREFIX)) {
     const kind = action.stepId.slice(LIFECYCLE_STEP_PREFIX.length) as LifecycleKind;
     const spec = LIFECYCLE_KINDS.includes(kind) ? policy.lifecycle[kind] : undefined;
@@ -187,6 +199,7 @@ function stepPath(context: RenderContext): string {
   const { stepId } = context.action;
   if (stepId.startsWith(LIFECYCLE_STEP_PREFIX))
     return `lifecycle.${stepId.slice(LIFECYCLE_STEP_PREFIX.length)}`;
+  if (stepId.startsWith(CONSOLE_STEP_PREFIX)) return "payload.message";
   return `steps[${context.policy.steps.findIndex((s) => s.id === stepId)}]`;
 }
 

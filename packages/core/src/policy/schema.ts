@@ -278,6 +278,8 @@ const MessageSpec = z.strictObject({
     .optional(),
 });
 export type MessageSpec = z.infer<typeof MessageSpec>;
+/** A message as a policy step writes it; also what console-planned actions carry in `payload.message`. */
+export { MessageSpec as MessageSpecSchema };
 
 const Step = z
   .strictObject({
