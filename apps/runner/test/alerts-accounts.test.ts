@@ -53,6 +53,11 @@ steps:
     channel: wa
     template: { name: fatura_vencida, language: pt_BR }
     variables: { "1": customer.firstName }
+  - id: vencida-d10
+    offsetDays: 10
+    channel: wa
+    template: { name: lembrete_final, language: pt_BR }
+    variables: { "1": customer.firstName }
 `;
 
 const clock = new DemoClock("2026-03-10T12:00:00.000Z"); // Tuesday 09:00 in São Paulo
@@ -81,6 +86,7 @@ let receiver: WebhookReceiver;
 let rt: Runtime;
 let app: FastifyInstance;
 let worker: WebhookWorker;
+let serverUrl: string;
 
 beforeAll(async () => {
   sink = await startSmtpSink();
@@ -94,6 +100,7 @@ beforeAll(async () => {
       { name: "vencimento_hoje", language: "pt_BR", body: "{{1}}, sua fatura vence hoje." },
       { name: "fatura_vencida", language: "pt_BR", body: "{{1}}, a fatura venceu." },
       { name: "fatura_em_atraso", language: "pt_BR", body: "{{1}}, há uma fatura em atraso." },
+      { name: "lembrete_final", language: "pt_BR", body: "{{1}}, último lembrete." },
     ],
     clockSpeed: 200,
     duplicateRate: 0,
@@ -138,7 +145,7 @@ notify:
     channels: rt.channels.map((c) => ({ id: c.id, packageName: c.packageName, instance: c.channel })),
     connectors: rt.sources.map((s) => ({ id: s.id, packageName: s.packageName, instance: s.connector })),
   });
-  const serverUrl = await app.listen({ port: 0, host: "127.0.0.1" });
+  serverUrl = await app.listen({ port: 0, host: "127.0.0.1" });
   // Meta posts straight to the runner's route, signed with the app secret.
   fake.setWebhookUrl(`${serverUrl}/webhooks/whatsapp/wa`);
   await rt.engine.sync();
@@ -286,5 +293,31 @@ describe("WhatsApp token expired", () => {
       ],
       hooks: ["firing", "resolved"],
     });
+  });
+});
+
+describe("template refused at send (132015) before Meta's webhook arrived", () => {
+  it("the send waits instead of failing, and goes once the template is approved", async () => {
+    fake.setWebhookUrl(undefined); // Meta's notifications are late: held until the URL is back
+    fake.templateStatus("lembrete_final", "PAUSED");
+    clock.jumpTo("2026-03-20T12:00:00.000Z"); // d+10
+    await rt.engine.sync();
+    await rt.engine.plan({ dryRun: false });
+    const before = fake.sent.length;
+    expect(await rt.engine.dispatch({ limit: 50 })).toMatchObject({ sent: 0, failed: 0, retried: 2 });
+    const waiting = await rt.store.listActions({ status: ["planned"] });
+    expect(waiting.map((a) => a.statusReason)).toEqual([
+      expect.stringContaining("template lembrete_final (pt_BR) is blocked: paused (refused at send:"),
+      expect.stringContaining("(#132015) Template is Paused"),
+    ]);
+
+    fake.setWebhookUrl(`${serverUrl}/webhooks/whatsapp/wa`);
+    fake.templateStatus("lembrete_final", "APPROVED");
+    await settle();
+    expect(await rt.engine.dispatch({ limit: 50 })).toMatchObject({ sent: 2, failed: 0 });
+    expect(fake.sent.slice(before).map((s) => (s.body.template as { name: string }).name)).toEqual([
+      "lembrete_final",
+      "lembrete_final",
+    ]);
   });
 });

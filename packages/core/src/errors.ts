@@ -4,7 +4,7 @@
  * Checks go through `isReguaError` (a Symbol.for tag), not `instanceof`, so two copies of
  * @regua/core in one install still agree.
  */
-import type { DeliveryIssue } from "./contracts.js";
+import type { DeliveryIssue, TemplateStatus } from "./contracts.js";
 
 const TAG = Symbol.for("regua.error");
 
@@ -147,6 +147,26 @@ export function deliveryIssueOf(error: unknown): { issue: DeliveryIssue; retryAf
   const retryAfterMs =
     "retryAfterMs" in error && typeof error.retryAfterMs === "number" ? error.retryAfterMs : 0;
   return { issue: error.issue as DeliveryIssue, retryAfterMs };
+}
+
+/**
+ * The provider refused a send because of the template itself, not the message (WhatsApp 132015
+ * "Template is Paused", 132016 "Template is Disabled"): nothing left, and the same send may work
+ * once the template is approved again. The engine holds the send instead of failing it.
+ */
+export class TemplateBlockedError extends ReguaError {
+  readonly templateStatus: TemplateStatus;
+  constructor(templateStatus: TemplateStatus, message: string, options: ReguaErrorOptions = {}) {
+    super("PERMANENT", false, message, options);
+    this.templateStatus = templateStatus;
+  }
+}
+
+/** The template status a TemplateBlockedError (from any copy of core) carries, or null. */
+export function templateBlockedOf(error: unknown): TemplateStatus | null {
+  if (!isReguaError(error) || !("templateStatus" in error) || typeof error.templateStatus !== "string")
+    return null;
+  return error.templateStatus as TemplateStatus;
 }
 
 export class ConfigError extends ReguaError {

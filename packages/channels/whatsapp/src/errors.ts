@@ -5,6 +5,8 @@ import {
   type ProviderDetail,
   RecipientError,
   type ReguaErrorCode,
+  TemplateBlockedError,
+  type TemplateStatus,
 } from "@regua/core";
 import { type GraphError, GraphErrorEnvelopeSchema } from "./schemas.js";
 
@@ -39,6 +41,9 @@ const RECIPIENT_ISSUES: Record<number, DeliveryIssue> = {
   131026: "undeliverable",
 };
 const ENGAGEMENT_RETRY_MS = 24 * 60 * 60 * 1000;
+
+/** 132015 "Template is Paused", 132016 "Template is Disabled": the template, not the message. */
+const TEMPLATE_BLOCKED: Record<number, TemplateStatus> = { 132015: "paused", 132016: "disabled" };
 
 export function deliveryIssue(code: number): DeliveryIssue | undefined {
   return RECIPIENT_ISSUES[code];
@@ -84,11 +89,14 @@ export function classifyGraphResponse(response: KitResponse): Verdict | undefine
 
 /**
  * A Graph error about the recipient (131047 / 131049 / 131026) as the RecipientError the engine
- * acts on; any other error is returned as it is.
+ * acts on, a blocked template (132015 / 132016) as a TemplateBlockedError; any other error is
+ * returned as it is.
  */
 export function withDeliveryIssue(error: unknown): unknown {
   if (!isReguaError(error) || error.provider?.system !== "whatsapp") return error;
   const code = error.provider.code;
+  const blocked = typeof code === "number" ? TEMPLATE_BLOCKED[code] : undefined;
+  if (blocked) return new TemplateBlockedError(blocked, error.message, { provider: error.provider });
   const issue = typeof code === "number" ? deliveryIssue(code) : undefined;
   if (!issue) return error;
   const retryAfterMs = issue === "engagement_limit" ? ENGAGEMENT_RETRY_MS : 0;

@@ -158,7 +158,10 @@ describe("the fake Graph API plays Meta's account events, signed", () => {
     fake.templateStatus("confirmacao_pagamento", "PAUSED", {
       otherInfo: { title: "FIRST_PAUSE", description: "paused for 3 hours" },
     });
-    expect(await captureError(() => channel.send(message))).toMatchObject({ provider: { code: 132015 } });
+    expect(await captureError(() => channel.send(message))).toMatchObject({
+      templateStatus: "paused",
+      provider: { code: 132015 },
+    });
     fake.templateStatus("confirmacao_pagamento", "APPROVED");
     fake.qualityUpdate("DOWNGRADE", "TIER_250", "TIER_1K");
     await fake.idle();

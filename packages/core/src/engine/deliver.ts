@@ -1,5 +1,5 @@
 import type { ActionRow } from "../actions.js";
-import type { Channel, DeliveryIssue, OutboundMessage } from "../contracts.js";
+import type { Channel, DeliveryIssue, OutboundMessage, TemplateStatus } from "../contracts.js";
 import {
   ConfigError,
   deliveryIssueOf,
@@ -7,14 +7,15 @@ import {
   isReguaError,
   isSendOutcomeUnknown,
   RateLimitError,
+  templateBlockedOf,
   ValidationError,
 } from "../errors.js";
 import { type Customer, type Invoice, normalizePhone } from "../model.js";
 import { installmentDueOn } from "../planner/index.js";
 import { renderMessage } from "../policy/index.js";
-import { checkAccount } from "./account-gates.js";
+import { checkAccount, TEMPLATE_RECHECK_MS, templateWaitReason } from "./account-gates.js";
 import { resumeChannel, suspendChannel, waitForSuspendedChannel } from "./channel-suspension.js";
-import { type EngineContext, nowIso, plusMs } from "./context.js";
+import { describeError, type EngineContext, nowIso, plusMs } from "./context.js";
 import { type DeliveryIssueReport, handleDeliveryIssue } from "./delivery-issues.js";
 import type { ChannelGates } from "./gates.js";
 import {
@@ -103,6 +104,8 @@ async function send(
     if (isReguaError(error) && error.code === "AUTH") {
       return suspendChannel(ctx, gates, channelId, row, error, ["sending"]);
     }
+    const blocked = templateBlockedOf(error);
+    if (blocked && message.template) return holdForTemplate(ctx, row, message.template, blocked, error);
     const issue = deliveryIssueOf(error);
     if (issue)
       return handleDeliveryIssue(ctx, row, sendIssue(channelId, message.to, error, issue), ["sending"]);
@@ -242,6 +245,33 @@ async function holdsLease(ctx: EngineContext, row: ActionRow): Promise<boolean> 
     current.claimedUntil !== null &&
     Date.parse(current.claimedUntil) > ctx.clock.now().getTime()
   );
+}
+
+/**
+ * The provider refused the send for its template (paused, disabled) before a status webhook said
+ * so: nothing left, so the send waits as it would after the webhook, and is tried again after
+ * TEMPLATE_RECHECK_MS (or at once when the template's approval arrives). Not recorded as the
+ * template's status: only the provider's webhook says when it is approved again.
+ */
+async function holdForTemplate(
+  ctx: EngineContext,
+  row: ActionRow,
+  template: { name: string; language: string },
+  status: TemplateStatus,
+  error: unknown,
+): Promise<Outcome> {
+  const reason = `${templateWaitReason(template.name, template.language)}${status} (refused at send: ${describeError(error)})`;
+  ctx.log.warn(
+    { action: row.key, template: template.name, status },
+    "template refused at send: the send waits",
+  );
+  const moved = await ctx.store.transitionAction(row.key, ["sending"], "planned", {
+    at: nowIso(ctx),
+    dueAt: plusMs(ctx, TEMPLATE_RECHECK_MS),
+    claimedUntil: null,
+    statusReason: reason,
+  });
+  return moved ? "retried" : "released";
 }
 
 /** Not now, through no fault of the action: back to planned at `untilMs`, no attempt counted. */
