@@ -3,6 +3,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type ConsoleWorld, PASSWORD, startConsoleWorld } from "./support/console-world.js";
 
 const MARIA = "+5511987654321";
+/** Set REGUA_UPDATE_SCREENSHOT=1 to rewrite docs/img/console.png from this test. */
+const SCREENSHOT = new URL("../../../docs/img/console.png", import.meta.url).pathname;
 
 /**
  * Issue 14's first browser test: an operator signs in, receives a live conversation (a debtor
@@ -96,6 +98,7 @@ describe.skipIf(!browserAvailable())("the operator console in Chromium", () => {
     ).toBe(true);
     await expect.poll(() => ana.locator("#messages").textContent()).toContain("extrato-c1");
 
+    if (process.env.REGUA_UPDATE_SCREENSHOT === "1") await ana.screenshot({ path: SCREENSHOT });
     await ana.getByLabel("Transfer to").selectOption("bia");
     await ana.getByLabel("Reason (optional)").fill("Bia cuida de acordos");
     await ana.getByRole("button", { name: "Transfer" }).click();

@@ -45,7 +45,7 @@ export function messagesList(
         <div class="meta">${author(m, names)} · <time datetime="${m.at}">${when(m.at)}</time>
           ${m.direction === "outbound" ? html` · <span class="ticks ${m.status === "read" ? "read" : ""}" aria-label="${tick.label}" title="${tick.label}">${tick.mark}</span> <span class="meta">${tick.label}</span>` : null}
           ${m.kind === "template" ? html` · <span class="badge">template</span>` : null}</div>
-        ${m.document ? html`<div>📄 <span class="document">${m.document.filename}</span></div>` : null}
+        ${m.document ? html`<div><span class="badge">document</span> <span class="document">${m.document.filename}</span></div>` : null}
         <div class="body">${m.body ?? html`<em>(removed by retention)</em>`}</div>
         ${m.error ? html`<div class="error">${m.error}</div>` : null}
       </li>`;
