@@ -163,3 +163,37 @@ describe("regua score and the payment-risk score in the plan", () => {
     expect(r.err).toContain("--demo and --baseline need --backtest");
   });
 });
+
+describe("schedule.score under regua run", () => {
+  it("retrains on its cron line and stores a new model", async () => {
+    const { loadConfig } = await import("../src/config.js");
+    const { loadPolicy } = await import("../src/runtime.js");
+    const { scoreCrons } = await import("../src/commands/score.js");
+    const { silentLogger } = await import("@regua/core");
+    const config = loadConfig(configFile);
+    const store = createSqliteStore({ file: path.join(path.dirname(configFile), "regua.db") });
+    try {
+      const before = (await store.risk.latestModel())?.id ?? 0;
+      const jobs: (() => Promise<unknown>)[] = [];
+      const job = (_name: string, fn: () => Promise<unknown>) => {
+        jobs.push(fn);
+        return async () => {
+          await fn();
+        };
+      };
+      const rt = { config, store, policy: loadPolicy(config.policy), clock, log: silentLogger };
+      const [cron] = scoreCrons(rt, job);
+      expect(cron?.name).toBe("score");
+      // "0 3 * * 0": Sundays at 03:00.
+      expect(cron?.nextRun(new Date("2026-12-02T13:00:00.000Z"))?.getDay()).toBe(0);
+      cron?.stop();
+      await jobs[0]?.();
+      expect((await store.risk.latestModel())?.id).toBeGreaterThan(before);
+      expect(
+        scoreCrons({ ...rt, config: { ...config, schedule: { ...config.schedule, score: undefined } } }, job),
+      ).toEqual([]);
+    } finally {
+      await store.close();
+    }
+  }, 60_000);
+});

@@ -7,9 +7,8 @@ import { createEmailSender } from "../notify/index.js";
 import { scheduleReports } from "../reports/job.js";
 import { loadCharts } from "../reports/load-charts.js";
 import type { Runtime } from "../runtime.js";
-import { ScoreConfig } from "../score/config.js";
 import { buildServer } from "../server.js";
-import { retrain } from "./score.js";
+import { scoreCrons } from "./score.js";
 import { describeError, type GlobalOptions, type Io, type RuntimeOverrides, withRuntime } from "./shared.js";
 
 function serverOptions(rt: Runtime, metrics: ReturnType<typeof createMetrics>) {
@@ -143,13 +142,7 @@ export async function runCommand(
           job("writeBack", () => engine.writeBack()),
         ),
       ];
-      if (schedule.score) {
-        const config = rt.config.score ?? ScoreConfig.parse({});
-        const retrainJob = job("score", () =>
-          retrain(rt.store.risk, config, rt.policy, rt.clock.now(), rt.log),
-        );
-        crons.push(new Cron(schedule.score, { protect: true, name: "score" }, retrainJob));
-      }
+      crons.push(...scoreCrons(rt, job));
       crons.push(...reportCrons(rt, job));
       crons.push(...alertCrons(rt, job));
       crons.push(...botCrons(rt, job));

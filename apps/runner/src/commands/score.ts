@@ -1,5 +1,7 @@
 import type { Logger, Policy, RiskStore } from "@regua/core";
 import { DEFAULT_LAST_INVOICES } from "@regua/core";
+import { Cron } from "croner";
+import type { Runtime } from "../runtime.js";
 import { ScoreConfig } from "../score/config.js";
 import { type DemoHistoryOptions, openDemoHistory } from "../score/demo.js";
 import { renderEvaluation, renderModel } from "../score/format.js";
@@ -105,7 +107,22 @@ async function scoreOn(
   );
 }
 
-/** The scheduled retrain under `regua run` (`schedule.score`). */
+/**
+ * `schedule.score` under `regua run`: retrains on its cron line. Two replicas retraining on the
+ * same tick store two equal models; the plan uses the latest, so no lease is needed.
+ */
+export function scoreCrons(
+  rt: Pick<Runtime, "config" | "store" | "policy" | "clock" | "log">,
+  job: (name: string, fn: () => Promise<unknown>) => () => Promise<void>,
+): Cron[] {
+  const line = rt.config.schedule.score;
+  if (!line) return [];
+  const config = rt.config.score ?? ScoreConfig.parse({});
+  const retrainJob = job("score", () => retrain(rt.store.risk, config, rt.policy, rt.clock.now(), rt.log));
+  return [new Cron(line, { protect: true, name: "score" }, retrainJob)];
+}
+
+/** One retrain: the facts, the model, stored. */
 export async function retrain(
   risk: RiskStore,
   config: ScoreConfig,
