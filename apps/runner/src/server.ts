@@ -54,7 +54,10 @@ export interface BuildServerOptions {
   retentionDays?: number;
   /** Serves the operator console at /console (docs/console.md) when given. */
   console?:
-    | Pick<ConsoleOptions, "store" | "config" | "secretKey" | "feedPollMs" | "routeEveryMs">
+    | Pick<
+        ConsoleOptions,
+        "store" | "config" | "secretKey" | "feedPollMs" | "routeEveryMs" | "selfServiceBot"
+      >
     | undefined;
 }
 

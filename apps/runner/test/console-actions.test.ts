@@ -133,9 +133,15 @@ describe("operator console actions", () => {
   it("keeps an operator out of a conversation another one holds; a supervisor sees it and reassigns", async () => {
     // João writes through Meta's webhook (so the channel knows his 24-hour window is open).
     world.fake.reply(JOAO, "Quero falar com alguém");
-    await expect.poll(() => world.rt.store.findOpenConversation("wa", JOAO), { timeout: 10_000 }).not.toBeNull();
+    await expect
+      .poll(() => world.rt.store.findOpenConversation("wa", JOAO), { timeout: 10_000 })
+      .not.toBeNull();
     const opened = (await world.rt.store.findOpenConversation("wa", JOAO))!;
-    await world.rt.store.updateConversation(opened.id, { status: "with_operator", operatorId: "bia", at: world.clock.now().toISOString() });
+    await world.rt.store.updateConversation(opened.id, {
+      status: "with_operator",
+      operatorId: "bia",
+      at: world.clock.now().toISOString(),
+    });
     const id = opened.id;
     expect((await get("ana", `/console/conversations/${id}`)).statusCode).toBe(403);
     expect((await post("ana", `/console/conversations/${id}/reply`, { text: "x" })).statusCode).toBe(403);

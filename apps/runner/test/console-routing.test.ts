@@ -177,4 +177,26 @@ describe("routing conversations to operators", () => {
     expect((await store.getConversation(id))?.operatorId).toBe("ana");
     expect(memory.sent).toHaveLength(2);
   });
+
+  it("sends receptive conversations to operators when no self-service bot answers them", async () => {
+    const receptive = async (phone: string) =>
+      (
+        await store.openConversation({
+          channel: "wa",
+          phone,
+          status: "self_service",
+          origin: "receptive",
+          at: clock.now().toISOString(),
+        })
+      ).conversation.id;
+    const withBot = await setup({});
+    deps.selfServiceBot = true;
+    await operator("ana", true);
+    const first = await receptive("+5511987650001");
+    await withBot.kick();
+    expect((await store.getConversation(first))?.status).toBe("self_service");
+    deps.selfServiceBot = false;
+    await withBot.kick();
+    expect(await store.getConversation(first)).toMatchObject({ status: "with_operator", operatorId: "ana" });
+  });
 });

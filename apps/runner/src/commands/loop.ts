@@ -26,7 +26,12 @@ function serverOptions(rt: Runtime, metrics: ReturnType<typeof createMetrics>) {
     retentionDays: rt.config.retention.webhookDays,
     reports: rt.config.reports,
     console: rt.config.console.enabled
-      ? { store: rt.store, config: rt.config.console, secretKey: rt.config.secretKey }
+      ? {
+          store: rt.store,
+          config: rt.config.console,
+          secretKey: rt.config.secretKey,
+          selfServiceBot: rt.config.bot !== undefined,
+        }
       : undefined,
   };
 }

@@ -22,6 +22,11 @@ export interface ConsoleDeps {
   clock: Clock;
   log: Logger;
   config: ConsoleConfig;
+  /**
+   * Whether the self-service bot answers receptive conversations. Without it nobody would, so
+   * routing moves them to the operator queue. Default false.
+   */
+  selfServiceBot?: boolean;
 }
 
 /** Shared by the console's route modules. */

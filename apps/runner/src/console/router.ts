@@ -56,6 +56,17 @@ export class ConsoleRouter {
 
   private async sweep(): Promise<void> {
     const { store, clock, config } = this.deps;
+    if (!this.deps.selfServiceBot) {
+      // No bot answers a debtor who writes first: the conversation goes to the operator queue.
+      const unattended = await store.listConversations({ status: ["self_service"], limit: 200 });
+      for (const conversation of unattended.items) {
+        await store.updateConversation(
+          conversation.id,
+          { status: "with_operator", at: clock.now().toISOString() },
+          conversation.version,
+        );
+      }
+    }
     // An operator wrote first and the debtor has answered now: it is a conversation with them.
     const answered = await store.listConversations({ status: ["initiated_not_answered"], limit: 200 });
     for (const conversation of answered.items) {
