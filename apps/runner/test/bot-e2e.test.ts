@@ -3,12 +3,13 @@ import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { type ConversationStore, silentLogger } from "@regua/core";
+import { type ConversationStore, MemoryKeyValueState, silentLogger } from "@regua/core";
 import { type FakeGraphApi, type SentMessage, startFakeGraphApi } from "@regua/test-fixtures/whatsapp";
 import { createMemoryConnector } from "@regua/testkit";
 import type { FastifyInstance } from "fastify";
 import { extractText, getDocumentProxy } from "unpdf";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { botCrons } from "../src/bot.js";
 import { parseConfig } from "../src/config.js";
 import { DemoClock } from "../src/demo/clock.js";
 import { openRuntime, type Runtime } from "../src/runtime.js";
@@ -385,5 +386,42 @@ bot: ${bot}
       /regua\.yaml:\d+:\d+.*bot\.secondFactor/,
     );
     expect(() => configFor("{ language: pt-BR }")).toThrow(/bot\.companyName/);
+  });
+});
+
+describe("bot: idle close under regua serve and regua run", () => {
+  it("runs every minute on one runner at a time (a lease in the store)", async () => {
+    const state = new MemoryKeyValueState(clock);
+    const closed: string[] = [];
+    const runner = (workerId: string) =>
+      ({
+        bot: {
+          onChannelEvent: async () => {},
+          closeIdle: async () => {
+            closed.push(workerId);
+            return 1;
+          },
+        },
+        store: { state: () => state },
+        workerId,
+      }) as unknown as Runtime;
+    const results: unknown[] = [];
+    const job = (_name: string, fn: () => Promise<unknown>) => async () => {
+      results.push(await fn());
+    };
+    // Two runners on one store (one after the other here: croner names jobs per process).
+    for (const workerId of ["a:1", "b:2"]) {
+      const crons = botCrons(runner(workerId), job);
+      try {
+        expect(crons.map((c) => c.getPattern())).toEqual(["* * * * *"]);
+        await crons[0]?.trigger();
+      } finally {
+        for (const cron of crons) cron.stop();
+      }
+    }
+    expect(closed).toEqual(["a:1"]);
+    expect(results).toEqual([{ closed: 1 }, { skipped: "another runner" }]);
+    const none = { ...runner("c:3"), bot: null } as unknown as Runtime;
+    expect(botCrons(none, job)).toEqual([]);
   });
 });
