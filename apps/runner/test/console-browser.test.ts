@@ -59,6 +59,15 @@ describe.skipIf(!browserAvailable())("the operator console in Chromium", () => {
     expect(dunning.map((s) => s.type)).toEqual(["template"]);
 
     const ana = await signIn("ana@example.com");
+    // Keyboard: the first Tab reaches the skip link, Enter moves focus to the main content, and
+    // the availability switch is reachable and pressable from there.
+    const focused = "document.activeElement?.textContent?.trim() ?? ''";
+    await ana.keyboard.press("Tab");
+    expect(await ana.evaluate(focused)).toBe("Skip to content");
+    await ana.keyboard.press("Enter");
+    expect(await ana.evaluate("document.activeElement?.id")).toBe("main");
+    await ana.keyboard.press("Tab");
+    expect(await ana.evaluate(focused)).toBe("Become available");
     await ana.getByRole("button", { name: "Become available" }).click();
     await expect.poll(() => ana.getByText("You are available").count()).toBe(1);
     expect(await ana.locator("#queue-rows").textContent()).toContain("No conversations");
