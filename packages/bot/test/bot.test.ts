@@ -17,6 +17,7 @@ import {
   createTestContext,
   JumpingClock,
   type MemoryChannel,
+  type MemoryConnector,
   openPolicy,
 } from "@regua/testkit";
 import { extractText, getDocumentProxy } from "unpdf";
@@ -28,6 +29,7 @@ const STRANGER = "+5521912345678";
 const CPF = "529.982.247-25";
 
 interface Harness {
+  erp: MemoryConnector;
   store: ReguaStore;
   engine: Engine;
   bot: Bot;
@@ -126,7 +128,7 @@ async function harness(settings: Partial<BotSettingsInput> = {}): Promise<Harnes
     clock.advance(5_000);
     return channel.sent.slice(before).map((s) => s.message);
   };
-  open = { store, engine, bot, channel, clock, say };
+  open = { erp, store, engine, bot, channel, clock, say };
   return open;
 }
 
@@ -239,6 +241,21 @@ describe("the self-service bot", () => {
     expect(shown(await h.say(STRANGER, "11.222.333/0001-81"))[0]).toContain("Muitas consultas");
     const outcomes = (await audits(h.store, "bot.lookup")).map((a) => a.detail.outcome);
     expect(outcomes).toEqual(["answered", "answered", "rate_limited"]);
+  });
+
+  it("an ERP that fails the lookup gets an apology and no lost try; a missing agreement term is said so", async () => {
+    const h = await harness();
+    await h.say(MARIA, "Oi");
+    h.erp.failNext(new Error("ERP down"));
+    expect(shown(await h.say(MARIA, CPF))[0]).toContain("Não consegui consultar o sistema");
+    const outcomes = (await audits(h.store, "bot.lookup")).map((a) => a.detail.outcome);
+    expect(outcomes).toEqual(["failed"]);
+    const list = await h.say(MARIA, CPF);
+    expect(rowIds(list[0])).toHaveLength(2);
+    await h.say(MARIA, "NF-1", "regua-bot:inv:0");
+    // The in-memory ERP has no agreement terms.
+    const agreement = await h.say(MARIA, "Termo de acordo", "regua-bot:menu:agreement");
+    expect(shown(agreement)[0]).toBe("Esse documento não está disponível agora.");
   });
 
   it("restarts with another CPF, and closes a silent conversation with the closing message", async () => {
