@@ -143,6 +143,15 @@ describe("fitRiskModel (ridge logistic regression, Newton/IRLS)", () => {
     expect(norm(strong)).toBeLessThan(norm(model) / 2);
   });
 
+  it("a stored model with other columns than this version's is refused, not mis-scored", () => {
+    const stale = { ...model, columns: model.columns.slice(1), coefficients: model.coefficients.slice(1) };
+    expect(() => RiskModelSchema.parse(JSON.parse(JSON.stringify(stale)))).toThrow(
+      /trained with other columns/,
+    );
+    const short = { ...model, coefficients: model.coefficients.slice(1) };
+    expect(() => RiskModelSchema.parse(short)).toThrow(/one value per column/);
+  });
+
   it("refuses to train on nothing", () => {
     expect(() => fitRiskModel([], { ...model })).toThrow(/no training rows/);
   });

@@ -77,5 +77,9 @@ export function riskTests(factory: StoreFactory): void {
     const latest = await store().risk.latestModel();
     expect(latest).toEqual({ id: secondId, model: second, createdAt: "2026-03-01T00:00:00.000Z" });
     expect(latest?.model.columns).toEqual([...RISK_COLUMNS]);
+    // A model written by a version with other columns is refused (it would score wrongly).
+    const stale = { ...second, columns: second.columns.slice(1), coefficients: second.coefficients.slice(1) };
+    await store().risk.saveModel(stale, "2026-04-01T00:00:00.000Z");
+    await expect(store().risk.latestModel()).rejects.toThrow(/trained with other columns.*run regua score/);
   });
 }

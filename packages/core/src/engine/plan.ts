@@ -1,6 +1,6 @@
 import { type PlanResult, plan as planActions, planEpoch } from "../planner/index.js";
 import type { RiskModel } from "../risk/model.js";
-import { type EngineContext, nowIso } from "./context.js";
+import { describeError, type EngineContext, nowIso } from "./context.js";
 import type { PlanOptions, PlanSummary } from "./types.js";
 
 /**
@@ -74,5 +74,12 @@ export async function runPlan(ctx: EngineContext, options: PlanOptions = {}): Pr
 /** The latest payment-risk model, read only when a step of the policy looks at the score. */
 async function riskModelFor(ctx: EngineContext): Promise<RiskModel | null> {
   if (!ctx.policy.steps.some((step) => step.conditions.riskScore !== undefined)) return null;
-  return (await ctx.store.risk?.latestModel())?.model ?? null;
+  try {
+    return (await ctx.store.risk?.latestModel())?.model ?? null;
+  } catch (error) {
+    // A model this version cannot read (trained with other columns): plan as if there were none
+    // (riskScore steps skip, saying so in their trace) rather than stop dunning altogether.
+    ctx.log.warn({ error: describeError(error) }, "payment-risk model unusable; planning without it");
+    return null;
+  }
 }

@@ -8,27 +8,39 @@ import { RISK_COLUMNS, type RiskColumn, type RiskInput, riskColumns, riskColumnV
  * construction: a score is an intercept plus one term per column, and each term is shown in the
  * trace as that column's contribution. docs/payment-behaviour.md
  */
-export const RiskModelSchema = z.object({
-  version: z.literal(1),
-  /** Probability of being paid within this many days of the due date. */
-  horizonDays: z.number().int().positive(),
-  columns: z.array(z.enum(RISK_COLUMNS)),
-  /** Standardisation: a column enters as (value − mean) / scale. */
-  means: z.array(z.number()),
-  scales: z.array(z.number().positive()),
-  /** Log-odds of being paid within the horizon. */
-  intercept: z.number(),
-  coefficients: z.array(z.number()),
-  l2: z.number().nonnegative(),
-  trainedAt: z.string(),
-  /** Invoices due in [dueFrom, dueTo) were the training set. */
-  dueFrom: z.string(),
-  dueTo: z.string(),
-  rows: z.number().int().nonnegative(),
-  /** Share of training rows paid within the horizon. */
-  baseRate: z.number().min(0).max(1),
-  iterations: z.number().int().nonnegative(),
-});
+export const RiskModelSchema = z
+  .object({
+    version: z.literal(1),
+    /** Probability of being paid within this many days of the due date. */
+    horizonDays: z.number().int().positive(),
+    // The coefficients line up with riskColumns(): a model trained with other columns (another
+    // version of @regua/core) would score wrongly, so it is refused and must be retrained.
+    columns: z.array(z.enum(RISK_COLUMNS)).refine((columns) => columns.join() === RISK_COLUMNS.join(), {
+      message: `trained with other columns than this version's (${RISK_COLUMNS.join(", ")}); run regua score`,
+    }),
+    /** Standardisation: a column enters as (value − mean) / scale. */
+    means: z.array(z.number()),
+    scales: z.array(z.number().positive()),
+    /** Log-odds of being paid within the horizon. */
+    intercept: z.number(),
+    coefficients: z.array(z.number()),
+    l2: z.number().nonnegative(),
+    trainedAt: z.string(),
+    /** Invoices due in [dueFrom, dueTo) were the training set. */
+    dueFrom: z.string(),
+    dueTo: z.string(),
+    rows: z.number().int().nonnegative(),
+    /** Share of training rows paid within the horizon. */
+    baseRate: z.number().min(0).max(1),
+    iterations: z.number().int().nonnegative(),
+  })
+  .refine(
+    (model) =>
+      model.coefficients.length === model.columns.length &&
+      model.means.length === model.columns.length &&
+      model.scales.length === model.columns.length,
+    "coefficients, means and scales need one value per column",
+  );
 export type RiskModel = z.infer<typeof RiskModelSchema>;
 
 export interface FitOptions {
