@@ -9,6 +9,9 @@ type Browser = Awaited<ReturnType<typeof launchChromium>>;
  * template to all of it through the policy's outbox and dispatch, and sees the batch in the
  * console's report with what it sent and cost.
  */
+/** Polls wait long: Chromium, the fake and the runner share the machine's CPUs with other work. */
+const POLL = { timeout: 20_000, interval: 100 };
+
 describe.skipIf(!browserAvailable())("a batch action in Chromium", () => {
   let world: ConsoleWorld;
   let browser: Browser;
@@ -72,13 +75,15 @@ describe.skipIf(!browserAvailable())("a batch action in Chromium", () => {
     await page.getByLabel("Aging bucket").selectOption("31-60");
     await page.getByLabel("Segment").fill("residencial");
     await page.getByRole("button", { name: "Preview group" }).click();
-    await expect.poll(() => page.locator("#preview-h").textContent()).toContain("2 customers");
+    await expect.poll(() => page.locator("#preview-h").textContent(), POLL).toContain("2 customers");
     const previewed = await page.locator("#batch-preview tbody tr td:first-child").allTextContents();
     expect(previewed.sort()).toEqual(["João Souza", "Maria Silva"]);
 
     await page.getByLabel("Template").selectOption({ label: "Contact reminder" });
     await page.getByRole("button", { name: "Send to 2 customers" }).click();
-    await expect.poll(() => page.getByRole("status").first().textContent()).toMatch(/Batch \S+ planned/);
+    await expect
+      .poll(() => page.getByRole("status").first().textContent(), POLL)
+      .toMatch(/Batch \S+ planned/);
     const batchId = /Batch (\S+) planned/.exec(
       (await page.getByRole("status").first().textContent()) ?? "",
     )?.[1];

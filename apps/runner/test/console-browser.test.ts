@@ -15,6 +15,9 @@ const SCREENSHOT = new URL("../../../docs/img/console.png", import.meta.url).pat
 type Browser = Awaited<ReturnType<typeof launchChromium>>;
 type Page = Awaited<ReturnType<Browser["newPage"]>>;
 
+/** Polls wait long: Chromium, the fake and the runner share the machine's CPUs with other work. */
+const POLL = { timeout: 20_000, interval: 100 };
+
 describe.skipIf(!browserAvailable())("the operator console in Chromium", () => {
   let world: ConsoleWorld;
   let browser: Browser;
@@ -69,7 +72,7 @@ describe.skipIf(!browserAvailable())("the operator console in Chromium", () => {
     await ana.keyboard.press("Tab");
     expect(await ana.evaluate(focused)).toBe("Become available");
     await ana.getByRole("button", { name: "Become available" }).click();
-    await expect.poll(() => ana.getByText("You are available").count()).toBe(1);
+    await expect.poll(() => ana.getByText("You are available").count(), POLL).toBe(1);
     expect(await ana.locator("#queue-rows").textContent()).toContain("No conversations");
 
     // The debtor answers the dunning message: Meta's signed webhook reaches the runner, the engine
@@ -83,14 +86,14 @@ describe.skipIf(!browserAvailable())("the operator console in Chromium", () => {
     await row.getByRole("link", { name: "Maria Silva" }).click();
     await ana.waitForURL(/\/console\/conversations\/\d+$/);
     const conversationUrl = ana.url();
-    await expect.poll(() => ana.locator("#messages").textContent()).toContain("Posso pagar na sexta?");
-    await expect.poll(() => ana.locator("#open-invoices").textContent()).toContain("NF-c1");
+    await expect.poll(() => ana.locator("#messages").textContent(), POLL).toContain("Posso pagar na sexta?");
+    await expect.poll(() => ana.locator("#open-invoices").textContent(), POLL).toContain("NF-c1");
     expect(await ana.locator("#window").textContent()).toContain("24-hour window open");
 
     await ana.getByLabel("Reply").fill("Claro, Maria! Vou te mandar o extrato.");
     await ana.getByRole("button", { name: "Send reply" }).click();
-    await expect.poll(() => ana.locator("#notice").textContent()).toContain("Reply sent");
-    await expect.poll(() => sentTo(MARIA).filter((s) => s.type === "text").length).toBe(1);
+    await expect.poll(() => ana.locator("#notice").textContent(), POLL).toContain("Reply sent");
+    await expect.poll(() => sentTo(MARIA).filter((s) => s.type === "text").length, POLL).toBe(1);
     expect(JSON.stringify(sentTo(MARIA).at(-1)?.body)).toContain("Vou te mandar o extrato");
     // The fake's status webhooks move the reply's ticks on the open screen.
     const replyItem = ana.locator("#messages li.outbound", { hasText: "Vou te mandar o extrato" });
@@ -100,12 +103,12 @@ describe.skipIf(!browserAvailable())("the operator console in Chromium", () => {
 
     await ana.getByLabel("Document").selectOption("statement");
     await ana.getByRole("button", { name: "Send document" }).click();
-    await expect.poll(() => ana.locator("#notice").textContent()).toContain("Document sent");
-    await expect.poll(() => sentTo(MARIA).filter((s) => s.type === "document").length).toBe(1);
+    await expect.poll(() => ana.locator("#notice").textContent(), POLL).toContain("Document sent");
+    await expect.poll(() => sentTo(MARIA).filter((s) => s.type === "document").length, POLL).toBe(1);
     expect(
       world.fake.media.some((m) => m.mimeType === "application/pdf" && m.filename?.startsWith("extrato-c1")),
     ).toBe(true);
-    await expect.poll(() => ana.locator("#messages").textContent()).toContain("extrato-c1");
+    await expect.poll(() => ana.locator("#messages").textContent(), POLL).toContain("extrato-c1");
 
     if (process.env.REGUA_UPDATE_SCREENSHOT === "1") await ana.screenshot({ path: SCREENSHOT });
     await ana.getByLabel("Transfer to").selectOption("bia");
@@ -113,13 +116,13 @@ describe.skipIf(!browserAvailable())("the operator console in Chromium", () => {
     await ana.getByRole("button", { name: "Transfer" }).click();
     await ana.waitForURL(`${world.url}/console`);
     // Ana no longer holds it: her queue does not list it any more.
-    await expect.poll(() => ana.locator("#queue-rows tr[data-conversation]").count()).toBe(0);
+    await expect.poll(() => ana.locator("#queue-rows tr[data-conversation]").count(), POLL).toBe(0);
 
     const bia = await signIn("bia@example.com");
     await bia.goto(conversationUrl);
     expect(await bia.locator("#conversation-state").textContent()).toContain("Bia Lima");
     await bia.getByRole("button", { name: "Close conversation" }).click();
-    await expect.poll(() => bia.locator("#actions").textContent()).toContain("closed");
+    await expect.poll(() => bia.locator("#actions").textContent(), POLL).toContain("closed");
     await expect
       .poll(() => sentTo(MARIA).at(-1)?.body)
       .toMatchObject({ type: "text", text: { body: "Obrigado, Maria! Conversa encerrada." } });
