@@ -109,6 +109,7 @@ export function recordingEngine(): RecordingEngine {
       released: 0,
       reconciled: { lookup: 0, resent: 0, held: 0 },
       recovered: { released: 0, unknown: 0 },
+      polled: 0,
     }),
     writeBack: async () => ({ claimed: 0, written: 0, failed: 0, dead: 0 }),
     recover: async () => ({ released: 0, unknown: 0 }),

@@ -8,5 +8,7 @@ export default defineConfig({
     // test of a file has been seen at 5-7 s, past vitest's 5 s default. Timing is never the
     // assertion here (rate limits run on the injected clock), so the limit is only a hang guard.
     testTimeout: 30_000,
+    // Starting the fake in beforeAll has taken over 10 s with every core busy: the same guard.
+    hookTimeout: 60_000,
   },
 });

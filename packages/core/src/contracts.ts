@@ -408,6 +408,14 @@ export interface Channel {
    * rely on status webhooks.
    */
   lookupSend?(actionKey: string): Promise<{ providerMessageId: string } | null>;
+  /**
+   * Delivery statuses read back from the provider, for channels that publish no status webhook
+   * (Opa! Suite): the dispatcher asks every few minutes about messages sent in the last day that
+   * are still `sent`, and applies the events as if a webhook had posted them.
+   */
+  pollStatuses?(
+    sent: readonly { providerMessageId: string; actionKey: string | null }[],
+  ): Promise<ChannelEvent[]>;
   webhook?: {
     /** GET handshakes such as WhatsApp's hub.challenge; null when the request is not one. */
     handshake?(req: RawRequest): RawResponse | null;

@@ -185,6 +185,10 @@ export interface DunningStore {
     status?: ActionStatus[];
     source?: string;
     customerRef?: string;
+    /** Only actions sent through this channel instance. */
+    channel?: string;
+    /** Only actions sent at or after this instant, newest send first (status polling). */
+    sentSince?: string;
     limit?: number;
   }): Promise<ActionRow[]>;
   /** The history the planner uses, for one customer. */

@@ -296,9 +296,20 @@ export async function recoverExpiredLeases(
 
 export async function listActions(
   ctx: StoreContext,
-  options: { status?: ActionStatus[]; source?: string; customerRef?: string; limit?: number },
+  options: {
+    status?: ActionStatus[];
+    source?: string;
+    customerRef?: string;
+    channel?: string;
+    sentSince?: string;
+    limit?: number;
+  },
 ): Promise<ActionRow[]> {
   let query = ctx.db.selectFrom("actions").selectAll();
+  if (options.channel !== undefined) query = query.where("channel", "=", options.channel);
+  if (options.sentSince !== undefined) {
+    query = query.where("sent_at", ">=", toInstant(options.sentSince)).orderBy("sent_at", "desc");
+  }
   if (options.status) {
     if (options.status.length === 0) return [];
     query = query.where("status", "in", options.status);

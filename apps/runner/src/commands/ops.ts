@@ -115,7 +115,10 @@ export async function dispatchCommand(
         `claimed ${d.claimed}, sent ${d.sent}, recorded ${d.recorded}, skipped ${d.skipped}, failed ${d.failed}, ` +
           `retry later ${d.retried}, unknown ${d.unknown}, handed back ${d.released} ` +
           `(recovered leases: ${d.recovered.released} released, ${d.recovered.unknown} unknown; ` +
-          `unknowns settled: ${d.reconciled.lookup} by lookup, ${d.reconciled.resent} resent, ${d.reconciled.held} held)`,
+          `unknowns settled: ${d.reconciled.lookup} by lookup, ${d.reconciled.resent} resent, ${d.reconciled.held} held)` +
+          (d.polled > 0
+            ? `; ${d.polled} delivery status(es) read back from channels without a status webhook`
+            : ""),
       );
     },
     deps,

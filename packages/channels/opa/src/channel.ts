@@ -18,20 +18,13 @@ export const CAPABILITIES = {
   templates: true,
   freeText: false,
   documents: false,
-  // Opa publishes no delivery webhook régua can verify: statuses are polled (pollStatuses).
+  // Opa publishes no delivery webhook régua can verify: the dispatcher polls (pollStatuses).
   statuses: false,
   inbound: false,
 } as const;
 
-export interface OpaChannel extends Channel {
-  /**
-   * Delivery statuses read back from Opa (GET /api/v1/atendimento/mensagem/{id}) for messages
-   * sent earlier, as canonical status events; a message still "enviado" yields a `sent` event.
-   */
-  pollStatuses(
-    sent: readonly { providerMessageId: string; actionKey: string | null }[],
-  ): Promise<ChannelEvent[]>;
-}
+/** Opa's channel always polls its statuses (GET /api/v1/atendimento/mensagem/{id}): see pollStatuses. */
+export type OpaChannel = Channel & Required<Pick<Channel, "pollStatuses">>;
 
 /** Opa's message status words → canonical delivery statuses. */
 const STATUS: Record<string, DeliveryStatus> = {

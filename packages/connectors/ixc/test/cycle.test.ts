@@ -110,6 +110,25 @@ describe("an ISP dunning cycle: IXC Provedor → régua → Opa! Suite", () => {
     expect(opa.messages).toHaveLength(4);
   });
 
+  it("reads delivery statuses back from Opa, which posts no status webhook", async () => {
+    const idOf = (row: IxcRow) => opa.messages.find((m) => m.canalCliente === phoneOf(row))?._id ?? "";
+    opa.setStatus(idOf(rows.preDue), "entregue");
+    opa.setStatus(idOf(rows.overdue), "lido");
+    const statusOf = async (row: IxcRow) =>
+      (await store.listActions({ channel: "opa" })).find((a) => a.providerMessageId === idOf(row))?.status;
+    expect(await statusOf(rows.preDue)).toBe("sent");
+    clock.advance(6 * 60_000); // polls run at most every 5 minutes per channel
+    const summary = await engine.dispatch();
+    expect(summary.polled).toBe(2);
+    expect(await statusOf(rows.preDue)).toBe("delivered");
+    expect(await statusOf(rows.overdue)).toBe("read");
+    expect(await statusOf(rows.beforeBlock)).toBe("sent"); // Opa still says "enviado"
+    // Within the next five minutes no one asks Opa again.
+    const asked = opa.requests.filter((r) => r.path.includes("/atendimento/mensagem/")).length;
+    await engine.dispatch();
+    expect(opa.requests.filter((r) => r.path.includes("/atendimento/mensagem/")).length).toBe(asked);
+  });
+
   it("escalates to Cobrança Presencial past 20 days, as an open ticket in IXC", async () => {
     const escalated = ixc.tables.su_ticket.filter((t) => t.id_cliente === rows.field.id_cliente);
     expect(escalated).toHaveLength(1);

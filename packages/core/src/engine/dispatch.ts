@@ -3,6 +3,7 @@ import { audit, type EngineContext, nowIso } from "./context.js";
 import { deliverAction } from "./deliver.js";
 import { ChannelGates } from "./gates.js";
 import { releaseAction } from "./outcomes.js";
+import { StatusPoller } from "./poll.js";
 import type { DispatchOptions, DispatchSummary } from "./types.js";
 import { reconcileUnknowns } from "./unknowns.js";
 
@@ -10,9 +11,11 @@ import { reconcileUnknowns } from "./unknowns.js";
 export class Dispatcher {
   /** Rate limits and back-offs per channel, kept for the life of the engine (across runs). */
   private readonly gates: ChannelGates;
+  private readonly poller: StatusPoller;
 
   constructor(private readonly ctx: EngineContext) {
     this.gates = new ChannelGates(ctx.clock, ctx.shareRateLimits ? ctx.store : undefined);
+    this.poller = new StatusPoller(ctx);
   }
 
   async run(options: DispatchOptions = {}): Promise<DispatchSummary> {
@@ -31,6 +34,7 @@ export class Dispatcher {
       recovered,
       released: 0,
       reconciled,
+      polled: 0,
     };
     let remaining = options.limit ?? Number.POSITIVE_INFINITY;
     while (remaining > 0 && !options.signal?.aborted) {
@@ -56,6 +60,7 @@ export class Dispatcher {
       // A row handed back is due again at once: claiming on would only pick it up again.
       if (released) break;
     }
+    if (!options.signal?.aborted) summary.polled = await this.poller.run(options.signal);
     ctx.log.info({ ...summary }, "dispatch");
     return summary;
   }

@@ -203,6 +203,8 @@ export interface DispatchSummary {
   released: number;
   /** Unknown sends past their quiet period: found by a lookup, resent once, or held. */
   reconciled: { lookup: number; resent: number; held: number };
+  /** Delivery statuses read back from channels without a status webhook (Channel.pollStatuses). */
+  polled: number;
 }
 
 export interface WriteBackSummary {

@@ -145,14 +145,20 @@ export class MemoryOutbox {
     status?: ActionStatus[];
     source?: string;
     customerRef?: string;
+    channel?: string;
+    sentSince?: string;
     limit?: number;
   }) {
+    const since = options.sentSince;
     const rows = [...this.actions.values()].filter(
       (a) =>
         (options.status === undefined || options.status.includes(a.status)) &&
         (options.source === undefined || a.source === options.source) &&
-        (options.customerRef === undefined || a.customerRef === options.customerRef),
+        (options.customerRef === undefined || a.customerRef === options.customerRef) &&
+        (options.channel === undefined || a.channel === options.channel) &&
+        (since === undefined || (a.sentAt !== null && a.sentAt >= since)),
     );
+    if (since !== undefined) rows.sort((a, b) => (b.sentAt ?? "").localeCompare(a.sentAt ?? ""));
     return clone(rows.slice(0, options.limit ?? rows.length));
   }
 
