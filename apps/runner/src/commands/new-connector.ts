@@ -111,5 +111,5 @@ export function newConnectorCommand(name: string, options: NewConnectorOptions, 
   const shown = path.relative(process.cwd(), dir) || ".";
   io.out(`wrote ${pairs[0]![1]} into ${shown}`);
   io.out(`next: cd ${shown} && npm install && npm test`);
-  io.out("then: edit src/schemas.ts, src/map.ts and test/fake-" + slug + ".ts to speak your system's API");
+  io.out(`then: edit src/schemas.ts, src/map.ts and test/fake-${slug}.ts to speak your system's API`);
 }

@@ -1,4 +1,4 @@
-import type { Connector, Page } from "@regua/core";
+import type { Connector } from "@regua/core";
 import { type FakeOdoo, type FakeOdooOptions, startFakeOdoo } from "@regua/test-fixtures/odoo";
 import { createTestContext } from "@regua/testkit";
 import connector from "../src/index.js";

@@ -1,4 +1,4 @@
-import type { Clock, Connector, Logger, Page } from "@regua/core";
+import type { Clock, Connector, Logger } from "@regua/core";
 import {
   type FakeServiceLayer,
   type FakeServiceLayerOptions,
