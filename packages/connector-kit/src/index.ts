@@ -9,6 +9,7 @@ export {
   networkReason,
   type Verdict,
 } from "./classify.js";
+export { type CustomerDefaults, customerDefaults } from "./customer.js";
 export {
   createHttpClient,
   DEFAULT_RETRY,

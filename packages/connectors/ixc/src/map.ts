@@ -1,3 +1,4 @@
+import { customerDefaults } from "@regua/connector-kit";
 import {
   type Customer,
   classifyTaxId,
@@ -81,11 +82,8 @@ export function mapCliente(cliente: Cliente, ctx: MapContext, contracts: readonl
     phones: phonesOf(cliente, ctx.defaultRegion),
     email: email.success ? email.data : null,
     language: "pt-BR",
-    segment: null,
+    ...customerDefaults(),
     tags: [...(cliente.ativo === "N" ? ["ixc:inativo"] : []), ...contractTags(contracts)],
-    value: null,
-    consent: "unknown",
-    optedOutAt: null,
     // The self-service bot's second factor (docs/bot.md): a person's birth date, the CEP.
     birthDate: ixcDate(cliente.data_nascimento),
     postalCode: cliente.cep.trim() || null,

@@ -1,3 +1,4 @@
+import { customerDefaults } from "@regua/connector-kit";
 import {
   type CollectionActivity,
   CurrencyCode,
@@ -115,12 +116,7 @@ export function mapCustomer(partner: Partner, context: MapContext): Customer {
     email: email?.toLowerCase() ?? null,
     // res.lang codes are "pt_BR"; BCP 47 writes "pt-BR".
     language: partner.lang ? partner.lang.replace("_", "-") : null,
-    segment: null,
-    tags: [],
-    value: null,
-    consent: "unknown",
-    optedOutAt: null,
-    customFields: {},
+    ...customerDefaults(),
     updatedAt: stampIso(partner.write_date),
   };
 }

@@ -1,3 +1,4 @@
+import { customerDefaults } from "@regua/connector-kit";
 import {
   type Customer,
   classifyTaxId,
@@ -65,11 +66,8 @@ export function mapCustomer(c: Qbo.Customer, ctx: MapContext): Customer {
     phones: [...new Set(phones)],
     email: email && /^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(email) ? email : null,
     language: null,
-    segment: null,
+    ...customerDefaults(),
     tags: c.Active === false ? ["inactive"] : [],
-    value: null,
-    consent: "unknown",
-    optedOutAt: null,
     customFields: c.CompanyName ? { companyName: c.CompanyName } : {},
     ...(credit !== undefined
       ? { unappliedCredit: amount(credit, ctx.homeCurrency, "unapplied credit") }

@@ -1,3 +1,4 @@
+import { customerDefaults } from "@regua/connector-kit";
 import {
   type CollectionActivity,
   CurrencyCode,
@@ -194,12 +195,7 @@ function mapCustomer(bp: BusinessPartner, context: MapperContext): Customer {
     phones,
     email: email?.toLowerCase() ?? null,
     language: country === "BR" ? "pt-BR" : null,
-    segment: null,
-    tags: [],
-    value: null,
-    consent: "unknown",
-    optedOutAt: null,
-    customFields: {},
+    ...customerDefaults(),
     updatedAt: stampIso(stampOf(bp), options.serverTimeZone),
   };
 }
