@@ -87,7 +87,7 @@ export function recordingEngine(): RecordingEngine {
     erpEvents,
     sync: async () => {
       const none = { records: 0, rejects: 0, quarantined: 0, errors: 0 };
-      return { entities: [], ...none, paidNow: 0, stopped: 0, deleted: 0 };
+      return { entities: [], ...none, paidNow: 0, stopped: 0, deleted: 0, skipped: [] };
     },
     plan: async () => ({
       result: { actions: [], skips: [] },
@@ -97,6 +97,7 @@ export function recordingEngine(): RecordingEngine {
       inserted: 0,
       dryRun: true,
       incremental: false,
+      skipped: [],
     }),
     dispatch: async () => ({
       claimed: 0,

@@ -21,6 +21,10 @@ export interface EngineContext {
   defaultRegion: CountryCode;
   random: () => number;
   shareRateLimits: boolean;
+  /** Take sync and plan units under the store's leases (EngineOptions.shareWork). */
+  shareWork: boolean;
+  /** TTL of a work unit's lease; renewed between pages and batches once a third of it went by. */
+  workLeaseMs: number;
   claimBatch: number;
   leaseMs: number;
   sendAttempts: number;
@@ -52,6 +56,8 @@ export function resolveContext(options: EngineOptions): EngineContext {
     defaultRegion: (options.defaultRegion ?? "BR") as CountryCode,
     random: options.random ?? Math.random,
     shareRateLimits: options.shareRateLimits === true,
+    shareWork: options.shareWork === true,
+    workLeaseMs: positive(limits.workLeaseMs, 5 * 60_000, "workLeaseMs"),
     claimBatch: positive(limits.claimBatch, 20, "claimBatch"),
     leaseMs: positive(limits.leaseMs, 5 * 60_000, "leaseMs"),
     sendAttempts: positive(limits.sendAttempts, 5, "sendAttempts"),

@@ -35,8 +35,9 @@ export type {
   WebhookQueueSummary,
   WriteBackSummary,
 } from "./types.js";
-
 export { EVENT_MAX_AGE_MS, EVENT_MAX_SKEW_MS, screenChannelEvent } from "./webhook-queue.js";
+export type { HeldUnit, TakeResult, WorkLeaseOptions } from "./work-lease.js";
+export { LeaseLostError, takeUnit, WORK_NAMESPACE } from "./work-lease.js";
 
 export function createEngine(options: EngineOptions): Engine {
   const ctx = resolveContext(options);

@@ -2,6 +2,12 @@ import { type PlanResult, plan as planActions, planEpoch } from "../planner/inde
 import type { RiskModel } from "../risk/model.js";
 import { describeError, type EngineContext, nowIso } from "./context.js";
 import type { PlanOptions, PlanSummary } from "./types.js";
+import { engineWork, type HeldUnit, takeUnit } from "./work-lease.js";
+
+/** The plan's work unit: one worker plans at a time, so two plans never take the same marks. */
+const PLAN_UNIT = "plan";
+/** How often a plan waiting for another worker's (PlanOptions.waitMs) looks again. */
+const PLAN_POLL_MS = 1_000;
 
 /**
  * Customers per snapshot batch (and per insertActions transaction). Memory stays bounded by it
@@ -17,26 +23,63 @@ const PLAN_BATCH = 2_000;
  * customers the store marked as changed are re-planned (the others would get the same actions).
  */
 export async function runPlan(ctx: EngineContext, options: PlanOptions = {}): Promise<PlanSummary> {
-  const dryRun = options.dryRun === true;
-  const collect = options.collect !== false;
-  const now = ctx.clock.now();
-  const nowText = now.toISOString();
-  const result: PlanResult = { actions: [], skips: [] };
-  const riskModel = await riskModelFor(ctx);
-  const epoch = planEpoch(ctx.policy, now, riskModel);
-  // A dry run changes nothing, marks included: it always shows the whole plan.
-  const { incremental } = dryRun
-    ? { incremental: false }
-    : await ctx.store.beginPlan({ epoch, now: nowText, full: options.full === true });
-  const summary: PlanSummary = {
-    result,
+  // A dry run writes nothing and takes no marks: it needs no lease.
+  if (!ctx.shareWork || options.dryRun === true) return planHolding(ctx, options, null);
+  const lease = await planLease(ctx, options);
+  if (lease === null) {
+    ctx.log.debug({ unit: PLAN_UNIT }, "plan skipped: another worker holds its lease");
+    return { ...emptySummary(false, false), skipped: [PLAN_UNIT] };
+  }
+  try {
+    return await planHolding(ctx, options, lease);
+  } finally {
+    await lease.finish(false);
+  }
+}
+
+/** The plan's lease, waiting up to `waitMs` while another worker plans; null when it stays busy. */
+async function planLease(ctx: EngineContext, options: PlanOptions): Promise<HeldUnit | null> {
+  const deadline = ctx.clock.now().getTime() + Math.max(0, options.waitMs ?? 0);
+  for (;;) {
+    options.signal?.throwIfAborted();
+    const take = await takeUnit(engineWork(ctx), PLAN_UNIT);
+    if (take.taken !== null) return take.taken;
+    const left = deadline - ctx.clock.now().getTime();
+    if (left <= 0) return null;
+    await ctx.clock.sleep(Math.min(PLAN_POLL_MS, left), options.signal);
+  }
+}
+
+function emptySummary(dryRun: boolean, incremental: boolean): PlanSummary {
+  return {
+    result: { actions: [], skips: [] },
     customers: 0,
     actions: 0,
     skips: 0,
     inserted: 0,
     dryRun,
     incremental,
+    skipped: [],
   };
+}
+
+async function planHolding(
+  ctx: EngineContext,
+  options: PlanOptions,
+  lease: HeldUnit | null,
+): Promise<PlanSummary> {
+  const dryRun = options.dryRun === true;
+  const collect = options.collect !== false;
+  const now = ctx.clock.now();
+  const nowText = now.toISOString();
+  const riskModel = await riskModelFor(ctx);
+  const epoch = planEpoch(ctx.policy, now, riskModel);
+  // A dry run changes nothing, marks included: it always shows the whole plan.
+  const { incremental } = dryRun
+    ? { incremental: false }
+    : await ctx.store.beginPlan({ epoch, now: nowText, full: options.full === true });
+  const summary = emptySummary(dryRun, incremental);
+  const result: PlanResult = summary.result;
   const batches = ctx.store.snapshots({
     batchSize: PLAN_BATCH,
     now: nowText,
@@ -49,6 +92,7 @@ export async function runPlan(ctx: EngineContext, options: PlanOptions = {}): Pr
     summary.actions += planned.actions.length;
     summary.skips += planned.skips.length;
     if (!dryRun && planned.actions.length > 0) {
+      await lease?.keep();
       summary.inserted += await ctx.store.insertActions(planned.actions, nowIso(ctx));
     }
     if (collect) {
@@ -56,7 +100,12 @@ export async function runPlan(ctx: EngineContext, options: PlanOptions = {}): Pr
       result.skips.push(...planned.skips);
     }
   }
-  if (!dryRun) await ctx.store.finishPlan({ epoch, at: nowText });
+  if (!dryRun) {
+    // Clearing the marks is the one write another plan must never see twice: confirm the lease
+    // in the store first, so a worker that stalled past its TTL leaves them to the new holder.
+    await lease?.confirm();
+    await ctx.store.finishPlan({ epoch, at: nowText });
+  }
   ctx.log.info(
     {
       customers: summary.customers,

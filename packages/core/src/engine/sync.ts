@@ -7,6 +7,7 @@ import { reconcileDeletions } from "./reconcile.js";
 import { applyStatusChanges } from "./status-changes.js";
 import type { EntitySyncResult, SyncOptions, SyncSummary } from "./types.js";
 import { checkPage } from "./validate.js";
+import { engineWork, type HeldUnit, takeUnit } from "./work-lease.js";
 
 const ALL_ENTITIES: readonly EntityName[] = ["customers", "invoices", "payments"];
 
@@ -17,6 +18,8 @@ interface EntityJob {
   full: boolean;
   signal: AbortSignal | undefined;
   onProgress: SyncOptions["onProgress"];
+  /** The source's lease (shareWork): checked before every write. */
+  lease: HeldUnit | null;
 }
 
 export function connectorFor(ctx: EngineContext, source: string): Connector {
@@ -40,13 +43,46 @@ export async function runSync(
   only?: readonly EntityName[],
 ): Promise<SyncSummary> {
   const sources = options.source === undefined ? [...ctx.connectors.keys()] : [options.source];
+  const since = options.since ?? nowIso(ctx);
   const entities: EntitySyncResult[] = [];
+  const skipped: string[] = [];
+  // The targeted syncs of ERP webhooks (`only`) stay outside the leases: they must not wait for a
+  // scheduled sync, and read only the entities an event named.
+  const shared = ctx.shareWork && only === undefined;
   for (const source of sources) {
     const connector = connectorFor(ctx, source);
-    for (const entity of entitiesOf(connector, only)) {
-      options.signal?.throwIfAborted();
-      const job = { source, connector, entity, full: options.full === true, signal: options.signal };
-      entities.push(await syncEntity(ctx, { ...job, onProgress: options.onProgress }));
+    options.signal?.throwIfAborted();
+    let lease: HeldUnit | null = null;
+    if (shared) {
+      const unit = `sync:${source}`;
+      const take = await takeUnit(engineWork(ctx), unit, { since });
+      if (take.taken === null) {
+        skipped.push(unit);
+        ctx.log.debug(
+          {
+            unit,
+            reason: take.reason,
+            ...(take.reason === "done" ? { lastStartedAt: take.lastStartedAt } : {}),
+          },
+          take.reason === "busy"
+            ? `${unit} skipped: another worker holds its lease`
+            : `${unit} skipped: another worker synced it since ${since}`,
+        );
+        continue;
+      }
+      lease = take.taken;
+    }
+    let done = false;
+    try {
+      for (const entity of entitiesOf(connector, only)) {
+        options.signal?.throwIfAborted();
+        if (lease?.lost()) break;
+        const job = { source, connector, entity, full: options.full === true, signal: options.signal, lease };
+        entities.push(await syncEntity(ctx, { ...job, onProgress: options.onProgress }));
+      }
+      done = !lease?.lost();
+    } finally {
+      await lease?.finish(done);
     }
   }
   return {
@@ -58,6 +94,7 @@ export async function runSync(
     stopped: entities.reduce((n, e) => n + e.stopped, 0),
     deleted: entities.reduce((n, e) => n + e.deleted, 0),
     errors: entities.filter((e) => e.error !== null).length,
+    skipped,
   };
 }
 
@@ -102,12 +139,14 @@ async function syncEntity(ctx: EngineContext, job: EntityJob): Promise<EntitySyn
       async () => {
         for await (const page of listPages(job.connector, job.entity, resumeCursor)) {
           job.signal?.throwIfAborted();
+          await job.lease?.keep();
           await commitPage(ctx, job, page, result, rejects, pass);
           resumeCursor = page.cursor;
         }
       },
       retryOptions(ctx, ctx.syncAttempts, job.signal),
     );
+    if (complete) await job.lease?.confirm();
     if (complete) await reconcileDeletions(ctx, { ...job, passStartedAt: startedAt, pass, result });
   } catch (error) {
     result.error = job.signal?.aborted ? "aborted" : describeError(error);

@@ -25,6 +25,13 @@ export interface EngineLimits {
   /** Queued webhook events applied per store round before yielding to other work. Default 50. */
   webhookBatch?: number;
   /**
+   * With `shareWork`: the TTL of a sync or plan unit's lease. The holder renews it between pages
+   * (sync) and batches (plan) once a third of this went by; a runner that died holding it is taken
+   * over this long after its last renewal. Longer than one page's fetch, retries included.
+   * Default 5 minutes.
+   */
+  workLeaseMs?: number;
+  /**
    * How long an ambiguous send (`unknown`) waits for the provider's status before the
    * reconciler acts on it. Meta sends a `sent` status for every message it accepted, within
    * seconds. Default 15 minutes.
@@ -53,6 +60,13 @@ export interface EngineOptions {
    * `store.reserveRate`) instead of keeping it in this process. Default false.
    */
   shareRateLimits?: boolean;
+  /**
+   * Split sync and plan between every runner on this store: each source's sync (`sync:<source>`)
+   * and the plan (`plan`) run under the store's lease (plugin-state namespace `regua.work`), so at
+   * any moment one worker does each; a unit another worker holds is skipped and reported in the
+   * summary's `skipped`. Default false.
+   */
+  shareWork?: boolean;
   /**
    * An `unknown` send with no status after the quiet period: "resend" (default) sends it once
    * more, with an audit entry saying why; "hold" leaves it for an operator. A second unknown
@@ -117,6 +131,12 @@ export interface SyncOptions {
   full?: boolean;
   signal?: AbortSignal;
   onProgress?: (progress: { source: string; entity: EntityName; records: number }) => void;
+  /**
+   * With `shareWork`: a source whose sync some worker started at or after this instant (and
+   * finished) is not synced again; default the start of this call. Runners sharing a schedule
+   * pass the cron tick, so each tick syncs each source once across them.
+   */
+  since?: string;
 }
 
 export interface EntitySyncResult {
@@ -146,6 +166,11 @@ export interface SyncSummary {
   stopped: number;
   deleted: number;
   errors: number;
+  /**
+   * Units not run here (`shareWork`): `sync:<source>` while another worker held its lease, or
+   * when another worker already synced it since `since`.
+   */
+  skipped: string[];
 }
 
 export interface PlanOptions {
@@ -162,6 +187,12 @@ export interface PlanOptions {
    * everyone when the epoch moved on; both give the same actions.
    */
   full?: boolean;
+  /**
+   * With `shareWork`: while another worker plans, wait up to this long for it to finish, then
+   * plan what changed meanwhile; default 0 (skip at once, reported in `skipped`).
+   */
+  waitMs?: number;
+  signal?: AbortSignal;
 }
 
 export interface PlanSummary {
@@ -175,6 +206,8 @@ export interface PlanSummary {
   dryRun: boolean;
   /** Only the customers marked as changed were re-planned (see PlanOptions.full). */
   incremental: boolean;
+  /** `["plan"]` when another worker held the plan's lease (`shareWork`): nothing was planned here. */
+  skipped: string[];
 }
 
 export interface DispatchOptions {
