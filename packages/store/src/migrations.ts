@@ -3,7 +3,7 @@ import type { Migration, MigrationProvider } from "kysely/migration";
 import { alertsTable } from "./alerts.js";
 import { channelAccountsMigration } from "./channel-accounts.js";
 import { conversationsMigration } from "./conversation-migration.js";
-import { planChanges } from "./migration-plan-changes.js";
+import { actionsSentPartial, invoicesPlanOrder, planChanges } from "./migration-plan-changes.js";
 import { operatorsMigration } from "./operators-migration.js";
 import { rateLimitsTable } from "./rate-limits.js";
 import { riskModelsTable } from "./risk-models.js";
@@ -31,6 +31,8 @@ export function migrationProvider(dialect: Dialect): MigrationProvider {
         "0270_operators": { up: (db) => operatorsMigration(db, dialect) },
         "0290_channel_accounts": { up: (db) => channelAccountsMigration(db, dialect) },
         "0280_risk_models": { up: (db) => riskModelsTable(db, dialect) },
+        "0300_invoices_plan_order": { up: (db) => invoicesPlanOrder(db, dialect) },
+        "0301_actions_sent_partial": { up: (db) => actionsSentPartial(db) },
       };
     },
   };

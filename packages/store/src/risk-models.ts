@@ -14,7 +14,7 @@ import {
 import { type Kysely, sql } from "kysely";
 import { z } from "zod";
 import type { Dialect, StoreContext } from "./schema.js";
-import { auditSubjects } from "./snapshot-queries.js";
+import { auditSubjects, paidOnOf } from "./snapshot-queries.js";
 import { snapshotHistoryEntry } from "./snapshot-records.js";
 
 /** 0280 (issue 16): every trained payment-risk model, its coefficients as JSON; the latest is used. */
@@ -113,13 +113,7 @@ async function factsOf(ctx: StoreContext, source: string, refs: string[]): Promi
       "i.due_date",
       "i.total_minor",
       "i.status",
-      eb.fn.coalesce("i.updated_at", "i.synced_at").as("changed_at"),
-      eb
-        .selectFrom("payment_allocations as a")
-        .select((inner) => inner.fn.max("a.paid_on").as("paid_on"))
-        .whereRef("a.source", "=", "i.source")
-        .whereRef("a.invoice_ref", "=", "i.external_id")
-        .as("paid_on"),
+      paidOnOf(eb).as("paid_on"),
     ])
     .where("i.source", "=", source)
     .where("i.customer_ref", "in", refs)
@@ -157,8 +151,7 @@ async function factsOf(ctx: StoreContext, source: string, refs: string[]): Promi
     return entry;
   };
   for (const row of invoices) {
-    // A paid invoice no payment names: the day it last changed stands for the payment day.
-    const paidOn = row.status === "paid" ? (row.paid_on ?? row.changed_at).slice(0, 10) : null;
+    const paidOn = row.status === "paid" ? row.paid_on.slice(0, 10) : null;
     factsFor(row.customer_ref).invoices.push({
       externalId: row.external_id,
       dueDate: row.due_date,

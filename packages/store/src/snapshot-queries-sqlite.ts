@@ -43,10 +43,10 @@ const SQL = {
     order by customer_ref, due_date, external_id`,
   history: `select customer_ref, key, step_id, invoice_refs, status, due_at, sent_at, replied_at
     from actions where source = ? and customer_ref in ${IN_LIST} order by due_at, key`,
-  // A correlated MAX per invoice rather than JOIN + GROUP BY: grouping tempted SQLite into walking
-  // the whole primary key (seconds per batch at 1M invoices) instead of the customer index.
-  paid: `select i.customer_ref, i.external_id, i.due_date, coalesce(i.updated_at, i.synced_at) as changed_at,
-    (select max(a.paid_on) from payment_allocations a where a.source = i.source and a.invoice_ref = i.external_id) as paid_on
+  // paidOnOf (snapshot-queries.ts), spelt out.
+  paid: `select i.customer_ref, i.external_id, i.due_date,
+    coalesce((select max(a.paid_on) from payment_allocations a where a.source = i.source and a.invoice_ref = i.external_id),
+      i.updated_at, i.synced_at) as paid_on
     from invoices i where i.source = ? and i.customer_ref in ${IN_LIST} and i.status = 'paid'`,
   optedOutRefs: `select distinct customer_ref from opt_outs where source = ? and customer_ref in ${IN_LIST}`,
   pauses: `select customer_ref, paused_until from pauses

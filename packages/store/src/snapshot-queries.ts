@@ -1,9 +1,9 @@
 import { PROMISE_AUDIT_ACTION } from "@regua/core";
-import { sql } from "kysely";
+import { type ExpressionBuilder, sql } from "kysely";
 import type { HistoryColumns } from "./codec.js";
 import { DUNNABLE } from "./lifecycle.js";
 import { SQLITE_INVOICE_INSTALLMENTS } from "./migration-plan-changes.js";
-import type { StoreContext } from "./schema.js";
+import type { Database, StoreContext } from "./schema.js";
 import type { SnapshotInvoiceRow } from "./snapshot-records.js";
 
 /** Core's one dunnable set; soft-deleted invoices have status "deleted" in the column (lifecycle.ts). */
@@ -13,8 +13,29 @@ export interface PaidInvoiceRow {
   customer_ref: string;
   external_id: string;
   due_date: string;
-  changed_at: string;
-  paid_on: string | null;
+  /** See PAID_ON: a day, or an instant whose first 10 characters are the day. */
+  paid_on: string;
+}
+
+/**
+ * When a paid invoice was paid: the latest day among the payments allocated to it; when no
+ * payment names it (connectors without payments), the day of its last change (`updated_at`, else
+ * when the store last synced it) stands in. A correlated MAX per invoice rather than JOIN + GROUP
+ * BY (grouping tempted SQLite into walking the whole primary key instead of the customer index);
+ * COALESCE evaluates its arguments lazily, so SQLite reads an invoice's table row only for
+ * invoices without allocations (the rest is answered from indexes). Shared by snapshots and the
+ * risk model's facts; `invoices as i` must be in scope.
+ */
+export function paidOnOf(eb: ExpressionBuilder<Database & { i: Database["invoices"] }, "i">) {
+  return eb.fn.coalesce(
+    eb
+      .selectFrom("payment_allocations as a")
+      .select((inner) => inner.fn.max("a.paid_on").as("paid_on"))
+      .whereRef("a.source", "=", "i.source")
+      .whereRef("a.invoice_ref", "=", "i.external_id"),
+    "i.updated_at",
+    "i.synced_at",
+  );
 }
 
 export type HistoryRow = HistoryColumns & { customer_ref: string };
@@ -153,22 +174,9 @@ export function kyselySnapshotQueries(ctx: StoreContext): SnapshotQueries {
         .orderBy("due_at")
         .orderBy("key")
         .execute();
-      // A correlated MAX per invoice rather than JOIN + GROUP BY: grouping tempted SQLite into
-      // walking the whole primary key instead of the customer index.
       const paid = await db
         .selectFrom("invoices as i")
-        .select((eb) => [
-          "i.customer_ref",
-          "i.external_id",
-          "i.due_date",
-          eb.fn.coalesce("i.updated_at", "i.synced_at").as("changed_at"),
-          eb
-            .selectFrom("payment_allocations as a")
-            .select((inner) => inner.fn.max("a.paid_on").as("paid_on"))
-            .whereRef("a.source", "=", "i.source")
-            .whereRef("a.invoice_ref", "=", "i.external_id")
-            .as("paid_on"),
-        ])
+        .select((eb) => ["i.customer_ref", "i.external_id", "i.due_date", paidOnOf(eb).as("paid_on")])
         .where("i.source", "=", source)
         .where("i.customer_ref", "in", list)
         .where("i.status", "=", "paid")
@@ -196,7 +204,7 @@ export function kyselySnapshotQueries(ctx: StoreContext): SnapshotQueries {
         invoices,
         history,
         promises,
-        paid: paid.map((row) => ({ ...row, paid_on: row.paid_on ?? null })),
+        paid,
         optedOutRefs: optedOut.flatMap((row) => (row.customer_ref === null ? [] : [row.customer_ref])),
         pauses,
       };

@@ -37,7 +37,16 @@ import { type HistoryColumns, readCustomer, readHistoryEntry, toNumber } from ".
  * in the canonical form written by `toISOString()`.
  */
 
-const CUSTOMER_KEYS = Object.keys(Customer.shape).filter((key) => key !== "raw");
+/** Keys zod's output always has (required, or with a default). */
+const CUSTOMER_KEYS = Object.keys(Customer.shape).filter(
+  (key) => key !== "raw" && !(Customer.shape[key as keyof typeof Customer.shape] instanceof z.ZodOptional),
+);
+/** Keys zod's output has only when the input had them (`.optional()` without a default). */
+const OPTIONAL_CUSTOMER_KEYS: ReadonlySet<string> = new Set(
+  Object.keys(Customer.shape).filter(
+    (key) => key !== "raw" && Customer.shape[key as keyof typeof Customer.shape] instanceof z.ZodOptional,
+  ),
+);
 const INVOICE_STATUSES: ReadonlySet<unknown> = new Set(Invoice.shape.status.options);
 const CONSENT_STATES: ReadonlySet<unknown> = new Set(Customer.shape.consent.unwrap().options);
 const TAX_ID_KINDS: ReadonlySet<unknown> = new Set(["cpf", "cnpj", "other"]);
@@ -50,10 +59,11 @@ function isObject(value: unknown): value is Json {
   return typeof value === "object" && value !== null && !Array.isArray(value);
 }
 
-function hasExactly(value: Json, keys: readonly string[]): boolean {
+/** Every key in `keys`, and besides them only keys in `optional`. */
+function hasExactly(value: Json, keys: readonly string[], optional: ReadonlySet<string>): boolean {
   // JSON.parse makes own properties only; an inherited enumerable one would make the count differ.
   let count = 0;
-  for (const _ in value) count++;
+  for (const key in value) if (!optional.has(key)) count++;
   if (count !== keys.length) return false;
   for (const key of keys) if (!Object.hasOwn(value, key)) return false;
   return true;
@@ -85,6 +95,18 @@ function isInstantOrNull(value: unknown): boolean {
   return value === null || (typeof value === "string" && CANONICAL_INSTANT.test(value) && isInstant(value));
 }
 
+function isMoney(value: unknown): boolean {
+  return (
+    isObject(value) &&
+    hasExactly(value, MONEY_KEYS, NONE) &&
+    Number.isSafeInteger(value.amountMinor) &&
+    isCurrency(value.currency)
+  );
+}
+
+const MONEY_KEYS = ["amountMinor", "currency"] as const;
+const NONE: ReadonlySet<string> = new Set();
+
 function isNonEmptyString(value: unknown): boolean {
   return typeof value === "string" && value.length > 0;
 }
@@ -93,10 +115,16 @@ function isStringOrNull(value: unknown): boolean {
   return value === null || typeof value === "string";
 }
 
-function isFastCustomer(value: unknown): boolean {
-  if (!isObject(value) || !hasExactly(value, CUSTOMER_KEYS)) return false;
+/** Exported for the tests: whether a parsed record takes the path without zod. */
+export function isFastCustomer(value: unknown): boolean {
+  if (!isObject(value) || !hasExactly(value, CUSTOMER_KEYS, OPTIONAL_CUSTOMER_KEYS)) return false;
   const { phones, tags, country, language } = value;
   return (
+    // The optional fields, when present (most connectors leave them out).
+    (value.deletedAt === undefined || isInstantOrNull(value.deletedAt)) &&
+    (value.birthDate === undefined || value.birthDate === null || isDate(value.birthDate)) &&
+    (value.postalCode === undefined || value.postalCode === null || isNonEmptyString(value.postalCode)) &&
+    (value.unappliedCredit === undefined || isMoney(value.unappliedCredit)) &&
     isNonEmptyString(value.source) &&
     isNonEmptyString(value.externalId) &&
     isNonEmptyString(value.name) &&

@@ -177,7 +177,7 @@ function paymentStats(
     const fact = {
       externalId: row.external_id,
       dueDate: row.due_date,
-      paidOn: (row.paid_on ?? row.changed_at).slice(0, 10),
+      paidOn: row.paid_on.slice(0, 10),
     };
     push(paidByRef, row.customer_ref, fact);
   }

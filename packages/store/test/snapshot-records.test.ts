@@ -4,6 +4,7 @@
 import { describe, expect, it } from "vitest";
 import { readCustomer, readHistoryEntry } from "../src/codec.js";
 import {
+  isFastCustomer,
   type SnapshotInvoiceRow,
   snapshotCustomer,
   snapshotHistoryEntry,
@@ -85,6 +86,38 @@ describe("snapshot records", () => {
         () => readHistoryEntry({ ...entry, ...patch }),
       );
     }
+  });
+
+  it("takes the path without zod whether the optional fields are there or not, as zod reads them", () => {
+    const { deletedAt: _d, unappliedCredit: _u, birthDate: _b, postalCode: _p, ...without } = JSON.parse(
+      goodCustomer,
+    ) as Record<string, unknown>;
+    const withAll = {
+      ...without,
+      deletedAt: null,
+      unappliedCredit: { amountMinor: 1500, currency: "BRL" },
+      birthDate: "1980-05-17",
+      postalCode: "01310-100",
+    };
+    for (const record of [without, withAll, { ...without, birthDate: null, postalCode: null }]) {
+      expect(isFastCustomer(record)).toBe(true);
+      expect(snapshotCustomer(JSON.stringify(record))).toStrictEqual(readCustomer(JSON.stringify(record)));
+    }
+    // A malformed optional field goes to zod, which names it.
+    for (const patch of [
+      { birthDate: "1980-02-30" },
+      { postalCode: "" },
+      { unappliedCredit: { amountMinor: 1.5, currency: "BRL" } },
+      { deletedAt: "yesterday" },
+    ]) {
+      const bad = JSON.stringify({ ...withAll, ...patch });
+      expect(isFastCustomer(JSON.parse(bad))).toBe(false);
+      sameFailure(
+        () => snapshotCustomer(bad),
+        () => readCustomer(bad),
+      );
+    }
+    expect(isFastCustomer({ ...withAll, surprise: 1 })).toBe(false);
   });
 
   it("fills defaults through zod for a customer record written before a field existed", () => {
