@@ -89,9 +89,13 @@ describe("snapshot records", () => {
   });
 
   it("takes the path without zod whether the optional fields are there or not, as zod reads them", () => {
-    const { deletedAt: _d, unappliedCredit: _u, birthDate: _b, postalCode: _p, ...without } = JSON.parse(
-      goodCustomer,
-    ) as Record<string, unknown>;
+    const {
+      deletedAt: _d,
+      unappliedCredit: _u,
+      birthDate: _b,
+      postalCode: _p,
+      ...without
+    } = JSON.parse(goodCustomer) as Record<string, unknown>;
     const withAll = {
       ...without,
       deletedAt: null,
