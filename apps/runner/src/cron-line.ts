@@ -10,3 +10,15 @@ export const CronLine = z.string().superRefine((line, ctx) => {
     ctx.addIssue({ code: "custom", message: `not a valid cron line: ${(error as Error).message}` });
   }
 });
+
+/**
+ * The tick of `line` a job started at `now` belongs to: its latest scheduled instant at or before
+ * `now`. Runners sharing a schedule agree on it (`engine.sync({ since })`), however late each
+ * one's timer fired.
+ */
+export function cronTick(line: string, now: Date): Date {
+  const cron = new Cron(line, { paused: true });
+  const [tick] = cron.previousRuns(1, new Date(now.getTime() + 1));
+  cron.stop();
+  return tick ?? now;
+}

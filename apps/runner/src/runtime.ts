@@ -103,6 +103,9 @@ export async function openRuntime(config: RunnerConfig, options: RuntimeOptions)
       defaultRegion: config.defaultRegion,
       // Runners sharing one PostgreSQL share each channel's tier through it (docs/performance.md).
       shareRateLimits: "postgres" in config.store,
+      // Each source's sync and the plan run under the store's leases: runners on one PostgreSQL
+      // split them, and a manual `regua sync` never races the schedule on a source's cursors.
+      shareWork: true,
       limits: { leaseMs: delivery.leaseMs, unknownQuietMs: delivery.unknownQuietMs },
       onUnknown: delivery.onUnknown,
       ...(conversations ? { conversations, onChannelEvent } : {}),

@@ -171,7 +171,10 @@ describe("schedule.score under regua run", () => {
     const { scoreCrons } = await import("../src/commands/score.js");
     const { silentLogger } = await import("@regua/core");
     const config = loadConfig(configFile);
-    const store = createSqliteStore({ file: path.join(path.dirname(configFile), "regua.db") });
+    const store = createSqliteStore({
+      file: path.join(path.dirname(configFile), "regua.db"),
+      secretKey: config.secretKey,
+    });
     try {
       const before = (await store.risk.latestModel())?.id ?? 0;
       const jobs: (() => Promise<unknown>)[] = [];
@@ -181,14 +184,27 @@ describe("schedule.score under regua run", () => {
           await fn();
         };
       };
-      const rt = { config, store, policy: loadPolicy(config.policy), clock, log: silentLogger };
+      const rt = {
+        config,
+        store,
+        policy: loadPolicy(config.policy),
+        clock,
+        log: silentLogger,
+        workerId: "test:1",
+      };
       const [cron] = scoreCrons(rt, job);
       expect(cron?.name).toBe("score");
       // "0 3 * * 0": Sundays at 03:00.
       expect(cron?.nextRun(new Date("2026-12-02T13:00:00.000Z"))?.getDay()).toBe(0);
       cron?.stop();
       await jobs[0]?.();
-      expect((await store.risk.latestModel())?.id).toBeGreaterThan(before);
+      const retrained = (await store.risk.latestModel())?.id ?? 0;
+      expect(retrained).toBeGreaterThan(before);
+      // Another runner on the same tick finds it done: one retrain per tick across runners.
+      const other = scoreCrons({ ...rt, workerId: "test:2" }, job);
+      other[0]?.stop();
+      expect(await jobs[1]?.()).toEqual({ skipped: ["score"] });
+      expect((await store.risk.latestModel())?.id).toBe(retrained);
       expect(
         scoreCrons({ ...rt, config: { ...config, schedule: { ...config.schedule, score: undefined } } }, job),
       ).toEqual([]);

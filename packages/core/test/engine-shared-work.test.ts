@@ -82,7 +82,8 @@ const syncedSources = (summary: { entities: { source: string }[] }) =>
 describe("engine with shareWork: several workers on one store", () => {
   it("syncs each source once when two workers sync at once, and says which it left", async () => {
     const c = cluster();
-    const [a, b] = await Promise.all([c.a.sync(), c.b.sync()]);
+    const tick = c.clock.now().toISOString();
+    const [a, b] = await Promise.all([c.a.sync({ since: tick }), c.b.sync({ since: tick })]);
     expect(c.syncs()).toEqual({ s1: 1, s2: 1, s3: 1 });
     const ranA = syncedSources(a);
     const ranB = syncedSources(b);
@@ -106,6 +107,9 @@ describe("engine with shareWork: several workers on one store", () => {
     const next = await c.b.sync({ since: c.clock.now().toISOString() });
     expect(next.skipped).toEqual([]);
     expect(c.syncs()).toEqual({ s1: 2, s2: 2, s3: 2 });
+    // Without `since` (a manual `regua sync`) only a source being synced right now is skipped.
+    expect((await c.a.sync()).skipped).toEqual([]);
+    expect(c.syncs()).toEqual({ s1: 3, s2: 3, s3: 3 });
   });
 
   it("plans once when two workers plan at once; the other reports the plan skipped", async () => {

@@ -1,7 +1,8 @@
-import { ConfigError } from "@regua/core";
+import { ConfigError, type PlanSummary, type SyncSummary } from "@regua/core";
 import { Cron } from "croner";
 import { alertCrons } from "../alerts/job.js";
 import { botCrons } from "../bot.js";
+import { cronTick } from "../cron-line.js";
 import { createMetrics, instrumentEngine } from "../metrics.js";
 import { createEmailSender } from "../notify/index.js";
 import { scheduleReports } from "../reports/job.js";
@@ -47,10 +48,28 @@ async function listen(rt: Runtime, metrics: ReturnType<typeof createMetrics>, io
   return app;
 }
 
+/**
+ * How long the plan after a sync waits while another runner plans: its own sync's changes are then
+ * planned right after, not at the next tick.
+ */
+const PLAN_AFTER_SYNC_WAIT_MS = 2 * 60_000;
+
 const untilAborted = (signal: AbortSignal) =>
   new Promise<void>((resolve) =>
     signal.aborted ? resolve() : signal.addEventListener("abort", () => resolve(), { once: true }),
   );
+
+/** What a sync's log line says: the counts, and the sources another runner had. */
+function syncBrief(summary: SyncSummary) {
+  const { records, rejects, quarantined, paidNow, stopped, deleted, errors, skipped } = summary;
+  return { records, rejects, quarantined, paidNow, stopped, deleted, errors, skipped };
+}
+
+/** A plan's log line: the counts, not the actions. */
+function planBrief(summary: PlanSummary) {
+  const { customers, actions, skips, inserted, incremental, skipped } = summary;
+  return { customers, actions, skips, inserted, incremental, skipped };
+}
 
 type Job = (name: string, fn: () => Promise<unknown>) => () => Promise<void>;
 
@@ -120,9 +139,18 @@ export async function runCommand(
       await rt.recoverPredecessors();
       const { job, settle } = scheduledJobs(rt, env.signal);
       const { schedule } = rt.config;
+      // Runners on one store split this: each source is synced by one of them per tick (the
+      // tick is `since`), and one plans at a time (docs/performance.md).
       const syncThenPlan = job("sync+plan", async () => {
-        await engine.sync({ signal: env.signal });
-        if (!schedule.plan) return engine.plan({ dryRun: false });
+        const since = cronTick(schedule.sync, rt.clock.now()).toISOString();
+        const sync = await engine.sync({ signal: env.signal, since });
+        if (schedule.plan) return { sync: syncBrief(sync) };
+        const plan = await engine.plan({
+          dryRun: false,
+          waitMs: PLAN_AFTER_SYNC_WAIT_MS,
+          signal: env.signal,
+        });
+        return { sync: syncBrief(sync), plan: planBrief(plan) };
       });
       const crons = [
         new Cron(schedule.sync, { protect: true, name: "sync" }, syncThenPlan),
@@ -136,7 +164,7 @@ export async function runCommand(
               new Cron(
                 schedule.plan,
                 { protect: true, name: "plan" },
-                job("plan", () => engine.plan({ dryRun: false })),
+                job("plan", async () => planBrief(await engine.plan({ dryRun: false, signal: env.signal }))),
               ),
             ]
           : []),

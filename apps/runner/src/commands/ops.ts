@@ -69,6 +69,9 @@ export async function syncCommand(
   );
 }
 
+/** How long `regua plan` waits while a runner plans. */
+const PLAN_WAIT_MS = 2 * 60_000;
+
 export async function planCommand(
   global: GlobalOptions,
   options: { dryRun: boolean; full?: boolean; limit: number },
@@ -78,8 +81,19 @@ export async function planCommand(
   await withRuntime(
     global,
     io,
-    async (rt) => {
-      const summary = await rt.engine.plan({ dryRun: options.dryRun, full: options.full === true });
+    async (rt, env) => {
+      const summary = await rt.engine.plan({
+        dryRun: options.dryRun,
+        full: options.full === true,
+        // Another runner planning: wait for it, then plan what it left.
+        waitMs: PLAN_WAIT_MS,
+        signal: env.signal,
+      });
+      if (summary.skipped.length > 0) {
+        throw new CommandFailed(
+          `another runner has been planning for ${PLAN_WAIT_MS / 60_000} minutes; nothing was planned here (try again later)`,
+        );
+      }
       const result = summary.result;
       io.out(
         `${options.dryRun ? "Would plan" : "Planned"} ${summary.actions} action(s) for ${summary.customers} customer(s)` +

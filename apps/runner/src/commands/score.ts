@@ -1,6 +1,7 @@
 import type { Logger, Policy, RiskStore } from "@regua/core";
-import { DEFAULT_LAST_INVOICES } from "@regua/core";
+import { DEFAULT_LAST_INVOICES, takeUnit, WORK_NAMESPACE } from "@regua/core";
 import { Cron } from "croner";
+import { cronTick } from "../cron-line.js";
 import type { Runtime } from "../runtime.js";
 import { ScoreConfig } from "../score/config.js";
 import { type DemoHistoryOptions, openDemoHistory } from "../score/demo.js";
@@ -111,14 +112,43 @@ async function scoreOn(
  * `schedule.score` under `regua run`: retrains on its cron line. Two replicas retraining on the
  * same tick store two equal models; the plan uses the latest, so no lease is needed.
  */
+/** Longer than a retrain: the lease is not renewed while the model trains. */
+const SCORE_LEASE_MS = 60 * 60_000;
+
+/**
+ * `schedule.score`: one runner per tick retrains (the store's lease `score` in `regua.work`, and
+ * the tick recorded when done), however many share the store.
+ */
 export function scoreCrons(
-  rt: Pick<Runtime, "config" | "store" | "policy" | "clock" | "log">,
+  rt: Pick<Runtime, "config" | "store" | "policy" | "clock" | "log" | "workerId">,
   job: (name: string, fn: () => Promise<unknown>) => () => Promise<void>,
 ): Cron[] {
   const line = rt.config.schedule.score;
   if (!line) return [];
   const config = rt.config.score ?? ScoreConfig.parse({});
-  const retrainJob = job("score", () => retrain(rt.store.risk, config, rt.policy, rt.clock.now(), rt.log));
+  const work = {
+    state: rt.store.state(WORK_NAMESPACE),
+    clock: rt.clock,
+    log: rt.log,
+    workerId: rt.workerId,
+    ttlMs: SCORE_LEASE_MS,
+  };
+  const retrainJob = job("score", async () => {
+    const since = cronTick(line, rt.clock.now()).toISOString();
+    const take = await takeUnit(work, "score", { since });
+    if (take.taken === null) {
+      rt.log.debug({ unit: "score", reason: take.reason }, "score skipped: another runner has it");
+      return { skipped: ["score"] };
+    }
+    let done = false;
+    try {
+      const retrained = await retrain(rt.store.risk, config, rt.policy, rt.clock.now(), rt.log);
+      done = true;
+      return retrained;
+    } finally {
+      await take.taken.finish(done);
+    }
+  });
   return [new Cron(line, { protect: true, name: "score" }, retrainJob)];
 }
 

@@ -43,7 +43,7 @@ export async function runSync(
   only?: readonly EntityName[],
 ): Promise<SyncSummary> {
   const sources = options.source === undefined ? [...ctx.connectors.keys()] : [options.source];
-  const since = options.since ?? nowIso(ctx);
+  const { since } = options;
   const entities: EntitySyncResult[] = [];
   const skipped: string[] = [];
   // The targeted syncs of ERP webhooks (`only`) stay outside the leases: they must not wait for a
@@ -55,7 +55,7 @@ export async function runSync(
     let lease: HeldUnit | null = null;
     if (shared) {
       const unit = `sync:${source}`;
-      const take = await takeUnit(engineWork(ctx), unit, { since });
+      const take = await takeUnit(engineWork(ctx), unit, since === undefined ? {} : { since });
       if (take.taken === null) {
         skipped.push(unit);
         ctx.log.debug(

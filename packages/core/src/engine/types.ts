@@ -133,8 +133,9 @@ export interface SyncOptions {
   onProgress?: (progress: { source: string; entity: EntityName; records: number }) => void;
   /**
    * With `shareWork`: a source whose sync some worker started at or after this instant (and
-   * finished) is not synced again; default the start of this call. Runners sharing a schedule
-   * pass the cron tick, so each tick syncs each source once across them.
+   * finished) is not synced again. Runners sharing a schedule pass the cron tick, so each tick
+   * syncs each source once across them. Without it only the sources another worker is syncing
+   * right now are skipped.
    */
   since?: string;
 }
