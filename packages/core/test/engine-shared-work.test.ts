@@ -1,6 +1,6 @@
 // Two engines (two workers) on one store with shareWork: each source's sync and the plan run
 // under the store's leases, so the work is split rather than done twice.
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { ManualClock } from "../src/clock.js";
 import type { KeyValueState } from "../src/contracts.js";
 import { createEngine, type Engine, LeaseLostError, takeUnit, WORK_NAMESPACE } from "../src/engine/index.js";
@@ -139,6 +139,44 @@ describe("engine with shareWork: several workers on one store", () => {
     const later = await c.b.sync();
     expect(later.skipped).toEqual([]);
     expect(c.syncs()).toEqual({ s1: 3, s2: 1, s3: 3 });
+  });
+
+  it("a sync that stalled past its lease stops at its next page and leaves the source to the new holder", async () => {
+    const c = cluster();
+    const s1 = c.connectors.get("s1");
+    s1?.put("customers", Customer.parse({ source: "s1", externalId: "C2", name: "Bia", phones: [] }));
+    const commit = c.store.commitPage.bind(c.store);
+    let pages = 0;
+    c.store.commitPage = async (page) => {
+      pages += 1;
+      if (pages === 1) {
+        c.clock.advance(TTL_MS);
+        expect(await c.store.state(WORK_NAMESPACE).acquireLease("sync:s1", "runner-x/1", TTL_MS)).toBe(true);
+      }
+      return commit(page);
+    };
+    const summary = await c.a.sync({ source: "s1", since: c.clock.now().toISOString() });
+    expect(summary.entities).toHaveLength(1);
+    expect(summary.entities[0]?.error).toMatch(/LeaseLostError: sync:s1: another worker took the lease over/);
+    expect(pages).toBe(1);
+    // Not recorded as this tick's sync: runner-x's lease stands and the unit stays to be done.
+    expect(await c.store.state(WORK_NAMESPACE).get("sync:s1")).toBeNull();
+    expect(await c.store.state(WORK_NAMESPACE).acquireLease("sync:s1", "runner-y/1", TTL_MS)).toBe(false);
+  });
+
+  it("a plan that stalled past its lease while another took over leaves the marks alone", async () => {
+    const c = cluster();
+    await c.a.sync();
+    const finishPlan = vi.spyOn(c.store, "finishPlan");
+    const insert = c.store.insertActions.bind(c.store);
+    c.store.insertActions = async (actions, at) => {
+      // runner-a stalls here a whole TTL; runner-x finds the lease expired and takes the plan.
+      c.clock.advance(TTL_MS);
+      expect(await c.store.state(WORK_NAMESPACE).acquireLease("plan", "runner-x/1", TTL_MS)).toBe(true);
+      return insert(actions, at);
+    };
+    await expect(c.a.plan()).rejects.toBeInstanceOf(LeaseLostError);
+    expect(finishPlan).not.toHaveBeenCalled();
   });
 
   it("a plan waits for another worker's plan with waitMs, then plans what is left", async () => {
