@@ -97,6 +97,12 @@ export function kyselySnapshotQueries(ctx: StoreContext): SnapshotQueries {
           string | null
         >`(case when strpos(record, '"installments"') > 0 then (record::json -> 'installments')::text end)`
       : sql<string | null>`${sql.raw(SQLITE_INVOICE_INSTALLMENTS)}`;
+  // A batch's 2,000 refs as one array parameter on PostgreSQL (`= any($1)`): an IN list of 2,000
+  // parameters was parsed and planned afresh for every query of every batch.
+  const anyOf = (column: string, values: readonly string[]) =>
+    ctx.dialect === "postgres"
+      ? sql<boolean>`${sql.ref(column)} = any(${[...values]}::text[])`
+      : sql<boolean>`${sql.ref(column)} in (${sql.join([...values])})`;
   return {
     async customers(page) {
       let query = db
@@ -151,7 +157,7 @@ export function kyselySnapshotQueries(ctx: StoreContext): SnapshotQueries {
           installments.as("installments"),
         ])
         .where("source", "=", source)
-        .where("customer_ref", "in", list)
+        .where(anyOf("customer_ref", list))
         .where("status", "in", UNPAID_STATUSES)
         .orderBy("customer_ref")
         .orderBy("due_date")
@@ -170,7 +176,7 @@ export function kyselySnapshotQueries(ctx: StoreContext): SnapshotQueries {
           "replied_at",
         ])
         .where("source", "=", source)
-        .where("customer_ref", "in", list)
+        .where(anyOf("customer_ref", list))
         .orderBy("due_at")
         .orderBy("key")
         .execute();
@@ -178,7 +184,7 @@ export function kyselySnapshotQueries(ctx: StoreContext): SnapshotQueries {
         .selectFrom("invoices as i")
         .select((eb) => ["i.customer_ref", "i.external_id", "i.due_date", paidOnOf(eb).as("paid_on")])
         .where("i.source", "=", source)
-        .where("i.customer_ref", "in", list)
+        .where(anyOf("i.customer_ref", list))
         .where("i.status", "=", "paid")
         .execute();
       const optedOut = await db
@@ -186,19 +192,19 @@ export function kyselySnapshotQueries(ctx: StoreContext): SnapshotQueries {
         .select("customer_ref")
         .distinct()
         .where("source", "=", source)
-        .where("customer_ref", "in", list)
+        .where(anyOf("customer_ref", list))
         .execute();
       const pauses = await db
         .selectFrom("pauses")
         .select(["customer_ref", "paused_until"])
         .where("source", "=", source)
-        .where("customer_ref", "in", list)
+        .where(anyOf("customer_ref", list))
         .execute();
       const promises = await db
         .selectFrom("audit_log")
         .select(["subject", "at", "detail"])
         .where("action", "=", PROMISE_AUDIT_ACTION)
-        .where("subject", "in", auditSubjects(source, list))
+        .where(anyOf("subject", auditSubjects(source, list)))
         .execute();
       return {
         invoices,
@@ -216,7 +222,7 @@ export function kyselySnapshotQueries(ctx: StoreContext): SnapshotQueries {
         .selectFrom("opt_outs")
         .select("phone")
         .distinct()
-        .where("phone", "in", [...phones])
+        .where(anyOf("phone", phones))
         .execute();
       return new Set(rows.flatMap((row) => (row.phone === null ? [] : [row.phone])));
     },

@@ -24,6 +24,27 @@ export function outboxTests(factory: StoreFactory): void {
     expect(await store().getAction("missing")).toBeNull();
   });
 
+  it("insertActions stores text with quotes, backslashes, braces and nulls as given, in large batches", async () => {
+    const awkward = action('k "1", {x}\\y', {
+      customerRef: "C,1 {ç}",
+      invoiceRefs: ['I"1', "I\\2", "NULL"],
+      channel: null,
+      template: null,
+      kind: "escalate",
+      expiresAt: "2026-03-11T09:00:00-03:00",
+      payload: { note: 'diz "olá", {não}\\ NULL', n: 1 },
+    });
+    const many = Array.from({ length: 6_001 }, (_, i) => action(`bulk-${i}`));
+    expect(await store().insertActions([awkward, ...many], AT)).toBe(6_002);
+    expect(await store().insertActions([...many.slice(0, 10), action("new")], AT)).toBe(1);
+    expect(await store().getAction(awkward.key)).toMatchObject({
+      ...awkward,
+      expiresAt: "2026-03-11T12:00:00.000Z",
+      status: "planned",
+    });
+    expect(await store().getAction("bulk-6000")).toMatchObject({ ...action("bulk-6000"), status: "planned" });
+  });
+
   it("keeps each action's own trace when traces are shared or differ", async () => {
     const shared = [{ rule: "d+1", outcome: "fired" as const, reason: "1 day past due" }];
     const other = [
