@@ -82,6 +82,51 @@ export async function actionsSentPartial(db: Kysely<unknown>): Promise<void> {
     .execute();
 }
 
+/**
+ * 0302: the planner's last two invoice fields inside the record, the number and the
+ * installments, become columns (filled by every invoice write, backfilled here), so neither
+ * database parses an invoice record to plan. PostgreSQL could not read them from an index at
+ * all: it fetched every unpaid invoice's heap row and parsed its JSON twice. Each database gets
+ * a covering index in the order the planner reads invoices (customer, due date, id):
+ * PostgreSQL's with INCLUDE (index-only scans once the visibility map is set by (auto)vacuum);
+ * SQLite's replaces 0300's expression index with the same index on the columns.
+ */
+export async function invoicePlanColumns(db: Kysely<unknown>, dialect: Dialect): Promise<void> {
+  await db.schema.alterTable("invoices").addColumn("number", "text").execute();
+  await db.schema.alterTable("invoices").addColumn("installments", "text").execute();
+  const backfill = invoicePlanBackfill(dialect);
+  await sql.raw(backfill).execute(db);
+  if (dialect === "postgres") {
+    await sql
+      .raw(
+        `create index invoices_plan_v3 on invoices (source, customer_ref, due_date, external_id)
+         include (status, open_amount_minor, total_minor, currency, number, installments)`,
+      )
+      .execute(db);
+    return;
+  }
+  await sql
+    .raw(
+      `create index invoices_plan_v3 on invoices (source, customer_ref, due_date, external_id, status,
+       open_amount_minor, total_minor, currency, number, installments)`,
+    )
+    .execute(db);
+  await db.schema.dropIndex("invoices_plan_v2").execute();
+}
+
+/** 0302's backfill: the columns from each invoice's record (exported for the upgrade test). */
+export function invoicePlanBackfill(dialect: Dialect): string {
+  return dialect === "postgres"
+    ? `update invoices set number = record::json ->> 'number',
+         installments = case when strpos(record, '"installments"') > 0
+           and json_array_length(record::json -> 'installments') > 0
+           then (record::json -> 'installments')::text end`
+    : `update invoices set number = ${SQLITE_INVOICE_NUMBER},
+         installments = case when instr(record, '"installments"') > 0
+           and json_array_length(record, '$.installments') > 0
+           then json_extract(record, '$.installments') end`;
+}
+
 /** The invoice number inside its record, as the covering index and the snapshot query spell it. */
 export const SQLITE_INVOICE_NUMBER = "json_extract(record, '$.number')";
 /** An invoice's installments as JSON text; instr() first, so records without any are not parsed twice. */

@@ -3,7 +3,12 @@ import type { Migration, MigrationProvider } from "kysely/migration";
 import { alertsTable } from "./alerts.js";
 import { channelAccountsMigration } from "./channel-accounts.js";
 import { conversationsMigration } from "./conversation-migration.js";
-import { actionsSentPartial, invoicesPlanOrder, planChanges } from "./migration-plan-changes.js";
+import {
+  actionsSentPartial,
+  invoicePlanColumns,
+  invoicesPlanOrder,
+  planChanges,
+} from "./migration-plan-changes.js";
 import { operatorsMigration } from "./operators-migration.js";
 import { rateLimitsTable } from "./rate-limits.js";
 import { riskModelsTable } from "./risk-models.js";
@@ -33,6 +38,7 @@ export function migrationProvider(dialect: Dialect): MigrationProvider {
         "0280_risk_models": { up: (db) => riskModelsTable(db, dialect) },
         "0300_invoices_plan_order": { up: (db) => invoicesPlanOrder(db, dialect) },
         "0301_actions_sent_partial": { up: (db) => actionsSentPartial(db) },
+        "0302_invoice_plan_columns": { up: (db) => invoicePlanColumns(db, dialect) },
       };
     },
   };

@@ -99,6 +99,10 @@ export interface InvoicesTable {
   total_minor: number;
   open_amount_minor: number;
   currency: string;
+  /** The record's invoice number, kept as a column for the planner (migration 0302). */
+  number: string | null;
+  /** The record's installments as JSON text, null when it has none (migration 0302). */
+  installments: string | null;
   record: string;
   /** The ERP payload (`raw`), kept apart so snapshots never parse it. */
   raw: string | null;

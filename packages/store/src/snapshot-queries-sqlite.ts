@@ -1,7 +1,6 @@
 import { PROMISE_AUDIT_ACTION } from "@regua/core";
 import type BetterSqlite3 from "better-sqlite3";
 import { DUNNABLE } from "./lifecycle.js";
-import { SQLITE_INVOICE_INSTALLMENTS, SQLITE_INVOICE_NUMBER } from "./migration-plan-changes.js";
 import type { StoreContext } from "./schema.js";
 import {
   auditSubjects,
@@ -38,7 +37,7 @@ const SQL = {
     where p.taken = 1 and p.source = ? and p.customer_ref > ? and ${HAS_UNPAID}
     order by p.source, p.customer_ref limit ?`,
   invoices: `select customer_ref, external_id, status, due_date, open_amount_minor, total_minor, currency,
-    ${SQLITE_INVOICE_NUMBER} as number, ${SQLITE_INVOICE_INSTALLMENTS} as installments
+    number, installments
     from invoices where source = ? and customer_ref in ${IN_LIST} and status in ${UNPAID}
     order by customer_ref, due_date, external_id`,
   history: `select customer_ref, key, step_id, invoice_refs, status, due_at, sent_at, replied_at

@@ -2,7 +2,6 @@ import { PROMISE_AUDIT_ACTION } from "@regua/core";
 import { type ExpressionBuilder, sql } from "kysely";
 import type { HistoryColumns } from "./codec.js";
 import { DUNNABLE } from "./lifecycle.js";
-import { SQLITE_INVOICE_INSTALLMENTS } from "./migration-plan-changes.js";
 import type { Database, StoreContext } from "./schema.js";
 import type { SnapshotInvoiceRow } from "./snapshot-records.js";
 
@@ -85,18 +84,6 @@ export interface SnapshotQueries {
 /** PostgreSQL (and any Kysely dialect): one query per kind of row, refs bound as a list. */
 export function kyselySnapshotQueries(ctx: StoreContext): SnapshotQueries {
   const { db } = ctx;
-  const number =
-    ctx.dialect === "postgres"
-      ? sql<string | null>`(record::json ->> 'number')`
-      : sql<string | null>`json_extract(record, '$.number')`;
-  // Installments (Odoo payment terms) are dunned one by one: the planner needs them. Most
-  // invoices have none: a byte search skips parsing their JSON a second time on the hot path.
-  const installments =
-    ctx.dialect === "postgres"
-      ? sql<
-          string | null
-        >`(case when strpos(record, '"installments"') > 0 then (record::json -> 'installments')::text end)`
-      : sql<string | null>`${sql.raw(SQLITE_INVOICE_INSTALLMENTS)}`;
   // A batch's 2,000 refs as one array parameter on PostgreSQL (`= any($1)`): an IN list of 2,000
   // parameters was parsed and planned afresh for every query of every batch.
   const anyOf = (column: string, values: readonly string[]) =>
@@ -153,8 +140,8 @@ export function kyselySnapshotQueries(ctx: StoreContext): SnapshotQueries {
           "open_amount_minor",
           "total_minor",
           "currency",
-          number.as("number"),
-          installments.as("installments"),
+          "number",
+          "installments",
         ])
         .where("source", "=", source)
         .where(anyOf("customer_ref", list))

@@ -7,7 +7,8 @@ import BetterSqlite3 from "better-sqlite3";
 import { afterAll, describe, expect, it } from "vitest";
 import { z } from "zod";
 import { createSqliteStore, createStore } from "../src/index.js";
-import { action } from "./fixtures.js";
+import { invoicePlanBackfill } from "../src/migration-plan-changes.js";
+import { action, collect, customer, invoice } from "./fixtures.js";
 import { describeStoreSuite } from "./suite.js";
 
 const SECRET = "test-secret-key-not-for-production";
@@ -21,6 +22,45 @@ describeStoreSuite("SQLite", async (options = { secretKey: SECRET }) => {
 describe("SQLite file specifics", () => {
   const dir = mkdtempSync(join(tmpdir(), "regua-store-"));
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it("0302 backfills the invoice number and installments columns from records written before it", async () => {
+    const file = join(dir, "backfill.db");
+    const store = createStore({ sqlite: file }, { secretKey: SECRET });
+    await store.migrate();
+    const brl = (amountMinor: number) => ({ amountMinor, currency: "BRL" });
+    const installments = [
+      { number: 1, dueDate: "2026-02-10", amount: brl(5000), openAmount: brl(5000), status: "open" as const },
+    ];
+    await store.commitPage({
+      source: "erp",
+      entity: "invoices",
+      customers: [customer("C1")],
+      invoices: [
+        invoice("I1", "C1", { source: "erp", number: "NF-1", installments }),
+        invoice("I2", "C1", { source: "erp", number: "NF-2" }),
+        invoice("I3", "C1", { source: "erp", number: "NF-3", installments: [] }),
+      ],
+      cursor: null,
+      at: "2026-03-01T00:00:00.000Z",
+    });
+    const now = "2026-03-10T12:00:00.000Z";
+    const before = (await collect(store.snapshots({ now }))).flat();
+    await store.close();
+    // As a database migrated before 0302 holds them: columns empty, the values in the record.
+    const raw = new BetterSqlite3(file);
+    raw.exec("update invoices set number = null, installments = null");
+    raw.exec(invoicePlanBackfill("sqlite"));
+    const rows = raw.prepare("select external_id, number, installments from invoices order by 1").all();
+    raw.close();
+    expect(rows).toEqual([
+      { external_id: "I1", number: "NF-1", installments: JSON.stringify(installments) },
+      { external_id: "I2", number: "NF-2", installments: null },
+      { external_id: "I3", number: "NF-3", installments: null },
+    ]);
+    const reopened = createStore({ sqlite: file }, { secretKey: SECRET });
+    expect((await collect(reopened.snapshots({ now }))).flat()).toEqual(before);
+    await reopened.close();
+  });
 
   it("uses WAL and keeps state encrypted at rest", async () => {
     const file = join(dir, "state.db");
