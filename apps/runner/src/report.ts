@@ -106,5 +106,5 @@ export function renderSyncSummary(summary: SyncSummary): string {
   );
   const line = `${table}\nsynced ${summary.records} record(s), ${summary.rejects} rejected, ${summary.paidNow} invoice(s) newly paid, ${summary.errors} error(s)`;
   if (summary.skipped.length === 0) return line;
-  return `${line}\nskipped ${summary.skipped.join(", ")}: another runner is syncing it, or synced it since this sync began`;
+  return `${line}\nskipped ${summary.skipped.join(", ")}: another runner is syncing it`;
 }

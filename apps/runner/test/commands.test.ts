@@ -1,9 +1,11 @@
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { SAMPLE_POLICY_YAML } from "@regua/core";
+import { SAMPLE_POLICY_YAML, WORK_NAMESPACE } from "@regua/core";
+import { createStore } from "@regua/store";
 import { createMemoryChannel, createMemoryConnector } from "@regua/testkit";
 import { beforeAll, describe, expect, it } from "vitest";
+import { loadConfig } from "../src/config.js";
 import { DemoClock } from "../src/demo/clock.js";
 import { main } from "../src/program.js";
 
@@ -119,6 +121,23 @@ describe("regua commands on SQLite with memory plugins", () => {
     expect(r.out).toMatch(/erp\/c2\s+inv-c2\s+vencimento-d0/);
     expect(r.err).toContain("nothing was sent");
     expect(channel.sent.length).toBe(before);
+  });
+
+  it("sync skips a source another runner is syncing right now, and says so", async () => {
+    const config = loadConfig(configFile);
+    const store = createStore(config.store, { secretKey: config.secretKey, clock });
+    const work = store.state(WORK_NAMESPACE);
+    try {
+      expect(await work.acquireLease("sync:erp", "other-host:4242/1", 60 * 60_000)).toBe(true);
+      const r = await cli("sync");
+      expect(r.code, r.err).toBe(0);
+      expect(r.out).toContain("synced 0 record(s)");
+      expect(r.out).toContain("skipped sync:erp: another runner is syncing it");
+      await work.releaseLease("sync:erp", "other-host:4242/1");
+      expect((await cli("sync")).out).not.toContain("skipped");
+    } finally {
+      await store.close();
+    }
   });
 
   it("sync --source rejects an unknown source id as a usage error", async () => {
