@@ -3,7 +3,10 @@
 // Forked with `--runner`, this file is one runner process of the scale-out benchmark: it opens
 // the store, waits for "go", dispatches and sends back when each message was accepted.
 // Plain `node` runs it (erasable types only), on the built packages.
+import { mkdirSync, writeFileSync } from "node:fs";
+import { Session } from "node:inspector/promises";
 import { availableParallelism, loadavg } from "node:os";
+import path from "node:path";
 import { whatsappChannel } from "@regua/channel-whatsapp";
 import {
   type Channel,
@@ -58,6 +61,9 @@ const connector: Connector = {
 const day = (offset: number) => new Date(Date.now() + offset * 86_400_000).toISOString().slice(0, 10);
 
 /** `count` customers with one invoice 3 days overdue each, planned by the engine: `count` due actions. */
+/** Actions sent in a warm-up dispatch before the measured one (openRunner().warmUp). */
+export const warmUpCount = (tier: number): number => Math.max(50, Math.round(tier / 5));
+
 export async function seedBook(config: StoreConfig, count: number): Promise<number> {
   const store = createStore(config);
   await store.migrate();
@@ -115,6 +121,12 @@ export interface RunOptions {
   shareRateLimits: boolean;
 }
 
+export interface WarmUp {
+  sent: number;
+  /** How long after its dispatch() the first message of a cold runner was accepted. */
+  firstMs: number;
+}
+
 export interface RunResult {
   /** Epoch ms (fractional) when dispatch() was called. */
   startedAt: number;
@@ -131,7 +143,7 @@ export const epochMs = (): number => performance.timeOrigin + performance.now();
 /** An engine on `store`, sending through the real WhatsApp channel; `dispatch()` is measured. */
 export async function openRunner(
   options: RunOptions,
-): Promise<{ run(): Promise<RunResult>; close(): Promise<void> }> {
+): Promise<{ warmUp(limit: number): Promise<WarmUp>; run(): Promise<RunResult>; close(): Promise<void> }> {
   const store = createStore(options.store);
   await store.migrate();
   const parsed = whatsappChannel.optionsSchema.parse({
@@ -161,12 +173,27 @@ export async function openRunner(
     shareRateLimits: options.shareRateLimits,
   });
   return {
+    /**
+     * A runner's schedule keeps its engine, channel and keep-alive sockets from one dispatch to
+     * the next: the first `limit` actions go in a dispatch of their own (JIT, first connection,
+     * the fake's first request), said apart as the cold start.
+     */
+    async warmUp(limit) {
+      accepted.length = 0;
+      const startedAt = epochMs();
+      const summary = await engine.dispatch({ limit });
+      return { sent: summary.sent, firstMs: (accepted[0] ?? Number.NaN) - startedAt };
+    },
     async run() {
       accepted.length = 0;
+      const profiler = process.env.BENCH_CPU_PROF ? await startProfile() : null;
       const cpu = process.cpuUsage();
       const startedAt = epochMs();
       const summary = await engine.dispatch();
       const used = process.cpuUsage(cpu);
+      await profiler?.stop(
+        `${process.env.BENCH_CPU_PROF}/dispatch-${options.workerId}-${Date.now()}.cpuprofile`,
+      );
       return {
         startedAt,
         accepted: [...accepted],
@@ -178,6 +205,23 @@ export async function openRunner(
     async close() {
       await channel.close();
       await store.close();
+    },
+  };
+}
+
+/** BENCH_CPU_PROF=<dir>: a CPU profile of dispatch() alone (no seeding), like `node --cpu-prof`. */
+async function startProfile(): Promise<{ stop(file: string): Promise<void> }> {
+  const session = new Session();
+  session.connect();
+  await session.post("Profiler.enable");
+  await session.post("Profiler.setSamplingInterval", { interval: 200 });
+  await session.post("Profiler.start");
+  return {
+    async stop(file) {
+      const { profile } = await session.post("Profiler.stop");
+      mkdirSync(path.dirname(file), { recursive: true });
+      writeFileSync(file, JSON.stringify(profile));
+      session.disconnect();
     },
   };
 }
@@ -225,9 +269,11 @@ export const conditions = (): string =>
 // A runner process of the scale-out benchmark: {options} → "ready"; "go" → the run's result.
 if (process.argv.includes("--runner") && process.send) {
   let runner: Awaited<ReturnType<typeof openRunner>> | undefined;
-  process.on("message", async (message: { type: "open"; options: RunOptions } | { type: "go" }) => {
+  type Command = { type: "open"; options: RunOptions; warmUp: number } | { type: "go" };
+  process.on("message", async (message: Command) => {
     if (message.type === "open") {
       runner = await openRunner(message.options);
+      await runner.warmUp(message.warmUp);
       process.send?.({ type: "ready" });
     } else if (runner) {
       const result = await runner.run();

@@ -424,6 +424,11 @@ export interface ActionPatch {
   dueAt?: string;
   /** Counts one more send attempt. */
   incrementAttempts?: boolean;
+  /**
+   * Moves the row only while this worker holds its claim: `claimed_by` is this worker id and
+   * the lease has not run out at `at` (checked in the same statement as the status).
+   */
+  leaseHolder?: string;
 }
 
 export type ActivityStatus = "pending" | "claimed" | "written" | "dead";

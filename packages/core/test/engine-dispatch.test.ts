@@ -188,6 +188,35 @@ describe("engine.dispatch", () => {
     expect((await h.engine.dispatch()).sent).toBe(3);
   });
 
+  it("delivers several actions at once once the channel accepted one, each exactly once", async () => {
+    for (const sendConcurrency of [1, 4]) {
+      const h = harness({ limits: { sendConcurrency, claimBatch: 20 } });
+      for (let i = 1; i <= 12; i++) {
+        h.connector.put(
+          "customers",
+          customer(`C${i}`, { phones: [`+55119876500${String(i).padStart(2, "0")}`] }),
+        );
+        h.connector.put("invoices", invoice(`I${i}`, `C${i}`));
+      }
+      await h.engine.sync();
+      await h.engine.plan();
+      let inFlight = 0;
+      let most = 0;
+      const send = h.channel.send.bind(h.channel);
+      vi.spyOn(h.channel, "send").mockImplementation(async (message) => {
+        most = Math.max(most, ++inFlight);
+        // The provider's answer takes a few turns of the event loop.
+        for (let turn = 0; turn < 5; turn++) await new Promise((resolve) => setImmediate(resolve));
+        inFlight -= 1;
+        return send(message);
+      });
+      expect(await h.engine.dispatch()).toMatchObject({ claimed: 12, sent: 12 });
+      expect(h.channel.calls).toBe(12);
+      expect(new Set(h.channel.accepted.map((a) => a.message.actionKey)).size).toBe(12);
+      expect(most).toBe(sendConcurrency === 1 ? 1 : sendConcurrency);
+    }
+  });
+
   it("hands claimed rows back untouched when aborted while waiting for the rate limit", async () => {
     const h = harness();
     h.channel.rateLimit.perSecond = 1;

@@ -46,12 +46,17 @@ export async function transitionIn(
     set.claimed_until = toInstantOrNull(patch.claimedUntil);
     if (patch.claimedUntil === null) set.claimed_by = null;
   }
-  const result = await db
+  let update = db
     .updateTable("actions")
     .set((eb) => (patch.incrementAttempts ? { ...set, attempts: eb("attempts", "+", 1) } : set))
     .where("key", "=", key)
-    .where("status", "in", [...from])
-    .executeTakeFirst();
+    .where("status", "in", [...from]);
+  if (patch.leaseHolder !== undefined) {
+    update = update
+      .where("claimed_by", "=", patch.leaseHolder)
+      .where("claimed_until", ">", toInstant(patch.at));
+  }
+  const result = await update.executeTakeFirst();
   return toNumber(result.numUpdatedRows) > 0;
 }
 

@@ -75,13 +75,19 @@ async function planned(name: string, count: number) {
 describe("engine on SQLite: a runner killed mid-dispatch", () => {
   it("dies right after the provider accepted a message; the restart never sends it again", async () => {
     const { file, keys, job } = await planned("accepted-then-killed", 12);
-    const first = await runner({ ...job, workerId: "w1", killAfterAccepted: 4 });
+    // One send at a time, so exactly one is in flight when it dies (the next test runs several).
+    const first = await runner({ ...job, workerId: "w1", killAfterAccepted: 4, sendConcurrency: 1 });
     expect(first.signal).toBe("SIGKILL");
     expect(accepted(job.sendsFile)).toHaveLength(4);
     expect(Object.values(await statuses(file)).filter((s) => s === "sending")).toHaveLength(1);
 
     // Restarted after the lease: the `sending` row becomes unknown and is not resent.
-    const second = await runner<{ sent: number }>({ ...job, workerId: "w2", now: later(LEASE_MS + 1_000) });
+    const second = await runner<{ sent: number }>({
+      ...job,
+      workerId: "w2",
+      now: later(LEASE_MS + 1_000),
+      sendConcurrency: 1,
+    });
     expect(second.result?.sent).toBe(8);
     await runner({ ...job, workerId: "w3", now: later(LEASE_MS + 9_000) });
     const sends = accepted(job.sendsFile);
@@ -121,7 +127,7 @@ describe("engine on SQLite: a runner killed mid-dispatch", () => {
   it("is killed from outside at any moment; after a restart each message went out at most once", async () => {
     const { file, keys, job } = await planned("killed-from-outside", 30);
     const first = await runner(
-      { ...job, workerId: "k1", sendDelayMs: 5 },
+      { ...job, workerId: "k1", sendDelayMs: 5, sendConcurrency: 4 },
       () => accepted(job.sendsFile).length >= 7,
     );
     expect(first.signal).toBe("SIGKILL");
@@ -134,6 +140,7 @@ describe("engine on SQLite: a runner killed mid-dispatch", () => {
       if (rows[key] === "unknown") expect(times).toBeLessThanOrEqual(1);
       else expect([rows[key], times]).toEqual(["sent", 1]);
     }
-    expect(Object.values(rows).filter((s) => s === "unknown").length).toBeLessThanOrEqual(1);
+    // At most the sends in flight when it died (4 at once).
+    expect(Object.values(rows).filter((s) => s === "unknown").length).toBeLessThanOrEqual(4);
   });
 });

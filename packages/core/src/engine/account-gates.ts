@@ -34,6 +34,32 @@ export class AccountView {
     );
   }
 
+  /** Per channel, the customers whose send this runner admitted and has not finished yet. */
+  private readonly reaching = new Map<string, Set<string>>();
+
+  /** Per channel, the end of the queue of messaging-limit checks (one at a time). */
+  private readonly checks = new Map<string, Promise<unknown>>();
+
+  /** Runs `check` after the channel's checks before it, alone: a count and its admission are one step. */
+  exclusive<T>(channel: string, check: () => Promise<T>): Promise<T> {
+    const run = (this.checks.get(channel) ?? Promise.resolve()).then(check);
+    this.checks.set(
+      channel,
+      run.catch(() => undefined),
+    );
+    return run;
+  }
+
+  /** The customers being sent to through `channel` now (sends run concurrently). */
+  underWay(channel: string): Set<string> {
+    let customers = this.reaching.get(channel);
+    if (!customers) {
+      customers = new Set();
+      this.reaching.set(channel, customers);
+    }
+    return customers;
+  }
+
   /** The blocking status of a template, or null when it may be sent (never reported: sendable). */
   blocked(channel: string, name: string, language: string): TemplateStateRow | null {
     const row = this.templates.get(templateKey(channel, name, language));
@@ -56,7 +82,8 @@ export function limitWaitReason(channelId: string): string {
 }
 
 export type AccountVerdict =
-  | { message: OutboundMessage }
+  /** `done`, when given, is called once the send is over (it counted toward the messaging limit). */
+  | { message: OutboundMessage; done?: () => void }
   | { waitUntilMs: number; reason: string; template?: { name: string; language: string } };
 
 /**
@@ -98,29 +125,49 @@ export async function checkAccount(
       };
     }
   }
-  const limit = await messagingLimitWait(ctx, view.channels.get(channelId), channelId, row);
-  return limit ?? { message: chosen };
+  const limit = await messagingLimitWait(ctx, view, channelId, row);
+  if ("waitUntilMs" in limit) return limit;
+  return limit.done ? { message: chosen, done: limit.done } : { message: chosen };
 }
 
 async function messagingLimitWait(
   ctx: EngineContext,
-  state: ChannelStateRow | undefined,
+  view: AccountView,
   channelId: string,
   row: ActionRow,
-): Promise<{ waitUntilMs: number; reason: string } | null> {
+): Promise<{ waitUntilMs: number; reason: string } | { done?: () => void }> {
+  const state = view.channels.get(channelId);
   const cap = state?.dailyRecipients ?? null;
   const accounts = ctx.store.channelAccounts;
-  if (cap === null || !accounts) return null;
-  const nowMs = ctx.clock.now().getTime();
-  const reach = await accounts.recentRecipients({
-    channel: channelId,
-    since: new Date(nowMs - DAY_MS).toISOString(),
-    customer: { source: row.source, customerRef: row.customerRef },
+  if (cap === null || !accounts) return {};
+  // Sends run concurrently: the customers admitted and not yet recorded as sent are not in the
+  // store's count, so they count here, and each count and admission happen alone (per channel).
+  // One of them the store counts already is counted twice: near the cap this errs on waiting.
+  const underWay = view.underWay(channelId);
+  const customer = `${row.source}\u0000${row.customerRef}`;
+  return view.exclusive(channelId, async () => {
+    if (underWay.has(customer)) return {}; // admitted already, for another of its actions
+    // Taken before the query: a send recorded while it runs was under way when this was taken.
+    const admitted = underWay.size;
+    const nowMs = ctx.clock.now().getTime();
+    const reach = await accounts.recentRecipients({
+      channel: channelId,
+      since: new Date(nowMs - DAY_MS).toISOString(),
+      customer: { source: row.source, customerRef: row.customerRef },
+    });
+    if (reach.includes || reach.count + admitted < cap) {
+      underWay.add(customer);
+      return { done: () => underWay.delete(customer) };
+    }
+    // The sends under way leave now: they free their places 24 hours from now.
+    const oldest = reach.oldestSentAt
+      ? Date.parse(reach.oldestSentAt)
+      : admitted > 0
+        ? nowMs
+        : nowMs + TEMPLATE_RECHECK_MS - DAY_MS;
+    return {
+      waitUntilMs: Math.max(oldest + DAY_MS, nowMs + 1_000),
+      reason: `${limitWaitReason(channelId)}(${state?.limit ?? cap}: ${cap} customers a rolling 24 h) at ${nowIso(ctx)}`,
+    };
   });
-  if (reach.includes || reach.count < cap) return null;
-  const frees = reach.oldestSentAt ? Date.parse(reach.oldestSentAt) + DAY_MS : nowMs + TEMPLATE_RECHECK_MS;
-  return {
-    waitUntilMs: Math.max(frees, nowMs + 1_000),
-    reason: `${limitWaitReason(channelId)}(${state?.limit ?? cap}: ${cap} customers a rolling 24 h) at ${nowIso(ctx)}`,
-  };
 }

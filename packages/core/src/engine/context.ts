@@ -26,6 +26,7 @@ export interface EngineContext {
   /** TTL of a work unit's lease; renewed between pages and batches once a third of it went by. */
   workLeaseMs: number;
   claimBatch: number;
+  sendConcurrency: number;
   leaseMs: number;
   sendAttempts: number;
   writeAttempts: number;
@@ -59,6 +60,7 @@ export function resolveContext(options: EngineOptions): EngineContext {
     shareWork: options.shareWork === true,
     workLeaseMs: positive(limits.workLeaseMs, 5 * 60_000, "workLeaseMs"),
     claimBatch: positive(limits.claimBatch, 20, "claimBatch"),
+    sendConcurrency: positive(limits.sendConcurrency, 32, "sendConcurrency"),
     leaseMs: positive(limits.leaseMs, 5 * 60_000, "leaseMs"),
     sendAttempts: positive(limits.sendAttempts, 5, "sendAttempts"),
     writeAttempts: positive(limits.writeAttempts, 8, "writeAttempts"),

@@ -64,11 +64,44 @@ export async function deliverAction(
     return retryOrFail(ctx, row, error, ["claimed"]);
   }
   if ("outcome" in prepared) return prepared.outcome;
-  const suspended = await waitForSuspendedChannel(ctx, gates, prepared.channelId, prepared.channel, row);
-  if (suspended !== null) return suspended;
   const account = await checkAccount(ctx, gates.accounts, prepared.channelId, row, prepared.message);
   if ("waitUntilMs" in account) return defer(ctx, row, account.waitUntilMs, account.reason);
   prepared.message = account.message;
+  try {
+    return await gateAndSend(ctx, row, prepared, gates, signal);
+  } finally {
+    account.done?.();
+  }
+}
+
+/** After the checks: the channel's rate gate, the claim moved to `sending`, the send. */
+async function gateAndSend(
+  ctx: EngineContext,
+  row: ActionRow,
+  prepared: Ready,
+  gates: ChannelGates,
+  signal?: AbortSignal,
+): Promise<Outcome> {
+  const endTurn = await gates.turn(prepared.channelId);
+  try {
+    // What the send before this one in turn may have changed: a shutdown, a refused token (a
+    // suspended channel is probed by the first in turn; the others then see its answer).
+    if (signal?.aborted) return await releaseAction(ctx, row);
+    const suspended = await waitForSuspendedChannel(ctx, gates, prepared.channelId, prepared.channel, row);
+    if (suspended !== null) return suspended;
+    return await rateGateAndSend(ctx, row, prepared, gates, signal);
+  } finally {
+    endTurn();
+  }
+}
+
+async function rateGateAndSend(
+  ctx: EngineContext,
+  row: ActionRow,
+  prepared: Ready,
+  gates: ChannelGates,
+  signal?: AbortSignal,
+): Promise<Outcome> {
   const pausedUntil = gates.pausedUntil(prepared.channelId);
   if (pausedUntil !== null)
     return defer(ctx, row, pausedUntil, `channel ${prepared.channelId} is rate-limited`);
@@ -77,10 +110,12 @@ export async function deliverAction(
   } catch {
     return releaseAction(ctx, row);
   }
-  if (!(await holdsLease(ctx, row))) return "released";
+  // Only the lease holder may send: after an expiry another worker may own the row. One
+  // compare-and-set checks the claim and moves the row, between the token and the request.
   const sending = await ctx.store.transitionAction(row.key, ["claimed"], "sending", {
     at: nowIso(ctx),
     claimedUntil: plusMs(ctx, ctx.leaseMs),
+    leaseHolder: ctx.workerId,
   });
   if (!sending) return "released";
   return send(ctx, row, prepared, gates);
@@ -96,6 +131,7 @@ async function send(
   try {
     ({ providerMessageId } = await channel.send(message));
   } catch (error) {
+    gates.answered(channelId, false);
     if (error instanceof RateLimitError || (isReguaError(error) && error.code === "RATE_LIMIT")) {
       gates.pause(channelId, (error as RateLimitError).retryAfterMs ?? 0);
     }
@@ -113,6 +149,7 @@ async function send(
     if (isSendOutcomeUnknown(error) || !isReguaError(error)) return markUnknown(ctx, row, error);
     return retryOrFail(ctx, row, error, ["sending"]);
   }
+  gates.answered(channelId, true);
   await resumeChannel(ctx, gates, channelId, `message ${providerMessageId} accepted`);
   return recordSent(ctx, row, providerMessageId, message.preview);
 }
@@ -233,18 +270,6 @@ function renderChecked(
 async function staleReason(ctx: EngineContext, row: ActionRow, signal?: AbortSignal): Promise<string | null> {
   const invoices = await currentInvoices(ctx, row, signal);
   return "skip" in invoices ? invoices.skip : null;
-}
-
-/** Only the lease holder may send: after an expiry another worker may own the row. */
-async function holdsLease(ctx: EngineContext, row: ActionRow): Promise<boolean> {
-  const current = await ctx.store.getAction(row.key);
-  return (
-    current !== null &&
-    current.status === "claimed" &&
-    current.claimedBy === ctx.workerId &&
-    current.claimedUntil !== null &&
-    Date.parse(current.claimedUntil) > ctx.clock.now().getTime()
-  );
 }
 
 /**

@@ -1,3 +1,4 @@
+import type { ActionRow } from "../actions.js";
 import { AccountView } from "./account-gates.js";
 import { audit, type EngineContext, nowIso } from "./context.js";
 import { deliverAction } from "./deliver.js";
@@ -37,7 +38,31 @@ export class Dispatcher {
       polled: 0,
     };
     let remaining = options.limit ?? Number.POSITIVE_INFINITY;
-    while (remaining > 0 && !options.signal?.aborted) {
+    // Up to sendConcurrency actions are delivered at once (each waits for its channel's gate in
+    // turn); the next batch is claimed while the last one's sends are still going.
+    const inFlight = new Set<Promise<void>>();
+    let released = false;
+    let failure: { error: unknown } | null = null;
+    const start = (row: ActionRow) => {
+      // Shutdown: stop starting sends; what is claimed and not started goes back to planned.
+      const delivery = (
+        options.signal?.aborted || failure !== null
+          ? releaseAction(ctx, row)
+          : deliverAction(ctx, row, this.gates, options.signal)
+      ).then(
+        (outcome) => {
+          summary[outcome] += 1;
+          released ||= outcome === "released";
+        },
+        (error: unknown) => {
+          failure ??= { error };
+        },
+      );
+      const tracked = delivery.finally(() => inFlight.delete(tracked));
+      inFlight.add(tracked);
+    };
+    // A row handed back is due again at once: claiming on would only pick it up again.
+    while (remaining > 0 && !options.signal?.aborted && !released && failure === null) {
       const limit = Math.min(this.batchSize(), remaining);
       const rows = await ctx.store.claimDueActions({
         now: nowIso(ctx),
@@ -48,18 +73,13 @@ export class Dispatcher {
       if (rows.length === 0) break;
       summary.claimed += rows.length;
       remaining -= rows.length;
-      let released = false;
       for (const row of rows) {
-        // Shutdown: stop starting sends; what is claimed and not started goes back to planned.
-        const outcome = options.signal?.aborted
-          ? await releaseAction(ctx, row)
-          : await deliverAction(ctx, row, this.gates, options.signal);
-        summary[outcome] += 1;
-        released ||= outcome === "released";
+        while (inFlight.size >= ctx.sendConcurrency) await Promise.race(inFlight);
+        start(row);
       }
-      // A row handed back is due again at once: claiming on would only pick it up again.
-      if (released) break;
     }
+    while (inFlight.size > 0) await Promise.race(inFlight);
+    if (failure !== null) throw (failure as { error: unknown }).error;
     if (!options.signal?.aborted) summary.polled = await this.poller.run(options.signal);
     ctx.log.info({ ...summary }, "dispatch");
     return summary;
@@ -71,6 +91,7 @@ export class Dispatcher {
    */
   private async loadAccounts(): Promise<void> {
     this.gates.accounts = await AccountView.load(this.ctx);
+    this.gates.newRun();
     for (const state of this.gates.accounts.channels.values()) {
       if (state.suspendedReason !== null && this.ctx.channels.has(state.channel)) {
         this.gates.suspend(state.channel, state.suspendedReason);

@@ -22,6 +22,10 @@ export class ChannelGates {
   private readonly buckets = new Map<string, SendGate>();
   private readonly pausedUntilMs = new Map<string, number>();
   private readonly suspended = new Map<string, { reason: string; nextProbeMs: number }>();
+  /** Per channel, the end of the queue of sends going one at a time (see `turn`). */
+  private readonly solo = new Map<string, Promise<void>>();
+  /** Channels that accepted a send in this dispatch run (and refused none since). */
+  private readonly proven = new Set<string>();
   /** Template statuses and account limits, as read at the start of the current dispatch run. */
   accounts: AccountView = AccountView.empty();
 
@@ -42,6 +46,43 @@ export class ChannelGates {
       this.buckets.set(channelId, bucket);
     }
     return bucket;
+  }
+
+  /**
+   * Sends overlap (the dispatcher delivers several actions at once) only through a channel that
+   * accepted one in this run: until then, and again after a refusal, they go one at a time, so
+   * the first answer (rate limited, credentials refused, a shutdown meanwhile) is known before
+   * the next request leaves, as with one send at a time. Resolves to the function that ends the
+   * caller's turn (a no-op when the channel is proven).
+   */
+  async turn(channelId: string): Promise<() => void> {
+    if (this.proven.has(channelId)) return () => {};
+    const previous = this.solo.get(channelId) ?? Promise.resolve();
+    let end: () => void = () => {};
+    const mine = new Promise<void>((resolve) => {
+      end = resolve;
+    });
+    this.solo.set(
+      channelId,
+      previous.then(() => mine),
+    );
+    await previous;
+    if (this.proven.has(channelId)) {
+      end(); // proven while this caller waited: the ones behind need not wait for its send
+      return () => {};
+    }
+    return end;
+  }
+
+  /** A send through the channel was accepted (true) or refused (false). */
+  answered(channelId: string, accepted: boolean): void {
+    if (accepted) this.proven.add(channelId);
+    else this.proven.delete(channelId);
+  }
+
+  /** A new dispatch run: every channel proves itself again. */
+  newRun(): void {
+    this.proven.clear();
   }
 
   /** The instant (ms) the channel may be used again, or null when it is not backing off. */

@@ -10,6 +10,12 @@ import type { DunningStore } from "../store-port.js";
 export interface EngineLimits {
   /** Actions (and activities) claimed per store round trip. Default 20. */
   claimBatch?: number;
+  /**
+   * Claimed actions delivered at once (each waits for its channel's rate gate before its send).
+   * A send is several store round trips and an HTTP request: one at a time, a runner reached
+   * 50–250 msg/s whatever the tier. Default 32.
+   */
+  sendConcurrency?: number;
   /** How long a claim (and a `sending` row) belongs to this worker. Default 5 minutes. */
   leaseMs?: number;
   /** Send attempts per action for retryable errors, the first included. Default 5. */

@@ -21,6 +21,7 @@ interface Job {
   killAfterAccepted?: number;
   sendDelayMs?: number;
   claimBatch?: number;
+  sendConcurrency?: number;
   leaseMs?: number;
   event?: ChannelEvent;
 }
@@ -126,7 +127,11 @@ const engine = core.createEngine({
   clock: new core.ManualClock(job.now),
   log: core.silentLogger,
   workerId: job.workerId,
-  limits: { claimBatch: job.claimBatch ?? 5, leaseMs: job.leaseMs ?? 60_000 },
+  limits: {
+    claimBatch: job.claimBatch ?? 5,
+    leaseMs: job.leaseMs ?? 60_000,
+    ...(job.sendConcurrency ? { sendConcurrency: job.sendConcurrency } : {}),
+  },
 });
 const result =
   job.mode === "seed"

@@ -61,6 +61,11 @@ export class MemoryOutbox {
   async transitionAction(key: string, from: readonly ActionStatus[], to: ActionStatus, patch?: ActionPatch) {
     const row = this.actions.get(key);
     if (!row || !from.includes(row.status)) return false;
+    if (
+      patch?.leaseHolder !== undefined &&
+      (row.claimedBy !== patch.leaseHolder || row.claimedUntil === null || row.claimedUntil <= patch.at)
+    )
+      return false;
     row.status = to;
     if (patch) applyPatch(row, patch);
     return true;
