@@ -3,6 +3,7 @@
 import type { Customer, Invoice, Payment } from "@regua/core";
 import { createPostgresStore, type ReguaStore } from "@regua/store";
 import BetterSqlite3 from "better-sqlite3";
+import pg from "pg";
 import { startTestPostgres } from "../test/support/postgres-server.ts";
 import { SOURCE } from "./dataset.ts";
 
@@ -28,7 +29,8 @@ function* rows<T>(file: string, sql: string, map: (row: { record: string }) => T
 export async function copyIntoPostgres(file: string): Promise<{ store: ReguaStore; close(): Promise<void> }> {
   const started = performance.now();
   const server = await startTestPostgres();
-  const store = createPostgresStore({ connectionString: await server.createDatabase(), poolSize: 4 });
+  const connectionString = await server.createDatabase();
+  const store = createPostgresStore({ connectionString, poolSize: 4 });
   await store.migrate();
   const at = "2026-03-10T00:00:00.000Z";
   const parse = <T>(row: { record: string }) => JSON.parse(row.record) as T;
@@ -45,7 +47,16 @@ export async function copyIntoPostgres(file: string): Promise<{ store: ReguaStor
   }
   for (const payments of rows(file, "select record from payments", parse<Payment>))
     await store.commitPage({ source: SOURCE, entity: "payments", payments, cursor: null, at });
-  console.log(`  postgres: copied the book in ${((performance.now() - started) / 1000).toFixed(0)} s`);
+  // What autovacuum does after a first sync this size (insert-triggered since PostgreSQL 13), done
+  // now rather than at an unknown moment during the plan: statistics, and the visibility map
+  // that lets the planner's invoice query read the covering index alone.
+  const admin = new pg.Client({ connectionString });
+  await admin.connect();
+  await admin.query("vacuum (analyze)");
+  await admin.end();
+  console.log(
+    `  postgres: copied and vacuumed the book in ${((performance.now() - started) / 1000).toFixed(0)} s`,
+  );
   return {
     store,
     async close() {
