@@ -22,7 +22,7 @@ export {
   type RetryPolicy,
 } from "./http.js";
 export { type RefreshOptions, refreshUnderLease } from "./lease.js";
-export { RateLimiter, type RateLimits } from "./limiter.js";
+export { RateLimiter, type RateLimits, type SlidingWindowLimit } from "./limiter.js";
 export {
   type PageContext,
   type PageOf,
