@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type FakeQuickBooks, startFakeQuickBooks } from "../src/quickbooks/index.js";
+import { INTUIT_LIMITS, Throttle } from "../src/quickbooks/limits.js";
 import { parseQuery } from "../src/quickbooks/query.js";
 
 let qbo: FakeQuickBooks;
@@ -104,6 +105,32 @@ describe("fake QuickBooks Online", () => {
     const throttled = answers.filter((a) => a.status === 429);
     expect(throttled.length).toBeGreaterThan(0);
     expect(throttled[0]?.body).toMatchObject({ Fault: { Error: [{ code: "3001" }] } });
+  });
+
+  it("counts 500 a minute and 10 a second in sliding windows, and keeps the peaks it accepted", () => {
+    let now = 0;
+    const throttle = new Throttle(INTUIT_LIMITS, () => now);
+    const send = () => {
+      const ok = throttle.admit("r");
+      if (ok) throttle.release("r");
+      return ok;
+    };
+    for (let i = 0; i < 10; i++) expect(send()).toBe(true);
+    expect(send()).toBe(false); // the 11th within the same second
+    now = 1_001;
+    expect(send()).toBe(true);
+    // 10 a second for the rest of the minute: the 500th is accepted, the 501st within 60 s is not.
+    let accepted = 11;
+    while (now < 59_000) {
+      now += 100;
+      if (send()) accepted += 1;
+    }
+    expect(accepted).toBe(500);
+    expect(throttle.peakSecond).toBe(10);
+    expect(throttle.peakMinute).toBe(500);
+    now = 60_001; // the first ten fell out of the window
+    expect(send()).toBe(true);
+    expect(throttle.peakMinute).toBe(500);
   });
 
   it("reads the query grammar régua sends", () => {

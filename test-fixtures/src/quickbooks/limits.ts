@@ -23,6 +23,13 @@ export class Throttle {
   accepted = 0;
   /** Highest number of requests in flight at once that were accepted. */
   peakActive = 0;
+  /**
+   * Most requests accepted within any second and any minute (sliding, as the limits count
+   * them; kept only while the limits are on): what a benchmark reads to show how close a
+   * client came to each limit.
+   */
+  peakSecond = 0;
+  peakMinute = 0;
   private readonly realms = new Map<string, RealmLoad>();
 
   constructor(
@@ -46,6 +53,8 @@ export class Throttle {
         return false;
       }
       load.stamps.push(t);
+      this.peakSecond = Math.max(this.peakSecond, lastSecond + 1);
+      this.peakMinute = Math.max(this.peakMinute, load.stamps.length);
     }
     load.active += 1;
     this.accepted += 1;

@@ -58,6 +58,9 @@ export interface FakeQuickBooks {
   readonly throttled: number;
   /** Highest number of API requests in flight at once. */
   readonly peakConcurrency: number;
+  /** Most API requests accepted within any one second / any one minute (sliding; limits on). */
+  readonly peakPerSecond: number;
+  readonly peakPerMinute: number;
   /** A valid refresh token, as the app holds after the user connected it. */
   issueRefreshToken(): string;
   /** The `x_refresh_token_expires_in` of tokens issued from now on. */
@@ -190,6 +193,12 @@ export async function startFakeQuickBooks(options: FakeQuickBooksOptions): Promi
     },
     get peakConcurrency() {
       return throttle.peakActive;
+    },
+    get peakPerSecond() {
+      return throttle.peakSecond;
+    },
+    get peakPerMinute() {
+      return throttle.peakMinute;
     },
     issueRefreshToken: () => oauth.issueRefreshToken(),
     setRefreshTokenTtl(seconds) {
