@@ -26,6 +26,8 @@ await serveBenchFake(async () => {
       requests: fake.requests.length,
       throttled: fake.throttled,
       peakConcurrency: fake.peakConcurrency,
+      peakPerSecond: fake.peakPerSecond,
+      peakPerMinute: fake.peakPerMinute,
     }),
   };
 });

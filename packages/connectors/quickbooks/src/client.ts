@@ -27,6 +27,17 @@ const KIND_BY_CODE: Record<string, ReguaErrorCode> = {
   "4000": "VALIDATION",
   "3001": "RATE_LIMIT",
 };
+/**
+ * The pace as a share of the realm's per-minute limit: 480 of 500 a minute, 8 a second, so ten
+ * requests in a row span 1.125 s and the service's one-second window (10) sees at most 9 even
+ * when some reach it up to 125 ms late or early (network, a busy event loop on either side).
+ */
+export const PACE = 0.96;
+/**
+ * Added to Intuit's one-second and one-minute windows when régua counts its own requests as
+ * they leave: 10 per 1.25 s at most, whatever bunched them.
+ */
+const WINDOW_MARGIN_MS = 250;
 /** "Wait 60 seconds before retrying" on 429: QuickBooks sends no Retry-After. */
 export const THROTTLE_WAIT_MS = 60_000;
 
@@ -91,17 +102,28 @@ export class QuickBooksClient {
     private readonly ctx: PluginContext,
   ) {
     this.tokens = new TokenKeeper(options, ctx);
-    const { perMinute, concurrency } = options.limits;
+    const { perMinute, perSecond, concurrency } = options.limits;
     this.http = createHttpClient(
       {
         system: SYSTEM,
         baseURL: `${apiBase(options)}/v3/company/${options.realmId}/`,
         headers: { Accept: "application/json" },
         timeouts: { requestMs: options.timeoutMs },
-        // 500 a minute and 10 a second per realm (Intuit, "Rate limits and throttles"). The kit's
-        // minute bucket lets a whole minute burst at once, which the service counts against the
-        // same minute; an even pace just under 500/60 a second stays inside both windows.
-        limits: { perMinute, perSecond: (perMinute / 60) * 0.98, burst: 1, concurrency },
+        limits: {
+          // 500 a minute and 10 a second per realm (Intuit, "Rate limits and throttles"): an even
+          // pace under 500/60 a second, no burst (a bucket's burst is spent on top of the
+          // pace, which the service counts against the same minute) ...
+          perSecond: Math.min(PACE * (perMinute / 60), perSecond / (1 + WINDOW_MARGIN_MS / 1000)),
+          burst: 1,
+          concurrency,
+          // ... and, as each request leaves, the service's own windows with a margin for the
+          // network's jitter, so paced requests a stalled event loop or freed slots let go
+          // together never reach QuickBooks as 11 in a second or 501 in a minute.
+          windows: [
+            { max: perSecond, ms: 1_000 + WINDOW_MARGIN_MS },
+            { max: Math.max(1, Math.floor(perMinute)), ms: 60_000 + WINDOW_MARGIN_MS },
+          ],
+        },
         retry: { attempts: 3, maxRetryAfterMs: THROTTLE_WAIT_MS },
         classify: classifyIntuit,
       },
@@ -131,6 +153,17 @@ export class QuickBooksClient {
     if (!envelope.success) throw this.malformed("query", statement);
     const rows = (envelope.data.QueryResponse as Record<string, unknown>)[entity];
     return Array.isArray(rows) ? rows : [];
+  }
+
+  /**
+   * GET /query of a `select count(*) …` statement: how many objects match (`totalCount`), or
+   * null when the answer carries no count.
+   */
+  async count(statement: string): Promise<number | null> {
+    const response = await this.request({ method: "GET", url: "query", params: { query: statement } });
+    const envelope = QueryEnvelope.safeParse(response.data);
+    if (!envelope.success) throw this.malformed("query", statement);
+    return envelope.data.QueryResponse.totalCount ?? null;
   }
 
   /** GET /cdc?entities=…&changedSince=…: the changed objects of each entity, by entity name. */

@@ -44,7 +44,13 @@ export function createQuickBooksConnector(
   const client = new QuickBooksClient(options, ctx);
   const writer = new ActivityWriter(client, options, ctx.log);
   const mapContext = mapContextOf(client, options, ctx);
-  const src: QboSource = { client, ctx, pageSize: options.pageSize, mapContext };
+  const src: QboSource = {
+    client,
+    ctx,
+    pageSize: options.pageSize,
+    depth: options.limits.concurrency,
+    mapContext,
+  };
   return {
     capabilities: CAPABILITIES,
     listCustomers: (query) => listCustomers(src, query, (ids) => customerCredits(src, ids)),

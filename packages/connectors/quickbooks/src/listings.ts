@@ -4,7 +4,7 @@ import type { z } from "zod";
 import type { QuickBooksClient } from "./client.js";
 import { type MapContext, mapCustomer, mapInvoice, mapPayment } from "./map.js";
 import { type Cursor, checkpoint, later, mapRows } from "./pages.js";
-import { statement } from "./query.js";
+import { type Criterion, statement } from "./query.js";
 import * as Qbo from "./schemas.js";
 
 /** CDC looks back at most 30 days (ChangeDataCapture reference); keep an hour of margin. */
@@ -18,6 +18,8 @@ export interface QboSource {
   client: QuickBooksClient;
   ctx: PluginContext;
   pageSize: number;
+  /** Query pages a listing keeps requested ahead (the realm's concurrency). */
+  depth: number;
   /** Home currency, terms and the instance id (built once, terms re-read hourly). */
   mapContext(): Promise<MapContext>;
 }
@@ -137,12 +139,17 @@ async function* changesSince<TRow extends { Id: string; MetaData: { LastUpdatedT
 }
 
 /**
- * Pages at known positions (STARTPOSITION = 1, 1 + size, …): the next few are requested while
- * one is mapped, so the listing keeps pace with the realm's limit instead of one round trip at a
- * time. Pages are yielded in order; a short page is the last (the few requests past it are
- * dropped).
+ * Pages at known positions (STARTPOSITION = 1, 1 + size, …), yielded in order; a short page is
+ * the last. The first page is asked for alone, so a small company's listing costs one request.
+ * When it is full, the listing asks how many rows the query has (`select count(*)` with the same
+ * filter, one request) and from then on keeps up to `src.depth` pages requested ahead of the one
+ * being mapped (the realm's 10 in flight): the kit's limiter sends them at the realm's pace, so
+ * a slow answer (Intuit takes a second or more for 1000 rows) never leaves the pace idle, and
+ * none is asked for past the last counted page. Rows added while listing make that page full;
+ * the listing then goes on a page at a time until a short one. Without a count (the request
+ * failed, or no totalCount) it keeps BLIND_AHEAD pages ahead, a few of them past the end.
  */
-const PAGES_AHEAD = 4;
+const BLIND_AHEAD = 4;
 
 async function* pagedQuery<TRow extends { Id: string; MetaData: { LastUpdatedTime: string } }, TOut>(
   src: QboSource,
@@ -150,17 +157,13 @@ async function* pagedQuery<TRow extends { Id: string; MetaData: { LastUpdatedTim
   from: Cursor,
 ): AsyncIterable<Page<TOut>> {
   const cursor = { ...from };
+  const where: Criterion[] =
+    cursor.phase === "changes" && cursor.since ? [{ field: STAMP_FIELD, op: ">=", value: cursor.since }] : [];
+  const orderBy = where.length ? STAMP_FIELD : "Id";
   const fetchAt = (position: number) => {
     const request = src.client.query(
       spec.qbo,
-      statement({
-        entity: spec.qbo,
-        ...(cursor.phase === "changes" && cursor.since
-          ? { where: [{ field: STAMP_FIELD, op: ">=", value: cursor.since }], orderBy: STAMP_FIELD }
-          : { orderBy: "Id" }),
-        startPosition: position,
-        maxResults: src.pageSize,
-      }),
+      statement({ entity: spec.qbo, where, orderBy, startPosition: position, maxResults: src.pageSize }),
     );
     request.catch(() => undefined); // awaited below; a page abandoned by the caller must not crash the process
     return request;
@@ -168,28 +171,61 @@ async function* pagedQuery<TRow extends { Id: string; MetaData: { LastUpdatedTim
   const ctx = await src.mapContext();
   const ahead: Promise<unknown[]>[] = [];
   let requested = cursor.position;
-  const fill = (depth: number) => {
-    while (ahead.length < depth) {
+  /** Pages worth keeping ahead, and the STARTPOSITION past the last counted row. */
+  let depth = 1;
+  let end = Number.POSITIVE_INFINITY;
+  let counting = false;
+  let closed = false;
+  const fill = () => {
+    while (!closed && ahead.length < depth && requested < end) {
       ahead.push(fetchAt(requested));
       requested += src.pageSize;
     }
   };
-  fill(1); // one page first: a small company's listing costs one request, not PAGES_AHEAD
-  for (;;) {
-    const rows = await (ahead.shift() as Promise<unknown[]>);
-    const last = rows.length < src.pageSize;
-    if (!last) fill(PAGES_AHEAD);
-    const map = await spec.mapPage(idsOf(rows), ctx);
-    const { items, rejects, parsed } = mapRows(rows, spec.schema, map, spec.entity);
-    for (const row of parsed) cursor.max = later(cursor.max, row.MetaData.LastUpdatedTime);
-    cursor.position += rows.length;
-    if (!last) {
-      yield pageOf(items, rejects, checkpoint.encode(cursor));
-      continue;
+  const count = () => {
+    counting = true;
+    src.client
+      .count(statement({ entity: spec.qbo, count: true, where }))
+      .then(
+        (total) => {
+          depth = total === null ? BLIND_AHEAD : Math.max(1, src.depth);
+          if (total !== null) end = total + 1;
+        },
+        () => {
+          depth = BLIND_AHEAD;
+        },
+      )
+      .then(fill);
+  };
+  try {
+    fill(); // the first page alone
+    for (;;) {
+      const rows = await (ahead.shift() as Promise<unknown[]>);
+      const last = rows.length < src.pageSize;
+      if (last) closed = true;
+      else {
+        if (!counting) count();
+        fill();
+        // The counted rows are all asked for and this page was full: rows were added since.
+        if (ahead.length === 0) {
+          ahead.push(fetchAt(requested));
+          requested += src.pageSize;
+        }
+      }
+      const map = await spec.mapPage(idsOf(rows), ctx);
+      const { items, rejects, parsed } = mapRows(rows, spec.schema, map, spec.entity);
+      for (const row of parsed) cursor.max = later(cursor.max, row.MetaData.LastUpdatedTime);
+      cursor.position += rows.length;
+      if (!last) {
+        yield pageOf(items, rejects, checkpoint.encode(cursor));
+        continue;
+      }
+      const done: Cursor = { phase: "done", since: null, max: cursor.max, position: 1, reconcile: false };
+      yield pageOf(items, rejects, cursor.reconcile ? null : checkpoint.encode(done));
+      return;
     }
-    const done: Cursor = { phase: "done", since: null, max: cursor.max, position: 1, reconcile: false };
-    yield pageOf(items, rejects, cursor.reconcile ? null : checkpoint.encode(done));
-    return;
+  } finally {
+    closed = true; // a count answering after the caller stopped asks for nothing more
   }
 }
 

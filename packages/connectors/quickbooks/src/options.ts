@@ -50,15 +50,16 @@ export const QuickBooksOptions = z.object({
   /** Region for phone numbers without a country code. */
   defaultRegion: z.string().length(2).default("BR"),
   /**
-   * Intuit's per-realm throttle (500 a minute, 10 in flight). Lower them to leave room for other
-   * apps on the same company; higher numbers only make sense against a test server.
+   * Intuit's per-realm throttle (500 a minute, 10 a second, 10 in flight). Lower them to leave
+   * room for other apps on the same company; higher numbers only make sense against a test server.
    */
   limits: z
     .object({
       perMinute: z.number().positive().default(500),
+      perSecond: z.number().int().positive().default(10),
       concurrency: z.number().int().positive().max(10).default(10),
     })
-    .default({ perMinute: 500, concurrency: 10 }),
+    .default({ perMinute: 500, perSecond: 10, concurrency: 10 }),
   timeoutMs: z.number().int().positive().default(120_000),
 });
 

@@ -12,6 +12,8 @@ export interface Criterion {
 
 export interface Statement {
   entity: string;
+  /** `select count(*)`: QuickBooks answers `QueryResponse.totalCount` and no rows. */
+  count?: boolean;
   where?: readonly Criterion[];
   orderBy?: string;
   startPosition?: number;
@@ -30,7 +32,7 @@ function criterion(c: Criterion): string {
 }
 
 export function statement(s: Statement): string {
-  const parts = [`select * from ${s.entity}`];
+  const parts = [`select ${s.count ? "count(*)" : "*"} from ${s.entity}`];
   if (s.where?.length) parts.push(`where ${s.where.map(criterion).join(" and ")}`);
   if (s.orderBy) parts.push(`orderby ${s.orderBy}`);
   if (s.startPosition !== undefined) parts.push(`startposition ${s.startPosition}`);

@@ -65,7 +65,7 @@ describe("Intuit errors through the kit", () => {
     await Promise.all(ids.map((id) => qbo.getInvoice(id)));
     expect(fake.throttled).toBe(0);
     expect(fake.peakConcurrency).toBeLessThanOrEqual(10);
-    // 25 requests (terms included) at 500/60 × 0.98 a second take about 3 s.
+    // 25 requests (terms included) at 500/60 × 0.96 = 8 a second take about 3 s.
     expect(Date.now() - started).toBeGreaterThan(2_500);
   });
 

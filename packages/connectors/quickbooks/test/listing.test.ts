@@ -37,6 +37,34 @@ describe("listings against the fake QuickBooks", () => {
     expect(fake.requests.filter((r) => r.url.includes("from%20Invoice")).length - before).toBe(1);
   });
 
+  it("counts a longer listing once and asks for no page past the counted rows", async () => {
+    const qbo = connect(fake, { pageSize: 5 }, { clock });
+    const pages = await collect(qbo.listInvoices({}));
+    const n = fake.company.Invoice.length;
+    expect(items(pages)).toHaveLength(n);
+    const invoiceQueries = fake.requests
+      .map((r) => decodeURIComponent(r.url))
+      .filter((u) => u.includes("from Invoice"));
+    expect(invoiceQueries.filter((u) => u.includes("count(*)"))).toHaveLength(1);
+    // Every page up to the short (or empty) last one, and not one more.
+    const pageQueries = invoiceQueries.filter((u) => u.includes("select * from Invoice"));
+    expect(pageQueries).toHaveLength(Math.floor(n / 5) + 1);
+  });
+
+  it("goes on past the counted rows when invoices are added while it lists", async () => {
+    const qbo = connect(fake, { pageSize: 5 }, { clock });
+    const counted = () => fake.requests.some((r) => decodeURIComponent(r.url).includes("count(*)"));
+    const ids: string[] = [];
+    let added: string[] = [];
+    for await (const page of qbo.listInvoices({})) {
+      ids.push(...page.items.map((i) => i.externalId));
+      if (counted() && added.length === 0) added = fake.addInvoices(12).map((i) => i.Id);
+    }
+    expect(added).toHaveLength(12);
+    expect(ids).toEqual(fake.company.Invoice.map((i) => i.Id));
+    for (const id of added) expect(ids).toContain(id);
+  });
+
   it("maps status, amounts, multicurrency and the due date from the sales term when DueDate is absent", async () => {
     const qbo = connect(fake, {}, { clock });
     const listed = new Map(items(await collect(qbo.listInvoices({}))).map((i) => [i.externalId, i]));

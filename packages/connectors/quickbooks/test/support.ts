@@ -54,7 +54,7 @@ export function optionsFor(
     homeCurrency: "BRL",
     pageSize: 7,
     // The fake runs with its limits off here; the limits tests turn them on.
-    limits: { perMinute: 60_000, concurrency: 10 },
+    limits: { perMinute: 60_000, perSecond: 1_000, concurrency: 10 },
     ...extra,
   };
 }
