@@ -61,6 +61,30 @@ export function deadPredecessors(holders: readonly string[], workerId: string, i
   });
 }
 
+/**
+ * Frees the work units (`sync:<source>`, `plan`, `score`; docs/performance.md) a dead predecessor
+ * of this runner still holds, instead of waiting for their lease: a runner restarted after a crash
+ * syncs and plans on its first tick. Owners are `<workerId>/<n>`. Returns the units freed.
+ */
+export async function freeDeadUnits(
+  state: KeyValueState,
+  units: readonly string[],
+  workerId: string,
+  instanceId: string,
+): Promise<string[]> {
+  if (!state.leaseHolder) return [];
+  const freed: string[] = [];
+  for (const unit of units) {
+    const owner = await state.leaseHolder(unit);
+    if (owner === null) continue;
+    const worker = owner.includes("/") ? owner.slice(0, owner.lastIndexOf("/")) : owner;
+    if (deadPredecessors([worker], workerId, instanceId).length === 0) continue;
+    await state.releaseLease(unit, owner);
+    freed.push(unit);
+  }
+  return freed;
+}
+
 function processAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);

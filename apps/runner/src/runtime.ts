@@ -2,11 +2,18 @@ import { readFileSync } from "node:fs";
 import { hostname } from "node:os";
 import type { Bot } from "@regua/bot";
 import type { Channel, Clock, Connector, Engine, HttpTransport, Logger, Policy } from "@regua/core";
-import { ConfigError, createEngine, parsePolicy, type RoutedChannelEvent, systemClock } from "@regua/core";
+import {
+  ConfigError,
+  createEngine,
+  parsePolicy,
+  type RoutedChannelEvent,
+  systemClock,
+  WORK_NAMESPACE,
+} from "@regua/core";
 import { createStore, type ReguaStore } from "@regua/store";
 import { conversationStoreOf, createRunnerBot } from "./bot.js";
 import type { RunnerConfig } from "./config.js";
-import { deadPredecessors } from "./context.js";
+import { deadPredecessors, freeDeadUnits } from "./context.js";
 import { type ChannelInstance, createPlugins, type Importer, type SourceInstance } from "./plugins.js";
 
 /** Everything a command needs, built from one config: store, plugins, policy, engine. */
@@ -128,6 +135,10 @@ export async function openRuntime(config: RunnerConfig, options: RuntimeOptions)
       instanceId,
       async recoverPredecessors() {
         const deadWorkers = deadPredecessors(await store.claimHolders(), workerId, instanceId);
+        const units = [...sources.map((s) => `sync:${s.id}`), "plan", "score"];
+        const freed = await freeDeadUnits(store.state(WORK_NAMESPACE), units, workerId, instanceId);
+        if (freed.length > 0)
+          options.log.info({ units: freed }, "freed the work units of a dead predecessor");
         return engine.recover({ deadWorkers });
       },
       async close() {

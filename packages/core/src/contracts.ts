@@ -36,6 +36,8 @@ export interface KeyValueState {
   acquireLease(key: string, owner: string, ttlMs: number): Promise<boolean>;
   /** Gives the lease back; a no-op when `owner` no longer holds it. */
   releaseLease(key: string, owner: string): Promise<void>;
+  /** Who holds an unexpired lease on `key` now, or null (a restarted runner frees its dead predecessor's). */
+  leaseHolder?(key: string): Promise<string | null>;
 }
 
 export interface HttpClientOptions {

@@ -52,6 +52,11 @@ export class MemoryKeyValueState implements KeyValueState {
     if (entry?.lease?.owner === owner) this.entries.set(key, { ...entry, lease: null });
   }
 
+  async leaseHolder(key: string): Promise<string | null> {
+    const lease = this.entries.get(key)?.lease;
+    return lease && lease.untilMs > this.clock.now().getTime() ? lease.owner : null;
+  }
+
   private write(key: string, value: string | null): void {
     const entry = this.entries.get(key);
     this.entries.set(key, { value, version: (entry?.version ?? 0) + 1, lease: entry?.lease ?? null });

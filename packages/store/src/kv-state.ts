@@ -148,6 +148,14 @@ export function createKeyValueState(
         .where("lease_owner", "=", owner)
         .execute();
     },
+    async leaseHolder(name) {
+      const found = await row(name)
+        .select("lease_owner")
+        .where("lease_owner", "is not", null)
+        .where("lease_until", ">", now())
+        .executeTakeFirst();
+      return found?.lease_owner ?? null;
+    },
   };
   return state;
 }

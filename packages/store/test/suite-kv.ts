@@ -71,6 +71,18 @@ export function kvStateTests(factory: StoreFactory): void {
     expect(await kv.acquireLease("token", "runner-c", 1_000)).toBe(true);
   });
 
+  it("names the holder of an unexpired lease", async () => {
+    const kv = state();
+    expect(await kv.leaseHolder?.("token")).toBeNull();
+    expect(await kv.acquireLease("token", "runner-a:7/1", 1_000)).toBe(true);
+    expect(await kv.leaseHolder?.("token")).toBe("runner-a:7/1");
+    clock.advance(1_000);
+    expect(await kv.leaseHolder?.("token")).toBeNull();
+    expect(await kv.acquireLease("token", "runner-b:8/1", 1_000)).toBe(true);
+    await kv.releaseLease("token", "runner-b:8/1");
+    expect(await kv.leaseHolder?.("token")).toBeNull();
+  });
+
   it("keeps the value and its version apart from the lease", async () => {
     const kv = state();
     expect(await kv.acquireLease("token", "runner-a", 1_000)).toBe(true);
