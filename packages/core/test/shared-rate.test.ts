@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { ChannelGates } from "../src/engine/gates.js";
 import { SharedRate } from "../src/engine/shared-rate.js";
 import { ManualClock } from "../src/index.js";
 import { MemoryStore } from "./support/memory-store.js";
@@ -46,5 +47,22 @@ describe("SharedRate: one channel tier for every runner on a store", () => {
     await gate.take();
     // The 48 stale slots were dropped: this one came from a fresh reservation.
     expect(reservations).toBe(2);
+  });
+
+  it("a channel's shared gate bursts a tenth of a second, not a whole one", async () => {
+    const clock = new ManualClock("2026-11-25T12:00:00Z");
+    const store = new MemoryStore();
+    const channel = { rateLimit: { perSecond: 80 } } as Parameters<ChannelGates["bucket"]>[1];
+    // Two runners after a quiet spell: together, 8 at once (then 80 a second), not 80 at once.
+    const gates = [1, 2].map(() => new ChannelGates(clock, store).bucket("wa", channel));
+    let released = 0;
+    const waits = gates.flatMap((gate) =>
+      Array.from({ length: 20 }, () => gate.take().then(() => (released += 1))),
+    );
+    for (let i = 0; i < 20; i++) await new Promise((r) => setImmediate(r));
+    expect(released).toBe(8);
+    clock.advance(1_000);
+    await Promise.all(waits);
+    expect(released).toBe(40);
   });
 });
