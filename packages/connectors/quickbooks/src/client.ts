@@ -38,6 +38,12 @@ export const PACE = 0.96;
  * they leave: 10 per 1.25 s at most, whatever bunched them.
  */
 const WINDOW_MARGIN_MS = 250;
+/**
+ * Requests régua keeps in flight under the realm's concurrency limit: QuickBooks frees a slot
+ * only after its answer is sent, so a client that sends again as soon as an answer arrives can
+ * find the slot still taken; two slots to spare (8 of 10) cover that race.
+ */
+export const inFlight = (concurrency: number): number => Math.max(1, concurrency - 2);
 /** "Wait 60 seconds before retrying" on 429: QuickBooks sends no Retry-After. */
 export const THROTTLE_WAIT_MS = 60_000;
 
@@ -115,7 +121,7 @@ export class QuickBooksClient {
           // pace, which the service counts against the same minute) ...
           perSecond: Math.min(PACE * (perMinute / 60), perSecond / (1 + WINDOW_MARGIN_MS / 1000)),
           burst: 1,
-          concurrency,
+          concurrency: inFlight(concurrency),
           // ... and, as each request leaves, the service's own windows with a margin for the
           // network's jitter, so paced requests a stalled event loop or freed slots let go
           // together never reach QuickBooks as 11 in a second or 501 in a minute.

@@ -10,7 +10,7 @@ import {
   ValidationError,
 } from "@regua/core";
 import { refreshTokenExpiry } from "./auth.js";
-import { QuickBooksClient } from "./client.js";
+import { inFlight, QuickBooksClient } from "./client.js";
 import { listCustomers, listInvoices, listPayments, type QboSource } from "./listings.js";
 import { type MapContext, MappingError, mapInvoice } from "./map.js";
 import type { QuickBooksOptions } from "./options.js";
@@ -48,7 +48,7 @@ export function createQuickBooksConnector(
     client,
     ctx,
     pageSize: options.pageSize,
-    depth: options.limits.concurrency,
+    depth: inFlight(options.limits.concurrency),
     mapContext,
   };
   return {
