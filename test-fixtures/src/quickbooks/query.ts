@@ -207,10 +207,31 @@ function byKey(a: number | string, b: number | string): number {
   return sa < sb ? -1 : sa > sb ? 1 : 0;
 }
 
+/**
+ * `rows` as they are when every Id is numeric and they are in ascending Id order (as the fake keeps
+ * them), or null: the usual `orderby Id` listing then skips keying and sorting the whole entity
+ * for each page, work that kept the fake's event loop busy long enough to skew its rate windows.
+ */
+function idOrder<T extends object>(rows: readonly T[]): T[] | null {
+  let previous = -1;
+  for (const row of rows) {
+    const id = (row as { Id?: unknown }).Id;
+    if (typeof id !== "string" || !/^\d+$/.test(id)) return null;
+    const n = Number(id);
+    if (!(n > previous)) return null;
+    previous = n;
+  }
+  return [...rows];
+}
+
 /** Filters and orders `rows` (Id ascending when no ORDERBY, the service's default), ties by Id. */
 export function runQuery<T extends object>(rows: readonly T[], query: ParsedQuery): T[] {
   const order = query.orderBy ?? { field: "Id", desc: false };
   const sign = order.desc ? -1 : 1;
+  if (query.where.length === 0 && order.field.toLowerCase() === "id") {
+    const byId = idOrder(rows);
+    if (byId) return order.desc ? byId.reverse() : byId;
+  }
   const entries = rows
     .filter((row) => query.where.every((c) => matches(row, c)))
     .map((row) => ({ row, key: sortKey(fieldOf(row, order.field)), id: sortKey(fieldOf(row, "Id")) }));
