@@ -180,20 +180,18 @@ async function insertActionsUnnest(
 ): Promise<number> {
   let inserted = 0;
   for (let i = 0; i < actions.length; i += ACTIONS_PER_UNNEST) {
-    const chunk = actions.slice(i, i + ACTIONS_PER_UNNEST);
-    const column = <T>(value: (action: PlannedAction) => T): T[] => chunk.map(value);
+    const rows = actions
+      .slice(i, i + ACTIONS_PER_UNNEST)
+      .map((action) => actionValues(action, now, traceHash, payloadJson));
+    // One array per column, in INSERT_COLUMNS order, from the same row values the other path writes.
+    const arrays = INSERT_COLUMNS.map(
+      (column) =>
+        sql`${rows.map((row) => row[column] ?? null)}::${sql.raw(column === "attempts" ? "integer" : "text")}[]`,
+    );
     const fresh = await sql<{ key: string }>`insert into actions (${sql.join(
       INSERT_COLUMNS.map((name) => sql.ref(name)),
     )})
-      select * from unnest(
-        ${column((a) => a.key)}::text[], ${column((a) => a.source)}::text[],
-        ${column((a) => a.customerRef)}::text[], ${column((a) => JSON.stringify(a.invoiceRefs))}::text[],
-        ${column((a) => a.stepId)}::text[], ${column((a) => a.kind)}::text[],
-        ${column((a) => a.channel)}::text[], ${column((a) => a.template)}::text[],
-        ${column((a) => toInstant(a.dueAt))}::text[], ${column((a) => toInstantOrNull(a.expiresAt))}::text[],
-        ${column((a) => payloadJson(a.payload))}::text[], ${column((a) => traceHash(a.trace))}::text[],
-        ${column(() => "planned")}::text[], ${column(() => 0)}::integer[],
-        ${column(() => now)}::text[], ${column(() => now)}::text[])
+      select * from unnest(${sql.join(arrays)})
       on conflict (key) do nothing
       returning key`.execute(trx);
     inserted += fresh.rows.length;

@@ -12,7 +12,7 @@ export interface PaidInvoiceRow {
   customer_ref: string;
   external_id: string;
   due_date: string;
-  /** See PAID_ON: a day, or an instant whose first 10 characters are the day. */
+  /** See paidOnOf: a day, or an instant whose first 10 characters are the day. */
   paid_on: string;
 }
 
