@@ -34,6 +34,9 @@ export interface DunningStore {
 
   getCustomer(source: string, externalId: string): Promise<Customer | null>;
   getInvoice(source: string, externalId: string): Promise<Invoice | null>;
+  /** Several records of one source in one read: those the store has, in no particular order. */
+  getCustomers(source: string, externalIds: readonly string[]): Promise<Customer[]>;
+  getInvoices(source: string, externalIds: readonly string[]): Promise<Invoice[]>;
   /**
    * Upserts one invoice (after a fresh getInvoice); no cursor change. Returns its status change,
    * or null when it was not stored before or its state did not change.
@@ -228,6 +231,14 @@ export interface DunningStore {
     at: string;
   }): Promise<void>;
   isOptedOut(query: { phone?: string; source?: string; customerRef?: string }): Promise<boolean>;
+  /**
+   * Of these phones and records, the ones an opt-out names, in one read (a claimed batch). The
+   * record's own consent field is the customer's, read with it.
+   */
+  optedOut(query: {
+    phones: readonly string[];
+    customers: readonly { source: string; customerRef: string }[];
+  }): Promise<{ phones: string[]; customers: { source: string; customerRef: string }[] }>;
   appendAudit(entry: AuditEntry): Promise<void>;
   listAudit(options?: { limit?: number; subject?: string }): Promise<AuditEntry[]>;
 

@@ -217,6 +217,72 @@ describe("engine.dispatch", () => {
     }
   });
 
+  it("reads a claimed batch's customers, opt-outs, flags and stored invoices once for the batch", async () => {
+    const h = harness({ limits: { claimBatch: 20 } });
+    h.connector.capabilities = { ...h.connector.capabilities, getInvoice: false };
+    const phoneOf = (i: number) => `+55119876500${String(i).padStart(2, "0")}`;
+    for (let i = 1; i <= 6; i++) {
+      h.connector.put("customers", customer(`C${i}`, { phones: [phoneOf(i)] }));
+      h.connector.put("invoices", invoice(`I${i}`, `C${i}`));
+    }
+    // C5's second number works: its first one is flagged undeliverable.
+    h.connector.put("customers", customer("C5", { phones: [phoneOf(50), phoneOf(5)] }));
+    await h.engine.sync();
+    await h.engine.plan();
+    const at = h.clock.now().toISOString();
+    await h.store.setOptOut({ phone: phoneOf(2), source: null, customerRef: null, reason: "SAIR", at });
+    await h.store.setOptOut({ phone: null, source: SOURCE, customerRef: "C3", reason: "operator", at });
+    await h.store.flagPhone({
+      phone: phoneOf(4),
+      channel: "wa",
+      code: "131026",
+      reason: "undeliverable",
+      at,
+    });
+    await h.store.flagPhone({
+      phone: phoneOf(50),
+      channel: "wa",
+      code: "131026",
+      reason: "undeliverable",
+      at,
+    });
+    // Paid since the plan, as the stored copy says (no sync has skipped its action yet).
+    h.store.invoices.set(`${SOURCE}\u0000I6`, invoice("I6", "C6", { status: "paid" }));
+    const reads = {
+      customers: vi.spyOn(h.store, "getCustomers"),
+      customer: vi.spyOn(h.store, "getCustomer"),
+      optedOut: vi.spyOn(h.store, "optedOut"),
+      isOptedOut: vi.spyOn(h.store, "isOptedOut"),
+      flags: vi.spyOn(h.store, "phoneFlags"),
+      invoices: vi.spyOn(h.store, "getInvoices"),
+      invoice: vi.spyOn(h.store, "getInvoice"),
+    };
+    expect(await h.engine.dispatch()).toMatchObject({ claimed: 6, sent: 2, skipped: 4 });
+    const reasons = new Map((await h.store.listActions({})).map((a) => [a.customerRef, a.statusReason]));
+    expect(Object.fromEntries(reasons)).toMatchObject({
+      C2: "opted_out",
+      C3: "opted_out",
+      C4: "undeliverable",
+      C6: "paid",
+    });
+    expect(h.channel.accepted.map((a) => a.message.to).sort()).toEqual([phoneOf(1), phoneOf(5)]);
+    for (const batchRead of [reads.customers, reads.optedOut, reads.flags, reads.invoices]) {
+      expect(batchRead).toHaveBeenCalledTimes(1);
+    }
+    for (const oneByOne of [reads.customer, reads.isOptedOut, reads.invoice]) {
+      expect(oneByOne).not.toHaveBeenCalled();
+    }
+  });
+
+  it("retries each action of a batch whose reads failed, sending nothing", async () => {
+    const h = await seeded();
+    const action = await planned(h);
+    vi.spyOn(h.store, "optedOut").mockRejectedValueOnce(new TransientError("store unavailable"));
+    expect(await h.engine.dispatch()).toMatchObject({ claimed: 1, sent: 0, retried: 1 });
+    expect(await h.store.getAction(action.key)).toMatchObject({ status: "planned", attempts: 1 });
+    expect(h.channel.calls).toBe(0);
+  });
+
   it("hands claimed rows back untouched when aborted while waiting for the rate limit", async () => {
     const h = harness();
     h.channel.rateLimit.perSecond = 1;

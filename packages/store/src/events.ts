@@ -1,4 +1,5 @@
 import { type AuditEntry, ValidationError } from "@regua/core";
+import { groupBySource, recordKey } from "./batch.js";
 import { readDetail, toInstant } from "./codec.js";
 import type { Db, StoreContext } from "./schema.js";
 
@@ -74,6 +75,44 @@ export async function isOptedOut(
     .where("external_id", "=", customerRef)
     .executeTakeFirst();
   return customer?.consent === "opted_out";
+}
+
+/**
+ * Of these phones and records, the ones an opt-out row names, in one read (the dispatcher's
+ * batch; the record's own consent field travels with the customer record).
+ */
+export async function optedOut(
+  ctx: StoreContext,
+  query: { phones: readonly string[]; customers: readonly { source: string; customerRef: string }[] },
+): Promise<{ phones: string[]; customers: { source: string; customerRef: string }[] }> {
+  const phones = [...new Set(query.phones)];
+  const { customers } = query;
+  if (phones.length === 0 && customers.length === 0) return { phones: [], customers: [] };
+  const rows = await ctx.db
+    .selectFrom("opt_outs")
+    .select(["phone", "source", "customer_ref"])
+    .where((eb) => {
+      const matches = [];
+      if (phones.length > 0) matches.push(eb("phone", "in", phones));
+      for (const [source, refs] of groupBySource(customers)) {
+        const customerRefs = [...new Set(refs.map((c) => c.customerRef))];
+        matches.push(eb.and([eb("source", "=", source), eb("customer_ref", "in", customerRefs)]));
+      }
+      return eb.or(matches);
+    })
+    .execute();
+  const phoneSet = new Set(phones);
+  const named = new Set(
+    rows.flatMap((row) =>
+      row.source === null || row.customer_ref === null ? [] : [recordKey(row.source, row.customer_ref)],
+    ),
+  );
+  return {
+    phones: [
+      ...new Set(rows.map((row) => row.phone).filter((p): p is string => p !== null && phoneSet.has(p))),
+    ],
+    customers: customers.filter((c) => named.has(recordKey(c.source, c.customerRef))),
+  };
 }
 
 export async function appendAudit(ctx: StoreContext, entry: AuditEntry): Promise<void> {

@@ -278,6 +278,40 @@ export async function getInvoice(
   return row ? withDeletedAt(readInvoice(row.record, row.raw), row.deleted_at) : null;
 }
 
+/** Several customers of one source in one read (those the store has, in no particular order). */
+export async function getCustomers(
+  ctx: StoreContext,
+  source: string,
+  externalIds: readonly string[],
+): Promise<Customer[]> {
+  const unique = [...new Set(externalIds)];
+  if (unique.length === 0) return [];
+  const rows = await ctx.db
+    .selectFrom("customers")
+    .select(["record", "raw", "deleted_at"])
+    .where("source", "=", source)
+    .where("external_id", "in", unique)
+    .execute();
+  return rows.map((row) => withDeletedAt(readCustomer(row.record, row.raw), row.deleted_at));
+}
+
+/** Several invoices of one source in one read (those the store has, in no particular order). */
+export async function getInvoices(
+  ctx: StoreContext,
+  source: string,
+  externalIds: readonly string[],
+): Promise<Invoice[]> {
+  const unique = [...new Set(externalIds)];
+  if (unique.length === 0) return [];
+  const rows = await ctx.db
+    .selectFrom("invoices")
+    .select(["record", "raw", "deleted_at"])
+    .where("source", "=", source)
+    .where("external_id", "in", unique)
+    .execute();
+  return rows.map((row) => withDeletedAt(readInvoice(row.record, row.raw), row.deleted_at));
+}
+
 export async function findCustomersByPhone(ctx: StoreContext, phone: string): Promise<Customer[]> {
   const rows = await ctx.db
     .selectFrom("customer_phones as p")

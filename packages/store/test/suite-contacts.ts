@@ -32,6 +32,53 @@ export function contactTests(factory: StoreFactory): void {
     expect(await store().getPause("erp", "C1")).toMatchObject({ until: null, kind: "policy", at: LATER });
   });
 
+  it("reads a claimed batch's records and opt-outs in one call each (the dispatcher's reads)", async () => {
+    const customers = [customer("C1"), customer("C2"), customer("C3")];
+    await store().commitPage({ source: "erp", entity: "customers", customers, cursor: null, at: AT });
+    await store().commitPage({
+      source: "erp",
+      entity: "invoices",
+      invoices: [invoice("I1", "C1"), invoice("I2", "C2")],
+      cursor: null,
+      at: AT,
+    });
+    const byId = (records: readonly { externalId: string }[]) =>
+      [...records].sort((a, b) => a.externalId.localeCompare(b.externalId));
+    // Each as getCustomer/getInvoice returns it; unknown ids and repeats are ignored.
+    expect(byId(await store().getCustomers("erp", ["C2", "C1", "C9", "C1"]))).toEqual([
+      await store().getCustomer("erp", "C1"),
+      await store().getCustomer("erp", "C2"),
+    ]);
+    expect(await store().getCustomers("other", ["C1"])).toEqual([]);
+    expect(await store().getCustomers("erp", [])).toEqual([]);
+    expect(byId(await store().getInvoices("erp", ["I2", "I1", "I7"]))).toEqual([
+      await store().getInvoice("erp", "I1"),
+      await store().getInvoice("erp", "I2"),
+    ]);
+
+    const phone = (c: (typeof customers)[number]) => c.phones[0] as string;
+    await store().setOptOut({
+      phone: phone(customers[0]!),
+      source: null,
+      customerRef: null,
+      reason: "SAIR",
+      at: AT,
+    });
+    await store().setOptOut({ phone: null, source: "erp", customerRef: "C2", reason: "operator", at: AT });
+    await store().setOptOut({ phone: null, source: "other", customerRef: "C3", reason: "operator", at: AT });
+    const named = customers.map((c) => ({ source: c.source, customerRef: c.externalId }));
+    const found = await store().optedOut({ phones: customers.map(phone), customers: named });
+    expect(found).toEqual({
+      phones: [phone(customers[0]!)],
+      customers: [{ source: "erp", customerRef: "C2" }],
+    });
+    // The same answers as one question at a time.
+    for (const c of customers) {
+      expect(found.phones.includes(phone(c))).toBe(await store().isOptedOut({ phone: phone(c) }));
+    }
+    expect(await store().optedOut({ phones: [], customers: [] })).toEqual({ phones: [], customers: [] });
+  });
+
   it("flags a number, reports it, hands it to snapshots, and clears it", async () => {
     const c = customer("C1");
     const phone = c.phones[0] as string;

@@ -10,11 +10,12 @@ import {
   templateBlockedOf,
   ValidationError,
 } from "../errors.js";
-import { type Customer, type Invoice, normalizePhone } from "../model.js";
+import type { Customer, Invoice } from "../model.js";
 import { installmentDueOn } from "../planner/index.js";
 import { renderMessage } from "../policy/index.js";
 import { checkAccount, TEMPLATE_RECHECK_MS, templateWaitReason } from "./account-gates.js";
 import { resumeChannel, suspendChannel, waitForSuspendedChannel } from "./channel-suspension.js";
+import type { ClaimedReads } from "./claimed-reads.js";
 import { describeError, type EngineContext, nowIso, plusMs } from "./context.js";
 import { type DeliveryIssueReport, handleDeliveryIssue } from "./delivery-issues.js";
 import type { ChannelGates } from "./gates.js";
@@ -28,7 +29,6 @@ import {
   retryOrFail,
   skipAction,
 } from "./outcomes.js";
-import { refreshInvoice } from "./refresh.js";
 
 /** Ready to send, or the outcome that ends this action now. */
 interface Ready {
@@ -46,6 +46,7 @@ export async function deliverAction(
   ctx: EngineContext,
   row: ActionRow,
   gates: ChannelGates,
+  reads: ClaimedReads,
   signal?: AbortSignal,
 ): Promise<Outcome> {
   if (row.expiresAt !== null && ctx.clock.now().getTime() > Date.parse(row.expiresAt)) {
@@ -54,10 +55,10 @@ export async function deliverAction(
   let prepared: Prepared;
   try {
     if (row.kind === "escalate" || row.kind === "pause") {
-      const stale = await staleReason(ctx, row, signal);
+      const stale = await staleReason(row, reads, signal);
       return stale ? skipAction(ctx, row, stale) : recordWithoutSend(ctx, row);
     }
-    prepared = await prepare(ctx, row, signal);
+    prepared = await prepare(ctx, row, reads, signal);
   } catch (error) {
     // A shutdown aborts the fresh read: whatever the connector threw, nothing was sent.
     if (signal?.aborted) return releaseAction(ctx, row);
@@ -171,22 +172,27 @@ function sendIssue(
   };
 }
 
-async function prepare(ctx: EngineContext, row: ActionRow, signal?: AbortSignal): Promise<Prepared> {
+async function prepare(
+  ctx: EngineContext,
+  row: ActionRow,
+  reads: ClaimedReads,
+  signal?: AbortSignal,
+): Promise<Prepared> {
   const channelId = row.channel;
   const channel = channelId === null ? undefined : ctx.channels.get(channelId);
   if (!channel || channelId === null) {
     const error = new ConfigError(`action ${row.key}: no channel "${channelId ?? ""}" is configured`);
     return { outcome: await failAction(ctx, row, error, ["claimed"]) };
   }
-  const customer = await ctx.store.getCustomer(row.source, row.customerRef);
+  const customer = reads.customer(row);
   if (!customer) {
     const error = new ValidationError(`customer ${row.source}/${row.customerRef} is not in the store`);
     return { outcome: await failAction(ctx, row, error, ["claimed"]) };
   }
-  const to = await reachablePhone(ctx, customer);
+  const to = reads.reach(customer);
   if (to === null || to === "opted_out" || to === "undeliverable")
     return { outcome: await skipAction(ctx, row, to ?? "no_phone") };
-  const invoices = await currentInvoices(ctx, row, signal);
+  const invoices = await currentInvoices(row, reads, signal);
   if ("skip" in invoices) return { outcome: await skipAction(ctx, row, invoices.skip) };
   try {
     const message = renderChecked(ctx, row, customer, invoices.sendable, to);
@@ -197,44 +203,18 @@ async function prepare(ctx: EngineContext, row: ActionRow, signal?: AbortSignal)
 }
 
 /**
- * The first phone that is valid, not opted out and not flagged undeliverable; "opted_out" when
- * the customer (or every phone) is, "undeliverable" when every other phone is flagged.
- */
-async function reachablePhone(
-  ctx: EngineContext,
-  customer: Customer,
-): Promise<string | "opted_out" | "undeliverable" | null> {
-  const { source, externalId: customerRef } = customer;
-  if (customer.consent === "opted_out" || (await ctx.store.isOptedOut({ source, customerRef })))
-    return "opted_out";
-  const phones = customer.phones
-    .map((phone) => normalizePhone(phone, ctx.defaultRegion))
-    .filter((p): p is string => p !== null);
-  if (phones.length === 0) return null;
-  const usable: string[] = [];
-  for (const phone of phones) if (!(await ctx.store.isOptedOut({ phone }))) usable.push(phone);
-  if (usable.length === 0) return "opted_out";
-  // A number a channel reported undeliverable is not used until it changes or is cleared.
-  const flagged = new Set((await ctx.store.phoneFlags(usable)).map((flag) => flag.phone));
-  return usable.find((phone) => !flagged.has(phone)) ?? "undeliverable";
-}
-
-/**
  * Re-reads the action's invoices ("skip if paid since the plan"). A dunning message goes out
  * for the invoices still open; when none is, the action is skipped. A lifecycle message (the
  * payment confirmation) is about a paid invoice, so it only needs the invoices to exist.
  */
 async function currentInvoices(
-  ctx: EngineContext,
   row: ActionRow,
+  reads: ClaimedReads,
   signal?: AbortSignal,
 ): Promise<{ sendable: Invoice[] } | { skip: string }> {
   const invoices: Invoice[] = [];
   for (const ref of row.invoiceRefs) {
-    const invoice =
-      row.kind === "lifecycle"
-        ? await ctx.store.getInvoice(row.source, ref)
-        : await refreshInvoice(ctx, row.source, ref, signal);
+    const invoice = await reads.invoice(row, ref, signal);
     // A step planned for one installment is about that installment: its status, due date, amount.
     if (invoice)
       invoices.push(row.kind === "lifecycle" ? invoice : installmentDueOn(invoice, row.payload.dueDate));
@@ -267,8 +247,12 @@ function renderChecked(
   return { ...rendered, actionKey: row.key, to };
 }
 
-async function staleReason(ctx: EngineContext, row: ActionRow, signal?: AbortSignal): Promise<string | null> {
-  const invoices = await currentInvoices(ctx, row, signal);
+async function staleReason(
+  row: ActionRow,
+  reads: ClaimedReads,
+  signal?: AbortSignal,
+): Promise<string | null> {
+  const invoices = await currentInvoices(row, reads, signal);
   return "skip" in invoices ? invoices.skip : null;
 }
 

@@ -1,5 +1,6 @@
 import type { ActionRow } from "../actions.js";
 import { AccountView } from "./account-gates.js";
+import { ClaimedReads } from "./claimed-reads.js";
 import { audit, type EngineContext, nowIso } from "./context.js";
 import { deliverAction } from "./deliver.js";
 import { ChannelGates } from "./gates.js";
@@ -43,12 +44,12 @@ export class Dispatcher {
     const inFlight = new Set<Promise<void>>();
     let released = false;
     let failure: { error: unknown } | null = null;
-    const start = (row: ActionRow) => {
+    const start = (row: ActionRow, reads: ClaimedReads) => {
       // Shutdown: stop starting sends; what is claimed and not started goes back to planned.
       const delivery = (
         options.signal?.aborted || failure !== null
           ? releaseAction(ctx, row)
-          : deliverAction(ctx, row, this.gates, options.signal)
+          : deliverAction(ctx, row, this.gates, reads, options.signal)
       ).then(
         (outcome) => {
           summary[outcome] += 1;
@@ -73,9 +74,10 @@ export class Dispatcher {
       if (rows.length === 0) break;
       summary.claimed += rows.length;
       remaining -= rows.length;
+      const reads = await ClaimedReads.load(ctx, rows);
       for (const row of rows) {
         while (inFlight.size >= ctx.sendConcurrency) await Promise.race(inFlight);
-        start(row);
+        start(row, reads);
       }
     }
     while (inFlight.size > 0) await Promise.race(inFlight);

@@ -165,6 +165,16 @@ export class MemoryStore extends MemoryOutbox implements DunningStore {
     return clone(this.invoices.get(recordKey(source, externalId)) ?? null);
   }
 
+  async getCustomers(source: string, externalIds: readonly string[]): Promise<Customer[]> {
+    const found = [...new Set(externalIds)].map((id) => this.customers.get(recordKey(source, id)));
+    return clone(found.filter((c): c is Customer => c !== undefined));
+  }
+
+  async getInvoices(source: string, externalIds: readonly string[]): Promise<Invoice[]> {
+    const found = [...new Set(externalIds)].map((id) => this.invoices.get(recordKey(source, id)));
+    return clone(found.filter((i): i is Invoice => i !== undefined));
+  }
+
   async upsertInvoice(invoice: Invoice, at: string): Promise<InvoiceStatusChange | null> {
     const change = this.changeOf(invoice);
     this.put("invoices", invoice, at);
@@ -318,6 +328,18 @@ export class MemoryStore extends MemoryOutbox implements DunningStore {
         (query.phone !== undefined && o.phone === query.phone) ||
         (query.customerRef !== undefined && o.source === query.source && o.customerRef === query.customerRef),
     );
+  }
+
+  async optedOut(query: {
+    phones: readonly string[];
+    customers: readonly { source: string; customerRef: string }[];
+  }): Promise<{ phones: string[]; customers: { source: string; customerRef: string }[] }> {
+    return {
+      phones: [...new Set(query.phones)].filter((phone) => this.optOuts.some((o) => o.phone === phone)),
+      customers: query.customers.filter((c) =>
+        this.optOuts.some((o) => o.source === c.source && o.customerRef === c.customerRef),
+      ),
+    };
   }
 
   async appendAudit(entry: AuditEntry): Promise<void> {
