@@ -5,8 +5,9 @@
  * - `dispatch <tier> msg/s <store>`: <tier> × BENCH_SECONDS due actions in a fresh SQLite file or
  *   PostgreSQL database; one `engine.dispatch()` (claims, fresh reads of the store, template
  *   rendering, the rate gate, the channel's HTTP, the outcome written back) sends them all.
- *   Added latency p99 against a perfect limiter with the channel's rate and burst, rate reached
- *   as a fraction of the tier, duplicates (the fake counts sends per action key).
+ *   Added latency p99 against a perfect limiter with the channel's rate and burst from the run's
+ *   first send, rate reached as a fraction of the tier, duplicates (the fake counts sends per
+ *   action key); the run's start-up (dispatch() to its first send) is its own figure.
  * - `scale-out 2 runners postgres 1000 msg/s`: two runner processes on one PostgreSQL with
  *   shared rate limits, dispatching one book through one phone number, beside one runner process
  *   doing the same: combined rate as a fraction of the tier (0.95–1.0), 0 duplicates, 0 throttled.
@@ -116,7 +117,8 @@ async function singleRun(kind: "sqlite" | "postgres", tier: number): Promise<voi
   const result = await runner.run();
   await runner.close();
   const stats = await fake.stats();
-  const f = figures(result.startedAt, result.accepted, tier);
+  const f = figures(result.firstSendAt, result.accepted, tier);
+  const startUp = result.firstSendAt - result.startedAt;
   const duplicates = duplicatesOf(stats, f.messages + cold.sent);
   const missing = count - f.messages;
   console.error(
@@ -125,8 +127,9 @@ async function singleRun(kind: "sqlite" | "postgres", tier: number): Promise<voi
   verdict(
     `dispatch ${tier} msg/s ${kind}: p99 added ${f.p99Ms} ms (p50 ${f.p50Ms}, max ${f.maxMs}), ` +
       `${f.fraction} of the tier, ${duplicates} duplicates, ${stats.throttled} throttled` +
-      `${missing > 0 ? `, ${missing} not sent` : ""}, ${count} messages after ${cold.sent} to warm up ` +
-      `(cold start: first message ${cold.firstMs.toFixed(0)} ms after dispatch()), ${conditions()}`,
+      `${missing > 0 ? `, ${missing} not sent` : ""}, ${count} messages after ${cold.sent} to warm up; ` +
+      `start-up: first send ${startUp.toFixed(1)} ms after dispatch() (cold: first acceptance ` +
+      `${cold.firstMs.toFixed(0)} ms), ${conditions()}`,
     `p99 ≤ ${GOAL_P99_MS} ms, ≥ 0.95 of the tier, 0 duplicates`,
     f.p99Ms <= GOAL_P99_MS && f.fraction >= 0.95 && duplicates === 0 && missing === 0,
   );
@@ -191,9 +194,9 @@ async function runners(n: number, tier: number): Promise<ScaleOutRun> {
   );
   const results = await Promise.all(forked.map((runner) => runner.go()));
   const stats = await fake.stats();
-  const startedAt = Math.min(...results.map((r) => r.startedAt));
+  const firstSendAt = Math.min(...results.map((r) => r.firstSendAt));
   const accepted = results.flatMap((r) => r.accepted);
-  const f = figures(startedAt, accepted, tier);
+  const f = figures(firstSendAt, accepted, tier);
   console.error(
     `  ${n} runner(s): ${JSON.stringify({ ...f, sent: results.map((r) => r.summary.sent), cpuMs: results.map((r) => Math.round(r.cpuMs)), throttled: stats.throttled })}`,
   );

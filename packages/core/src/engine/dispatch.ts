@@ -64,6 +64,10 @@ export class Dispatcher {
     };
     // A row handed back is due again at once: claiming on would only pick it up again.
     while (remaining > 0 && !options.signal?.aborted && !released && failure === null) {
+      // The next batch is claimed once half the sends under way are done, not as soon as the
+      // last batch has started: its claim and reads would hold the event loop while this
+      // batch's first sends (and the burst behind them) are waiting to go.
+      while (inFlight.size > ctx.sendConcurrency / 2) await Promise.race(inFlight);
       const limit = Math.min(this.batchSize(), remaining);
       const rows = await ctx.store.claimDueActions({
         now: nowIso(ctx),
