@@ -42,14 +42,9 @@ export class ClaimedReads {
   }
 
   private static async read(ctx: EngineContext, rows: readonly ActionRow[]): Promise<ClaimedReads> {
-    const { store } = ctx;
-    const customers = new Map<string, Customer>();
-    for (const [source, refs] of refsBySource(rows, (row) =>
-      row.channel === null ? [] : [row.customerRef],
-    )) {
-      for (const customer of await store.getCustomers(source, refs))
-        customers.set(keyOf(source, customer.externalId), customer);
-    }
+    // Two rounds of reads that do not depend on each other (on PostgreSQL each is a round trip,
+    // and the pool runs them at once): the records, then what names their phones.
+    const [customers, stored] = await Promise.all([readCustomers(ctx, rows), readInvoices(ctx, rows)]);
     const phones = new Map<string, string[]>();
     for (const [key, customer] of customers) {
       const normalized = customer.phones
@@ -59,38 +54,19 @@ export class ClaimedReads {
     }
     const allPhones = [...new Set([...phones.values()].flat())];
     const named = [...customers.values()].map((c) => ({ source: c.source, customerRef: c.externalId }));
-    const optedOut = await store.optedOut({ phones: allPhones, customers: named });
-    const optedOutPhones = new Set(optedOut.phones);
-    const usable = allPhones.filter((phone) => !optedOutPhones.has(phone));
-    const flagged = new Set((await store.phoneFlags(usable)).map((flag) => flag.phone));
-    const storedSources = new Set<string>();
-    const invoices = new Map<string, Invoice>();
-    for (const [source, refs] of refsBySource(rows, (row) => row.invoiceRefs)) {
-      const connector = ctx.connectors.get(source);
-      // With getInvoice each action asks the ERP afresh ("skip if paid since the plan").
-      if (!connector || (connector.capabilities.getInvoice && connector.getInvoice)) continue;
-      storedSources.add(source);
-      for (const invoice of await store.getInvoices(source, refs))
-        invoices.set(keyOf(source, invoice.externalId), invoice);
-    }
-    // Lifecycle messages read the stored invoice whatever the connector can do.
-    for (const [source, refs] of refsBySource(rows, (row) =>
-      row.kind === "lifecycle" ? row.invoiceRefs : [],
-    )) {
-      if (storedSources.has(source)) continue;
-      for (const invoice of await store.getInvoices(source, refs))
-        invoices.set(keyOf(source, invoice.externalId), invoice);
-    }
-    const optedOutCustomers = new Set(optedOut.customers.map((c) => keyOf(c.source, c.customerRef)));
+    const [optedOut, flags] = await Promise.all([
+      ctx.store.optedOut({ phones: allPhones, customers: named }),
+      ctx.store.phoneFlags(allPhones),
+    ]);
     return new ClaimedReads(
       ctx,
       customers,
       phones,
-      optedOutCustomers,
-      optedOutPhones,
-      flagged,
-      storedSources,
-      invoices,
+      new Set(optedOut.customers.map((c) => keyOf(c.source, c.customerRef))),
+      new Set(optedOut.phones),
+      new Set(flags.map((flag) => flag.phone)),
+      stored.sources,
+      stored.invoices,
       null,
     );
   }
@@ -131,6 +107,40 @@ export class ClaimedReads {
   private check(): void {
     if (this.failure !== null) throw this.failure.error;
   }
+}
+
+/** The customers of the actions that send something, by source and id. */
+async function readCustomers(ctx: EngineContext, rows: readonly ActionRow[]): Promise<Map<string, Customer>> {
+  const customers = new Map<string, Customer>();
+  for (const [source, refs] of refsBySource(rows, (row) => (row.channel === null ? [] : [row.customerRef]))) {
+    for (const customer of await ctx.store.getCustomers(source, refs))
+      customers.set(keyOf(source, customer.externalId), customer);
+  }
+  return customers;
+}
+
+/**
+ * The stored invoices the batch needs: every invoice of a source whose connector cannot read
+ * one afresh (those `sources`), and a lifecycle message's invoices whatever the connector can do.
+ */
+async function readInvoices(
+  ctx: EngineContext,
+  rows: readonly ActionRow[],
+): Promise<{ sources: Set<string>; invoices: Map<string, Invoice> }> {
+  const sources = new Set<string>();
+  for (const row of rows) {
+    const connector = ctx.connectors.get(row.source);
+    // With getInvoice each action asks the ERP afresh ("skip if paid since the plan").
+    if (connector && !(connector.capabilities.getInvoice && connector.getInvoice)) sources.add(row.source);
+  }
+  const needed = (row: ActionRow) =>
+    sources.has(row.source) || row.kind === "lifecycle" ? row.invoiceRefs : [];
+  const invoices = new Map<string, Invoice>();
+  for (const [source, refs] of refsBySource(rows, needed)) {
+    for (const invoice of await ctx.store.getInvoices(source, refs))
+      invoices.set(keyOf(source, invoice.externalId), invoice);
+  }
+  return { sources, invoices };
 }
 
 function refsBySource(

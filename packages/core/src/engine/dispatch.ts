@@ -22,8 +22,8 @@ export class Dispatcher {
 
   async run(options: DispatchOptions = {}): Promise<DispatchSummary> {
     const { ctx } = this;
-    const recovered = await recoverLeases(ctx);
-    await this.loadAccounts();
+    // Independent reads: on PostgreSQL they go at once, each a round trip before the first send.
+    const [recovered] = await Promise.all([recoverLeases(ctx), this.loadAccounts()]);
     const reconciled = await reconcileUnknowns(ctx, options.signal);
     const summary: DispatchSummary = {
       claimed: 0,
