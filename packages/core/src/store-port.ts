@@ -158,6 +158,14 @@ export interface DunningStore {
    * ONE transaction. A crash leaves the outcome with its activity and audit, or none of them.
    */
   commitOutcome(outcome: ActionOutcome): Promise<boolean>;
+  /**
+   * Group commit (issue 10): `commitOutcome` for each outcome, in order, all in ONE transaction;
+   * each answered on its own (the i-th boolean is whether the i-th outcome moved its row). All or
+   * nothing: when any write of any outcome fails, the whole group rolls back and the error is
+   * thrown, so nothing of any of them was written; the caller decides what each outcome's answer
+   * is then (the engine commits them again one by one). An empty list is a no-op.
+   */
+  commitOutcomes(outcomes: readonly ActionOutcome[]): Promise<boolean[]>;
   getAction(key: string): Promise<ActionRow | null>;
   findActionByProviderMessageId(providerMessageId: string): Promise<ActionRow | null>;
   /** Skips every planned/claimed action of a customer (or only those naming one invoice). */

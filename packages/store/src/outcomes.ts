@@ -17,14 +17,36 @@ import { writeTransaction } from "./tx.js";
  */
 export async function commitOutcome(ctx: StoreContext, outcome: ActionOutcome): Promise<boolean> {
   if (outcome.from.length === 0) return false;
+  return writeTransaction(ctx, (trx) => writeOutcomeIn(trx, outcome));
+}
+
+/**
+ * Group commit (issue 10): the outcomes of several sends in one transaction. On SQLite the
+ * BEGIN IMMEDIATE and the COMMIT (its WAL append and any checkpoint) were the larger part of a
+ * message's store time; one pair now serves the group. Each outcome is still its own
+ * compare-and-set, answered on its own, with the same statements as commitOutcome (the statement
+ * cache prepares each SQL text once). All or nothing: a throw rolls every outcome back.
+ */
+export async function commitOutcomes(
+  ctx: StoreContext,
+  outcomes: readonly ActionOutcome[],
+): Promise<boolean[]> {
+  if (outcomes.every((outcome) => outcome.from.length === 0)) return outcomes.map(() => false);
   return writeTransaction(ctx, async (trx) => {
-    const moved = await transitionIn(trx, outcome.key, outcome.from, outcome.to, outcome.patch);
-    if (!moved) return false;
-    const at = toInstant(outcome.patch.at);
-    for (const activity of outcome.activities ?? []) await insertActivity(trx, activity, at);
-    for (const entry of outcome.audit ?? []) await appendAuditIn(trx, entry);
-    return true;
+    const moved: boolean[] = [];
+    for (const outcome of outcomes) moved.push(await writeOutcomeIn(trx, outcome));
+    return moved;
   });
+}
+
+/** One outcome inside the caller's transaction: the activities and audit only when it moved. */
+async function writeOutcomeIn(trx: Db, outcome: ActionOutcome): Promise<boolean> {
+  const moved = await transitionIn(trx, outcome.key, outcome.from, outcome.to, outcome.patch);
+  if (!moved) return false;
+  const at = toInstant(outcome.patch.at);
+  for (const activity of outcome.activities ?? []) await insertActivity(trx, activity, at);
+  for (const entry of outcome.audit ?? []) await appendAuditIn(trx, entry);
+  return true;
 }
 
 /** Compare-and-set on status; the patch's columns only. Shared by transitionAction. */

@@ -90,6 +90,7 @@ export function createKyselyStore(internals: StoreInternals): ReguaStore {
     claimDueActions: (options) => actions.claimDueActions(ctx, options),
     transitionAction: (k, from, to, patch) => actions.transitionAction(ctx, k, from, to, patch),
     commitOutcome: (outcome) => outcomes.commitOutcome(ctx, outcome),
+    commitOutcomes: (list) => outcomes.commitOutcomes(ctx, list),
     getAction: (k) => actions.getAction(ctx, k),
     findActionByProviderMessageId: (id) => actions.findActionByProviderMessageId(ctx, id),
     skipOpenActions: (options) => actions.skipOpenActions(ctx, options),

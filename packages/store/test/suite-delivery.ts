@@ -62,6 +62,70 @@ export function deliveryTests(factory: StoreFactory): void {
     expect(await store().listActivities({})).toEqual([]);
   });
 
+  const sentOutcome = (key: string, activities = [activity(`${key}:message_sent`)]) => ({
+    key,
+    from: ["sending", "unknown"] as const,
+    to: "sent" as const,
+    patch: { at: LATER, providerMessageId: `wamid.${key}`, sentAt: LATER, claimedUntil: null },
+    activities,
+    audit: [{ at: LATER, actor: "w1", action: "action.sent", subject: key, detail: {} }],
+  });
+  const auditOf = async (key: string) => (await store().listAudit({ subject: key })).map((e) => e.action);
+
+  it("commitOutcomes answers each outcome of the group on its own, in order", async () => {
+    for (const key of ["a", "b", "c"]) await sending(key);
+    const lost = {
+      key: "b",
+      from: ["claimed"] as const,
+      to: "failed" as const,
+      patch: { at: LATER },
+      activities: [activity("b:message_failed")],
+      audit: [{ at: LATER, actor: "w1", action: "action.failed", subject: "b", detail: {} }],
+    };
+    const nowhere = { key: "c", from: [], to: "failed" as const, patch: { at: LATER } };
+    const moved = await store().commitOutcomes([sentOutcome("a"), lost, nowhere, sentOutcome("c")]);
+    expect(moved).toEqual([true, false, false, true]);
+    expect(await store().getAction("a")).toMatchObject({ status: "sent", providerMessageId: "wamid.a" });
+    expect(await store().getAction("b")).toMatchObject({ status: "sending", providerMessageId: null });
+    expect(await store().getAction("c")).toMatchObject({ status: "sent", providerMessageId: "wamid.c" });
+    const activities = (await store().listActivities({})).map((row) => row.key).sort();
+    expect(activities).toEqual(["a:message_sent", "c:message_sent"]);
+    expect(await auditOf("a")).toEqual(["action.sent"]);
+    expect(await auditOf("b")).toEqual([]);
+  });
+
+  it("commitOutcomes writes an activity once per key, within an outcome and across the group", async () => {
+    await sending("a");
+    const twice = [activity("a:message_sent"), activity("a:message_sent")];
+    const again = { ...sentOutcome("a", twice), from: ["sent"] as const };
+    expect(await store().commitOutcomes([sentOutcome("a", twice), again])).toEqual([true, true]);
+    expect((await store().listActivities({})).map((row) => row.key)).toEqual(["a:message_sent"]);
+    expect(await auditOf("a")).toEqual(["action.sent", "action.sent"]);
+  });
+
+  it("commitOutcomes of an empty list writes nothing", async () => {
+    expect(await store().commitOutcomes([])).toEqual([]);
+    expect(await store().listAudit({})).toEqual([]);
+  });
+
+  it("commitOutcomes rolls the whole group back when one outcome's write fails", async () => {
+    for (const key of ["a", "b", "c"]) await sending(key);
+    // JSON.stringify cannot serialise a BigInt: b's audit insert throws after a and b moved.
+    const poisoned = {
+      ...sentOutcome("b"),
+      audit: [{ at: LATER, actor: "w1", action: "action.sent", subject: "b", detail: { big: 1n } }],
+    };
+    const group = store().commitOutcomes([sentOutcome("a"), poisoned, sentOutcome("c")]);
+    await expect(group).rejects.toThrow(/BigInt/);
+    for (const key of ["a", "b", "c"])
+      expect(await store().getAction(key)).toMatchObject({ status: "sending", providerMessageId: null });
+    expect(await store().listActivities({})).toEqual([]);
+    expect(await store().listAudit({})).toEqual([]);
+    // Nothing of the group stuck: each outcome alone commits as if the group never ran.
+    expect(await store().commitOutcomes([sentOutcome("a"), sentOutcome("c")])).toEqual([true, true]);
+    expect(await auditOf("a")).toEqual(["action.sent"]);
+  });
+
   it("keeps how an unknown was settled, and reports unknowns by resolution", async () => {
     await sending("waiting");
     await sending("resent");

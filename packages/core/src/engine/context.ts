@@ -7,11 +7,14 @@ import type { Logger } from "../logger.js";
 import type { Policy } from "../policy/index.js";
 import { backoffDelay, type RetryOptions } from "../retry.js";
 import type { AuditEntry, DunningStore } from "../store-port.js";
+import { OutcomeCommitter } from "./group-commit.js";
 import type { EngineOptions, RoutedChannelEvent } from "./types.js";
 
 /** The engine's resolved options, shared by its parts. */
 export interface EngineContext {
   store: DunningStore;
+  /** The dispatch's outcomes, group-committed through `store` (group-commit.ts). */
+  outcomes: OutcomeCommitter;
   connectors: ReadonlyMap<string, Connector>;
   channels: ReadonlyMap<string, Channel>;
   policy: Policy;
@@ -46,13 +49,15 @@ export interface EngineContext {
 
 export function resolveContext(options: EngineOptions): EngineContext {
   const limits = options.limits ?? {};
+  const log = options.log.child({ component: "engine", workerId: options.workerId });
   return {
     store: options.store,
+    outcomes: new OutcomeCommitter(options.store, log),
     connectors: options.connectors,
     channels: options.channels,
     policy: options.policy,
     clock: options.clock,
-    log: options.log.child({ component: "engine", workerId: options.workerId }),
+    log,
     workerId: options.workerId,
     defaultRegion: (options.defaultRegion ?? "BR") as CountryCode,
     random: options.random ?? Math.random,

@@ -15,7 +15,7 @@ export async function skipAction(
   reason: string,
   from: readonly ActionStatus[] = ["claimed"],
 ): Promise<Outcome> {
-  const moved = await ctx.store.commitOutcome({
+  const moved = await ctx.outcomes.commit({
     key: row.key,
     from,
     to: "skipped",
@@ -44,7 +44,7 @@ export async function failAction(
         }),
       ]
     : [];
-  const moved = await ctx.store.commitOutcome({
+  const moved = await ctx.outcomes.commit({
     key: row.key,
     from,
     to: "failed",
@@ -73,7 +73,7 @@ export async function retryOrFail(
     return failAction(ctx, row, error, from);
   const delayMs = retryDelayMs(ctx, attempt, error);
   const reason = describeError(error);
-  const moved = await ctx.store.commitOutcome({
+  const moved = await ctx.outcomes.commit({
     key: row.key,
     from,
     to: "planned",
@@ -130,13 +130,13 @@ export async function recordSent(
     }),
   ];
   const outcome = { key: row.key, activities, audit };
-  if (await ctx.store.commitOutcome({ ...outcome, from: ["sending", "unknown"], to: "sent", patch })) {
+  if (await ctx.outcomes.commit({ ...outcome, from: ["sending", "unknown"], to: "sent", patch })) {
     return "sent";
   }
   const current = await ctx.store.getAction(row.key);
   if (current) {
     const keep = current.providerMessageId === null ? { ...patch, sentAt: current.sentAt ?? at } : { at };
-    await ctx.store.commitOutcome({ ...outcome, from: [current.status], to: current.status, patch: keep });
+    await ctx.outcomes.commit({ ...outcome, from: [current.status], to: current.status, patch: keep });
   }
   return "sent";
 }
@@ -149,7 +149,7 @@ export async function recordSent(
  */
 export async function markUnknown(ctx: EngineContext, row: ActionRow, error: unknown): Promise<Outcome> {
   const reason = describeError(error);
-  await ctx.store.commitOutcome({
+  await ctx.outcomes.commit({
     key: row.key,
     from: ["sending"],
     to: "unknown",
@@ -169,7 +169,7 @@ export async function recordWithoutSend(ctx: EngineContext, row: ActionRow): Pro
   const queue = [row.payload.queue, row.payload.target].filter((part) => typeof part === "string").join("/");
   const reason = row.kind === "escalate" ? `escalated${queue ? ` to ${queue}` : ""}` : "paused";
   const kind = row.kind === "escalate" ? "escalated" : "paused";
-  const moved = await ctx.store.commitOutcome({
+  const moved = await ctx.outcomes.commit({
     key: row.key,
     from: ["claimed"],
     to: "sent",

@@ -79,6 +79,30 @@ export class MemoryOutbox {
     return true;
   }
 
+  /**
+   * Each outcome as commitOutcome, all or nothing: when one throws, every row, activity and
+   * audit entry the group wrote is put back as it was before the error is rethrown.
+   */
+  async commitOutcomes(outcomes: readonly ActionOutcome[]): Promise<boolean[]> {
+    const rowsBefore = new Map(outcomes.map((o) => [o.key, clone(this.actions.get(o.key))]));
+    const activitiesBefore = this.activities.size;
+    const auditBefore = this.auditLog.length;
+    const moved: boolean[] = [];
+    try {
+      for (const outcome of outcomes) moved.push(await this.commitOutcome(outcome));
+      return moved;
+    } catch (error) {
+      for (const [key, row] of rowsBefore) {
+        if (row === undefined) this.actions.delete(key);
+        else this.actions.set(key, row);
+      }
+      // A Map iterates in insertion order: what the group added is after the first size.
+      for (const key of [...this.activities.keys()].slice(activitiesBefore)) this.activities.delete(key);
+      this.auditLog.length = auditBefore;
+      throw error;
+    }
+  }
+
   /** The audit entries committed with outcomes (MemoryStore.audit is this same array). */
   readonly auditLog: AuditEntry[] = [];
 
