@@ -153,6 +153,16 @@ export interface DunningStore {
     patch: ActionPatch,
   ): Promise<boolean>;
   /**
+   * The same compare-and-set on several rows at once (one statement where the store can), each
+   * row on its own: returns the keys it moved.
+   */
+  transitionActions(
+    keys: readonly string[],
+    from: readonly ActionStatus[],
+    to: ActionStatus,
+    patch: ActionPatch,
+  ): Promise<string[]>;
+  /**
    * The transactional outbox: the compare-and-set of `transitionAction`, and only when it
    * moved the row, the activities to write back (once per key) and the audit entries, all in
    * ONE transaction. A crash leaves the outcome with its activity and audit, or none of them.

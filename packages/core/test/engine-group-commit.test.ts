@@ -1,6 +1,7 @@
 import { describe, expect, it, vi } from "vitest";
 import type { PlannedAction } from "../src/actions.js";
-import { OutcomeCommitter } from "../src/engine/group-commit.js";
+import { ManualClock } from "../src/clock.js";
+import { OutcomeCommitter, SendingMoves } from "../src/engine/group-commit.js";
 import type { ActionOutcome } from "../src/store-port.js";
 import { recordingLogger } from "./support/clocks-and-logs.js";
 import { customer, harness, invoice } from "./support/harness.js";
@@ -157,5 +158,39 @@ describe("engine.dispatch group-commits its outcomes", () => {
       expect(activity?.activity).toMatchObject({ providerMessageId, actionKey: message.actionKey });
     }
     expect(h.store.auditLog.filter((e) => e.action === "action.sent")).toHaveLength(12);
+  });
+});
+
+describe("SendingMoves", () => {
+  it("moves the sends asked for in one turn in one compare-and-set, each answered on its own", async () => {
+    const { store } = await claimed(["a", "b", "c"]);
+    await store.transitionAction("b", ["claimed"], "planned", { at: AT, claimedUntil: null });
+    const many = vi.spyOn(store, "transitionActions");
+    const moves = new SendingMoves(store, new ManualClock(new Date(AT)), "w1", 60_000);
+    expect(await Promise.all([moves.move("a"), moves.move("b"), moves.move("c")])).toEqual([
+      true,
+      false,
+      true,
+    ]);
+    expect(many).toHaveBeenCalledTimes(1);
+    expect(many.mock.calls[0]?.slice(0, 3)).toEqual([["a", "b", "c"], ["claimed"], "sending"]);
+    expect(store.actions.get("a")).toMatchObject({
+      status: "sending",
+      claimedUntil: "2026-03-10T12:01:00.000Z",
+    });
+    // A later turn is a statement of its own; another worker's claim does not move.
+    const other = new SendingMoves(store, new ManualClock(new Date(AT)), "w2", 60_000);
+    await store.transitionAction("a", ["sending"], "claimed", { at: AT });
+    expect(await other.move("a")).toBe(false);
+    expect(many).toHaveBeenCalledTimes(2);
+  });
+
+  it("rejects every move of a turn whose statement failed", async () => {
+    const { store } = await claimed(["a", "b"]);
+    vi.spyOn(store, "transitionActions").mockRejectedValueOnce(new Error("database gone"));
+    const moves = new SendingMoves(store, new ManualClock(new Date(AT)), "w1", 60_000);
+    const answers = await Promise.allSettled([moves.move("a"), moves.move("b")]);
+    expect(answers.map((a) => a.status)).toEqual(["rejected", "rejected"]);
+    expect(store.actions.get("a")?.status).toBe("claimed");
   });
 });

@@ -3,7 +3,7 @@ import type BetterSqlite3 from "better-sqlite3";
 import { type Insertable, sql } from "kysely";
 import { addMs, readHistoryEntry, toInstant, toInstantOrNull, toNumber } from "./codec.js";
 import { jsonArrayContains } from "./json-sql.js";
-import { recoverActions, transitionIn } from "./outcomes.js";
+import { recoverActions, transitionIn, transitionManyIn } from "./outcomes.js";
 import type { ActionsTable, Db, StoreContext } from "./schema.js";
 import { readActionRows, storeTraces, type TraceHashes } from "./traces.js";
 import { writeTransaction } from "./tx.js";
@@ -274,6 +274,16 @@ export async function transitionAction(
   patch: ActionPatch,
 ): Promise<boolean> {
   return transitionIn(ctx.db, key, from, to, patch);
+}
+
+export async function transitionActions(
+  ctx: StoreContext,
+  keys: readonly string[],
+  from: readonly ActionStatus[],
+  to: ActionStatus,
+  patch: ActionPatch,
+): Promise<string[]> {
+  return transitionManyIn(ctx.db, keys, from, to, patch);
 }
 
 export async function getAction(ctx: StoreContext, key: string): Promise<ActionRow | null> {

@@ -2,6 +2,7 @@ import type { ActionOutcome, ActionPatch, ActionStatus, StoreReport } from "@reg
 import { sql, type Updateable, type UpdateQueryBuilder, type UpdateResult } from "kysely";
 import { z } from "zod";
 import { insertActivity } from "./activities.js";
+import { chunks } from "./batch.js";
 import { toInstant, toInstantOrNull, toNumber, UnknownResolutionSchema } from "./codec.js";
 import { appendAuditIn } from "./events.js";
 import type { ActionsTable, Database, Db, StoreContext } from "./schema.js";
@@ -58,6 +59,31 @@ export async function transitionIn(
   patch: ActionPatch,
 ): Promise<boolean> {
   if (from.length === 0) return false;
+  const result = await compareAndSet(db, from, to, patch).where("key", "=", key).executeTakeFirst();
+  return toNumber(result.numUpdatedRows) > 0;
+}
+
+/** The same compare-and-set on several rows in one statement; returns the keys it moved. */
+export async function transitionManyIn(
+  db: Db,
+  keys: readonly string[],
+  from: readonly ActionStatus[],
+  to: ActionStatus,
+  patch: ActionPatch,
+): Promise<string[]> {
+  if (from.length === 0 || keys.length === 0) return [];
+  const moved: string[] = [];
+  for (const chunk of chunks([...new Set(keys)])) {
+    const rows = await compareAndSet(db, from, to, patch)
+      .where("key", "in", chunk)
+      .returning("key")
+      .execute();
+    for (const row of rows) moved.push(row.key);
+  }
+  return moved;
+}
+
+function compareAndSet(db: Db, from: readonly ActionStatus[], to: ActionStatus, patch: ActionPatch) {
   const set: Updateable<ActionsTable> = { status: to, updated_at: toInstant(patch.at) };
   if (patch.providerMessageId !== undefined) set.provider_message_id = patch.providerMessageId;
   if (patch.statusReason !== undefined) set.status_reason = patch.statusReason;
@@ -71,15 +97,13 @@ export async function transitionIn(
   let update = db
     .updateTable("actions")
     .set((eb) => (patch.incrementAttempts ? { ...set, attempts: eb("attempts", "+", 1) } : set))
-    .where("key", "=", key)
     .where("status", "in", [...from]);
   if (patch.leaseHolder !== undefined) {
     update = update
       .where("claimed_by", "=", patch.leaseHolder)
       .where("claimed_until", ">", toInstant(patch.at));
   }
-  const result = await update.executeTakeFirst();
-  return toNumber(result.numUpdatedRows) > 0;
+  return update;
 }
 
 /**

@@ -89,6 +89,7 @@ export function createKyselyStore(internals: StoreInternals): ReguaStore {
     insertActions: (planned, at) => actions.insertActions(ctx, planned, at),
     claimDueActions: (options) => actions.claimDueActions(ctx, options),
     transitionAction: (k, from, to, patch) => actions.transitionAction(ctx, k, from, to, patch),
+    transitionActions: (keys, from, to, patch) => actions.transitionActions(ctx, keys, from, to, patch),
     commitOutcome: (outcome) => outcomes.commitOutcome(ctx, outcome),
     commitOutcomes: (list) => outcomes.commitOutcomes(ctx, list),
     getAction: (k) => actions.getAction(ctx, k),

@@ -149,6 +149,37 @@ export function deliveryTests(factory: StoreFactory): void {
     ]);
   });
 
+  it("transitionActions moves several claimed rows to sending in one compare-and-set, each on its own", async () => {
+    await store().insertActions([action("m1"), action("m2"), action("m3"), action("theirs")], AT);
+    await store().claimDueActions({ now: NOW, limit: 3, workerId: "w1", leaseMs: 60_000 });
+    await store().claimDueActions({ now: NOW, limit: 10, workerId: "w2", leaseMs: 60_000 });
+    await store().transitionAction("m3", ["claimed"], "planned", { at: NOW, claimedUntil: null });
+    const until = "2026-03-10T12:10:00.000Z";
+    const AFTER_LEASE = "2026-03-10T12:20:00.000Z";
+    const patch = { at: NOW, claimedUntil: until, leaseHolder: "w1" };
+    // m3 is no longer claimed, "theirs" is w2's, "nope" does not exist: only m1 and m2 move.
+    const moved = await store().transitionActions(
+      ["m1", "m2", "m3", "theirs", "nope", "m1"],
+      ["claimed"],
+      "sending",
+      patch,
+    );
+    expect(moved.sort()).toEqual(["m1", "m2"]);
+    expect(await store().getAction("m1")).toMatchObject({
+      status: "sending",
+      claimedBy: "w1",
+      claimedUntil: until,
+    });
+    expect(await store().getAction("m3")).toMatchObject({ status: "planned" });
+    expect(await store().getAction("theirs")).toMatchObject({ status: "claimed", claimedBy: "w2" });
+    // A claim that has run out is not this worker's any more.
+    await store().transitionAction("m1", ["sending"], "claimed", { at: NOW });
+    expect(
+      await store().transitionActions(["m1"], ["claimed"], "sending", { ...patch, at: AFTER_LEASE }),
+    ).toEqual([]);
+    expect(await store().transitionActions([], ["claimed"], "sending", patch)).toEqual([]);
+  });
+
   it("recovers a dead worker's claims at once (claimed → planned, sending → unknown, activities → pending)", async () => {
     await store().insertActions([action("c1"), action("c2"), action("other")], AT);
     await store().claimDueActions({ now: NOW, limit: 2, workerId: "host:111", leaseMs: 300_000 });

@@ -7,7 +7,7 @@ import type { Logger } from "../logger.js";
 import type { Policy } from "../policy/index.js";
 import { backoffDelay, type RetryOptions } from "../retry.js";
 import type { AuditEntry, DunningStore } from "../store-port.js";
-import { OutcomeCommitter } from "./group-commit.js";
+import { OutcomeCommitter, SendingMoves } from "./group-commit.js";
 import type { EngineOptions, RoutedChannelEvent } from "./types.js";
 
 /** The engine's resolved options, shared by its parts. */
@@ -15,6 +15,8 @@ export interface EngineContext {
   store: DunningStore;
   /** The dispatch's outcomes, group-committed through `store` (group-commit.ts). */
   outcomes: OutcomeCommitter;
+  /** The dispatch's moves to `sending`, a turn's in one statement (group-commit.ts). */
+  sending: SendingMoves;
   connectors: ReadonlyMap<string, Connector>;
   channels: ReadonlyMap<string, Channel>;
   policy: Policy;
@@ -50,9 +52,11 @@ export interface EngineContext {
 export function resolveContext(options: EngineOptions): EngineContext {
   const limits = options.limits ?? {};
   const log = options.log.child({ component: "engine", workerId: options.workerId });
+  const leaseMs = positive(limits.leaseMs, 5 * 60_000, "leaseMs");
   return {
     store: options.store,
     outcomes: new OutcomeCommitter(options.store, log),
+    sending: new SendingMoves(options.store, options.clock, options.workerId, leaseMs),
     connectors: options.connectors,
     channels: options.channels,
     policy: options.policy,
@@ -66,7 +70,7 @@ export function resolveContext(options: EngineOptions): EngineContext {
     workLeaseMs: positive(limits.workLeaseMs, 5 * 60_000, "workLeaseMs"),
     claimBatch: positive(limits.claimBatch, 20, "claimBatch"),
     sendConcurrency: positive(limits.sendConcurrency, 32, "sendConcurrency"),
-    leaseMs: positive(limits.leaseMs, 5 * 60_000, "leaseMs"),
+    leaseMs,
     sendAttempts: positive(limits.sendAttempts, 5, "sendAttempts"),
     writeAttempts: positive(limits.writeAttempts, 8, "writeAttempts"),
     syncAttempts: positive(limits.syncAttempts, 3, "syncAttempts"),

@@ -112,15 +112,9 @@ async function rateGateAndSend(
     return releaseAction(ctx, row);
   }
   // Only the lease holder may send: after an expiry another worker may own the row. One
-  // compare-and-set checks the claim and moves the row, between the token and the request;
-  // committed with whatever else this turn commits (the sends whose tokens came together, the
-  // outcomes of those answered): one transaction, not one each.
-  const sending = await ctx.outcomes.commit({
-    key: row.key,
-    from: ["claimed"],
-    to: "sending",
-    patch: { at: nowIso(ctx), claimedUntil: plusMs(ctx, ctx.leaseMs), leaseHolder: ctx.workerId },
-  });
+  // compare-and-set checks the claim and moves the row, between the token and the request (with
+  // the other sends whose tokens came in the same turn: one statement, not one each).
+  const sending = await ctx.sending.move(row.key);
   if (!sending) return "released";
   return send(ctx, row, prepared, gates);
 }

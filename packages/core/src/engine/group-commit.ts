@@ -1,5 +1,6 @@
+import type { Clock } from "../clock.js";
 import type { Logger } from "../logger.js";
-import type { ActionOutcome, DunningStore } from "../store-port.js";
+import type { ActionOutcome, ActionPatch, DunningStore } from "../store-port.js";
 
 /**
  * At most this many outcomes share one transaction: it bounds how long one commit holds
@@ -74,6 +75,52 @@ export class OutcomeCommitter {
       waiting.resolve(await this.store.commitOutcome(waiting.outcome));
     } catch (error) {
       waiting.reject(error);
+    }
+  }
+}
+
+/**
+ * The moves to `sending` asked for in one event-loop turn (the sends whose rate tokens came
+ * together), made in one compare-and-set statement: a SQLite WAL commit or a PostgreSQL round
+ * trip per message was the dearest part of a send after the HTTP request. Kept apart from the
+ * outcomes' group commit on purpose: this statement stands between a token and its request,
+ * so it never waits behind a transaction of outcomes. Flushed on `setImmediate`, never on a timer.
+ */
+export class SendingMoves {
+  private waiting: { key: string; resolve(moved: boolean): void; reject(error: unknown): void }[] = [];
+
+  constructor(
+    private readonly store: Pick<DunningStore, "transitionActions">,
+    private readonly clock: Clock,
+    private readonly workerId: string,
+    private readonly leaseMs: number,
+  ) {}
+
+  /** Moves `key` from `claimed` to `sending` while this worker's claim holds; false when it did not. */
+  move(key: string): Promise<boolean> {
+    return new Promise<boolean>((resolve, reject) => {
+      if (this.waiting.length === 0) setImmediate(() => void this.flush());
+      this.waiting.push({ key, resolve, reject });
+    });
+  }
+
+  private async flush(): Promise<void> {
+    const waiting = this.waiting;
+    this.waiting = [];
+    try {
+      const keys = waiting.map((w) => w.key);
+      const now = this.clock.now().getTime();
+      // Only while this worker's claim holds (after an expiry another worker may own the row);
+      // the lease is renewed for the send.
+      const patch: ActionPatch = {
+        at: new Date(now).toISOString(),
+        claimedUntil: new Date(now + this.leaseMs).toISOString(),
+        leaseHolder: this.workerId,
+      };
+      const moved = new Set(await this.store.transitionActions(keys, ["claimed"], "sending", patch));
+      for (const w of waiting) w.resolve(moved.has(w.key));
+    } catch (error) {
+      for (const w of waiting) w.reject(error);
     }
   }
 }

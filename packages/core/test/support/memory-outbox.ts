@@ -71,6 +71,17 @@ export class MemoryOutbox {
     return true;
   }
 
+  async transitionActions(
+    keys: readonly string[],
+    from: readonly ActionStatus[],
+    to: ActionStatus,
+    patch: ActionPatch,
+  ) {
+    const moved: string[] = [];
+    for (const key of new Set(keys)) if (await this.transitionAction(key, from, to, patch)) moved.push(key);
+    return moved;
+  }
+
   /** In memory every call is atomic: the transition, then its activities and audit entries. */
   async commitOutcome(outcome: ActionOutcome): Promise<boolean> {
     if (!(await this.transitionAction(outcome.key, outcome.from, outcome.to, outcome.patch))) return false;
