@@ -136,6 +136,8 @@ export interface RunResult {
   accepted: number[];
   summary: DispatchSummary;
   cpuMs: number;
+  /** The runner's main thread's CPU during dispatch() (ms), without the fake's thread. */
+  threadCpuMs: number;
   load: number[];
 }
 
@@ -197,9 +199,11 @@ export async function openRunner(
       firstSendAt = Number.NaN;
       const profiler = process.env.BENCH_CPU_PROF ? await startProfile() : null;
       const cpu = process.cpuUsage();
+      const thread = process.threadCpuUsage();
       const startedAt = epochMs();
       const summary = await engine.dispatch();
       const used = process.cpuUsage(cpu);
+      const threadUsed = process.threadCpuUsage(thread);
       await profiler?.stop(
         `${process.env.BENCH_CPU_PROF}/dispatch-${options.workerId}-${Date.now()}.cpuprofile`,
       );
@@ -209,6 +213,7 @@ export async function openRunner(
         accepted: [...accepted],
         summary,
         cpuMs: (used.user + used.system) / 1000,
+        threadCpuMs: (threadUsed.user + threadUsed.system) / 1000,
         load: loadavg(),
       };
     },

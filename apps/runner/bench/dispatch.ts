@@ -122,7 +122,7 @@ async function singleRun(kind: "sqlite" | "postgres", tier: number): Promise<voi
   const duplicates = duplicatesOf(stats, f.messages + cold.sent);
   const missing = count - f.messages;
   console.error(
-    `  ${JSON.stringify({ ...f, summary: result.summary, cpuMs: Math.round(result.cpuMs), throttled: stats.throttled })}`,
+    `  ${JSON.stringify({ ...f, summary: result.summary, cpuMs: Math.round(result.cpuMs), cpuMsPerMessage: Number((result.threadCpuMs / f.messages).toFixed(3)), throttled: stats.throttled })}`,
   );
   verdict(
     `dispatch ${tier} msg/s ${kind}: p99 added ${f.p99Ms} ms (p50 ${f.p50Ms}, max ${f.maxMs}), ` +
