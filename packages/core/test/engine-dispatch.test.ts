@@ -1,7 +1,16 @@
 import { describe, expect, it, vi } from "vitest";
 import type { ActionStatus } from "../src/actions.js";
 import { PermanentError, RateLimitError, TransientError } from "../src/errors.js";
-import { customer, harness, invoice, plannedFor, SOURCE, seeded, testPolicy } from "./support/harness.js";
+import {
+  customer,
+  harness,
+  ids,
+  invoice,
+  plannedFor,
+  SOURCE,
+  seeded,
+  testPolicy,
+} from "./support/harness.js";
 
 async function planned(h: Awaited<ReturnType<typeof seeded>>) {
   const summary = await h.engine.plan();
@@ -191,15 +200,7 @@ describe("engine.dispatch", () => {
   it("delivers several actions at once once the channel accepted one, each exactly once", async () => {
     for (const sendConcurrency of [1, 4]) {
       const h = harness({ limits: { sendConcurrency, claimBatch: 20 } });
-      for (let i = 1; i <= 12; i++) {
-        h.connector.put(
-          "customers",
-          customer(`C${i}`, { phones: [`+55119876500${String(i).padStart(2, "0")}`] }),
-        );
-        h.connector.put("invoices", invoice(`I${i}`, `C${i}`));
-      }
-      await h.engine.sync();
-      await h.engine.plan();
+      await plannedFor(h, ids(12));
       let inFlight = 0;
       let most = 0;
       const send = h.channel.send.bind(h.channel);

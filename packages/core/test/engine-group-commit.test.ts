@@ -4,7 +4,7 @@ import { ManualClock } from "../src/clock.js";
 import { OutcomeCommitter, SendingMoves } from "../src/engine/group-commit.js";
 import type { ActionOutcome } from "../src/store-port.js";
 import { recordingLogger } from "./support/clocks-and-logs.js";
-import { customer, harness, invoice } from "./support/harness.js";
+import { harness, ids, invoice, plannedFor } from "./support/harness.js";
 import { MemoryStore } from "./support/memory-store.js";
 
 const AT = "2026-03-10T12:00:00.000Z";
@@ -112,15 +112,7 @@ describe("OutcomeCommitter", () => {
 /** `count` customers with a phone and an overdue invoice each, synced and planned. */
 async function plannedBook(count: number, limits = { sendConcurrency: 8, claimBatch: 20 }) {
   const h = harness({ limits });
-  for (let i = 1; i <= count; i++) {
-    h.connector.put(
-      "customers",
-      customer(`C${i}`, { phones: [`+55119876500${String(i).padStart(2, "0")}`] }),
-    );
-    h.connector.put("invoices", invoice(`I${i}`, `C${i}`));
-  }
-  await h.engine.sync();
-  await h.engine.plan();
+  await plannedFor(h, ids(count));
   return h;
 }
 

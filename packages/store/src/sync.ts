@@ -255,13 +255,7 @@ export async function getCustomer(
   source: string,
   externalId: string,
 ): Promise<Customer | null> {
-  const row = await ctx.db
-    .selectFrom("customers")
-    .select(["record", "raw", "deleted_at"])
-    .where("source", "=", source)
-    .where("external_id", "=", externalId)
-    .executeTakeFirst();
-  return row ? withDeletedAt(readCustomer(row.record, row.raw), row.deleted_at) : null;
+  return (await getCustomers(ctx, source, [externalId]))[0] ?? null;
 }
 
 export async function getInvoice(
@@ -269,47 +263,36 @@ export async function getInvoice(
   source: string,
   externalId: string,
 ): Promise<Invoice | null> {
-  const row = await ctx.db
-    .selectFrom("invoices")
-    .select(["record", "raw", "deleted_at"])
-    .where("source", "=", source)
-    .where("external_id", "=", externalId)
-    .executeTakeFirst();
-  return row ? withDeletedAt(readInvoice(row.record, row.raw), row.deleted_at) : null;
+  return (await getInvoices(ctx, source, [externalId]))[0] ?? null;
 }
 
 /** Several customers of one source in one read (those the store has, in no particular order). */
-export async function getCustomers(
-  ctx: StoreContext,
-  source: string,
-  externalIds: readonly string[],
-): Promise<Customer[]> {
-  const unique = [...new Set(externalIds)];
-  if (unique.length === 0) return [];
-  const rows = await ctx.db
-    .selectFrom("customers")
-    .select(["record", "raw", "deleted_at"])
-    .where("source", "=", source)
-    .where("external_id", "in", unique)
-    .execute();
-  return rows.map((row) => withDeletedAt(readCustomer(row.record, row.raw), row.deleted_at));
+export function getCustomers(ctx: StoreContext, source: string, externalIds: readonly string[]) {
+  return readRecords(ctx, "customers", readCustomer, source, externalIds);
 }
 
 /** Several invoices of one source in one read (those the store has, in no particular order). */
-export async function getInvoices(
+export function getInvoices(ctx: StoreContext, source: string, externalIds: readonly string[]) {
+  return readRecords(ctx, "invoices", readInvoice, source, externalIds);
+}
+
+/** Records of one table by id, as stored (the record, its raw payload, its deletion). */
+async function readRecords<T extends { deletedAt?: string | null }>(
   ctx: StoreContext,
+  table: "customers" | "invoices",
+  read: (record: string, raw: string | null) => T,
   source: string,
   externalIds: readonly string[],
-): Promise<Invoice[]> {
+): Promise<T[]> {
   const unique = [...new Set(externalIds)];
   if (unique.length === 0) return [];
   const rows = await ctx.db
-    .selectFrom("invoices")
+    .selectFrom(table)
     .select(["record", "raw", "deleted_at"])
     .where("source", "=", source)
     .where("external_id", "in", unique)
     .execute();
-  return rows.map((row) => withDeletedAt(readInvoice(row.record, row.raw), row.deleted_at));
+  return rows.map((row) => withDeletedAt(read(row.record, row.raw), row.deleted_at));
 }
 
 export async function findCustomersByPhone(ctx: StoreContext, phone: string): Promise<Customer[]> {

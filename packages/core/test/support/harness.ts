@@ -108,12 +108,15 @@ export function harness(
 /** Customers C<id> with their own phone and one overdue invoice I<id> each, synced and planned. */
 export async function plannedFor(h: ReturnType<typeof harness>, ids: readonly string[]): Promise<void> {
   for (const id of ids) {
-    h.connector.put("customers", customer(`C${id}`, { phones: [`+551198765000${id}`] }));
+    h.connector.put("customers", customer(`C${id}`, { phones: [`+55119876500${id.padStart(2, "0")}`] }));
     h.connector.put("invoices", invoice(`I${id}`, `C${id}`));
   }
   await h.engine.sync();
   await h.engine.plan();
 }
+
+/** ids "1" … String(count). */
+export const ids = (count: number): string[] => Array.from({ length: count }, (_, i) => String(i + 1));
 
 /** One customer with one invoice overdue enough for the d+3 step, synced into the store. */
 export async function seeded(options: Parameters<typeof harness>[0] = {}) {
