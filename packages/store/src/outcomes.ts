@@ -5,6 +5,7 @@ import { insertActivity } from "./activities.js";
 import { chunks } from "./batch.js";
 import { toInstant, toInstantOrNull, toNumber, UnknownResolutionSchema } from "./codec.js";
 import { appendAuditIn } from "./events.js";
+import { commitOutcomesPostgres } from "./outcomes-postgres.js";
 import type { ActionsTable, Database, Db, StoreContext } from "./schema.js";
 
 type ActionsUpdate = UpdateQueryBuilder<Database, "actions", "actions", UpdateResult>;
@@ -18,6 +19,7 @@ import { writeTransaction } from "./tx.js";
  */
 export async function commitOutcome(ctx: StoreContext, outcome: ActionOutcome): Promise<boolean> {
   if (outcome.from.length === 0) return false;
+  if (ctx.dialect === "postgres") return (await commitOutcomesPostgres(ctx, [outcome]))[0] === true;
   return writeTransaction(ctx, (trx) => writeOutcomeIn(trx, outcome));
 }
 
@@ -27,12 +29,17 @@ export async function commitOutcome(ctx: StoreContext, outcome: ActionOutcome): 
  * message's store time; one pair now serves the group. Each outcome is still its own
  * compare-and-set, answered on its own, with the same statements as commitOutcome (the statement
  * cache prepares each SQL text once). All or nothing: a throw rolls every outcome back.
+ *
+ * PostgreSQL writes a group set-based instead, one statement for all of it (outcomes-postgres.ts):
+ * there every statement is a round trip to a server process. SQLite keeps the statements above:
+ * they are calls into the same process, prepared once, and its cost was the commit.
  */
 export async function commitOutcomes(
   ctx: StoreContext,
   outcomes: readonly ActionOutcome[],
 ): Promise<boolean[]> {
   if (outcomes.every((outcome) => outcome.from.length === 0)) return outcomes.map(() => false);
+  if (ctx.dialect === "postgres") return commitOutcomesPostgres(ctx, outcomes);
   return writeTransaction(ctx, async (trx) => {
     const moved: boolean[] = [];
     for (const outcome of outcomes) moved.push(await writeOutcomeIn(trx, outcome));

@@ -6,6 +6,7 @@ import { channelAccountTests } from "./suite-channel-accounts.js";
 import { contactTests } from "./suite-contacts.js";
 import { conversationTests } from "./suite-conversations.js";
 import { deliveryTests } from "./suite-delivery.js";
+import { groupCommitTests } from "./suite-group-commit.js";
 import { kvStateTests } from "./suite-kv.js";
 import { lifecycleTests } from "./suite-lifecycle.js";
 import { operatorTests } from "./suite-operators.js";
@@ -49,6 +50,7 @@ export function describeStoreSuite(name: string, factory: StoreFactory): void {
     describe("incremental plan", () => planTests(factory));
     describe("shared rate limits", () => rateTests(factory));
     describe("delivery guarantees", () => deliveryTests(factory));
+    describe("group commit of outcomes", () => groupCommitTests(factory));
     describe("events, state and report", () => reportTests(factory));
     describe("period report figures", () => reportPeriodTests(factory));
     describe("webhook queue and retention", () => webhookQueueTests(factory));
