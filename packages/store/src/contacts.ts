@@ -2,6 +2,7 @@ import type { DunningStore, MessageCost, PauseKind, PauseRow, PhoneFlag, StoreRe
 import { sql } from "kysely";
 import { z } from "zod";
 import { toInstant, toInstantOrNull } from "./codec.js";
+import { inList } from "./in-list.js";
 import type { Db, StoreContext } from "./schema.js";
 import { writeTransaction } from "./tx.js";
 
@@ -100,7 +101,7 @@ export async function phoneFlags(ctx: StoreContext, phones: readonly string[]): 
   return ctx.db
     .selectFrom("phone_flags")
     .select(["phone", "channel", "code", "reason", "at"])
-    .where("phone", "in", unique)
+    .where(inList(ctx.dialect, "phone", unique))
     .execute();
 }
 

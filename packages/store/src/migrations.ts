@@ -4,6 +4,7 @@ import { alertsTable } from "./alerts.js";
 import { channelAccountsMigration } from "./channel-accounts.js";
 import { conversationsMigration } from "./conversation-migration.js";
 import {
+  actionsMarkWithoutInserts,
   actionsSentPartial,
   invoicePlanColumns,
   invoicesPlanOrder,
@@ -39,6 +40,7 @@ export function migrationProvider(dialect: Dialect): MigrationProvider {
         "0300_invoices_plan_order": { up: (db) => invoicesPlanOrder(db, dialect) },
         "0301_actions_sent_partial": { up: (db) => actionsSentPartial(db) },
         "0302_invoice_plan_columns": { up: (db) => invoicePlanColumns(db, dialect) },
+        "0310_actions_mark_without_inserts": { up: (db) => actionsMarkWithoutInserts(db, dialect) },
       };
     },
   };

@@ -1,6 +1,7 @@
 import { PROMISE_AUDIT_ACTION } from "@regua/core";
 import { type ExpressionBuilder, sql } from "kysely";
 import type { HistoryColumns } from "./codec.js";
+import { inList } from "./in-list.js";
 import { DUNNABLE } from "./lifecycle.js";
 import type { Database, StoreContext } from "./schema.js";
 import type { SnapshotInvoiceRow } from "./snapshot-records.js";
@@ -81,15 +82,16 @@ export interface SnapshotQueries {
   optedOutPhones(phones: readonly string[]): Promise<Set<string>>;
 }
 
-/** PostgreSQL (and any Kysely dialect): one query per kind of row, refs bound as a list. */
+/**
+ * PostgreSQL (and any Kysely dialect): one query per kind of row, refs bound as one parameter
+ * (inList). A batch's queries run at once, each on its own pool connection: the server works on
+ * them side by side (and reads their pages from disk side by side) instead of one round trip
+ * after another; for a re-plan's customers, scattered over the book, most of a batch's time is
+ * the server fetching pages.
+ */
 export function kyselySnapshotQueries(ctx: StoreContext): SnapshotQueries {
   const { db } = ctx;
-  // A batch's 2,000 refs as one array parameter on PostgreSQL (`= any($1)`): an IN list of 2,000
-  // parameters was parsed and planned afresh for every query of every batch.
-  const anyOf = (column: string, values: readonly string[]) =>
-    ctx.dialect === "postgres"
-      ? sql<boolean>`${sql.ref(column)} = any(${[...values]}::text[])`
-      : sql<boolean>`${sql.ref(column)} in (${sql.join([...values])})`;
+  const anyOf = (column: string, values: readonly string[]) => inList(ctx.dialect, column, values);
   return {
     async customers(page) {
       // A changed-only page starts from the marks (a re-plan touches ~1 % of the customers): as
@@ -134,70 +136,71 @@ export function kyselySnapshotQueries(ctx: StoreContext): SnapshotQueries {
     },
 
     async batch(source, refs) {
-      const list = [...refs];
-      const invoices = await db
-        .selectFrom("invoices")
-        .select([
-          "customer_ref",
-          "external_id",
-          "status",
-          "due_date",
-          "open_amount_minor",
-          "total_minor",
-          "currency",
-          "number",
-          "installments",
-        ])
-        .where("source", "=", source)
-        .where(anyOf("customer_ref", list))
-        .where("status", "in", UNPAID_STATUSES)
-        .orderBy("customer_ref")
-        .orderBy("due_date")
-        .orderBy("external_id")
-        .execute();
-      const history = await db
-        .selectFrom("actions")
-        .select([
-          "customer_ref",
-          "key",
-          "step_id",
-          "invoice_refs",
-          "status",
-          "due_at",
-          "sent_at",
-          "replied_at",
-        ])
-        .where("source", "=", source)
-        .where(anyOf("customer_ref", list))
-        .orderBy("due_at")
-        .orderBy("key")
-        .execute();
-      const paid = await db
-        .selectFrom("invoices as i")
-        .select((eb) => ["i.customer_ref", "i.external_id", "i.due_date", paidOnOf(eb).as("paid_on")])
-        .where("i.source", "=", source)
-        .where(anyOf("i.customer_ref", list))
-        .where("i.status", "=", "paid")
-        .execute();
-      const optedOut = await db
-        .selectFrom("opt_outs")
-        .select("customer_ref")
-        .distinct()
-        .where("source", "=", source)
-        .where(anyOf("customer_ref", list))
-        .execute();
-      const pauses = await db
-        .selectFrom("pauses")
-        .select(["customer_ref", "paused_until"])
-        .where("source", "=", source)
-        .where(anyOf("customer_ref", list))
-        .execute();
-      const promises = await db
-        .selectFrom("audit_log")
-        .select(["subject", "at", "detail"])
-        .where("action", "=", PROMISE_AUDIT_ACTION)
-        .where(anyOf("subject", auditSubjects(source, list)))
-        .execute();
+      const [invoices, history, paid, optedOut, pauses, promises] = await Promise.all([
+        db
+          .selectFrom("invoices")
+          .select([
+            "customer_ref",
+            "external_id",
+            "status",
+            "due_date",
+            "open_amount_minor",
+            "total_minor",
+            "currency",
+            "number",
+            "installments",
+          ])
+          .where("source", "=", source)
+          .where(anyOf("customer_ref", refs))
+          .where("status", "in", UNPAID_STATUSES)
+          .orderBy("customer_ref")
+          .orderBy("due_date")
+          .orderBy("external_id")
+          .execute(),
+        db
+          .selectFrom("actions")
+          .select([
+            "customer_ref",
+            "key",
+            "step_id",
+            "invoice_refs",
+            "status",
+            "due_at",
+            "sent_at",
+            "replied_at",
+          ])
+          .where("source", "=", source)
+          .where(anyOf("customer_ref", refs))
+          .orderBy("due_at")
+          .orderBy("key")
+          .execute(),
+        db
+          .selectFrom("invoices as i")
+          .select((eb) => ["i.customer_ref", "i.external_id", "i.due_date", paidOnOf(eb).as("paid_on")])
+          .where("i.source", "=", source)
+          .where(anyOf("i.customer_ref", refs))
+          .where("i.status", "=", "paid")
+          .execute(),
+        db
+          .selectFrom("opt_outs")
+          .select("customer_ref")
+          .distinct()
+          .where("source", "=", source)
+          .where(anyOf("customer_ref", refs))
+          .execute(),
+        db
+          .selectFrom("pauses")
+          .select(["customer_ref", "paused_until"])
+          .where("source", "=", source)
+          .where(anyOf("customer_ref", refs))
+          .execute(),
+        db
+          .selectFrom("audit_log")
+          .select(["subject", "at", "detail"])
+          .where("action", "=", PROMISE_AUDIT_ACTION)
+          .where(anyOf("subject", auditSubjects(source, refs)))
+          .execute(),
+      ]);
       return {
         invoices,
         history,

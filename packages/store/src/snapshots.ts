@@ -35,9 +35,41 @@ const MAX_BATCH = 5_000;
  * page of customers (never OFFSET, never the whole table), then their invoices, action history,
  * payment stats, opt-outs and pauses with one query each. Memory is bounded by the batch size
  * whatever the table sizes. SQLite runs prepared statements on the driver directly (Kysely
- * compiled each query afresh, a visible share of a 1M-invoice plan); PostgreSQL goes through Kysely.
+ * compiled each query afresh, a visible share of a 1M-invoice plan); PostgreSQL goes through
+ * Kysely, and reads each batch ahead (readAhead).
  */
-export async function* snapshots(
+export function snapshots(ctx: StoreContext, options: SnapshotOptions): AsyncGenerator<CustomerSnapshot[]> {
+  const batches = snapshotBatches(ctx, options);
+  // SQLite's queries run on this thread, one connection: reading ahead would only reorder work.
+  return ctx.sqlite ? batches : readAhead(batches);
+}
+
+/**
+ * Yields what `source` yields, asking it for the next item as soon as it hands one out. On
+ * PostgreSQL the next batch is read (on other pool connections, by the server's other processes)
+ * while the caller plans this one and inserts its actions, instead of the two taking turns: a
+ * plan's reads and inserts are mostly the server's work, the planner is this process's. At most
+ * one batch is read ahead, so memory stays bounded by two batches. When the caller stops early,
+ * the batch in flight is awaited before `source` is closed: no query outlives the iteration.
+ */
+export async function* readAhead<T>(source: AsyncIterator<T>): AsyncGenerator<T> {
+  let next = source.next();
+  try {
+    for (;;) {
+      const current = await next;
+      if (current.done) return;
+      next = source.next();
+      // Its error surfaces when the loop awaits it; a caller that stops first never does.
+      next.catch(() => {});
+      yield current.value;
+    }
+  } finally {
+    await next.catch(() => undefined);
+    await source.return?.(undefined);
+  }
+}
+
+async function* snapshotBatches(
   ctx: StoreContext,
   options: SnapshotOptions,
 ): AsyncGenerator<CustomerSnapshot[]> {
@@ -95,8 +127,17 @@ async function buildBatch(
   const pausedUntil = new Map<string, string>();
   const pauseEndedAt = new Map<string, string>();
 
-  for (const [source, refs] of bySource) {
-    const rows = await queries.batch(source, refs);
+  const allPhones = [...new Set(customers.flatMap((customer) => customer.phones))];
+  // All of a batch's reads at once (each source's rows, the phones' opt-outs and flags): on
+  // PostgreSQL each runs on its own pool connection; SQLite runs them one after the other anyway.
+  const [perSource, optedOutPhones, phoneFlagRows] = await Promise.all([
+    Promise.all(
+      [...bySource].map(async ([source, refs]) => ({ source, rows: await queries.batch(source, refs) })),
+    ),
+    queries.optedOutPhones(allPhones),
+    phoneFlags(ctx, allPhones),
+  ]);
+  for (const { source, rows } of perSource) {
     for (const row of rows.invoices)
       push(invoices, key(source, row.customer_ref), snapshotInvoice(source, row));
     for (const row of rows.history) push(history, key(source, row.customer_ref), snapshotHistoryEntry(row));
@@ -109,9 +150,7 @@ async function buildBatch(
       (running ? pausedUntil : pauseEndedAt).set(key(source, pause.customer_ref), pause.paused_until);
     }
   }
-  const allPhones = [...new Set(customers.flatMap((customer) => customer.phones))];
-  const optedOutPhones = await queries.optedOutPhones(allPhones);
-  const flaggedPhones = new Set((await phoneFlags(ctx, allPhones)).map((flag) => flag.phone));
+  const flaggedPhones = new Set(phoneFlagRows.map((flag) => flag.phone));
 
   return customers.map((customer) => {
     const k = key(customer.source, customer.externalId);

@@ -16,6 +16,7 @@ import { recordsTests } from "./suite-records.js";
 import { reportTests } from "./suite-report.js";
 import { reportPeriodTests } from "./suite-report-period.js";
 import { riskTests } from "./suite-risk.js";
+import { snapshotBatchTests } from "./suite-snapshot-batches.js";
 import { snapshotTests } from "./suite-snapshots.js";
 import { webhookQueueTests } from "./suite-webhooks.js";
 
@@ -46,6 +47,7 @@ export function describeStoreSuite(name: string, factory: StoreFactory): void {
     describe("sync records", () => recordsTests(factory));
     describe("status changes, deletions and quarantine", () => lifecycleTests(factory));
     describe("snapshots", () => snapshotTests(factory));
+    describe("snapshot batches: scattered, empty, read ahead", () => snapshotBatchTests(factory));
     describe("outboxes", () => outboxTests(factory));
     describe("incremental plan", () => planTests(factory));
     describe("shared rate limits", () => rateTests(factory));
