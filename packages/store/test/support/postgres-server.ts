@@ -29,7 +29,8 @@ export function freePort(): Promise<number> {
   });
 }
 
-export async function startTestPostgres(): Promise<TestPostgres> {
+/** `postgresFlags`: extra server arguments for the embedded server (e.g. `-c shared_buffers=1GB`). */
+export async function startTestPostgres(options: { postgresFlags?: string[] } = {}): Promise<TestPostgres> {
   const external = process.env.REGUA_TEST_PG_URL;
   let adminUrl: string;
   let embedded: EmbeddedPostgres | undefined;
@@ -49,6 +50,7 @@ export async function startTestPostgres(): Promise<TestPostgres> {
       persistent: false,
       // Postgres refuses to run as root; the suite runs as root in CI containers.
       createPostgresUser: true,
+      postgresFlags: options.postgresFlags ?? [],
       onLog: () => {},
       onError: () => {},
     });
