@@ -7,6 +7,7 @@ import {
   actionsMarkWithoutInserts,
   actionsSentPartial,
   invoicePlanColumns,
+  invoicesPaidCovering,
   invoicesPlanOrder,
   planChanges,
 } from "./migration-plan-changes.js";
@@ -41,6 +42,7 @@ export function migrationProvider(dialect: Dialect): MigrationProvider {
         "0301_actions_sent_partial": { up: (db) => actionsSentPartial(db) },
         "0302_invoice_plan_columns": { up: (db) => invoicePlanColumns(db, dialect) },
         "0310_actions_mark_without_inserts": { up: (db) => actionsMarkWithoutInserts(db, dialect) },
+        "0311_invoices_paid_covering": { up: (db) => invoicesPaidCovering(db, dialect) },
       };
     },
   };

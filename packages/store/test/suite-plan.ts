@@ -1,4 +1,11 @@
-import { createEngine, ManualClock, parsePolicy, SAMPLE_POLICY_YAML, silentLogger } from "@regua/core";
+import {
+  createEngine,
+  ManualClock,
+  parsePolicy,
+  planEpoch,
+  SAMPLE_POLICY_YAML,
+  silentLogger,
+} from "@regua/core";
 import { expect, it } from "vitest";
 import type { ReguaStore } from "../src/index.js";
 import { customer, invoice, SOURCE, type StoreFactory } from "./fixtures.js";
@@ -120,6 +127,43 @@ export function planTests(factory: StoreFactory): void {
     expect(nextDay).toMatchObject({ incremental: false, customers: 12 });
     const sameDay = await engineOn(store(), "2026-03-11T14:00:00.000Z").plan();
     expect(sameDay.incremental).toBe(true);
+  });
+
+  it("keeps a change made while a full plan runs for the next plan", async () => {
+    await seed(store());
+    await engineOn(store(), NOW).plan();
+    const epoch = planEpoch(policy, new Date(LATER));
+    expect(await store().beginPlan({ epoch, now: LATER, full: true })).toEqual({ incremental: false });
+    // C02 pays an invoice after the full plan read it, before the plan finishes.
+    await store().commitPage({
+      source: SOURCE,
+      entity: "invoices",
+      invoices: [invoice("C02-b", "C02", { dueDate: "2026-03-03", status: "paid" })],
+      cursor: "2",
+      at: LATER,
+    });
+    await store().finishPlan({ epoch, at: LATER });
+    const next = await engineOn(store(), LATER).plan();
+    expect(next).toMatchObject({ incremental: true, customers: 1 });
+  });
+
+  it("follows a full plan that stopped half-way with a full plan, as the marks it cleared are gone", async () => {
+    await seed(store());
+    await engineOn(store(), NOW).plan();
+    await store().commitPage({
+      source: SOURCE,
+      entity: "invoices",
+      invoices: [invoice("C01-b", "C01", { dueDate: "2026-03-03", status: "paid" })],
+      cursor: "2",
+      at: LATER,
+    });
+    // A forced full plan that never finishes (the process died after taking the marks).
+    const epoch = planEpoch(policy, new Date(LATER));
+    await store().beginPlan({ epoch, now: LATER, full: true });
+    const next = await engineOn(store(), LATER).plan();
+    expect(next).toMatchObject({ incremental: false, customers: 12 });
+    // And once that one finished, plans of the epoch are incremental again.
+    expect(await engineOn(store(), LATER).plan()).toMatchObject({ incremental: true, customers: 0 });
   });
 
   it("re-plans a customer whose pause ran out since the last plan", async () => {
