@@ -142,6 +142,8 @@ export async function recoverClaimsOf(
   });
 }
 
+type Owners = { expiredBefore: string } | { workers: string[] };
+
 /**
  * Claims that lost their owner (a lease past its end, or a worker known dead): `claimed` rows
  * back to `planned`, `sending` rows to `unknown` (the request may have left).
@@ -149,32 +151,68 @@ export async function recoverClaimsOf(
 export async function recoverActions(
   trx: Db,
   now: string,
-  owners: { expiredBefore: string } | { workers: string[] },
+  owners: Owners,
   reason: string,
 ): Promise<{ released: number; unknown: number }> {
+  const updates = recoveryUpdates(trx, now, owners, reason);
+  const released = await updates.released.executeTakeFirst();
+  const unknown = await updates.unknown.executeTakeFirst();
+  return { released: toNumber(released.numUpdatedRows), unknown: toNumber(unknown.numUpdatedRows) };
+}
+
+/**
+ * recoverActions as one PostgreSQL statement, atomic without a transaction: the two UPDATEs as
+ * data-modifying CTEs (they touch disjoint rows, `claimed` and `sending`). It runs before every
+ * dispatch's first send, where BEGIN and COMMIT were two round trips of the start-up's eleven.
+ */
+export async function recoverActionsAtOnce(
+  db: Db,
+  now: string,
+  owners: Owners,
+  reason: string,
+): Promise<{ released: number; unknown: number }> {
+  const updates = recoveryUpdates(db, now, owners, reason);
+  const row = await db
+    .with("released", () => updates.released.returning("key"))
+    .with("unknown", () => updates.unknown.returning("key"))
+    .selectNoFrom((eb) => [
+      eb.selectFrom("released").select(eb.fn.countAll().as("count")).as("released"),
+      eb.selectFrom("unknown").select(eb.fn.countAll().as("count")).as("unknown"),
+    ])
+    .executeTakeFirstOrThrow();
+  return { released: toNumber(row.released), unknown: toNumber(row.unknown) };
+}
+
+function recoveryUpdates(
+  db: Db,
+  now: string,
+  owners: Owners,
+  reason: string,
+): { released: ActionsUpdate; unknown: ActionsUpdate } {
   const ofOwners = (query: ActionsUpdate): ActionsUpdate =>
     "workers" in owners
       ? query.where("claimed_by", "in", owners.workers)
       : query.where("claimed_until", "<", owners.expiredBefore);
-  const released = await ofOwners(
-    trx
-      .updateTable("actions")
-      .set({ status: "planned", claimed_by: null, claimed_until: null, updated_at: now })
-      .where("status", "=", "claimed"),
-  ).executeTakeFirst();
-  const unknown = await ofOwners(
-    trx
-      .updateTable("actions")
-      .set({
-        status: "unknown",
-        status_reason: reason,
-        claimed_by: null,
-        claimed_until: null,
-        updated_at: now,
-      })
-      .where("status", "=", "sending"),
-  ).executeTakeFirst();
-  return { released: toNumber(released.numUpdatedRows), unknown: toNumber(unknown.numUpdatedRows) };
+  return {
+    released: ofOwners(
+      db
+        .updateTable("actions")
+        .set({ status: "planned", claimed_by: null, claimed_until: null, updated_at: now })
+        .where("status", "=", "claimed"),
+    ),
+    unknown: ofOwners(
+      db
+        .updateTable("actions")
+        .set({
+          status: "unknown",
+          status_reason: reason,
+          claimed_by: null,
+          claimed_until: null,
+          updated_at: now,
+        })
+        .where("status", "=", "sending"),
+    ),
+  };
 }
 
 export async function claimHolders(ctx: StoreContext): Promise<string[]> {
