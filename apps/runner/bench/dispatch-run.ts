@@ -134,6 +134,8 @@ export interface RunResult {
   firstSendAt: number;
   /** Epoch ms (fractional) at which each message was accepted (channel.send resolved). */
   accepted: number[];
+  /** The action key of each accepted message, in the order of `accepted`. */
+  acceptedKeys: string[];
   summary: DispatchSummary;
   cpuMs: number;
   /** The runner's main thread's CPU during dispatch() (ms), without the fake's thread. */
@@ -159,6 +161,7 @@ export async function openRunner(
   });
   const channel = (await whatsappChannel.create(parsed, createTestContext())) as Channel;
   const accepted: number[] = [];
+  const acceptedKeys: string[] = [];
   let firstSendAt = Number.NaN;
   // The channel as the engine sees it, with the instant each send was accepted noted.
   const timed: Channel = Object.create(channel) as Channel;
@@ -166,6 +169,7 @@ export async function openRunner(
     if (Number.isNaN(firstSendAt)) firstSendAt = epochMs();
     const result = await channel.send(message);
     accepted.push(epochMs());
+    acceptedKeys.push(message.actionKey);
     return result;
   };
   const engine = createEngine({
@@ -196,6 +200,7 @@ export async function openRunner(
     },
     async run() {
       accepted.length = 0;
+      acceptedKeys.length = 0;
       firstSendAt = Number.NaN;
       const profiler = process.env.BENCH_CPU_PROF ? await startProfile() : null;
       const cpu = process.cpuUsage();
@@ -211,6 +216,7 @@ export async function openRunner(
         startedAt,
         firstSendAt,
         accepted: [...accepted],
+        acceptedKeys: [...acceptedKeys],
         summary,
         cpuMs: (used.user + used.system) / 1000,
         threadCpuMs: (threadUsed.user + threadUsed.system) / 1000,

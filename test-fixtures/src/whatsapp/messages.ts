@@ -16,6 +16,8 @@ export interface MessagesContext extends RouteContext {
   wamid(to: string): string;
   /** When this WhatsApp id last wrote to the business (epoch ms). */
   lastInboundAt(waId: string): number | undefined;
+  /** When the request arrived (epoch ms, with a fraction). */
+  receivedAt(request: object): number;
 }
 
 /**
@@ -55,7 +57,16 @@ export function registerMessages(app: FastifyInstance, ctx: MessagesContext): vo
     const id = ctx.wamid(to);
     const actionKey =
       typeof message.biz_opaque_callback_data === "string" ? message.biz_opaque_callback_data : undefined;
-    ctx.sent.push({ id, to, type: message.type, actionKey, body: message, at: new Date(ctx.nowMs()) });
+    const at = new Date(ctx.nowMs());
+    ctx.sent.push({
+      id,
+      to,
+      type: message.type,
+      actionKey,
+      body: message,
+      at,
+      receivedAt: ctx.receivedAt(request),
+    });
     const failureSpec = failure === undefined ? undefined : GRAPH_ERRORS[failure];
     const pricingCategory = message.type === "template" ? templateCategory(ctx, message.template) : "service";
     if (ctx.options.statusWebhooks !== false)

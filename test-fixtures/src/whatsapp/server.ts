@@ -112,6 +112,12 @@ export async function startFakeGraphApi(options: FakeGraphApiOptions): Promise<F
   app.setErrorHandler((error, _request, reply) => {
     fail(reply, 100, { details: error instanceof Error ? error.message : String(error) });
   });
+  // When each request arrived (before its body was read): what a benchmark calls the fake's own
+  // time starts here. Epoch ms with a fraction, comparable across threads of one process.
+  const arrivals = new WeakMap<object, number>();
+  app.addHook("onRequest", async (request) => {
+    arrivals.set(request, performance.timeOrigin + performance.now());
+  });
   app.addHook("onResponse", async (request, reply) => {
     requests.push({
       method: request.method,
@@ -139,6 +145,7 @@ export async function startFakeGraphApi(options: FakeGraphApiOptions): Promise<F
     nowMs,
     wamid,
     lastInboundAt: (waId) => lastInbound.get(waId),
+    receivedAt: (request) => arrivals.get(request) ?? performance.timeOrigin + performance.now(),
   });
   registerMediaAndReads(app, routes);
 

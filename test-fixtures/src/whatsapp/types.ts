@@ -52,6 +52,8 @@ export interface SentMessage {
   actionKey: string | undefined;
   body: Record<string, unknown>;
   at: Date;
+  /** When the request arrived, epoch ms with a fraction (benchmarks: the fake's own time starts here). */
+  receivedAt: number;
 }
 
 export interface UploadedMedia {
