@@ -49,6 +49,57 @@ describe("SharedRate: one channel tier for every runner on a store", () => {
     expect(reservations).toBe(2);
   });
 
+  /** A store whose reservations are counted, and fail while `failing` says so. */
+  function countingStore(failing: (call: number) => boolean = () => false) {
+    const store = new MemoryStore();
+    const counts = { reservations: 0 };
+    const reserve = store.reserveRate.bind(store);
+    store.reserveRate = (options) => {
+      counts.reservations++;
+      if (failing(counts.reservations)) return Promise.reject(new Error("database is gone"));
+      return reserve(options);
+    };
+    return { store, counts };
+  }
+
+  /** Takes a slot, moving the manual clock on until it is given. */
+  async function takeOn(gate: SharedRate, clock: ManualClock): Promise<void> {
+    let done = false;
+    const taken = gate.take().finally(() => {
+      done = true;
+    });
+    for (let i = 0; i < 50 && !done; i++) {
+      await new Promise((r) => setImmediate(r));
+      if (!done) clock.advance(5);
+    }
+    await taken;
+  }
+
+  it("reserves the next block while half of this one is left, so no send waits for it", async () => {
+    const clock = new ManualClock("2026-11-25T12:00:00Z");
+    const { store, counts } = countingStore();
+    const gate = new SharedRate(store, "channel:wa", 80, 8, clock); // blocks of 4 slots
+    await takeOn(gate, clock);
+    await takeOn(gate, clock);
+    expect(counts.reservations).toBe(1);
+    await takeOn(gate, clock); // one slot left: the next block is asked for now
+    await new Promise((r) => setImmediate(r));
+    expect(counts.reservations).toBe(2);
+    await takeOn(gate, clock);
+    await takeOn(gate, clock); // from the block reserved ahead
+    expect(counts.reservations).toBe(2);
+  });
+
+  it("a reservation that failed ahead of time fails the send that needed it", async () => {
+    const clock = new ManualClock("2026-11-25T12:00:00Z");
+    const { store, counts } = countingStore((call) => call > 1);
+    const gate = new SharedRate(store, "channel:wa", 80, 8, clock);
+    // The first block's four slots; both reservations ahead (at the third and fourth) failed.
+    for (let i = 0; i < 4; i++) await takeOn(gate, clock);
+    await expect(gate.take()).rejects.toThrow("database is gone");
+    expect(counts.reservations).toBe(4);
+  });
+
   it("a channel's shared gate bursts a tenth of a second, not a whole one", async () => {
     const clock = new ManualClock("2026-11-25T12:00:00Z");
     const store = new MemoryStore();
