@@ -8,7 +8,11 @@ import type { Policy } from "../policy/index.js";
 import type { DunningStore } from "../store-port.js";
 
 export interface EngineLimits {
-  /** Actions (and activities) claimed per store round trip. Default 20. */
+  /**
+   * Actions (and activities) claimed per store round trip. Default 20. A dispatch claims at
+   * least 100 ms of its slowest channel's rate at once (100 at 1,000 msg/s), and never more than
+   * that channel sends in half a lease.
+   */
   claimBatch?: number;
   /**
    * Claimed actions delivered at once (each waits for its channel's rate gate before its send).
