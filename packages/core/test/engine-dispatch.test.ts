@@ -218,6 +218,19 @@ describe("engine.dispatch", () => {
     }
   });
 
+  it("claims 100 ms of a fast channel's sends at once by default, and claimBatch when configured", async () => {
+    const claimLimits = async (limits: { claimBatch?: number }, perSecond: number) => {
+      const h = harness({ limits });
+      h.channel.rateLimit.perSecond = perSecond;
+      const claim = vi.spyOn(h.store, "claimDueActions");
+      await h.engine.dispatch();
+      return claim.mock.calls.map(([options]) => options.limit);
+    };
+    expect(await claimLimits({}, 1_000)).toEqual([100]);
+    expect(await claimLimits({}, 80)).toEqual([20]);
+    expect(await claimLimits({ claimBatch: 5 }, 1_000)).toEqual([5]);
+  });
+
   it("reads a claimed batch's customers, opt-outs, flags and stored invoices once for the batch", async () => {
     const h = harness({ limits: { claimBatch: 20 } });
     h.connector.capabilities = { ...h.connector.capabilities, getInvoice: false };

@@ -31,6 +31,8 @@ export interface EngineContext {
   /** TTL of a work unit's lease; renewed between pages and batches once a third of it went by. */
   workLeaseMs: number;
   claimBatch: number;
+  /** Whether `claimBatch` was configured: then a dispatch claims that many, not more. */
+  claimBatchConfigured: boolean;
   sendConcurrency: number;
   leaseMs: number;
   sendAttempts: number;
@@ -69,6 +71,7 @@ export function resolveContext(options: EngineOptions): EngineContext {
     shareWork: options.shareWork === true,
     workLeaseMs: positive(limits.workLeaseMs, 5 * 60_000, "workLeaseMs"),
     claimBatch: positive(limits.claimBatch, 20, "claimBatch"),
+    claimBatchConfigured: limits.claimBatch !== undefined,
     sendConcurrency: positive(limits.sendConcurrency, 32, "sendConcurrency"),
     leaseMs,
     sendAttempts: positive(limits.sendAttempts, 5, "sendAttempts"),

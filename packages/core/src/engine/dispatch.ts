@@ -109,18 +109,19 @@ export class Dispatcher {
   }
 
   /**
-   * `claimBatch`, or more: at least CLAIM_AHEAD_MS of the slowest channel's sends. A batch's
-   * claim and reads are three store round trips in a row; at the 1,000 msg/s tier a batch of 20
-   * is 20 ms of sends, and on PostgreSQL those round trips took about as long, so the sends
-   * waited for the next batch (0.69 of the tier; 0.98 with batches of 100, dispatch bench). No
-   * more than the slowest channel sends in half a lease: a claimed row waiting for its token
-   * must not outlive its lease (it would then be skipped, as another worker may own it).
+   * `claimBatch` when configured; by default 20, or more: CLAIM_AHEAD_MS of the slowest
+   * channel's sends. A batch's claim and reads are three store round trips in a row; at the
+   * 1,000 msg/s tier a batch of 20 is 20 ms of sends, and on PostgreSQL those round trips took
+   * about as long, so the sends waited for the next batch (0.69 of the tier; 0.98 with batches
+   * of 100, dispatch bench). No more than the slowest channel sends in half a lease: a claimed
+   * row waiting for its token must not outlive its lease (it would then be skipped, as another
+   * worker may own it).
    */
   private batchSize(): number {
     const rates = [...this.ctx.channels.values()].map((channel) => channel.rateLimit.perSecond);
     if (rates.length === 0) return this.ctx.claimBatch;
     const slowest = Math.min(...rates);
-    const ahead = Math.ceil((slowest * CLAIM_AHEAD_MS) / 1_000);
+    const ahead = this.ctx.claimBatchConfigured ? 0 : Math.ceil((slowest * CLAIM_AHEAD_MS) / 1_000);
     const perLease = Math.floor((slowest * this.ctx.leaseMs) / 2_000);
     return Math.max(1, Math.min(Math.max(this.ctx.claimBatch, ahead), perLease));
   }

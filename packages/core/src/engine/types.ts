@@ -9,9 +9,9 @@ import type { DunningStore } from "../store-port.js";
 
 export interface EngineLimits {
   /**
-   * Actions (and activities) claimed per store round trip. Default 20. A dispatch claims at
-   * least 100 ms of its slowest channel's rate at once (100 at 1,000 msg/s), and never more than
-   * that channel sends in half a lease.
+   * Actions (and activities) claimed per store round trip. Default 20, and for a dispatch 100 ms
+   * of its slowest channel's rate when that is more (100 at 1,000 msg/s). A dispatch never
+   * claims more than that channel sends in half a lease.
    */
   claimBatch?: number;
   /**
