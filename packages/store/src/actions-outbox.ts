@@ -4,6 +4,7 @@ import { type Insertable, sql } from "kysely";
 import { addMs, readActionRow, readHistoryEntry, toInstant, toInstantOrNull, toNumber } from "./codec.js";
 import { jsonArrayContains } from "./json-sql.js";
 import { recoverActions, recoverActionsAtOnce, transitionIn, transitionManyIn } from "./outcomes.js";
+import { arrayLiteral } from "./pg-array.js";
 import type { ActionsTable, Db, StoreContext } from "./schema.js";
 import { readActionRows, storeTraces, type TraceHashes } from "./traces.js";
 import { writeTransaction } from "./tx.js";
@@ -168,8 +169,10 @@ const ACTIONS_PER_UNNEST = 5_000;
 /**
  * PostgreSQL: one INSERT … SELECT FROM unnest(16 arrays) per 5,000 actions instead of 500-row
  * VALUES lists (8,000 parameters each, parsed and planned afresh every time): the statement text
- * never changes, and the server parses and plans it once per call instead of per 500 rows.
- * Same ON CONFLICT DO NOTHING + RETURNING as the other path.
+ * never changes, and the server parses and plans it once per call instead of per 500 rows. Each
+ * array goes as one literal (arrayLiteral). Same ON CONFLICT DO NOTHING as the other path; the
+ * statement answers how many rows it inserted, not their keys (a plan's 210k keys sent back and
+ * parsed only to be counted).
  */
 async function insertActionsUnnest(
   trx: Db,
@@ -186,15 +189,15 @@ async function insertActionsUnnest(
     // One array per column, in INSERT_COLUMNS order, from the same row values the other path writes.
     const arrays = INSERT_COLUMNS.map(
       (column) =>
-        sql`${rows.map((row) => row[column] ?? null)}::${sql.raw(column === "attempts" ? "integer" : "text")}[]`,
+        sql`${arrayLiteral(rows.map((row) => row[column]))}::${sql.raw(column === "attempts" ? "integer" : "text")}[]`,
     );
-    const fresh = await sql<{ key: string }>`insert into actions (${sql.join(
-      INSERT_COLUMNS.map((name) => sql.ref(name)),
-    )})
+    const result = await sql<{ inserted: number }>`with fresh as (
+      insert into actions (${sql.join(INSERT_COLUMNS.map((name) => sql.ref(name)))})
       select * from unnest(${sql.join(arrays)})
       on conflict (key) do nothing
-      returning key`.execute(trx);
-    inserted += fresh.rows.length;
+      returning 1)
+      select count(*) as inserted from fresh`.execute(trx);
+    inserted += result.rows[0]?.inserted ?? 0;
   }
   return inserted;
 }

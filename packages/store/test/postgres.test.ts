@@ -1,6 +1,7 @@
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createPostgresStore, createStore, type ReguaStore } from "../src/index.js";
+import { arrayLiteral } from "../src/pg-array.js";
 import { action } from "./fixtures.js";
 import { describeStoreSuite } from "./suite.js";
 import { startTestPostgres, type TestPostgres } from "./support/postgres-server.js";
@@ -29,6 +30,31 @@ describeStoreSuite("PostgreSQL", async (options = { secretKey: SECRET }) => {
 const plannedAction = (key: string) => action(key, { dueAt: "2026-03-10T00:00:00Z" });
 
 describe("PostgreSQL specifics", () => {
+  it("reads back every value of an array literal as written: quotes, backslashes, braces, NULL", async () => {
+    const values = [
+      '{"a":"b\\"}',
+      "back\\slash",
+      "",
+      "NULL",
+      "a,b",
+      "{x}",
+      " spaced ",
+      "ção ✓",
+      null,
+      "plain",
+    ];
+    const client = new pg.Client({ connectionString: await server.createDatabase() });
+    await client.connect();
+    try {
+      const result = await client.query<{ value: string | null }>("select unnest($1::text[]) as value", [
+        arrayLiteral(values),
+      ]);
+      expect(result.rows.map((row) => row.value)).toEqual(values);
+    } finally {
+      await client.end();
+    }
+  });
+
   it("two processes' stores migrate together, then never claim the same due action", async () => {
     const url = await server.createDatabase();
     const stores: ReguaStore[] = [
