@@ -15,7 +15,10 @@ export interface WalCheckpointerOptions {
 }
 
 export interface WalCheckpointer {
-  /** PASSIVE checkpoints that copied frames into the database, and the last one's figures. */
+  /**
+   * PASSIVE checkpoints run while the WAL held frames, and the last one's figures: frames in the
+   * WAL (`log`) and how many of them are in the database file (`checkpointed`).
+   */
   readonly progress: { checkpoints: number; last: { log: number; checkpointed: number } | null };
   /** False once the worker has exited (stopped, or failed and replaced by SQLite's own). */
   readonly running: boolean;
@@ -52,7 +55,7 @@ export function startWalCheckpointer(
   const progress: WalCheckpointer["progress"] = { checkpoints: 0, last: null };
   const exited = new Promise<void>((resolve) => worker.once("exit", () => resolve()));
   worker.on("message", (row: { log: number; checkpointed: number }) => {
-    if (row.checkpointed > 0) progress.checkpoints += 1;
+    progress.checkpoints += 1;
     progress.last = { log: row.log, checkpointed: row.checkpointed };
   });
   const handBack = (): void => {
