@@ -84,10 +84,10 @@ export interface SnapshotQueries {
 
 /**
  * PostgreSQL (and any Kysely dialect): one query per kind of row, refs bound as one parameter
- * (inList). A batch's queries run at once, each on its own pool connection: the server works on
- * them side by side (and reads their pages from disk side by side) instead of one round trip
- * after another; for a re-plan's customers, scattered over the book, most of a batch's time is
- * the server fetching pages.
+ * (inList), one after the other. Run at once on several pool connections they were slower on a
+ * busy 2-core machine (bench/plan.ts, load 8: full plan 39 s against 29 s, the server's CPU 11.9
+ * against 8.9 s): they took the cores from the previous batch's insert, which the plan waits for.
+ * The overlap that pays is one batch's reads beside the other's planning and insert (readAhead).
  */
 export function kyselySnapshotQueries(ctx: StoreContext): SnapshotQueries {
   const { db } = ctx;
@@ -136,71 +136,69 @@ export function kyselySnapshotQueries(ctx: StoreContext): SnapshotQueries {
     },
 
     async batch(source, refs) {
-      const [invoices, history, paid, optedOut, pauses, promises] = await Promise.all([
-        db
-          .selectFrom("invoices")
-          .select([
-            "customer_ref",
-            "external_id",
-            "status",
-            "due_date",
-            "open_amount_minor",
-            "total_minor",
-            "currency",
-            "number",
-            "installments",
-          ])
-          .where("source", "=", source)
-          .where(anyOf("customer_ref", refs))
-          .where("status", "in", UNPAID_STATUSES)
-          .orderBy("customer_ref")
-          .orderBy("due_date")
-          .orderBy("external_id")
-          .execute(),
-        db
-          .selectFrom("actions")
-          .select([
-            "customer_ref",
-            "key",
-            "step_id",
-            "invoice_refs",
-            "status",
-            "due_at",
-            "sent_at",
-            "replied_at",
-          ])
-          .where("source", "=", source)
-          .where(anyOf("customer_ref", refs))
-          .orderBy("due_at")
-          .orderBy("key")
-          .execute(),
-        db
-          .selectFrom("invoices as i")
-          .select((eb) => ["i.customer_ref", "i.external_id", "i.due_date", paidOnOf(eb).as("paid_on")])
-          .where("i.source", "=", source)
-          .where(anyOf("i.customer_ref", refs))
-          .where("i.status", "=", "paid")
-          .execute(),
-        db
-          .selectFrom("opt_outs")
-          .select("customer_ref")
-          .distinct()
-          .where("source", "=", source)
-          .where(anyOf("customer_ref", refs))
-          .execute(),
-        db
-          .selectFrom("pauses")
-          .select(["customer_ref", "paused_until"])
-          .where("source", "=", source)
-          .where(anyOf("customer_ref", refs))
-          .execute(),
-        db
-          .selectFrom("audit_log")
-          .select(["subject", "at", "detail"])
-          .where("action", "=", PROMISE_AUDIT_ACTION)
-          .where(anyOf("subject", auditSubjects(source, refs)))
-          .execute(),
-      ]);
+      const invoices = await db
+        .selectFrom("invoices")
+        .select([
+          "customer_ref",
+          "external_id",
+          "status",
+          "due_date",
+          "open_amount_minor",
+          "total_minor",
+          "currency",
+          "number",
+          "installments",
+        ])
+        .where("source", "=", source)
+        .where(anyOf("customer_ref", refs))
+        .where("status", "in", UNPAID_STATUSES)
+        .orderBy("customer_ref")
+        .orderBy("due_date")
+        .orderBy("external_id")
+        .execute();
+      const history = await db
+        .selectFrom("actions")
+        .select([
+          "customer_ref",
+          "key",
+          "step_id",
+          "invoice_refs",
+          "status",
+          "due_at",
+          "sent_at",
+          "replied_at",
+        ])
+        .where("source", "=", source)
+        .where(anyOf("customer_ref", refs))
+        .orderBy("due_at")
+        .orderBy("key")
+        .execute();
+      const paid = await db
+        .selectFrom("invoices as i")
+        .select((eb) => ["i.customer_ref", "i.external_id", "i.due_date", paidOnOf(eb).as("paid_on")])
+        .where("i.source", "=", source)
+        .where(anyOf("i.customer_ref", refs))
+        .where("i.status", "=", "paid")
+        .execute();
+      const optedOut = await db
+        .selectFrom("opt_outs")
+        .select("customer_ref")
+        .distinct()
+        .where("source", "=", source)
+        .where(anyOf("customer_ref", refs))
+        .execute();
+      const pauses = await db
+        .selectFrom("pauses")
+        .select(["customer_ref", "paused_until"])
+        .where("source", "=", source)
+        .where(anyOf("customer_ref", refs))
+        .execute();
+      const promises = await db
+        .selectFrom("audit_log")
+        .select(["subject", "at", "detail"])
+        .where("action", "=", PROMISE_AUDIT_ACTION)
+        .where(anyOf("subject", auditSubjects(source, refs)))
+        .execute();
       return {
         invoices,
         history,

@@ -46,7 +46,7 @@ export function snapshots(ctx: StoreContext, options: SnapshotOptions): AsyncGen
 
 /**
  * Yields what `source` yields, asking it for the next item as soon as it hands one out. On
- * PostgreSQL the next batch is read (on other pool connections, by the server's other processes)
+ * PostgreSQL the next batch is read (on another pool connection, by another server process)
  * while the caller plans this one and inserts its actions, instead of the two taking turns: a
  * plan's reads and inserts are mostly the server's work, the planner is this process's. At most
  * one batch is read ahead, so memory stays bounded by two batches. When the caller stops early,
@@ -127,17 +127,8 @@ async function buildBatch(
   const pausedUntil = new Map<string, string>();
   const pauseEndedAt = new Map<string, string>();
 
-  const allPhones = [...new Set(customers.flatMap((customer) => customer.phones))];
-  // All of a batch's reads at once (each source's rows, the phones' opt-outs and flags): on
-  // PostgreSQL each runs on its own pool connection; SQLite runs them one after the other anyway.
-  const [perSource, optedOutPhones, phoneFlagRows] = await Promise.all([
-    Promise.all(
-      [...bySource].map(async ([source, refs]) => ({ source, rows: await queries.batch(source, refs) })),
-    ),
-    queries.optedOutPhones(allPhones),
-    phoneFlags(ctx, allPhones),
-  ]);
-  for (const { source, rows } of perSource) {
+  for (const [source, refs] of bySource) {
+    const rows = await queries.batch(source, refs);
     for (const row of rows.invoices)
       push(invoices, key(source, row.customer_ref), snapshotInvoice(source, row));
     for (const row of rows.history) push(history, key(source, row.customer_ref), snapshotHistoryEntry(row));
@@ -150,7 +141,9 @@ async function buildBatch(
       (running ? pausedUntil : pauseEndedAt).set(key(source, pause.customer_ref), pause.paused_until);
     }
   }
-  const flaggedPhones = new Set(phoneFlagRows.map((flag) => flag.phone));
+  const allPhones = [...new Set(customers.flatMap((customer) => customer.phones))];
+  const optedOutPhones = await queries.optedOutPhones(allPhones);
+  const flaggedPhones = new Set((await phoneFlags(ctx, allPhones)).map((flag) => flag.phone));
 
   return customers.map((customer) => {
     const k = key(customer.source, customer.externalId);
