@@ -39,6 +39,15 @@ export function createPostgresStore(options: PostgresStoreOptions): ReguaStore {
     max: options.poolSize ?? 10,
     types,
   });
+  // An idle connection the server closed (a restart, a failover, an idle timeout) is an 'error'
+  // event on the pool: with no listener it would end the process. pg drops that connection and
+  // the next query opens a fresh one, so a warning is all it needs.
+  // https://node-postgres.com/apis/pool#error
+  pool.on("error", (error) => {
+    process.emitWarning(
+      `régua store: a PostgreSQL connection was closed while idle (${error.message}); the next query opens a new one`,
+    );
+  });
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
   return createKyselyStore({
     ctx: { db, dialect: "postgres" },

@@ -55,6 +55,35 @@ describe("PostgreSQL specifics", () => {
     }
   });
 
+  it("survives the server closing its idle connections: a warning, then a fresh connection", async () => {
+    const url = await server.createDatabase();
+    const store = createPostgresStore({ connectionString: url, poolSize: 2 });
+    await store.migrate();
+    expect(await store.listActions({})).toEqual([]);
+    // Ours among whatever else warns meanwhile (pg's own deprecation notices).
+    const warned = new Promise<Error>((resolve) => {
+      const onWarning = (warning: Error) => {
+        if (!warning.message.includes("closed while idle")) return;
+        process.off("warning", onWarning);
+        resolve(warning);
+      };
+      process.on("warning", onWarning);
+    });
+    // What a server restart does to the pool's idle connections.
+    const admin = new pg.Client({ connectionString: url });
+    await admin.connect();
+    try {
+      await admin.query(
+        "select pg_terminate_backend(pid) from pg_stat_activity where datname = current_database() and pid <> pg_backend_pid()",
+      );
+    } finally {
+      await admin.end();
+    }
+    expect((await warned).message).toContain("closed while idle");
+    expect(await store.listActions({})).toEqual([]);
+    await store.close();
+  });
+
   it("two processes' stores migrate together, then never claim the same due action", async () => {
     const url = await server.createDatabase();
     const stores: ReguaStore[] = [
