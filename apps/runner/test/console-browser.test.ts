@@ -95,10 +95,11 @@ describe.skipIf(!browserAvailable())("the operator console in Chromium", () => {
     await expect.poll(() => ana.locator("#notice").textContent(), POLL).toContain("Reply sent");
     await expect.poll(() => sentTo(MARIA).filter((s) => s.type === "text").length, POLL).toBe(1);
     expect(JSON.stringify(sentTo(MARIA).at(-1)?.body)).toContain("Vou te mandar o extrato");
-    // The fake's status webhooks move the reply's ticks on the open screen.
+    // The fake's status webhooks move the reply's ticks on the open screen (a loaded CI machine
+    // running every suite at once took over 15 s for the webhook, its queue and the page's feed).
     const replyItem = ana.locator("#messages li.outbound", { hasText: "Vou te mandar o extrato" });
     await expect
-      .poll(() => replyItem.getAttribute("data-status"), { timeout: 15_000 })
+      .poll(() => replyItem.getAttribute("data-status"), { timeout: 30_000 })
       .toMatch(/delivered|read/);
 
     await ana.getByLabel("Document").selectOption("statement");

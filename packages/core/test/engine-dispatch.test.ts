@@ -297,6 +297,38 @@ describe("engine.dispatch", () => {
     expect(h.channel.calls).toBe(0);
   });
 
+  it("a channel that accepted a send in the last minute starts the next run overlapping; after a minute, alone", async () => {
+    const h = harness({ limits: { sendConcurrency: 4, claimBatch: 20 } });
+    await plannedFor(h, ids(1));
+    expect((await h.engine.dispatch()).sent).toBe(1); // the channel accepts: proven
+    let inFlight = 0;
+    let most = 0;
+    const send = h.channel.send.bind(h.channel);
+    vi.spyOn(h.channel, "send").mockImplementation(async (message) => {
+      most = Math.max(most, ++inFlight);
+      for (let turn = 0; turn < 5; turn++) await new Promise((resolve) => setImmediate(resolve));
+      inFlight -= 1;
+      return send(message);
+    });
+    const book = async (from: number) => {
+      for (let i = from; i < from + 4; i++) {
+        h.connector.put("customers", customer(`C${i}`, { phones: [`+55119876500${i}`] }));
+        h.connector.put("invoices", invoice(`I${i}`, `C${i}`));
+      }
+      await h.engine.sync();
+      await h.engine.plan();
+    };
+    h.clock.advance(30_000);
+    await book(10);
+    expect((await h.engine.dispatch()).sent).toBe(4);
+    expect(most).toBe(4); // 30 s after an acceptance: no send alone first
+    most = 0;
+    h.clock.advance(61_000);
+    await book(20);
+    expect((await h.engine.dispatch()).sent).toBe(4);
+    expect(most).toBe(3); // the first alone, the three others together after its answer
+  });
+
   it("hands claimed rows back untouched when aborted while waiting for the rate limit", async () => {
     const h = harness();
     h.channel.rateLimit.perSecond = 1;

@@ -14,6 +14,12 @@ export interface SendGate {
 export const CHANNEL_PROBE_MS = 60_000;
 
 /**
+ * A channel that accepted a send this recently (and refused none since) starts a dispatch run
+ * with its sends overlapping: a schedule's runs a minute apart need not prove it again each time.
+ */
+export const PROVEN_FOR_MS = 60_000;
+
+/**
  * Per channel instance, for the life of the engine: a token bucket at the channel's declared
  * rate, and a back-off instant after the provider answered "rate limited", so the rest of a
  * batch waits instead of hammering a provider that already said no.
@@ -24,8 +30,8 @@ export class ChannelGates {
   private readonly suspended = new Map<string, { reason: string; nextProbeMs: number }>();
   /** Per channel, the end of the queue of sends going one at a time (see `turn`). */
   private readonly solo = new Map<string, Promise<void>>();
-  /** Channels that accepted a send in this dispatch run (and refused none since). */
-  private readonly proven = new Set<string>();
+  /** When each channel last accepted a send (epoch ms), while it has refused none since. */
+  private readonly proven = new Map<string, number>();
   /** Template statuses and account limits, as read at the start of the current dispatch run. */
   accounts: AccountView = AccountView.empty();
 
@@ -58,7 +64,8 @@ export class ChannelGates {
 
   /**
    * Sends overlap (the dispatcher delivers several actions at once) only through a channel that
-   * accepted one in this run: until then, and again after a refusal, they go one at a time, so
+   * accepted one in this run or within PROVEN_FOR_MS before it: until then, and again after a
+   * refusal, they go one at a time, so
    * the first answer (rate limited, credentials refused, a shutdown meanwhile) is known before
    * the next request leaves, as with one send at a time. Resolves to the function that ends the
    * caller's turn (a no-op when the channel is proven).
@@ -84,13 +91,19 @@ export class ChannelGates {
 
   /** A send through the channel was accepted (true) or refused (false). */
   answered(channelId: string, accepted: boolean): void {
-    if (accepted) this.proven.add(channelId);
+    if (accepted) this.proven.set(channelId, this.clock.now().getTime());
     else this.proven.delete(channelId);
   }
 
-  /** A new dispatch run: every channel proves itself again. */
+  /**
+   * A new dispatch run: a channel proves itself again unless it accepted a send within
+   * PROVEN_FOR_MS (the run before, on a schedule) and refused none since.
+   */
   newRun(): void {
-    this.proven.clear();
+    const now = this.clock.now().getTime();
+    for (const [channelId, acceptedAt] of this.proven) {
+      if (now - acceptedAt > PROVEN_FOR_MS) this.proven.delete(channelId);
+    }
   }
 
   /** The instant (ms) the channel may be used again, or null when it is not backing off. */
