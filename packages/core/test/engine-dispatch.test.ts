@@ -12,6 +12,20 @@ import {
   testPolicy,
 } from "./support/harness.js";
 
+/** Counts the channel's sends in flight at once (the most so far); each answer takes a few turns. */
+function overlapping(h: ReturnType<typeof harness>): { most: number } {
+  const sends = { most: 0 };
+  let inFlight = 0;
+  const send = h.channel.send.bind(h.channel);
+  vi.spyOn(h.channel, "send").mockImplementation(async (message) => {
+    sends.most = Math.max(sends.most, ++inFlight);
+    for (let turn = 0; turn < 5; turn++) await new Promise((resolve) => setImmediate(resolve));
+    inFlight -= 1;
+    return send(message);
+  });
+  return sends;
+}
+
 async function planned(h: Awaited<ReturnType<typeof seeded>>) {
   const summary = await h.engine.plan();
   expect(summary.inserted).toBe(1);
@@ -201,20 +215,11 @@ describe("engine.dispatch", () => {
     for (const sendConcurrency of [1, 4]) {
       const h = harness({ limits: { sendConcurrency, claimBatch: 20 } });
       await plannedFor(h, ids(12));
-      let inFlight = 0;
-      let most = 0;
-      const send = h.channel.send.bind(h.channel);
-      vi.spyOn(h.channel, "send").mockImplementation(async (message) => {
-        most = Math.max(most, ++inFlight);
-        // The provider's answer takes a few turns of the event loop.
-        for (let turn = 0; turn < 5; turn++) await new Promise((resolve) => setImmediate(resolve));
-        inFlight -= 1;
-        return send(message);
-      });
+      const sends = overlapping(h);
       expect(await h.engine.dispatch()).toMatchObject({ claimed: 12, sent: 12 });
       expect(h.channel.calls).toBe(12);
       expect(new Set(h.channel.accepted.map((a) => a.message.actionKey)).size).toBe(12);
-      expect(most).toBe(sendConcurrency === 1 ? 1 : sendConcurrency);
+      expect(sends.most).toBe(sendConcurrency === 1 ? 1 : sendConcurrency);
     }
   });
 
@@ -301,15 +306,7 @@ describe("engine.dispatch", () => {
     const h = harness({ limits: { sendConcurrency: 4, claimBatch: 20 } });
     await plannedFor(h, ids(1));
     expect((await h.engine.dispatch()).sent).toBe(1); // the channel accepts: proven
-    let inFlight = 0;
-    let most = 0;
-    const send = h.channel.send.bind(h.channel);
-    vi.spyOn(h.channel, "send").mockImplementation(async (message) => {
-      most = Math.max(most, ++inFlight);
-      for (let turn = 0; turn < 5; turn++) await new Promise((resolve) => setImmediate(resolve));
-      inFlight -= 1;
-      return send(message);
-    });
+    const sends = overlapping(h);
     const book = async (from: number) => {
       for (let i = from; i < from + 4; i++) {
         h.connector.put("customers", customer(`C${i}`, { phones: [`+55119876500${i}`] }));
@@ -321,12 +318,12 @@ describe("engine.dispatch", () => {
     h.clock.advance(30_000);
     await book(10);
     expect((await h.engine.dispatch()).sent).toBe(4);
-    expect(most).toBe(4); // 30 s after an acceptance: no send alone first
-    most = 0;
+    expect(sends.most).toBe(4); // 30 s after an acceptance: no send alone first
+    sends.most = 0;
     h.clock.advance(61_000);
     await book(20);
     expect((await h.engine.dispatch()).sent).toBe(4);
-    expect(most).toBe(3); // the first alone, the three others together after its answer
+    expect(sends.most).toBe(3); // the first alone, the three others together after its answer
   });
 
   it("hands claimed rows back untouched when aborted while waiting for the rate limit", async () => {
