@@ -318,7 +318,7 @@ export async function transitionActions(
   to: ActionStatus,
   patch: ActionPatch,
 ): Promise<string[]> {
-  return transitionManyIn(ctx.db, keys, from, to, patch);
+  return transitionManyIn(ctx, keys, from, to, patch);
 }
 
 export async function getAction(ctx: StoreContext, key: string): Promise<ActionRow | null> {

@@ -1,6 +1,7 @@
 import { type AuditEntry, ValidationError } from "@regua/core";
 import { groupBySource, recordKey } from "./batch.js";
 import { readDetail, toInstant } from "./codec.js";
+import { inList } from "./in-list.js";
 import type { Db, StoreContext } from "./schema.js";
 
 /** Webhook dedupe, opt-outs and the append-only audit log (pauses: contacts.ts). */
@@ -93,10 +94,10 @@ export async function optedOut(
     .select(["phone", "source", "customer_ref"])
     .where((eb) => {
       const matches = [];
-      if (phones.length > 0) matches.push(eb("phone", "in", phones));
+      if (phones.length > 0) matches.push(inList(ctx.dialect, "phone", phones));
       for (const [source, refs] of groupBySource(customers)) {
         const customerRefs = [...new Set(refs.map((c) => c.customerRef))];
-        matches.push(eb.and([eb("source", "=", source), eb("customer_ref", "in", customerRefs)]));
+        matches.push(eb.and([eb("source", "=", source), inList(ctx.dialect, "customer_ref", customerRefs)]));
       }
       return eb.or(matches);
     })

@@ -2,9 +2,9 @@ import type { ActionOutcome, ActionPatch, ActionStatus, StoreReport } from "@reg
 import { sql, type Updateable, type UpdateQueryBuilder, type UpdateResult } from "kysely";
 import { z } from "zod";
 import { insertActivity } from "./activities.js";
-import { chunks } from "./batch.js";
 import { toInstant, toInstantOrNull, toNumber, UnknownResolutionSchema } from "./codec.js";
 import { appendAuditIn } from "./events.js";
+import { inList } from "./in-list.js";
 import { commitOutcomesPostgres } from "./outcomes-postgres.js";
 import type { ActionsTable, Database, Db, StoreContext } from "./schema.js";
 
@@ -70,24 +70,24 @@ export async function transitionIn(
   return toNumber(result.numUpdatedRows) > 0;
 }
 
-/** The same compare-and-set on several rows in one statement; returns the keys it moved. */
+/**
+ * The same compare-and-set on several rows in one statement; returns the keys it moved. The keys
+ * are one bound list (`inList`): a turn's group has any size, and a list of that many parameters
+ * would be a new statement text, prepared afresh, for every size.
+ */
 export async function transitionManyIn(
-  db: Db,
+  ctx: StoreContext,
   keys: readonly string[],
   from: readonly ActionStatus[],
   to: ActionStatus,
   patch: ActionPatch,
 ): Promise<string[]> {
   if (from.length === 0 || keys.length === 0) return [];
-  const moved: string[] = [];
-  for (const chunk of chunks([...new Set(keys)])) {
-    const rows = await compareAndSet(db, from, to, patch)
-      .where("key", "in", chunk)
-      .returning("key")
-      .execute();
-    for (const row of rows) moved.push(row.key);
-  }
-  return moved;
+  const rows = await compareAndSet(ctx.db, from, to, patch)
+    .where(inList(ctx.dialect, "key", [...new Set(keys)]))
+    .returning("key")
+    .execute();
+  return rows.map((row) => row.key);
 }
 
 function compareAndSet(db: Db, from: readonly ActionStatus[], to: ActionStatus, patch: ActionPatch) {

@@ -10,6 +10,7 @@ import type {
 } from "@regua/core";
 import { chunks, groupBySource, recordKey } from "./batch.js";
 import { readCustomer, readInvoice, toInstant, toInstantOrNull } from "./codec.js";
+import { inList } from "./in-list.js";
 import { DELETED_STATUS, statusChanges } from "./lifecycle.js";
 import { insertQuarantine } from "./quarantine.js";
 import type { Db, StoreContext } from "./schema.js";
@@ -290,7 +291,7 @@ async function readRecords<T extends { deletedAt?: string | null }>(
     .selectFrom(table)
     .select(["record", "raw", "deleted_at"])
     .where("source", "=", source)
-    .where("external_id", "in", unique)
+    .where(inList(ctx.dialect, "external_id", unique))
     .execute();
   return rows.map((row) => withDeletedAt(read(row.record, row.raw), row.deleted_at));
 }

@@ -65,10 +65,9 @@ export class ChannelGates {
   /**
    * Sends overlap (the dispatcher delivers several actions at once) only through a channel that
    * accepted one in this run or within PROVEN_FOR_MS before it: until then, and again after a
-   * refusal, they go one at a time, so
-   * the first answer (rate limited, credentials refused, a shutdown meanwhile) is known before
-   * the next request leaves, as with one send at a time. Resolves to the function that ends the
-   * caller's turn (a no-op when the channel is proven).
+   * refusal, they go one at a time, so the first answer (rate limited, credentials refused, a
+   * shutdown meanwhile) is known before the next request leaves, as with one send at a time.
+   * Resolves to the function that ends the caller's turn (a no-op when the channel is proven).
    */
   async turn(channelId: string): Promise<() => void> {
     if (this.proven.has(channelId)) return () => {};
