@@ -1,11 +1,10 @@
 import type { ActionOutcome, ActionPatch, ActionStatus, StoreReport } from "@regua/core";
 import { sql, type Updateable, type UpdateQueryBuilder, type UpdateResult } from "kysely";
 import { z } from "zod";
-import { insertActivity } from "./activities.js";
 import { toInstant, toInstantOrNull, toNumber, UnknownResolutionSchema } from "./codec.js";
-import { appendAuditIn } from "./events.js";
 import { inList } from "./in-list.js";
 import { commitOutcomesPostgres } from "./outcomes-postgres.js";
+import { commitOutcomesSqlite } from "./outcomes-sqlite.js";
 import type { ActionsTable, Database, Db, StoreContext } from "./schema.js";
 
 type ActionsUpdate = UpdateQueryBuilder<Database, "actions", "actions", UpdateResult>;
@@ -19,42 +18,26 @@ import { writeTransaction } from "./tx.js";
  */
 export async function commitOutcome(ctx: StoreContext, outcome: ActionOutcome): Promise<boolean> {
   if (outcome.from.length === 0) return false;
-  if (ctx.dialect === "postgres") return (await commitOutcomesPostgres(ctx, [outcome]))[0] === true;
-  return writeTransaction(ctx, (trx) => writeOutcomeIn(trx, outcome));
+  return (await commitOutcomes(ctx, [outcome]))[0] === true;
 }
 
 /**
- * Group commit (issue 10): the outcomes of several sends in one transaction. On SQLite the
- * BEGIN IMMEDIATE and the COMMIT (its WAL append and any checkpoint) were the larger part of a
- * message's store time; one pair now serves the group. Each outcome is still its own
- * compare-and-set, answered on its own, with the same statements as commitOutcome (the statement
- * cache prepares each SQL text once). All or nothing: a throw rolls every outcome back.
+ * Group commit (issue 10): the outcomes of several sends in one transaction, all or nothing. Each
+ * outcome is still its own compare-and-set, answered on its own; its activities (once per key)
+ * and audit entries are written only when it moved.
  *
- * PostgreSQL writes a group set-based instead, one statement for all of it (outcomes-postgres.ts):
- * there every statement is a round trip to a server process. SQLite keeps the statements above:
- * they are calls into the same process, prepared once, and its cost was the commit.
+ * PostgreSQL writes a group set-based, one statement for all of it (outcomes-postgres.ts): there
+ * every statement is a round trip to a server process. SQLite runs each outcome's statements,
+ * prepared once, in one IMMEDIATE transaction on the driver (outcomes-sqlite.ts): they are calls
+ * into the same process, and its costs were the commit and building the queries.
  */
 export async function commitOutcomes(
   ctx: StoreContext,
   outcomes: readonly ActionOutcome[],
 ): Promise<boolean[]> {
   if (outcomes.every((outcome) => outcome.from.length === 0)) return outcomes.map(() => false);
-  if (ctx.dialect === "postgres") return commitOutcomesPostgres(ctx, outcomes);
-  return writeTransaction(ctx, async (trx) => {
-    const moved: boolean[] = [];
-    for (const outcome of outcomes) moved.push(await writeOutcomeIn(trx, outcome));
-    return moved;
-  });
-}
-
-/** One outcome inside the caller's transaction: the activities and audit only when it moved. */
-async function writeOutcomeIn(trx: Db, outcome: ActionOutcome): Promise<boolean> {
-  const moved = await transitionIn(trx, outcome.key, outcome.from, outcome.to, outcome.patch);
-  if (!moved) return false;
-  const at = toInstant(outcome.patch.at);
-  for (const activity of outcome.activities ?? []) await insertActivity(trx, activity, at);
-  for (const entry of outcome.audit ?? []) await appendAuditIn(trx, entry);
-  return true;
+  if (ctx.sqlite) return commitOutcomesSqlite(ctx, ctx.sqlite, outcomes);
+  return commitOutcomesPostgres(ctx, outcomes);
 }
 
 /** Compare-and-set on status; the patch's columns only. Shared by transitionAction. */
