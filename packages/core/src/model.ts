@@ -98,6 +98,23 @@ export function isDunnable(status: InvoiceStatus): boolean {
   return DUNNABLE.has(status);
 }
 
+/**
+ * Newest wins: a copy of a record replaces the stored one unless it is older, by the ERP's own
+ * modification time (`updatedAt`). Two syncs may read a record at different moments and commit
+ * in either order (a webhook's targeted sync takes no lease); the older read must not undo the
+ * newer one. Equal times replace (a re-read of the same version is idempotent, and an ERP whose
+ * clock counts whole seconds stamps two edits within one second alike); a copy or a stored row
+ * without a time replaces too, as before. Instants compare to the millisecond, as the store keeps
+ * them.
+ */
+export function isOlderCopy(
+  incoming: { updatedAt?: string | null },
+  stored: { updatedAt?: string | null },
+): boolean {
+  if (incoming.updatedAt == null || stored.updatedAt == null) return false;
+  return Date.parse(incoming.updatedAt) < Date.parse(stored.updatedAt);
+}
+
 /** An invoice's state in the store's history: a status, or deleted in the ERP. */
 export type InvoiceState = InvoiceStatus | "deleted";
 

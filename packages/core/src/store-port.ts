@@ -27,7 +27,8 @@ export interface DunningStore {
   getCursor(source: string, entity: EntityName): Promise<string | null>;
   /**
    * Upserts one page (unique on source + externalId) and advances the cursor in ONE
-   * transaction: a crash leaves either the whole page with its cursor, or neither.
+   * transaction: a crash leaves either the whole page with its cursor, or neither. Newest wins:
+   * a record older than the stored copy is not applied (CommitResult).
    */
   commitPage(page: SyncPage): Promise<CommitResult>;
   recordSyncRun(run: SyncRun): Promise<void>;
@@ -38,10 +39,11 @@ export interface DunningStore {
   getCustomers(source: string, externalIds: readonly string[]): Promise<Customer[]>;
   getInvoices(source: string, externalIds: readonly string[]): Promise<Invoice[]>;
   /**
-   * Upserts one invoice (after a fresh getInvoice); no cursor change. Returns its status change,
-   * or null when it was not stored before or its state did not change.
+   * Upserts one invoice (after a fresh getInvoice); no cursor change; newest wins as in
+   * commitPage. `change` is its status change, null when it was not stored before, its state did
+   * not change or it was not applied (the store holds a newer copy: `applied` false).
    */
-  upsertInvoice(invoice: Invoice, at: string): Promise<InvoiceStatusChange | null>;
+  upsertInvoice(invoice: Invoice, at: string): Promise<InvoiceUpsert>;
   /**
    * Marks records deleted in the ERP (soft: `deletedAt`, kept for history; a record listed again
    * comes back). Returns the invoices' changes to "deleted".
@@ -387,13 +389,28 @@ export interface SnapshotOptions {
   lastInvoices?: number;
 }
 
+/**
+ * What a commit did. Newest wins (`isOlderCopy` in the model): a record older than the stored
+ * copy, by the ERP's `updatedAt`, is not applied. It changes nothing (no status change, no phones
+ * or allocations replaced, no re-plan mark) except that the sync saw it (the full-reconcile diff
+ * does not take it for deleted); the cursor still advances with the page.
+ */
 export interface CommitResult {
+  /** Records of this page stored: new ones, and copies not older than the stored ones. */
   upserted: number;
+  /** Records of this page not applied: the store holds a newer copy of each. */
+  stale: number;
   /**
-   * Invoices of this page that were stored before in another state: computed inside the page's
-   * transaction, before the upsert, so lifecycle messages fire from facts with no extra reads.
+   * Invoices of this page that were stored before in another state and were applied: computed
+   * inside the page's transaction, so lifecycle messages fire from facts with no extra reads.
    */
   changes: InvoiceStatusChange[];
+}
+
+export interface InvoiceUpsert {
+  /** False when the store holds a newer copy of the invoice, which it kept. */
+  applied: boolean;
+  change: InvoiceStatusChange | null;
 }
 
 /** One invoice moving from one state to another (open → paid, open → cancelled, … → deleted). */

@@ -25,10 +25,13 @@ const stateOf = (row: { status: string; deleted_at: string | null }): InvoiceSta
   row.deleted_at !== null ? "deleted" : InvoiceStatus.parse(row.status);
 
 /**
- * Reads, inside the page's transaction and before the upsert, the stored state of each invoice
- * and reports the ones that change (an invoice not stored before is new, not a change).
+ * The stored state of each invoice, read inside the page's transaction before the upsert (an
+ * invoice not stored before has none). Keyed by recordKey.
  */
-export async function statusChanges(trx: Db, invoices: readonly Invoice[]): Promise<InvoiceStatusChange[]> {
+export async function storedStates(
+  trx: Db,
+  invoices: readonly Invoice[],
+): Promise<Map<string, InvoiceState>> {
   const before = new Map<string, InvoiceState>();
   for (const [source, group] of groupBySource(invoices)) {
     for (const chunk of chunks(group)) {
@@ -45,6 +48,17 @@ export async function statusChanges(trx: Db, invoices: readonly Invoice[]): Prom
       for (const row of rows) before.set(recordKey(source, row.external_id), stateOf(row));
     }
   }
+  return before;
+}
+
+/**
+ * The invoices (those the upsert applied) whose state differs from the stored one before it; an
+ * invoice not stored before is new, not a change.
+ */
+export function statusChanges(
+  invoices: readonly Invoice[],
+  before: ReadonlyMap<string, InvoiceState>,
+): InvoiceStatusChange[] {
   const changes: InvoiceStatusChange[] = [];
   for (const invoice of invoices) {
     const previous = before.get(recordKey(invoice.source, invoice.externalId));

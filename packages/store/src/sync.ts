@@ -1,26 +1,86 @@
-import type {
-  CommitResult,
-  Customer,
-  EntityName,
-  Invoice,
-  InvoiceStatusChange,
-  Payment,
-  SyncPage,
-  SyncRun,
+import {
+  type CommitResult,
+  type Customer,
+  type EntityName,
+  type Invoice,
+  type InvoiceUpsert,
+  isOlderCopy,
+  type Payment,
+  type SyncPage,
+  type SyncRun,
 } from "@regua/core";
+import { type SqlBool, sql } from "kysely";
 import { chunks, groupBySource, recordKey } from "./batch.js";
 import { readCustomer, readInvoice, toInstant, toInstantOrNull } from "./codec.js";
 import { inList } from "./in-list.js";
-import { DELETED_STATUS, statusChanges } from "./lifecycle.js";
+import { DELETED_STATUS, statusChanges, storedStates } from "./lifecycle.js";
 import { insertQuarantine } from "./quarantine.js";
 import type { Db, StoreContext } from "./schema.js";
 import { writeTransaction } from "./tx.js";
 
-/** A page may name a record twice (ERP paging overlaps): the last one wins, as it would in order. */
-function lastPerKey<T extends { source: string; externalId: string }>(records: readonly T[]): T[] {
+type RecordTable = "customers" | "invoices" | "payments";
+type Keyed = { source: string; externalId: string };
+
+/**
+ * A page may name a record twice (ERP paging overlaps): one copy per key, the newest by
+ * updatedAt, else the later one, as applying them in order would leave.
+ */
+function newestPerKey<T extends Keyed & { updatedAt: string | null }>(records: readonly T[]): T[] {
   const byKey = new Map<string, T>();
-  for (const record of records) byKey.set(recordKey(record.source, record.externalId), record);
+  for (const record of records) {
+    const key = recordKey(record.source, record.externalId);
+    const kept = byKey.get(key);
+    if (kept === undefined || !isOlderCopy(record, kept)) byKey.set(key, record);
+  }
   return [...byKey.values()];
+}
+
+/**
+ * The upsert's condition for replacing a stored row: newest wins (`isOlderCopy` in core, the same
+ * rule in SQL). Instants are stored in one canonical form (codec's toInstant), so text order is
+ * time order. A row kept this way is not updated at all: no trigger marks its customer for
+ * re-plan, and RETURNING leaves it out, which is how the caller knows what was applied.
+ * https://www.sqlite.org/lang_upsert.html · https://www.postgresql.org/docs/current/sql-insert.html#SQL-ON-CONFLICT
+ */
+function notOlderThanStored(table: RecordTable) {
+  const stored = sql.ref(`${table}.updated_at`);
+  return sql<SqlBool>`excluded.updated_at is null or ${stored} is null or excluded.updated_at >= ${stored}`;
+}
+
+/** The keys of the rows an upsert returned: the records it applied. */
+const appliedKeys = (rows: readonly { source: string; external_id: string }[]): Set<string> =>
+  new Set(rows.map((row) => recordKey(row.source, row.external_id)));
+
+const isApplied = (applied: ReadonlySet<string>) => (record: Keyed) =>
+  applied.has(recordKey(record.source, record.externalId));
+
+/**
+ * Records the sync listed but did not apply (the store holds newer copies): still seen, so a
+ * full reconcile does not take them for deleted. Nothing else about them changes.
+ */
+async function markSeen(
+  trx: Db,
+  table: RecordTable,
+  records: readonly Keyed[],
+  applied: ReadonlySet<string>,
+  at: string,
+): Promise<number> {
+  const stale = records.filter((record) => !applied.has(recordKey(record.source, record.externalId)));
+  for (const [source, group] of groupBySource(stale)) {
+    for (const chunk of chunks(group)) {
+      await trx
+        .updateTable(table)
+        .set({ synced_at: at })
+        .where("source", "=", source)
+        .where(
+          "external_id",
+          "in",
+          chunk.map((record) => record.externalId),
+        )
+        .execute();
+    }
+  }
+  return stale.length;
 }
 
 /**
@@ -42,14 +102,20 @@ function recordColumns(record: { raw?: unknown; deletedAt?: string | null }): {
 
 export async function commitPage(ctx: StoreContext, page: SyncPage): Promise<CommitResult> {
   const at = toInstant(page.at);
-  const customers = lastPerKey(page.customers ?? []);
-  const invoices = lastPerKey(page.invoices ?? []);
-  const payments = lastPerKey(page.payments ?? []);
+  const customers = newestPerKey(page.customers ?? []);
+  const invoices = newestPerKey(page.invoices ?? []);
+  const payments = newestPerKey(page.payments ?? []);
   return writeTransaction(ctx, async (trx) => {
-    const changes = await statusChanges(trx, invoices);
-    await upsertCustomers(trx, customers, at);
-    await upsertInvoices(trx, invoices, at);
-    await upsertPayments(trx, payments, at);
+    const before = await storedStates(trx, invoices);
+    const applied = {
+      customers: await upsertCustomers(trx, customers, at),
+      invoices: await upsertInvoices(trx, invoices, at),
+      payments: await upsertPayments(trx, payments, at),
+    };
+    let stale = 0;
+    stale += await markSeen(trx, "customers", customers, applied.customers, at);
+    stale += await markSeen(trx, "invoices", invoices, applied.invoices, at);
+    stale += await markSeen(trx, "payments", payments, applied.payments, at);
     await insertQuarantine(trx, page.quarantined ?? []);
     await trx
       .insertInto("sync_cursors")
@@ -58,13 +124,17 @@ export async function commitPage(ctx: StoreContext, page: SyncPage): Promise<Com
         oc.columns(["source", "entity"]).doUpdateSet({ cursor: page.cursor, updated_at: at }),
       )
       .execute();
-    return { upserted: customers.length + invoices.length + payments.length, changes };
+    const changes = statusChanges(invoices.filter(isApplied(applied.invoices)), before);
+    const upserted = applied.customers.size + applied.invoices.size + applied.payments.size;
+    return { upserted, stale, changes };
   });
 }
 
-async function upsertCustomers(trx: Db, customers: readonly Customer[], at: string): Promise<void> {
+/** Upserts customers (newest wins) and replaces the phones of those applied; their keys. */
+async function upsertCustomers(trx: Db, customers: readonly Customer[], at: string): Promise<Set<string>> {
+  const applied = new Set<string>();
   for (const chunk of chunks(customers)) {
-    await trx
+    const rows = await trx
       .insertInto("customers")
       .values(
         chunk.map((customer) => ({
@@ -78,18 +148,25 @@ async function upsertCustomers(trx: Db, customers: readonly Customer[], at: stri
         })),
       )
       .onConflict((oc) =>
-        oc.columns(["source", "external_id"]).doUpdateSet((eb) => ({
-          name: eb.ref("excluded.name"),
-          consent: eb.ref("excluded.consent"),
-          record: eb.ref("excluded.record"),
-          raw: eb.ref("excluded.raw"),
-          deleted_at: eb.ref("excluded.deleted_at"),
-          updated_at: eb.ref("excluded.updated_at"),
-          synced_at: eb.ref("excluded.synced_at"),
-        })),
+        oc
+          .columns(["source", "external_id"])
+          .doUpdateSet((eb) => ({
+            name: eb.ref("excluded.name"),
+            consent: eb.ref("excluded.consent"),
+            record: eb.ref("excluded.record"),
+            raw: eb.ref("excluded.raw"),
+            deleted_at: eb.ref("excluded.deleted_at"),
+            updated_at: eb.ref("excluded.updated_at"),
+            synced_at: eb.ref("excluded.synced_at"),
+          }))
+          .where(notOlderThanStored("customers")),
       )
+      .returning(["source", "external_id"])
       .execute();
-    for (const [source, group] of groupBySource(chunk)) {
+    const keys = appliedKeys(rows);
+    for (const key of keys) applied.add(key);
+    const stored = rows.length === chunk.length ? chunk : chunk.filter(isApplied(keys));
+    for (const [source, group] of groupBySource(stored)) {
       await trx
         .deleteFrom("customer_phones")
         .where("source", "=", source)
@@ -100,7 +177,7 @@ async function upsertCustomers(trx: Db, customers: readonly Customer[], at: stri
         )
         .execute();
     }
-    const phones = chunk.flatMap((customer) =>
+    const phones = stored.flatMap((customer) =>
       [...new Set(customer.phones)].map((phone) => ({
         phone,
         source: customer.source,
@@ -109,11 +186,14 @@ async function upsertCustomers(trx: Db, customers: readonly Customer[], at: stri
     );
     if (phones.length > 0) await trx.insertInto("customer_phones").values(phones).execute();
   }
+  return applied;
 }
 
-async function upsertInvoices(trx: Db, invoices: readonly Invoice[], at: string): Promise<void> {
+/** Upserts invoices (newest wins); the keys of those applied. */
+async function upsertInvoices(trx: Db, invoices: readonly Invoice[], at: string): Promise<Set<string>> {
+  const applied = new Set<string>();
   for (const chunk of chunks(invoices)) {
-    await trx
+    const rows = await trx
       .insertInto("invoices")
       .values(
         chunk.map((invoice) => ({
@@ -133,29 +213,37 @@ async function upsertInvoices(trx: Db, invoices: readonly Invoice[], at: string)
         })),
       )
       .onConflict((oc) =>
-        oc.columns(["source", "external_id"]).doUpdateSet((eb) => ({
-          customer_ref: eb.ref("excluded.customer_ref"),
-          status: eb.ref("excluded.status"),
-          due_date: eb.ref("excluded.due_date"),
-          total_minor: eb.ref("excluded.total_minor"),
-          open_amount_minor: eb.ref("excluded.open_amount_minor"),
-          currency: eb.ref("excluded.currency"),
-          number: eb.ref("excluded.number"),
-          installments: eb.ref("excluded.installments"),
-          record: eb.ref("excluded.record"),
-          raw: eb.ref("excluded.raw"),
-          deleted_at: eb.ref("excluded.deleted_at"),
-          updated_at: eb.ref("excluded.updated_at"),
-          synced_at: eb.ref("excluded.synced_at"),
-        })),
+        oc
+          .columns(["source", "external_id"])
+          .doUpdateSet((eb) => ({
+            customer_ref: eb.ref("excluded.customer_ref"),
+            status: eb.ref("excluded.status"),
+            due_date: eb.ref("excluded.due_date"),
+            total_minor: eb.ref("excluded.total_minor"),
+            open_amount_minor: eb.ref("excluded.open_amount_minor"),
+            currency: eb.ref("excluded.currency"),
+            number: eb.ref("excluded.number"),
+            installments: eb.ref("excluded.installments"),
+            record: eb.ref("excluded.record"),
+            raw: eb.ref("excluded.raw"),
+            deleted_at: eb.ref("excluded.deleted_at"),
+            updated_at: eb.ref("excluded.updated_at"),
+            synced_at: eb.ref("excluded.synced_at"),
+          }))
+          .where(notOlderThanStored("invoices")),
       )
+      .returning(["source", "external_id"])
       .execute();
+    for (const key of appliedKeys(rows)) applied.add(key);
   }
+  return applied;
 }
 
-async function upsertPayments(trx: Db, payments: readonly Payment[], at: string): Promise<void> {
+/** Upserts payments (newest wins) and replaces the allocations of those applied; their keys. */
+async function upsertPayments(trx: Db, payments: readonly Payment[], at: string): Promise<Set<string>> {
+  const applied = new Set<string>();
   for (const chunk of chunks(payments)) {
-    await trx
+    const rows = await trx
       .insertInto("payments")
       .values(
         chunk.map((payment) => ({
@@ -171,20 +259,27 @@ async function upsertPayments(trx: Db, payments: readonly Payment[], at: string)
         })),
       )
       .onConflict((oc) =>
-        oc.columns(["source", "external_id"]).doUpdateSet((eb) => ({
-          customer_ref: eb.ref("excluded.customer_ref"),
-          paid_on: eb.ref("excluded.paid_on"),
-          amount_minor: eb.ref("excluded.amount_minor"),
-          currency: eb.ref("excluded.currency"),
-          record: eb.ref("excluded.record"),
-          raw: eb.ref("excluded.raw"),
-          deleted_at: eb.ref("excluded.deleted_at"),
-          updated_at: eb.ref("excluded.updated_at"),
-          synced_at: eb.ref("excluded.synced_at"),
-        })),
+        oc
+          .columns(["source", "external_id"])
+          .doUpdateSet((eb) => ({
+            customer_ref: eb.ref("excluded.customer_ref"),
+            paid_on: eb.ref("excluded.paid_on"),
+            amount_minor: eb.ref("excluded.amount_minor"),
+            currency: eb.ref("excluded.currency"),
+            record: eb.ref("excluded.record"),
+            raw: eb.ref("excluded.raw"),
+            deleted_at: eb.ref("excluded.deleted_at"),
+            updated_at: eb.ref("excluded.updated_at"),
+            synced_at: eb.ref("excluded.synced_at"),
+          }))
+          .where(notOlderThanStored("payments")),
       )
+      .returning(["source", "external_id"])
       .execute();
-    for (const [source, group] of groupBySource(chunk)) {
+    const keys = appliedKeys(rows);
+    for (const key of keys) applied.add(key);
+    const stored = rows.length === chunk.length ? chunk : chunk.filter(isApplied(keys));
+    for (const [source, group] of groupBySource(stored)) {
       await trx
         .deleteFrom("payment_allocations")
         .where("source", "=", source)
@@ -195,7 +290,7 @@ async function upsertPayments(trx: Db, payments: readonly Payment[], at: string)
         )
         .execute();
     }
-    const allocations = chunk.flatMap((payment) =>
+    const allocations = stored.flatMap((payment) =>
       payment.allocations.map((allocation) => ({
         source: payment.source,
         payment_ref: payment.externalId,
@@ -207,17 +302,19 @@ async function upsertPayments(trx: Db, payments: readonly Payment[], at: string)
     for (const part of chunks(allocations))
       await trx.insertInto("payment_allocations").values(part).execute();
   }
+  return applied;
 }
 
-export async function upsertInvoice(
-  ctx: StoreContext,
-  invoice: Invoice,
-  at: string,
-): Promise<InvoiceStatusChange | null> {
+export async function upsertInvoice(ctx: StoreContext, invoice: Invoice, at: string): Promise<InvoiceUpsert> {
+  const instant = toInstant(at);
   return writeTransaction(ctx, async (trx) => {
-    const [change] = await statusChanges(trx, [invoice]);
-    await upsertInvoices(trx, [invoice], toInstant(at));
-    return change ?? null;
+    const before = await storedStates(trx, [invoice]);
+    const applied = await upsertInvoices(trx, [invoice], instant);
+    if (applied.size === 0) {
+      await markSeen(trx, "invoices", [invoice], applied, instant);
+      return { applied: false, change: null };
+    }
+    return { applied: true, change: statusChanges([invoice], before)[0] ?? null };
   });
 }
 

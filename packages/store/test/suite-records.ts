@@ -23,7 +23,7 @@ export function recordsTests(factory: StoreFactory): void {
       cursor: "page-1",
       at: AT,
     });
-    expect(result).toEqual({ upserted: 2, changes: [] });
+    expect(result).toEqual({ upserted: 2, stale: 0, changes: [] });
     expect(await store().getCursor(SOURCE, "invoices")).toBe("page-1");
     expect(await store().getCursor(SOURCE, "customers")).toBeNull();
     expect(await store().getCustomer(SOURCE, "C1")).toEqual(c1);

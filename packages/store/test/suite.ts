@@ -9,6 +9,7 @@ import { deliveryTests } from "./suite-delivery.js";
 import { groupCommitTests } from "./suite-group-commit.js";
 import { kvStateTests } from "./suite-kv.js";
 import { lifecycleTests } from "./suite-lifecycle.js";
+import { newestWinsTests } from "./suite-newest-wins.js";
 import { operatorTests } from "./suite-operators.js";
 import { outboxTests } from "./suite-outbox.js";
 import { planTests, rateTests } from "./suite-plan.js";
@@ -46,6 +47,7 @@ export function describeStoreSuite(name: string, factory: StoreFactory): void {
   describe(`DunningStore on ${name}`, () => {
     describe("sync records", () => recordsTests(factory));
     describe("status changes, deletions and quarantine", () => lifecycleTests(factory));
+    describe("newest wins: an older copy never replaces a newer one", () => newestWinsTests(factory));
     describe("snapshots", () => snapshotTests(factory));
     describe("snapshot batches: scattered, empty, read ahead", () => snapshotBatchTests(factory));
     describe("outboxes", () => outboxTests(factory));

@@ -10,8 +10,8 @@ import { connectorFor, runSync } from "./sync.js";
 /**
  * Re-reads one invoice from the ERP (when the connector can), parses and stores it, and applies
  * what changed (paid, cancelled, renegotiated, …) like a sync does. An invoice the ERP no longer
- * has is kept, marked deleted, so nothing is sent for it again. Without the capability, the
- * stored copy is returned as it is.
+ * has is kept, marked deleted, so nothing is sent for it again. Without the capability, or when
+ * the store already holds a newer copy than the one read, the stored copy is returned.
  */
 export async function refreshInvoice(
   ctx: EngineContext,
@@ -35,9 +35,15 @@ export async function refreshInvoice(
     return ctx.store.getInvoice(source, externalId);
   }
   const current = parseFresh(source, externalId, fresh);
-  const change = await ctx.store.upsertInvoice(current, at);
+  const { applied, change } = await ctx.store.upsertInvoice(current, at);
   if (change) await applyStatusChanges(ctx, source, [change]);
-  return current;
+  if (applied) return current;
+  // A sync stored a newer copy while this read was in flight (newest wins): that one stands.
+  ctx.log.debug(
+    { source, externalId, updatedAt: current.updatedAt },
+    "fresh read older than the stored copy",
+  );
+  return ctx.store.getInvoice(source, externalId);
 }
 
 /** A fresh read is from outside like a listing: parsed with the core schema, its source checked. */

@@ -213,6 +213,13 @@ async function commitPage(
     result.rejects += 1;
     await reportReject(ctx, job.source, reject);
   }
+  if (committed.stale > 0) {
+    // Another sync (an ERP webhook's, another runner's) stored newer copies first: they stand.
+    ctx.log.info(
+      { source: job.source, entity: job.entity, stale: committed.stale },
+      `${committed.stale} ${job.entity} older than the stored copies were not applied`,
+    );
+  }
   const tally = await applyStatusChanges(ctx, job.source, committed.changes);
   result.paidNow += tally.paid;
   result.stopped += tally.stopped;

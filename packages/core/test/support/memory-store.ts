@@ -14,6 +14,7 @@ import {
   type Invoice,
   type InvoiceState,
   isDunnable,
+  isOlderCopy,
   type Payment,
 } from "../../src/model.js";
 import type { LedgerFigures, LedgerQuery, PeriodFigures, ReportPeriod } from "../../src/report-figures.js";
@@ -25,6 +26,7 @@ import type {
   CommitResult,
   DunningStore,
   InvoiceStatusChange,
+  InvoiceUpsert,
   MessageCost,
   NewWebhookBatch,
   PauseRow,
@@ -71,28 +73,34 @@ export class MemoryStore extends MemoryOutbox implements DunningStore {
 
   async commitPage(page: SyncPage): Promise<CommitResult> {
     const changes: InvoiceStatusChange[] = [];
-    for (const customer of page.customers ?? []) this.put("customers", customer, page.at);
+    const applied: boolean[] = [];
+    for (const customer of page.customers ?? []) applied.push(this.put("customers", customer, page.at));
     for (const invoice of page.invoices ?? []) {
       const change = this.changeOf(invoice);
-      if (change) changes.push(change);
-      this.put("invoices", invoice, page.at);
+      const stored = this.put("invoices", invoice, page.at);
+      if (change && stored) changes.push(change);
+      applied.push(stored);
     }
-    for (const payment of page.payments ?? []) this.put("payments", payment, page.at);
+    for (const payment of page.payments ?? []) applied.push(this.put("payments", payment, page.at));
     this.quarantine.push(...clone(page.quarantined ?? []));
     this.cursors.set(`${page.source}/${page.entity}`, page.cursor);
-    const upserted =
-      (page.customers?.length ?? 0) + (page.invoices?.length ?? 0) + (page.payments?.length ?? 0);
-    return { upserted, changes };
+    const upserted = applied.filter(Boolean).length;
+    return { upserted, stale: applied.length - upserted, changes };
   }
 
   /** When each record was last synced: the full-reconcile diff reads it. */
   readonly syncedAt = new Map<string, string>();
   readonly quarantine: QuarantinedRecord[] = [];
 
-  private put<T extends Customer | Invoice | Payment>(entity: EntityName, record: T, at: string): void {
+  /** Newest wins, as the port says: false (and only the sighting kept) for an older copy. */
+  private put<T extends Customer | Invoice | Payment>(entity: EntityName, record: T, at: string): boolean {
     const key = recordKey(record.source, record.externalId);
-    (this.tableOf(entity) as Map<string, T>).set(key, clone(record));
+    const table = this.tableOf(entity) as Map<string, T>;
     this.syncedAt.set(`${entity}/${key}`, at);
+    const stored = table.get(key);
+    if (stored && isOlderCopy(record, stored)) return false;
+    table.set(key, clone(record));
+    return true;
   }
 
   private changeOf(invoice: Invoice): InvoiceStatusChange | null {
@@ -175,10 +183,10 @@ export class MemoryStore extends MemoryOutbox implements DunningStore {
     return clone(found.filter((i): i is Invoice => i !== undefined));
   }
 
-  async upsertInvoice(invoice: Invoice, at: string): Promise<InvoiceStatusChange | null> {
+  async upsertInvoice(invoice: Invoice, at: string): Promise<InvoiceUpsert> {
     const change = this.changeOf(invoice);
-    this.put("invoices", invoice, at);
-    return change;
+    const applied = this.put("invoices", invoice, at);
+    return { applied, change: applied ? change : null };
   }
 
   async findCustomersByPhone(phone: string): Promise<Customer[]> {
