@@ -120,6 +120,46 @@ export function planTests(factory: StoreFactory): void {
     }
   });
 
+  it("stops at a batch whose insert fails, leaving none of it; the next plan makes up the difference", async () => {
+    const other = await factory();
+    try {
+      for (const s of [store(), other]) {
+        await seed(s);
+        await engineOn(s, NOW).plan();
+        await change(s);
+      }
+      // Batches of two customers; the second batch with actions carries one the table refuses
+      // (no step id), after its valid one: its transaction must take the valid one back with it.
+      const failing = Object.create(store()) as ReguaStore;
+      failing.snapshots = (options) => store().snapshots({ ...options, batchSize: 2 });
+      let inserts = 0;
+      const before = (await actions(store())).length;
+      failing.insertActions = async (planned, at) => {
+        inserts += 1;
+        if (inserts !== 2) return store().insertActions(planned, at);
+        const broken = {
+          ...planned[0]!,
+          key: `${planned[0]!.key}-broken`,
+          stepId: null as unknown as string,
+        };
+        return store().insertActions([...planned, broken], at);
+      };
+      await expect(engineOn(failing, LATER).plan()).rejects.toThrow();
+      expect(inserts).toBe(2);
+      // C01's batch went in; C06's (the failed one) and C13's (after it) did not.
+      const after = await actions(store());
+      expect(after).toHaveLength(before + 1);
+      expect(after.join("\n")).not.toContain("broken");
+
+      const next = await engineOn(store(), LATER).plan();
+      expect(next).toMatchObject({ incremental: true, customers: 6, inserted: 2 });
+      await engineOn(other, LATER).plan({ full: true });
+      expect(await actions(store())).toEqual(await actions(other));
+    } finally {
+      await other.close();
+    }
+  });
+
   it("plans everyone when the epoch moved on (another day) or the policy changed", async () => {
     await seed(store());
     await engineOn(store(), NOW).plan();

@@ -86,19 +86,31 @@ async function planHolding(
     changedOnly: incremental,
     lastInvoices: ctx.policy.paymentBehaviour.lastInvoices,
   });
-  for await (const batch of batches) {
-    const planned = planActions(ctx.policy, batch, now, { riskModel });
-    summary.customers += batch.length;
-    summary.actions += planned.actions.length;
-    summary.skips += planned.skips.length;
-    if (!dryRun && planned.actions.length > 0) {
-      await lease?.keep();
-      summary.inserted += await ctx.store.insertActions(planned.actions, nowIso(ctx));
+  const writes = oneWriteInFlight();
+  try {
+    for await (const batch of batches) {
+      writes.throwIfFailed();
+      const planned = planActions(ctx.policy, batch, now, { riskModel });
+      summary.customers += batch.length;
+      summary.actions += planned.actions.length;
+      summary.skips += planned.skips.length;
+      if (!dryRun && planned.actions.length > 0) {
+        await writes.settled();
+        await lease?.keep();
+        writes.start(async () => {
+          summary.inserted += await ctx.store.insertActions(planned.actions, nowIso(ctx));
+        });
+      }
+      if (collect) {
+        result.actions.push(...planned.actions);
+        result.skips.push(...planned.skips);
+      }
     }
-    if (collect) {
-      result.actions.push(...planned.actions);
-      result.skips.push(...planned.skips);
-    }
+    await writes.settled();
+  } finally {
+    // A read or planning error while a batch's insert runs: the insert finishes (or fails, its
+    // transaction rolled back) before the plan reports the error, so no write outlives the plan.
+    await writes.drain();
   }
   if (!dryRun) {
     // Clearing the marks is the one write another plan must never see twice: confirm the lease
@@ -131,4 +143,55 @@ async function riskModelFor(ctx: EngineContext): Promise<RiskModel | null> {
     ctx.log.warn({ error: describeError(error) }, "payment-risk model unusable; planning without it");
     return null;
   }
+}
+
+interface OneWriteInFlight {
+  /** Starts `write`; the caller awaits settled() first, so at most one runs at a time. */
+  start(write: () => Promise<void>): void;
+  /** Resolves when the write in flight (if any) has committed; rejects with its error. */
+  settled(): Promise<void>;
+  /** Throws the error of a write that already failed, without waiting for one still running. */
+  throwIfFailed(): void;
+  /** Waits for the write in flight, ignoring its error (for cleanup after another error). */
+  drain(): Promise<void>;
+}
+
+/**
+ * A plan's inserts, one at a time, each beside the reading and planning of the next batch:
+ * batches are disjoint sets of customers, so batch N+1's snapshot does not depend on batch N's
+ * actions, and the final actions are the same as inserting in turn. On PostgreSQL the server
+ * inserts one batch (its own process, the other core) while this process plans the next; before,
+ * the plan waited for every insert (bench/plan.ts: ~9.5 of a 13.4 s plan). Each insert is its own
+ * transaction: a failed one leaves none of its batch's actions, and the plan stops with its error
+ * before finishPlan, so the marks stay and the next plan re-plans those customers.
+ */
+function oneWriteInFlight(): OneWriteInFlight {
+  let inFlight: Promise<void> | null = null;
+  let failure: { error: unknown } | null = null;
+  return {
+    start(write) {
+      if (inFlight !== null)
+        throw new Error("plan: a batch's insert started before the previous one settled");
+      const running = write().then(
+        () => {
+          if (inFlight === running) inFlight = null;
+        },
+        (error: unknown) => {
+          failure ??= { error };
+          if (inFlight === running) inFlight = null;
+        },
+      );
+      inFlight = running;
+    },
+    async settled() {
+      if (inFlight !== null) await inFlight;
+      if (failure !== null) throw failure.error;
+    },
+    throwIfFailed() {
+      if (failure !== null) throw failure.error;
+    },
+    async drain() {
+      if (inFlight !== null) await inFlight;
+    },
+  };
 }
