@@ -29,9 +29,19 @@ export class TokenBucket {
 
   /** Resolves at this caller's release instant; rejects with the signal's reason when aborted. */
   async take(signal?: AbortSignal): Promise<void> {
+    const at = await this.slot(signal);
+    const waitMs = at - this.clock.now().getTime();
+    if (waitMs > 0) await this.clock.sleep(waitMs, signal);
+  }
+
+  /**
+   * Books this caller's release instant (epoch ms, whole, never early) without waiting for it, so
+   * the caller can prepare its request meanwhile; the caller must not send before it.
+   */
+  async slot(signal?: AbortSignal): Promise<number> {
     if (signal?.aborted) throw signal.reason;
-    const waitMs = this.reserve(this.clock.now().getTime());
-    if (waitMs > 0) await this.clock.sleep(Math.ceil(waitMs), signal);
+    const now = this.clock.now().getTime();
+    return now + Math.max(0, Math.ceil(this.reserve(now)));
   }
 
   /** Spends a token at once if there is one; never waits. */

@@ -1,5 +1,6 @@
 import { describe, expect, it, vi } from "vitest";
 import type { ActionStatus } from "../src/actions.js";
+import { SENDING_GRID_MS, SENDING_LEAD_MS } from "../src/engine/deliver.js";
 import { PermanentError, RateLimitError, TransientError } from "../src/errors.js";
 import {
   customer,
@@ -346,6 +347,54 @@ describe("engine.dispatch", () => {
     const [waiting] = await h.store.listActions({ status: ["planned"] });
     expect(waiting).toMatchObject({ attempts: 0, claimedBy: null, claimedUntil: null });
     expect(h.channel.calls).toBe(1);
+  });
+
+  it("moves a send to `sending` ahead of its rate slot, and sends at the slot", async () => {
+    const h = harness({ limits: { sendConcurrency: 1 } }); // the stepping clock jumps per sleep
+    h.channel.rateLimit.perSecond = 1;
+    await plannedFor(h, ids(3));
+    const movedAt = new Map<string, number>();
+    const moves = h.store.transitionActions.bind(h.store);
+    vi.spyOn(h.store, "transitionActions").mockImplementation(async (keys, from, to, patch) => {
+      for (const key of keys) movedAt.set(key, h.clock.now().getTime());
+      return moves(keys, from, to, patch);
+    });
+    const sentAt = new Map<string, number>();
+    const send = h.channel.send.bind(h.channel);
+    vi.spyOn(h.channel, "send").mockImplementation(async (message) => {
+      sentAt.set(message.actionKey, h.clock.now().getTime());
+      return send(message);
+    });
+    expect((await h.engine.dispatch()).sent).toBe(3);
+    const times = [...sentAt.values()];
+    // One a second; each after the first was moved SENDING_LEAD_MS before its slot (on the grid).
+    expect(times.map((t) => t - (times[0] as number))).toEqual([0, 1_000, 2_000]);
+    const leads = [...sentAt].slice(1).map(([key, at]) => at - (movedAt.get(key) as number));
+    expect(leads).toHaveLength(2);
+    for (const lead of leads) {
+      expect(lead).toBeGreaterThan(0);
+      expect(lead).toBeGreaterThanOrEqual(SENDING_LEAD_MS);
+      expect(lead).toBeLessThan(SENDING_LEAD_MS + SENDING_GRID_MS);
+    }
+  });
+
+  it("hands a row moved to `sending` back to planned when stopped before its slot (nothing left)", async () => {
+    const h = harness();
+    h.channel.rateLimit.perSecond = 1;
+    await plannedFor(h, ids(2));
+    const controller = new AbortController();
+    const moves = h.store.transitionActions.bind(h.store);
+    let moved = 0;
+    vi.spyOn(h.store, "transitionActions").mockImplementation(async (keys, from, to, patch) => {
+      const answer = await moves(keys, from, to, patch);
+      if (++moved === 2) controller.abort(new Error("shutting down")); // the second, ahead of its slot
+      return answer;
+    });
+    const summary = await h.engine.dispatch({ signal: controller.signal });
+    expect(summary).toMatchObject({ claimed: 2, sent: 1, unknown: 0 });
+    expect(h.channel.calls).toBe(1);
+    const [waiting] = await h.store.listActions({ status: ["planned"] });
+    expect(waiting).toMatchObject({ attempts: 0, claimedBy: null, claimedUntil: null });
   });
 
   it("fails at once on a permanent error, keeping the provider's code and words", async () => {

@@ -106,17 +106,44 @@ async function rateGateAndSend(
   const pausedUntil = gates.pausedUntil(prepared.channelId);
   if (pausedUntil !== null)
     return defer(ctx, row, pausedUntil, `channel ${prepared.channelId} is rate-limited`);
+  let slotMs: number;
   try {
-    await gates.bucket(prepared.channelId, prepared.channel).take(signal);
+    slotMs = await gates.bucket(prepared.channelId, prepared.channel).slot(signal);
+    // The move goes SENDING_LEAD_MS before the slot, on a SENDING_GRID_MS grid.
+    const moveAt = Math.floor((slotMs - SENDING_LEAD_MS) / SENDING_GRID_MS) * SENDING_GRID_MS;
+    await sleepUntil(ctx, moveAt, signal);
   } catch {
     return releaseAction(ctx, row);
   }
   // Only the lease holder may send: after an expiry another worker may own the row. One
-  // compare-and-set checks the claim and moves the row, between the token and the request (with
-  // the other sends whose tokens came in the same turn: one statement, not one each).
+  // compare-and-set checks the claim, moves the row and renews the lease, with the other moves
+  // of the same turn (one statement, not one each). It goes ahead of the slot, so its commit (a
+  // round trip and a WAL flush on PostgreSQL) is not between the slot and the request.
   const sending = await ctx.sending.move(row.key);
   if (!sending) return "released";
+  try {
+    await sleepUntil(ctx, slotMs, signal);
+  } catch {
+    return releaseAction(ctx, row, ["sending"]); // stopped before the request left
+  }
   return send(ctx, row, prepared, gates);
+}
+
+/**
+ * How long before its rate slot a send's move to `sending` starts. The move is a commit; made
+ * after the slot, each message waited for it (on PostgreSQL a round trip and a WAL flush, most of
+ * the 80 msg/s added latency). A row is in `sending` this much longer before its request leaves,
+ * so a crash then leaves it `unknown` (reconciled, never resent blindly) rather than `claimed`.
+ */
+export const SENDING_LEAD_MS = 20;
+
+/** Moves start on this grid, so the moves of a channel's next few slots share one statement. */
+export const SENDING_GRID_MS = 5;
+
+async function sleepUntil(ctx: EngineContext, atMs: number, signal?: AbortSignal): Promise<void> {
+  const waitMs = atMs - ctx.clock.now().getTime();
+  if (waitMs > 0) await ctx.clock.sleep(waitMs, signal);
+  else signal?.throwIfAborted();
 }
 
 async function send(

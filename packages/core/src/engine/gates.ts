@@ -7,7 +7,8 @@ import { SharedRate } from "./shared-rate.js";
 
 /** What deliver waits on before each send. */
 export interface SendGate {
-  take(signal?: AbortSignal): Promise<void>;
+  /** Books the caller's send instant (epoch ms) in call order; the caller waits for it itself. */
+  slot(signal?: AbortSignal): Promise<number>;
 }
 
 /** How often a suspended channel's health check is tried. */

@@ -38,11 +38,17 @@ export class SharedRate {
   }
 
   async take(signal?: AbortSignal): Promise<void> {
+    const at = await this.slot(signal);
+    const waitMs = at - this.clock.now().getTime();
+    if (waitMs > 0) await this.clock.sleep(waitMs, signal);
+  }
+
+  /** This caller's slot (epoch ms, whole, never early), in call order, without waiting for it. */
+  async slot(signal?: AbortSignal): Promise<number> {
+    if (signal?.aborted) throw signal.reason;
     const next = this.queue.then(() => this.nextSlot());
     this.queue = next.catch(() => undefined);
-    const at = await next;
-    const waitMs = at - this.clock.now().getTime();
-    if (waitMs > 0) await this.clock.sleep(Math.ceil(waitMs), signal);
+    return Math.ceil(await next);
   }
 
   private async nextSlot(): Promise<number> {
