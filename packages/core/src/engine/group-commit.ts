@@ -80,11 +80,12 @@ export class OutcomeCommitter {
 }
 
 /**
- * The moves to `sending` asked for in one event-loop turn (the sends whose rate tokens came
- * together), made in one compare-and-set statement: a SQLite WAL commit or a PostgreSQL round
- * trip per message was the dearest part of a send after the HTTP request. Kept apart from the
- * outcomes' group commit on purpose: this statement stands between a token and its request,
- * so it never waits behind a transaction of outcomes. Flushed on `setImmediate`, never on a timer.
+ * The moves to `sending` asked for in one event-loop turn (deliver.ts starts them on a grid ahead
+ * of the sends' rate slots, so a channel's next few slots move together), made in one
+ * compare-and-set statement: a SQLite WAL commit or a PostgreSQL round trip per message was the
+ * dearest part of a send after the HTTP request. Kept apart from the outcomes' group commit on
+ * purpose: a send waits for this statement before its request, so it never waits behind a
+ * transaction of outcomes. Flushed on `setImmediate`, never on a timer.
  */
 export class SendingMoves {
   private waiting: { key: string; resolve(moved: boolean): void; reject(error: unknown): void }[] = [];
