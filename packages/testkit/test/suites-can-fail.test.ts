@@ -59,6 +59,8 @@ it("conformance suites fail on broken connectors and channels", { timeout: 120_0
       "duplicates across pages > resume > resumes from a mid-way cursor with the rest and no gaps",
       "duplicates across pages, no-duplicates check disabled > resume > resumes from a mid-way cursor with the rest and no gaps",
       "stale getInvoice > getInvoice > getInvoice reads an invoice fresh after it changed in the ERP",
+      "stamps a change older than the record > getInvoice > getInvoice reads an invoice fresh after it changed in the ERP",
+      "stamps a change older than the record > resume > after a change, lists the changed invoice from the last cursor",
       "unhealthy > health > passes its health check",
       "wrong source tag > list > lists customers that parse with the core schema, tagged with source, externalId and raw",
       "writes twice > writeBackIdempotency > writes an activity once per key",

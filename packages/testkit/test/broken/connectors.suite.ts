@@ -133,6 +133,22 @@ suite("stale getInvoice", (c) => {
   };
 });
 
+// A mapper that reads the wrong stamp: a paid invoice looks older than its open copy, so the
+// store (newest wins) would keep the open one.
+suite("stamps a change older than the record", (c) => {
+  const backdate = (invoice: Invoice): Invoice =>
+    invoice.status === "paid" ? { ...invoice, updatedAt: "2000-01-01T00:00:00.000Z" } : invoice;
+  return {
+    ...c,
+    listInvoices: (q) =>
+      mapPages(c.listInvoices(q), (page) => ({ ...page, items: page.items.map(backdate) })),
+    getInvoice: async (id) => {
+      const invoice = await c.getInvoice!(id);
+      return invoice && backdate(invoice);
+    },
+  };
+});
+
 suite("declares payments without listPayments", (c) => {
   const { listPayments: _gone, ...rest } = c;
   return rest as Connector;

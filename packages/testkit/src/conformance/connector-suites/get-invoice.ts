@@ -2,7 +2,7 @@ import { Invoice } from "@regua/core";
 import { expect } from "vitest";
 import { type ConnectorHarness, defineConnectorSuite } from "./harness.js";
 
-import { fingerprint, pickOpenInvoice } from "./invoices.js";
+import { expectNotOlder, fingerprint, pickOpenInvoice } from "./invoices.js";
 
 const notDeclared = (h: ConnectorHarness) =>
   h.capabilities.getInvoice ? undefined : "getInvoice not declared";
@@ -34,6 +34,7 @@ export const getInvoiceSuite = defineConnectorSuite("getInvoice", {
       const after = await connector.getInvoice!(target.externalId);
       expect(after, `invoice ${target.externalId} after its change`).not.toBeNull();
       expect(fingerprint(after!)).not.toEqual(fingerprint(target));
+      expectNotOlder(after!, target);
     },
   },
 });

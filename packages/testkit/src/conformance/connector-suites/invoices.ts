@@ -1,10 +1,20 @@
-import type { Invoice } from "@regua/core";
+import { type Invoice, isOlderCopy } from "@regua/core";
 import { expect } from "vitest";
 import type { ConnectorHarness } from "./harness.js";
 
 /** What a change in the ERP must move. */
 export function fingerprint(invoice: Invoice) {
   return { status: invoice.status, openAmount: invoice.openAmount, updatedAt: invoice.updatedAt };
+}
+
+/**
+ * The store keeps the newest copy of a record by `updatedAt` when syncs overlap (`isOlderCopy`):
+ * a copy read after a change must not look older than the one read before it, or the change
+ * would be kept out of the store.
+ */
+export function expectNotOlder(after: Invoice, before: Invoice): void {
+  const why = `invoice ${before.externalId}: updatedAt ${after.updatedAt} after its change is older than ${before.updatedAt} before it`;
+  expect(isOlderCopy(after, before), why).toBe(false);
 }
 
 const changed = new WeakMap<ConnectorHarness, Set<string>>();

@@ -1,7 +1,7 @@
 import { expect } from "vitest";
 import { defineConnectorSuite } from "./harness.js";
 
-import { fingerprint, pickOpenInvoice } from "./invoices.js";
+import { expectNotOlder, fingerprint, pickOpenInvoice } from "./invoices.js";
 import { listedIds } from "./list.js";
 
 /** Cursors: a sync cut short resumes without gaps, and the next sync lists only what changed. */
@@ -42,6 +42,7 @@ export const resumeSuite = defineConnectorSuite("resume", {
       const seen = changed.find((inv) => inv.externalId === target.externalId);
       expect(seen, `invoice ${target.externalId} is listed after its change`).toBeDefined();
       expect(fingerprint(seen as typeof target)).not.toEqual(before);
+      expectNotOlder(seen as typeof target, target);
     },
   },
 });
