@@ -141,6 +141,26 @@ export function newestWinsTests(factory: StoreFactory): void {
     expect(await engine(LATER).plan()).toMatchObject({ incremental: true, customers: 0, inserted: 0 });
   });
 
+  it("many syncs committing versions of one invoice at once, in any order, leave the newest", async () => {
+    // On PostgreSQL these run on several pooled connections: the upserts race for the row.
+    await commit(store(), { entity: "invoices", invoices: [invoice("I1", "C1")], cursor: "0", at: NOW });
+    const minute = (m: number) => `2026-03-10T10:${String(m).padStart(2, "0")}:00.000Z`;
+    const versions = Array.from({ length: 16 }, (_, m) =>
+      invoice("I1", "C1", { status: m % 2 === 0 ? "open" : "paid", updatedAt: minute(m) }),
+    );
+    const order = [7, 0, 15, 3, 12, 1, 9, 14, 2, 11, 5, 13, 4, 10, 6, 8];
+    const results = await Promise.all(
+      order.map((m) =>
+        commit(store(), { entity: "invoices", invoices: [versions[m]!], cursor: String(m), at: LATER }),
+      ),
+    );
+    expect(await store().getInvoice(SOURCE, "I1")).toEqual(versions[15]);
+    expect(results[order.indexOf(15)]).toMatchObject({ upserted: 1, stale: 0 });
+    expect(results.every((r) => r.upserted + r.stale === 1)).toBe(true);
+    // A stale commit reports no change (the version it carried was never stored).
+    expect(results.filter((r) => r.stale === 1).flatMap((r) => r.changes)).toEqual([]);
+  });
+
   it("a stale copy still counts as seen by a full reconcile: it is not marked deleted", async () => {
     const paid = invoice("I1", "C1", { status: "paid", updatedAt: READ_LATER });
     await commit(store(), { entity: "invoices", invoices: [paid], cursor: "1", at: NOW });
