@@ -5,13 +5,29 @@ export interface Timed {
   store: ReguaStore;
   /** Seconds spent waiting for snapshot batches (reading) since the last reset. */
   readSeconds: number;
-  /** Seconds spent in insertActions since the last reset. */
+  /**
+   * Seconds an insertActions call ran while the caller was not waiting for a batch, since the
+   * last reset. The engine plans the next batch while an insert runs (core's plan loop), so this
+   * is the insert's time beside planning plus the waits for it, and wall − read − insert is the
+   * planning no insert ran beside.
+   */
   insertSeconds: number;
   reset(): void;
 }
 
 /** The store with snapshots() and insertActions() timed; everything else passes through. */
 export function timedStore(store: ReguaStore): Timed {
+  let reading = false;
+  let inserting = 0;
+  let since = performance.now();
+  /** Adds the time since the last change of state to the phase it was in. */
+  const advance = () => {
+    const now = performance.now();
+    const seconds = (now - since) / 1000;
+    since = now;
+    if (reading) timed.readSeconds += seconds;
+    else if (inserting > 0) timed.insertSeconds += seconds;
+  };
   const timed: Timed = {
     store: Object.create(store) as ReguaStore,
     readSeconds: 0,
@@ -19,26 +35,32 @@ export function timedStore(store: ReguaStore): Timed {
     reset() {
       timed.readSeconds = 0;
       timed.insertSeconds = 0;
+      since = performance.now();
     },
   };
   timed.store.snapshots = (options) => ({
     async *[Symbol.asyncIterator]() {
       const iterator = store.snapshots(options)[Symbol.asyncIterator]();
       for (;;) {
-        const started = performance.now();
-        const next = await iterator.next();
-        timed.readSeconds += (performance.now() - started) / 1000;
+        advance();
+        reading = true;
+        const next = await iterator.next().finally(() => {
+          advance();
+          reading = false;
+        });
         if (next.done) return;
         yield next.value;
       }
     },
   });
   timed.store.insertActions = async (actions, at) => {
-    const started = performance.now();
+    advance();
+    inserting += 1;
     try {
       return await store.insertActions(actions, at);
     } finally {
-      timed.insertSeconds += (performance.now() - started) / 1000;
+      advance();
+      inserting -= 1;
     }
   };
   return timed;
