@@ -164,17 +164,21 @@ export interface SnapshotInvoiceRow {
 /**
  * A planner invoice from its columns. The columns were written from a parsed Invoice by
  * commitPage/upsertInvoice (and the schema's CHECK keeps open amounts ≥ 0); the checks here
- * are the ones a hand-edited row could break, named by row and column.
+ * are the ones a hand-edited row could break, named by row and column. A full plan makes ~1M of
+ * these: the row's name for an error is built only for an error, and an invoice without
+ * installments gets no empty object spread into it.
  */
 export function snapshotInvoice(source: string, row: SnapshotInvoiceRow): SnapshotInvoice {
-  const where = `store invoices[${source}/${row.external_id}]`;
-  if (!INVOICE_STATUSES.has(row.status)) throw new PermanentError(`${where}.status: "${row.status}"`);
-  if (!isDate(row.due_date)) throw new PermanentError(`${where}.due_date: "${row.due_date}"`);
-  if (!isCurrency(row.currency)) throw new PermanentError(`${where}.currency: "${row.currency}"`);
-  if (typeof row.number !== "string" || row.number === "") {
-    throw new PermanentError(`${where}.record: no invoice number`);
+  if (
+    !INVOICE_STATUSES.has(row.status) ||
+    !isDate(row.due_date) ||
+    !isCurrency(row.currency) ||
+    typeof row.number !== "string" ||
+    row.number === ""
+  ) {
+    throw invalidInvoiceRow(source, row);
   }
-  return {
+  const invoice: SnapshotInvoice = {
     source,
     externalId: row.external_id,
     customerRef: row.customer_ref,
@@ -183,22 +187,41 @@ export function snapshotInvoice(source: string, row: SnapshotInvoiceRow): Snapsh
     total: { amountMinor: toNumber(row.total_minor), currency: row.currency },
     openAmount: { amountMinor: toNumber(row.open_amount_minor), currency: row.currency },
     status: row.status as SnapshotInvoice["status"],
-    ...snapshotInstallments(where, row.installments),
   };
+  if (row.installments !== null && row.installments !== undefined) {
+    const installments = snapshotInstallments(source, row, row.installments);
+    if (installments.length > 0) invoice.installments = installments;
+  }
+  return invoice;
+}
+
+function invoiceRowName(source: string, row: SnapshotInvoiceRow): string {
+  return `store invoices[${source}/${row.external_id}]`;
+}
+
+/** The first check snapshotInvoice's row fails, named by row and column. */
+function invalidInvoiceRow(source: string, row: SnapshotInvoiceRow): PermanentError {
+  const where = invoiceRowName(source, row);
+  if (!INVOICE_STATUSES.has(row.status)) return new PermanentError(`${where}.status: "${row.status}"`);
+  if (!isDate(row.due_date)) return new PermanentError(`${where}.due_date: "${row.due_date}"`);
+  if (!isCurrency(row.currency)) return new PermanentError(`${where}.currency: "${row.currency}"`);
+  return new PermanentError(`${where}.record: no invoice number`);
 }
 
 const Installments = z.array(Installment);
 
 /** The invoice's installments, parsed (they are few, and only some invoices have them). */
 function snapshotInstallments(
-  where: string,
-  text: string | null | undefined,
-): Pick<SnapshotInvoice, "installments"> {
-  if (text === null || text === undefined) return {};
+  source: string,
+  row: SnapshotInvoiceRow,
+  text: string,
+): NonNullable<SnapshotInvoice["installments"]> {
   const parsed = Installments.safeParse(parseOrNull(text));
-  if (!parsed.success)
+  if (!parsed.success) {
+    const where = invoiceRowName(source, row);
     throw new PermanentError(`${where}.record.installments: ${describeZodError(parsed.error)}`);
-  return parsed.data.length > 0 ? { installments: parsed.data } : {};
+  }
+  return parsed.data;
 }
 
 const ACTION_STATUS_SET: ReadonlySet<string> = new Set(ACTION_STATUSES);

@@ -129,8 +129,16 @@ async function buildBatch(
 
   for (const [source, refs] of bySource) {
     const rows = await queries.batch(source, refs);
-    for (const row of rows.invoices)
-      push(invoices, key(source, row.customer_ref), snapshotInvoice(source, row));
+    // Rows come by customer: one map lookup per customer, not per invoice (~1M in a full plan).
+    let ref: string | undefined;
+    let list: SnapshotInvoice[] = [];
+    for (const row of rows.invoices) {
+      if (row.customer_ref !== ref) {
+        ref = row.customer_ref;
+        list = listOf(invoices, key(source, ref));
+      }
+      list.push(snapshotInvoice(source, row));
+    }
     for (const row of rows.history) push(history, key(source, row.customer_ref), snapshotHistoryEntry(row));
     for (const [ref, stats] of paymentStats(rows, history, source, now, lastInvoices))
       payments.set(key(source, ref), stats);
@@ -164,6 +172,15 @@ async function buildBatch(
         : {}),
     };
   });
+}
+
+function listOf<T>(map: Map<string, T[]>, k: string): T[] {
+  let list = map.get(k);
+  if (list === undefined) {
+    list = [];
+    map.set(k, list);
+  }
+  return list;
 }
 
 function push<T>(map: Map<string, T[]>, k: string, value: T): void {
