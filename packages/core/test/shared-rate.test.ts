@@ -49,6 +49,24 @@ describe("SharedRate: one channel tier for every runner on a store", () => {
     expect(reservations).toBe(2);
   });
 
+  it("keeps a block's first slots that are stale only by the reservation's own round trip", async () => {
+    const clock = new ManualClock("2026-11-25T12:00:00Z");
+    const store = new MemoryStore();
+    const reserve = store.reserveRate.bind(store);
+    store.reserveRate = async (options) => {
+      const granted = await reserve(options);
+      clock.advance(5); // a PostgreSQL round trip
+      return granted;
+    };
+    const gate = new SharedRate(store, "channel:wa", 80, 8, clock);
+    const start = clock.now().getTime();
+    const slots: number[] = [];
+    for (let i = 0; i < 9; i++) slots.push(await gate.slot());
+    // The whole burst of 8 is due at once (none dropped), the ninth one interval after the burst.
+    expect(slots.slice(0, 8).every((at) => at <= clock.now().getTime())).toBe(true);
+    expect(slots[8]).toBe(start + 13); // 12.5 ms after the burst's start, rounded up
+  });
+
   /** A store whose reservations are counted, and fail while `failing` says so. */
   function countingStore(failing: (call: number) => boolean = () => false) {
     const store = new MemoryStore();

@@ -10,7 +10,11 @@ const BLOCK_MS = 50;
  * atomic statement: GCRA), a block of 50 ms of slots per round trip, handed out in call order;
  * each caller waits for its slot through the injected clock. A slot older than the burst
  * tolerance (a runner that reserved and then idled) is dropped, never used late, so late slots
- * cannot pile onto the other runners' current ones.
+ * cannot pile onto the other runners' current ones. The reservation's own round trip is not
+ * idling: a block is granted from the instant it was asked for, so its first slots are already
+ * that old when they arrive. Counted as stale, they were dropped at every start (at 80 msg/s the
+ * first slot, which shifted the whole run one interval late; at 1,000 msg/s one per millisecond
+ * of round trip).
  *
  * The next block is reserved while half of this one is still left, not when it has run out: on
  * PostgreSQL the reservation is a round trip (a commit), and at 80 msg/s (blocks of 4) every
@@ -18,7 +22,8 @@ const BLOCK_MS = 50;
  * time is asked for again by the send that needs it, which then gets the error as before.
  */
 export class SharedRate {
-  private slots: number[] = [];
+  /** Reserved slots (epoch ms) in order, each with how long its reservation took to arrive. */
+  private slots: { at: number; roundTripMs: number }[] = [];
   private reserving: Promise<void> | null = null;
   private queue: Promise<unknown> = Promise.resolve();
   private readonly intervalMs: number;
@@ -54,14 +59,20 @@ export class SharedRate {
   private async nextSlot(): Promise<number> {
     for (;;) {
       const now = this.clock.now().getTime();
-      while (this.slots.length > 0 && (this.slots[0] as number) < now - this.toleranceMs) this.slots.shift();
+      while (this.slots.length > 0 && this.stale(this.slots[0] as { at: number; roundTripMs: number }, now))
+        this.slots.shift();
       const slot = this.slots.shift();
       if (slot !== undefined) {
         if (this.block > 1 && this.slots.length < this.block / 2) this.reserve(now).catch(() => undefined);
-        return slot;
+        return slot.at;
       }
       await this.reserve(now);
     }
+  }
+
+  /** Older than the burst tolerance, beyond the time its reservation took to arrive. */
+  private stale(slot: { at: number; roundTripMs: number }, nowMs: number): boolean {
+    return slot.at < nowMs - this.toleranceMs - slot.roundTripMs;
   }
 
   /** One reservation at a time; its slots follow the ones held (the store's schedule only moves on). */
@@ -69,7 +80,9 @@ export class SharedRate {
     this.reserving ??= this.store
       .reserveRate({ key: this.key, perSecond: this.perSecond, burst: this.burst, count: this.block, nowMs })
       .then(({ firstMs }) => {
-        for (let i = 0; i < this.block; i++) this.slots.push(firstMs + i * this.intervalMs);
+        const roundTripMs = Math.max(0, this.clock.now().getTime() - nowMs);
+        for (let i = 0; i < this.block; i++)
+          this.slots.push({ at: firstMs + i * this.intervalMs, roundTripMs });
       })
       .finally(() => {
         this.reserving = null;
