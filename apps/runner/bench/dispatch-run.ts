@@ -3,6 +3,7 @@
 // Forked with `--runner`, this file is one runner process of the scale-out benchmark: it opens
 // the store, waits for "go", dispatches and sends back when each message was accepted.
 // Plain `node` runs it (erasable types only), on the built packages.
+import diagnostics from "node:diagnostics_channel";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { Session } from "node:inspector/promises";
 import { availableParallelism, loadavg } from "node:os";
@@ -136,6 +137,11 @@ export interface RunResult {
   accepted: number[];
   /** The action key of each accepted message, in the order of `accepted`. */
   acceptedKeys: string[];
+  /**
+   * Epoch ms (fractional) at which each send's request had been written to its socket, whole
+   * (undici's `undici:request:bodySent` diagnostics channel): when it left the runner.
+   */
+  left: number[];
   summary: DispatchSummary;
   cpuMs: number;
   /** The runner's main thread's CPU during dispatch() (ms), without the fake's thread. */
@@ -202,11 +208,18 @@ export async function openRunner(
       accepted.length = 0;
       acceptedKeys.length = 0;
       firstSendAt = Number.NaN;
+      const left: number[] = [];
+      const onSent = (message: unknown) => {
+        const request = (message as { request?: { method?: string; path?: string } }).request;
+        if (request?.method === "POST" && request.path?.endsWith("/messages")) left.push(epochMs());
+      };
+      diagnostics.subscribe("undici:request:bodySent", onSent);
       const profiler = process.env.BENCH_CPU_PROF ? await startProfile() : null;
       const cpu = process.cpuUsage();
       const thread = process.threadCpuUsage();
       const startedAt = epochMs();
       const summary = await engine.dispatch();
+      diagnostics.unsubscribe("undici:request:bodySent", onSent);
       const used = process.cpuUsage(cpu);
       const threadUsed = process.threadCpuUsage(thread);
       await profiler?.stop(
@@ -217,6 +230,7 @@ export async function openRunner(
         firstSendAt,
         accepted: [...accepted],
         acceptedKeys: [...acceptedKeys],
+        left,
         summary,
         cpuMs: (used.user + used.system) / 1000,
         threadCpuMs: (threadUsed.user + threadUsed.system) / 1000,

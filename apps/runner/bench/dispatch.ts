@@ -130,6 +130,9 @@ async function singleRun(kind: "sqlite" | "postgres", tier: number): Promise<voi
   // figures (the fake's answer and its queue included) are printed beside it.
   const f = figures(result.firstSendAt, result.accepted, tier);
   const atFake = figures(result.firstSendAt, arrivalsOf(stats, result.acceptedKeys), tier);
+  // When each request had left the runner (written to its socket): the engine's part alone,
+  // without the fake's queue (a burst is handled by the fake's one thread one after another).
+  const leftRunner = figures(result.firstSendAt, result.left, tier);
   const startUp = result.firstSendAt - result.startedAt;
   const duplicates = duplicatesOf(stats, f.messages + cold.sent);
   const missing = count - f.messages;
@@ -138,7 +141,8 @@ async function singleRun(kind: "sqlite" | "postgres", tier: number): Promise<voi
   );
   verdict(
     `dispatch ${tier} msg/s ${kind}: p99 added ${atFake.p99Ms} ms (p50 ${atFake.p50Ms}, max ${atFake.maxMs}; ` +
-      `at acceptance, the fake's answer included: p99 ${f.p99Ms}, p50 ${f.p50Ms}), ` +
+      `at acceptance, the fake's answer included: p99 ${f.p99Ms}, p50 ${f.p50Ms}; ` +
+      `when the request left the runner: p99 ${leftRunner.p99Ms}, p50 ${leftRunner.p50Ms}), ` +
       `${f.fraction} of the tier, ${duplicates} duplicates, ${stats.throttled} throttled` +
       `${missing > 0 ? `, ${missing} not sent` : ""}, ${count} messages after ${cold.sent} to warm up; ` +
       `start-up: first send ${startUp.toFixed(1)} ms after dispatch() (cold: first acceptance ` +
