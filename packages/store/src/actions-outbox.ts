@@ -163,16 +163,25 @@ function insertActionsSqlite(
   return inserted;
 }
 
-/** Rows per statement on PostgreSQL: 16 array parameters whatever the count; bounds one statement's memory. */
+/** What a plan's new actions all have alike (actionValues): bound once per insert on PostgreSQL. */
+const SHARED_COLUMNS = ["status", "attempts", "created_at", "updated_at"] as const;
+const PER_ROW_COLUMNS = INSERT_COLUMNS.filter(
+  (column): column is Exclude<(typeof INSERT_COLUMNS)[number], (typeof SHARED_COLUMNS)[number]> =>
+    !(SHARED_COLUMNS as readonly string[]).includes(column),
+);
+
+/** Rows per statement on PostgreSQL: 12 array parameters whatever the count; bounds one statement's memory. */
 const ACTIONS_PER_UNNEST = 5_000;
 
 /**
- * PostgreSQL: one INSERT … SELECT FROM unnest(16 arrays) per 5,000 actions instead of 500-row
+ * PostgreSQL: one INSERT … SELECT FROM unnest(12 arrays) per 5,000 actions instead of 500-row
  * VALUES lists (8,000 parameters each, parsed and planned afresh every time): the statement text
  * never changes, and the server parses and plans it once per call instead of per 500 rows. Each
- * array goes as one literal (arrayLiteral). Same ON CONFLICT DO NOTHING as the other path; the
- * statement answers how many rows it inserted, not their keys (a plan's 210k keys sent back and
- * parsed only to be counted).
+ * array goes as one literal (arrayLiteral); status, attempts and the two instants, the same for
+ * every new action, go once rather than as arrays of equal elements to build, send and parse
+ * (for a 1M-invoice plan's 210k actions: 66 → 52 MB of literals, 0.6–1.0 → 0.55–0.6 s). Same ON
+ * CONFLICT DO NOTHING as the other path; the statement answers how many rows it inserted, not
+ * their keys (a plan's 210k keys sent back and parsed only to be counted).
  */
 async function insertActionsUnnest(
   trx: Db,
@@ -186,14 +195,17 @@ async function insertActionsUnnest(
     const rows = actions
       .slice(i, i + ACTIONS_PER_UNNEST)
       .map((action) => actionValues(action, now, traceHash, payloadJson));
-    // One array per column, in INSERT_COLUMNS order, from the same row values the other path writes.
-    const arrays = INSERT_COLUMNS.map(
-      (column) =>
-        sql`${arrayLiteral(rows.map((row) => row[column]))}::${sql.raw(column === "attempts" ? "integer" : "text")}[]`,
+    // One array per column that differs between rows, from the same row values the other path
+    // writes; the columns every new action shares, once.
+    const arrays = PER_ROW_COLUMNS.map(
+      (column) => sql`${arrayLiteral(rows.map((row) => row[column]))}::text[]`,
     );
+    const shared = rows[0]!;
     const result = await sql<{ inserted: number }>`with fresh as (
-      insert into actions (${sql.join(INSERT_COLUMNS.map((name) => sql.ref(name)))})
-      select * from unnest(${sql.join(arrays)})
+      insert into actions (${sql.join([...PER_ROW_COLUMNS, ...SHARED_COLUMNS].map((name) => sql.ref(name)))})
+      select *, ${shared.status}::text, ${shared.attempts}::integer, ${shared.created_at}::text,
+        ${shared.updated_at}::text
+      from unnest(${sql.join(arrays)})
       on conflict (key) do nothing
       returning 1)
       select count(*) as inserted from fresh`.execute(trx);
