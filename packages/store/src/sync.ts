@@ -46,7 +46,9 @@ export async function commitPage(ctx: StoreContext, page: SyncPage): Promise<Com
         oc.columns(["source", "entity"]).doUpdateSet({ cursor: page.cursor, updated_at: at }),
       )
       .execute();
-    const changes = statusChanges(invoices.filter(isApplied(applied.invoices)), before);
+    const stored =
+      applied.invoices.size === invoices.length ? invoices : invoices.filter(isApplied(applied.invoices));
+    const changes = statusChanges(stored, before);
     const upserted = applied.customers.size + applied.invoices.size + applied.payments.size;
     return { upserted, stale, changes };
   });
