@@ -8,7 +8,8 @@ import type { Dialect } from "./schema.js";
  * as a list of thousands of parameters (a plan batch's customer refs or phones), the statement
  * was compiled by Kysely, sent, parsed and planned afresh for every batch; with one parameter its
  * text never changes. The PostgreSQL array goes as a literal built by arrayLiteral: pg's own
- * conversion of a JS array took 0.12–0.18 s of CPU for a 1M-invoice plan's ref lists, arrayLiteral 0.07 s.
+ * conversion of a JS array took 0.12–0.18 s of CPU for a 1M-invoice plan's ref lists,
+ * arrayLiteral 0.07 s.
  * https://www.postgresql.org/docs/current/functions-comparisons.html#FUNCTIONS-COMPARISONS-ANY-SOME
  * · https://www.sqlite.org/json1.html#jeach
  */
