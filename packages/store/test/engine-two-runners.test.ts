@@ -48,7 +48,18 @@ describe("engine on PostgreSQL: two runners at once", () => {
     expect(seeded.keys).toHaveLength(80);
 
     const sendsFile = join(dir, "two-runners.sends");
-    const job = { mode: "dispatch", store, sendsFile, sendDelayMs: 10, claimBatch: 3 };
+    // Both start dispatching together (a process started under load could otherwise find the
+    // other one done), two sends at a time each, so the 80 take both of them a while.
+    const barrier = { dir, names: ["runner-a", "runner-b"] };
+    const job = {
+      mode: "dispatch",
+      store,
+      sendsFile,
+      sendDelayMs: 10,
+      claimBatch: 3,
+      sendConcurrency: 2,
+      barrier,
+    };
     const [a, b] = await Promise.all([
       runner<{ sent: number }>("runner-a", job),
       runner<{ sent: number }>("runner-b", job),

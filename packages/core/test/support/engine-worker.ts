@@ -5,7 +5,8 @@
 //             accepted to `sendsFile`; `killAfterAccepted` dies (SIGKILL) right after that many
 //   event     hands `event` (a channel status) to handleChannelEvents
 // argv: <job.json>. Prints the step's summary as JSON.
-import { appendFileSync, readFileSync } from "node:fs";
+import { appendFileSync, existsSync, readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
 import type * as Core from "../../src/index.js";
 import type { Channel, ChannelEvent, Connector, DunningStore, Engine, PolicyInput } from "../../src/index.js";
 
@@ -24,6 +25,8 @@ interface Job {
   sendConcurrency?: number;
   leaseMs?: number;
   event?: ChannelEvent;
+  /** Start together: write `<dir>/<workerId>.ready`, then wait until every name's file exists. */
+  barrier?: { dir: string; names: string[] };
 }
 
 const ALL_DAY = "00:00-24:00";
@@ -56,6 +59,17 @@ if (!jobFile) throw new Error("usage: engine-worker.ts <job.json>");
 const job = JSON.parse(readFileSync(jobFile, "utf8")) as Job;
 const core = (await import(job.coreUrl)) as typeof Core;
 const { createStore } = (await import(job.storeUrl)) as { createStore(config: Job["store"]): DunningStore };
+
+/** Waits (up to 60 s) until every process named has started, so none finishes before another begins. */
+async function startTogether(barrier: { dir: string; names: string[] }): Promise<void> {
+  writeFileSync(join(barrier.dir, `${job.workerId}.ready`), "");
+  const deadline = Date.now() + 60_000;
+  while (!barrier.names.every((name) => existsSync(join(barrier.dir, `${name}.ready`)))) {
+    if (Date.now() > deadline)
+      throw new Error(`barrier: not every runner of ${barrier.names.join(", ")} started`);
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+}
 
 /** A provider that keeps what it accepted in a file, and can take the process down with it. */
 function fileChannel(sendsFile: string): Channel {
@@ -133,6 +147,7 @@ const engine = core.createEngine({
     ...(job.sendConcurrency ? { sendConcurrency: job.sendConcurrency } : {}),
   },
 });
+if (job.barrier) await startTogether(job.barrier);
 const result =
   job.mode === "seed"
     ? await seed(store, engine, job.count ?? 10)
