@@ -49,6 +49,40 @@ export const isApplied = (applied: ReadonlySet<string>) => (record: Keyed) =>
   applied.has(recordKey(record.source, record.externalId));
 
 /**
+ * Adds the keys an upsert returned (the records it applied) to `applied`, and gives back the
+ * chunk's records that were applied: the chunk itself on the common path, every one applied.
+ */
+function keepApplied<T extends Keyed>(
+  applied: Set<string>,
+  chunk: readonly T[],
+  rows: readonly { source: string; external_id: string }[],
+): readonly T[] {
+  const keys = appliedKeys(rows);
+  for (const key of keys) applied.add(key);
+  return rows.length === chunk.length ? chunk : chunk.filter(isApplied(keys));
+}
+
+/** The child rows (phones, allocations) of the records applied, deleted before they are written again. */
+async function deleteChildRows(
+  trx: Db,
+  table: "customer_phones" | "payment_allocations",
+  refColumn: "customer_ref" | "payment_ref",
+  stored: readonly Keyed[],
+): Promise<void> {
+  for (const [source, group] of groupBySource(stored)) {
+    await trx
+      .deleteFrom(table)
+      .where("source", "=", source)
+      .where(
+        refColumn,
+        "in",
+        group.map((record) => record.externalId),
+      )
+      .execute();
+  }
+}
+
+/**
  * Records the sync listed but did not apply (the store holds newer copies): still seen, so a
  * full reconcile does not take them for deleted. Nothing else about them changes.
  */
@@ -132,20 +166,8 @@ export async function upsertCustomers(
       )
       .returning(["source", "external_id"])
       .execute();
-    const keys = appliedKeys(rows);
-    for (const key of keys) applied.add(key);
-    const stored = rows.length === chunk.length ? chunk : chunk.filter(isApplied(keys));
-    for (const [source, group] of groupBySource(stored)) {
-      await trx
-        .deleteFrom("customer_phones")
-        .where("source", "=", source)
-        .where(
-          "customer_ref",
-          "in",
-          group.map((customer) => customer.externalId),
-        )
-        .execute();
-    }
+    const stored = keepApplied(applied, chunk, rows);
+    await deleteChildRows(trx, "customer_phones", "customer_ref", stored);
     const phones = stored.flatMap((customer) =>
       [...new Set(customer.phones)].map((phone) => ({
         phone,
@@ -207,7 +229,7 @@ export async function upsertInvoices(
       )
       .returning(["source", "external_id"])
       .execute();
-    for (const key of appliedKeys(rows)) applied.add(key);
+    keepApplied(applied, chunk, rows);
   }
   return applied;
 }
@@ -253,20 +275,8 @@ export async function upsertPayments(
       )
       .returning(["source", "external_id"])
       .execute();
-    const keys = appliedKeys(rows);
-    for (const key of keys) applied.add(key);
-    const stored = rows.length === chunk.length ? chunk : chunk.filter(isApplied(keys));
-    for (const [source, group] of groupBySource(stored)) {
-      await trx
-        .deleteFrom("payment_allocations")
-        .where("source", "=", source)
-        .where(
-          "payment_ref",
-          "in",
-          group.map((payment) => payment.externalId),
-        )
-        .execute();
-    }
+    const stored = keepApplied(applied, chunk, rows);
+    await deleteChildRows(trx, "payment_allocations", "payment_ref", stored);
     const allocations = stored.flatMap((payment) =>
       payment.allocations.map((allocation) => ({
         source: payment.source,
