@@ -5,6 +5,12 @@ export interface Clock {
   sleep(ms: number, signal?: AbortSignal): Promise<void>;
 }
 
+/** Waits until the instant `atMs` (epoch ms) of `clock`'s time; at once when it has passed. */
+export async function sleepUntil(clock: Clock, atMs: number, signal?: AbortSignal): Promise<void> {
+  const waitMs = atMs - clock.now().getTime();
+  if (waitMs > 0) await clock.sleep(waitMs, signal);
+}
+
 export const systemClock: Clock = {
   now: () => new Date(),
   sleep: (ms, signal) =>

@@ -1,4 +1,4 @@
-import type { Clock } from "./clock.js";
+import { type Clock, sleepUntil } from "./clock.js";
 
 /**
  * A token bucket: `perSecond` tokens a second, bursts up to `burst`, kept as a virtual schedule
@@ -29,9 +29,7 @@ export class TokenBucket {
 
   /** Resolves at this caller's release instant; rejects with the signal's reason when aborted. */
   async take(signal?: AbortSignal): Promise<void> {
-    const at = await this.slot(signal);
-    const waitMs = at - this.clock.now().getTime();
-    if (waitMs > 0) await this.clock.sleep(waitMs, signal);
+    await sleepUntil(this.clock, await this.slot(signal), signal);
   }
 
   /**

@@ -1,4 +1,5 @@
 import type { ActionRow } from "../actions.js";
+import { sleepUntil } from "../clock.js";
 import type { Channel, DeliveryIssue, OutboundMessage, TemplateStatus } from "../contracts.js";
 import {
   ConfigError,
@@ -111,7 +112,8 @@ async function rateGateAndSend(
     slotMs = await gates.bucket(prepared.channelId, prepared.channel).slot(signal);
     // The move goes SENDING_LEAD_MS before the slot, on a SENDING_GRID_MS grid.
     const moveAt = Math.floor((slotMs - SENDING_LEAD_MS) / SENDING_GRID_MS) * SENDING_GRID_MS;
-    await sleepUntil(ctx, moveAt, signal);
+    signal?.throwIfAborted();
+    await sleepUntil(ctx.clock, moveAt, signal);
   } catch {
     return releaseAction(ctx, row);
   }
@@ -122,7 +124,8 @@ async function rateGateAndSend(
   const sending = await ctx.sending.move(row.key);
   if (!sending) return "released";
   try {
-    await sleepUntil(ctx, slotMs, signal);
+    signal?.throwIfAborted();
+    await sleepUntil(ctx.clock, slotMs, signal);
   } catch {
     return releaseAction(ctx, row, ["sending"]); // stopped before the request left
   }
@@ -139,12 +142,6 @@ export const SENDING_LEAD_MS = 20;
 
 /** Moves start on this grid, so the moves of a channel's next few slots share one statement. */
 export const SENDING_GRID_MS = 5;
-
-async function sleepUntil(ctx: EngineContext, atMs: number, signal?: AbortSignal): Promise<void> {
-  const waitMs = atMs - ctx.clock.now().getTime();
-  if (waitMs > 0) await ctx.clock.sleep(waitMs, signal);
-  else signal?.throwIfAborted();
-}
 
 async function send(
   ctx: EngineContext,
