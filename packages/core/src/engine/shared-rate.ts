@@ -1,4 +1,4 @@
-import type { Clock } from "../clock.js";
+import { type Clock, sleepUntil } from "../clock.js";
 import type { DunningStore } from "../store-port.js";
 
 /** Slots reserved per round trip to the store: 50 ms of the rate, and at least the burst. */
@@ -21,9 +21,15 @@ const BLOCK_MS = 50;
  * fourth send waited for it between its turn and its request. A reservation that fails ahead of
  * time is asked for again by the send that needs it, which then gets the error as before.
  */
+/** A send slot (epoch ms), and the instant after which it is stale and dropped. */
+interface Slot {
+  at: number;
+  usableUntil: number;
+}
+
 export class SharedRate {
-  /** Reserved slots (epoch ms) in order, each with how long its reservation took to arrive. */
-  private slots: { at: number; roundTripMs: number }[] = [];
+  /** Reserved slots in order. */
+  private slots: Slot[] = [];
   private reserving: Promise<void> | null = null;
   private queue: Promise<unknown> = Promise.resolve();
   private readonly intervalMs: number;
@@ -45,9 +51,7 @@ export class SharedRate {
   }
 
   async take(signal?: AbortSignal): Promise<void> {
-    const at = await this.slot(signal);
-    const waitMs = at - this.clock.now().getTime();
-    if (waitMs > 0) await this.clock.sleep(waitMs, signal);
+    await sleepUntil(this.clock, await this.slot(signal), signal);
   }
 
   /** This caller's slot (epoch ms, whole, never early), in call order, without waiting for it. */
@@ -61,8 +65,7 @@ export class SharedRate {
   private async nextSlot(): Promise<number> {
     for (;;) {
       const now = this.clock.now().getTime();
-      while (this.slots.length > 0 && this.stale(this.slots[0] as { at: number; roundTripMs: number }, now))
-        this.slots.shift();
+      while (this.slots.length > 0 && (this.slots[0] as Slot).usableUntil < now) this.slots.shift();
       const slot = this.slots.shift();
       if (slot !== undefined) {
         if (this.block > 1 && this.slots.length < this.block / 2) this.reserve(now).catch(() => undefined);
@@ -72,19 +75,17 @@ export class SharedRate {
     }
   }
 
-  /** Older than the burst tolerance, beyond the time its reservation took to arrive. */
-  private stale(slot: { at: number; roundTripMs: number }, nowMs: number): boolean {
-    return slot.at < nowMs - this.toleranceMs - slot.roundTripMs;
-  }
-
   /** One reservation at a time; its slots follow the ones held (the store's schedule only moves on). */
   private reserve(nowMs: number): Promise<void> {
     this.reserving ??= this.store
       .reserveRate({ key: this.key, perSecond: this.perSecond, burst: this.burst, count: this.block, nowMs })
       .then(({ firstMs }) => {
+        // Usable until the burst tolerance has passed, plus the reservation's own round trip.
         const roundTripMs = Math.max(0, this.clock.now().getTime() - nowMs);
-        for (let i = 0; i < this.block; i++)
-          this.slots.push({ at: firstMs + i * this.intervalMs, roundTripMs });
+        for (let i = 0; i < this.block; i++) {
+          const at = firstMs + i * this.intervalMs;
+          this.slots.push({ at, usableUntil: at + this.toleranceMs + roundTripMs });
+        }
       })
       .finally(() => {
         this.reserving = null;
