@@ -184,9 +184,7 @@ function listOf<T>(map: Map<string, T[]>, k: string): T[] {
 }
 
 function push<T>(map: Map<string, T[]>, k: string, value: T): void {
-  const list = map.get(k);
-  if (list) list.push(value);
-  else map.set(k, [value]);
+  listOf(map, k).push(value);
 }
 
 const PromiseDetail = z.object({ until: z.string() });
