@@ -45,8 +45,15 @@ function notOlderThanStored(table: RecordTable) {
 const appliedKeys = (rows: readonly { source: string; external_id: string }[]): Set<string> =>
   new Set(rows.map((row) => recordKey(row.source, row.external_id)));
 
-export const isApplied = (applied: ReadonlySet<string>) => (record: Keyed) =>
-  applied.has(recordKey(record.source, record.externalId));
+/** The records (one per key) whose keys are in `applied`: the records themselves when all are. */
+export function appliedOf<T extends Keyed>(
+  records: readonly T[],
+  applied: ReadonlySet<string>,
+): readonly T[] {
+  return applied.size === records.length
+    ? records
+    : records.filter((record) => applied.has(recordKey(record.source, record.externalId)));
+}
 
 /**
  * Adds the keys an upsert returned (the records it applied) to `applied`, and gives back the
@@ -59,7 +66,7 @@ function keepApplied<T extends Keyed>(
 ): readonly T[] {
   const keys = appliedKeys(rows);
   for (const key of keys) applied.add(key);
-  return rows.length === chunk.length ? chunk : chunk.filter(isApplied(keys));
+  return appliedOf(chunk, keys);
 }
 
 /** The child rows (phones, allocations) of the records applied, deleted before they are written again. */

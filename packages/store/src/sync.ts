@@ -12,7 +12,7 @@ import { inList } from "./in-list.js";
 import { statusChanges, storedStates } from "./lifecycle.js";
 import { insertQuarantine } from "./quarantine.js";
 import {
-  isApplied,
+  appliedOf,
   markSeen,
   newestPerKey,
   upsertCustomers,
@@ -46,9 +46,7 @@ export async function commitPage(ctx: StoreContext, page: SyncPage): Promise<Com
         oc.columns(["source", "entity"]).doUpdateSet({ cursor: page.cursor, updated_at: at }),
       )
       .execute();
-    const stored =
-      applied.invoices.size === invoices.length ? invoices : invoices.filter(isApplied(applied.invoices));
-    const changes = statusChanges(stored, before);
+    const changes = statusChanges(appliedOf(invoices, applied.invoices), before);
     const upserted = applied.customers.size + applied.invoices.size + applied.payments.size;
     return { upserted, stale, changes };
   });
