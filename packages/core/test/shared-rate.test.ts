@@ -149,3 +149,15 @@ describe("SharedRate: one channel tier for every runner on a store", () => {
       if (k > 7) expect(at).toBeGreaterThanOrEqual(now + (k - 7) * 12.5);
   });
 });
+
+describe("a channel's own gate", () => {
+  it("bursts a tenth of a second alone too, so the channel is not handed a second's sends at once", async () => {
+    const clock = new ManualClock("2026-11-25T12:00:00Z");
+    const channel = { rateLimit: { perSecond: 80 } } as Parameters<ChannelGates["bucket"]>[1];
+    const gate = new ChannelGates(clock).bucket("wa", channel);
+    const slots = await Promise.all(Array.from({ length: 20 }, () => gate.slot()));
+    const now = clock.now().getTime();
+    expect(slots.filter((at) => at <= now)).toHaveLength(8);
+    for (const [k, at] of slots.entries()) if (k > 7) expect(at).toBeGreaterThanOrEqual(now + (k - 7) * 12.5);
+  });
+});

@@ -46,18 +46,15 @@ export class ChannelGates {
     let bucket = this.buckets.get(channelId);
     if (!bucket) {
       const perSecond = channel.rateLimit.perSecond;
-      // Shared between runners, a tenth of a second of burst, as a channel's own limiter keeps
-      // it: a full second on top of the steady rate, taken by two runners at once after a quiet
-      // spell, went past the tier (the scale-out benchmark: 1.06 of it, Meta's 130429s).
+      // A tenth of a second of burst, as a channel's own limiter keeps it. Shared between
+      // runners, a full second on top of the steady rate, taken by two runners at once after a
+      // quiet spell, went past the tier (the scale-out benchmark: 1.06 of it, Meta's 130429s).
+      // Alone, a full second handed a second's worth of sends to the channel at once, each
+      // prepared before the first left, so the first of them left milliseconds late.
+      const burst = Math.max(1, Math.ceil(perSecond / 10));
       bucket = this.shared
-        ? new SharedRate(
-            this.shared,
-            `channel:${channelId}`,
-            perSecond,
-            Math.max(1, Math.ceil(perSecond / 10)),
-            this.clock,
-          )
-        : new TokenBucket(perSecond, Math.max(1, Math.floor(perSecond)), this.clock);
+        ? new SharedRate(this.shared, `channel:${channelId}`, perSecond, burst, this.clock)
+        : new TokenBucket(perSecond, burst, this.clock);
       this.buckets.set(channelId, bucket);
     }
     return bucket;
