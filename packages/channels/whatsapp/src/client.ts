@@ -44,9 +44,13 @@ export class GraphClient {
         baseURL: `${options.baseUrl.replace(/\/$/, "")}/${options.apiVersion}`,
         headers: { Authorization: `Bearer ${options.token}` },
         timeouts: { requestMs: options.timeoutMs },
-        // A shallow bucket (a tenth of a second of throughput): the limit Meta enforces is a
-        // per-second rate, and a full-second burst on top of the steady rate would trip 130429.
-        limits: { perSecond, burst: Math.max(1, Math.ceil(perSecond / 10)) },
+        // A shallow bucket: the limit Meta enforces is a per-second rate, and a full-second
+        // burst on top of the steady rate would trip 130429. Two tenths of a second, twice the
+        // engine's own gate (core's ChannelGates): a send the engine released at its slot is
+        // not held again for this bucket's phase, a millisecond off the engine's (the dispatch
+        // benchmark: half of the median added latency), while sends the engine does not pace
+        // (the bot's replies) still cannot burst more than a fifth of the tier.
+        limits: { perSecond, burst: 2 * Math.max(1, Math.ceil(perSecond / 10)) },
         classify: classifyGraphResponse,
       },
       ctx,

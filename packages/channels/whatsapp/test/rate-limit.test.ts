@@ -27,30 +27,52 @@ describe("throughput limit of the phone number (injected clock)", () => {
     fakes.push(fake);
     const clock = new ManualClock("2026-03-15T12:00:00Z");
     const { channel } = await createChannel(fake, { tier: { perSecond: 10 } }, clock);
-    // burst is a tenth of a second of throughput: 1 token at 10/s
-    const sends = Array.from({ length: 4 }, (_, i) => channel.send(message(`+55119000000${10 + i}`, i)));
-    await settle(fake, 1);
-    expect(fake.sent).toHaveLength(1);
-    clock.advance(100);
+    // the burst is two tenths of a second of throughput: 2 tokens at 10/s
+    const sends = Array.from({ length: 5 }, (_, i) => channel.send(message(`+55119000000${10 + i}`, i)));
     await settle(fake, 2);
     expect(fake.sent).toHaveLength(2);
-    // queued sends keep their booked slots (100 ms apart): at +300 ms the third and fourth are due
+    clock.advance(100);
+    await settle(fake, 3);
+    expect(fake.sent).toHaveLength(3);
+    // queued sends keep their booked slots (100 ms apart): at +300 ms the fourth and fifth are due
     clock.advance(200);
-    await settle(fake, 4);
-    expect(fake.sent).toHaveLength(4);
-    await Promise.all(sends);
-    // an idle bucket never holds more than its burst: after 2 s of silence, one send at once
-    clock.advance(2000);
-    const later = Array.from({ length: 3 }, (_, i) => channel.send(message(`+55119000000${20 + i}`, i)));
     await settle(fake, 5);
     expect(fake.sent).toHaveLength(5);
-    clock.advance(100);
-    await settle(fake, 6);
-    expect(fake.sent).toHaveLength(6);
-    clock.advance(100);
+    await Promise.all(sends);
+    // an idle bucket never holds more than its burst: after 2 s of silence, two sends at once
+    clock.advance(2000);
+    const later = Array.from({ length: 4 }, (_, i) => channel.send(message(`+55119000000${20 + i}`, i)));
     await settle(fake, 7);
     expect(fake.sent).toHaveLength(7);
+    clock.advance(100);
+    await settle(fake, 8);
+    expect(fake.sent).toHaveLength(8);
+    clock.advance(100);
+    await settle(fake, 9);
+    expect(fake.sent).toHaveLength(9);
     await Promise.all(later);
+  });
+
+  it("does not hold again a send the engine's gate released at its slot", async () => {
+    const fake = await startFake({ ratePerSecond: 1000 });
+    fakes.push(fake);
+    const clock = new ManualClock("2026-03-15T12:00:00Z");
+    const { channel } = await createChannel(fake, { tier: { perSecond: 80 } }, clock);
+    const start = clock.now().getTime();
+    // The engine's gate (80/s, a burst of 8) released the burst at `start`; it reached the
+    // channel a millisecond later. Each later send comes at its whole-millisecond slot,
+    // start + ⌈12.5·k⌉, earlier than this bucket's own phase (a millisecond later) would allow.
+    clock.advance(1);
+    const sends = Array.from({ length: 8 }, (_, i) => channel.send(message(`+55119000001${10 + i}`, i)));
+    await settle(fake, 8);
+    expect(fake.sent).toHaveLength(8);
+    for (let k = 1; k <= 4; k++) {
+      clock.advance(start + Math.ceil(12.5 * k) - clock.now().getTime());
+      sends.push(channel.send(message(`+55119000002${10 + k}`, k)));
+      await settle(fake, 8 + k);
+      expect(fake.sent).toHaveLength(8 + k);
+    }
+    await Promise.all(sends);
   });
 
   it("paces messages to the same recipient by perRecipientMinIntervalMs", async () => {
