@@ -5,6 +5,13 @@ export interface Clock {
   sleep(ms: number, signal?: AbortSignal): Promise<void>;
 }
 
+/**
+ * Resumes after the event loop's pending I/O and due timers (setImmediate), not on a timer:
+ * setTimeout(0) costs at least 1 ms. Long synchronous work (SQLite's driver) split by it lets a
+ * send due meanwhile leave on time.
+ */
+export const nextMacrotask = (): Promise<void> => new Promise<void>((resolve) => setImmediate(resolve));
+
 /** Waits until the instant `atMs` (epoch ms) of `clock`'s time; at once when it has passed. */
 export async function sleepUntil(clock: Clock, atMs: number, signal?: AbortSignal): Promise<void> {
   const waitMs = atMs - clock.now().getTime();

@@ -1,4 +1,5 @@
 import type { ActionRow } from "../actions.js";
+import { nextMacrotask } from "../clock.js";
 import { type Customer, type Invoice, normalizePhone } from "../model.js";
 import type { EngineContext } from "./context.js";
 import { refreshInvoice } from "./refresh.js";
@@ -45,6 +46,7 @@ export class ClaimedReads {
     // Two rounds of reads that do not depend on each other (on PostgreSQL each is a round trip,
     // and the pool runs them at once): the records, then what names their phones.
     const [customers, stored] = await Promise.all([readCustomers(ctx, rows), readInvoices(ctx, rows)]);
+    await nextMacrotask(); // a send due meanwhile leaves between the two rounds (dispatch.ts)
     const phones = new Map<string, string[]>();
     for (const [key, customer] of customers) {
       const normalized = customer.phones

@@ -1,4 +1,5 @@
 import type { ActionRow } from "../actions.js";
+import { nextMacrotask } from "../clock.js";
 import { AccountView } from "./account-gates.js";
 import { ClaimedReads } from "./claimed-reads.js";
 import { audit, type EngineContext, nowIso } from "./context.js";
@@ -81,7 +82,11 @@ export class Dispatcher {
       if (rows.length === 0) break;
       summary.claimed += rows.length;
       remaining -= rows.length;
+      // The claim and the reads are several milliseconds of synchronous work on SQLite: a send
+      // whose slot comes meanwhile leaves between them, not after the whole batch's reads.
+      await nextMacrotask();
       const reads = await ClaimedReads.load(ctx, rows);
+      await nextMacrotask();
       for (const row of rows) {
         while (inFlight.size >= ctx.sendConcurrency) await Promise.race(inFlight);
         start(row, reads);

@@ -1,3 +1,4 @@
+import { nextMacrotask } from "../clock.js";
 import type { ChannelEvent, ErpEvent } from "../contracts.js";
 import { E164 } from "../model.js";
 import type { QueuedWebhook } from "../store-port.js";
@@ -86,9 +87,6 @@ async function enqueue(
   await ctx.store.enqueueWebhook({ kind, plugin, receivedAt, rawBody, events });
   return events.length;
 }
-
-/** After pending I/O callbacks (setImmediate), not a timer: setTimeout(0) costs at least 1 ms. */
-const nextMacrotask = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 /**
  * Applies up to `maxEvents` queued events, `ctx.webhookBatch` at a time, oldest delivery first.
