@@ -5,7 +5,10 @@ import type { StoreContext } from "./schema.js";
 import {
   auditSubjects,
   type BatchRows,
+  type CustomerRow,
+  customerKey,
   type HistoryRow,
+  nextAfter,
   type PaidInvoiceRow,
   type PromiseAuditRow,
   type SnapshotQueries,
@@ -91,11 +94,8 @@ export function sqliteSnapshotQueries(ctx: StoreContext, database: BetterSqlite3
         const first = ofSource ? page.source : after.source;
         // With a source filter, a keyset from another source restarts at that source's beginning.
         const ref = ofSource && after.source !== page.source ? "" : after.externalId;
-        return statement.all(first, ref, page.limit) as {
-          source: string;
-          external_id: string;
-          record: string;
-        }[];
+        const rows = statement.all(first, ref, page.limit) as CustomerRow[];
+        return { rows, next: nextAfter(rows, page.limit, customerKey) };
       }),
     batch: (source, refs) =>
       run((s): BatchRows => {

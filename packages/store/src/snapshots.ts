@@ -78,23 +78,23 @@ async function* snapshotBatches(
   const queries = ctx.sqlite ? sqliteSnapshotQueries(ctx, ctx.sqlite) : kyselySnapshotQueries(ctx);
   let after: { source: string; externalId: string } | null = null;
   for (;;) {
-    const rows = await queries.customers({
+    const { rows, next } = await queries.customers({
       after,
       source: options.source,
       changedOnly: options.changedOnly === true,
       limit: batchSize,
     });
-    if (rows.length === 0) return;
-    yield await buildBatch(
-      ctx,
-      queries,
-      rows.map((row) => snapshotCustomer(row.record)),
-      now,
-      options.lastInvoices ?? DEFAULT_LAST_INVOICES,
-    );
-    if (rows.length < batchSize) return;
-    const last = rows[rows.length - 1]!;
-    after = { source: last.source, externalId: last.external_id };
+    if (rows.length > 0) {
+      yield await buildBatch(
+        ctx,
+        queries,
+        rows.map((row) => snapshotCustomer(row.record)),
+        now,
+        options.lastInvoices ?? DEFAULT_LAST_INVOICES,
+      );
+    }
+    if (next === null) return;
+    after = next;
   }
 }
 

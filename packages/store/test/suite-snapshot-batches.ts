@@ -85,6 +85,32 @@ export function snapshotBatchTests(factory: StoreFactory): void {
     }
   });
 
+  it("goes on past a page of marks whose customers have nothing unpaid left", async () => {
+    await seed();
+    // C01…C06 change; C02, C03 and C04 pay everything: two whole pages of two marks hold only
+    // one customer to plan between them.
+    const paidUp = ["C02", "C03", "C04"];
+    await store().commitPage({
+      source: SOURCE,
+      entity: "invoices",
+      invoices: REFS.slice(0, 6).flatMap((ref) =>
+        ["a", "b"].map((suffix) =>
+          invoice(`${ref}-${suffix}`, ref, {
+            dueDate: suffix === "a" ? "2026-03-07" : "2026-03-03",
+            status: paidUp.includes(ref) ? "paid" : "open",
+            updatedAt: LATER,
+          }),
+        ),
+      ),
+      cursor: "4",
+      at: LATER,
+    });
+    await store().beginPlan({ epoch: EPOCH, now: LATER, full: false });
+    const batches = await collect(store().snapshots({ now: NOW, changedOnly: true, batchSize: 2 }));
+    expect(batches.flat().map((s) => s.customer.externalId)).toEqual(["C01", "C05", "C06"]);
+    expect(batches.every((batch) => batch.length > 0)).toBe(true);
+  });
+
   it("streams nothing when no customer is marked, or the marked ones have nothing unpaid", async () => {
     await seed();
     expect(await store().beginPlan({ epoch: EPOCH, now: LATER, full: false })).toEqual({ incremental: true });
