@@ -17,5 +17,10 @@ function arrayElement(value: string | number | null | undefined): string {
  * https://www.postgresql.org/docs/current/arrays.html#ARRAYS-IO
  */
 export function arrayLiteral(values: readonly (string | number | null | undefined)[]): string {
+  // Most lists (refs, instants, step ids) hold no NULL, quote or backslash: then the literal is
+  // the values joined between quotes, two native joins instead of a string per element (half the
+  // time of a plan's 210k-action insert literals).
+  if (!values.includes(null) && !values.includes(undefined) && !NEEDS_ESCAPE.test(values.join("")))
+    return `{"${values.join('","')}"}`;
   return `{${values.map(arrayElement).join(",")}}`;
 }

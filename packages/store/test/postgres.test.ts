@@ -31,6 +31,8 @@ const plannedAction = (key: string) => action(key, { dueAt: "2026-03-10T00:00:00
 
 describe("PostgreSQL specifics", () => {
   it("reads back every value of an array literal as written: quotes, backslashes, braces, NULL", async () => {
+    // Without a NULL, quote or backslash the literal takes its short path; the list below, its long one.
+    const plain = ["", "NULL", "a,b", "{x}", " spaced ", "ção ✓", "plain", 7];
     const values = [
       '{"a":"b\\"}',
       "back\\slash",
@@ -46,10 +48,13 @@ describe("PostgreSQL specifics", () => {
     const client = new pg.Client({ connectionString: await server.createDatabase() });
     await client.connect();
     try {
-      const result = await client.query<{ value: string | null }>("select unnest($1::text[]) as value", [
-        arrayLiteral(values),
-      ]);
-      expect(result.rows.map((row) => row.value)).toEqual(values);
+      for (const list of [values, plain]) {
+        const result = await client.query<{ value: string | null }>("select unnest($1::text[]) as value", [
+          arrayLiteral(list),
+        ]);
+        expect(result.rows.map((row) => row.value)).toEqual(list.map((v) => (v === null ? v : String(v))));
+      }
+      expect(arrayLiteral(plain)).toBe('{"","NULL","a,b","{x}"," spaced ","ção ✓","plain","7"}');
     } finally {
       await client.end();
     }
