@@ -70,6 +70,37 @@ describe("plan: catchUpMaxDays", () => {
     ]);
   });
 
+  it("each too_late skip names its own step day, whichever invoices share one", () => {
+    const result = plan(
+      policy(),
+      [snapshot([dueDaysAgo("a", 90), dueDaysAgo("b", 90), dueDaysAgo("c", 45)])],
+      NOW,
+    );
+    expect(result.skips.map((s) => [s.invoiceRefs, s.stepId, s.trace.map((t) => t.reason)])).toEqual([
+      [
+        ["a"],
+        "d30",
+        [
+          "step d30 was due on 2026-01-09, 60 days ago: more than catchUpMaxDays (7), so it waits for an operator",
+        ],
+      ],
+      [
+        ["b"],
+        "d30",
+        [
+          "step d30 was due on 2026-01-09, 60 days ago: more than catchUpMaxDays (7), so it waits for an operator",
+        ],
+      ],
+      [
+        ["c"],
+        "d30",
+        [
+          "step d30 was due on 2026-02-23, 15 days ago: more than catchUpMaxDays (7), so it waits for an operator",
+        ],
+      ],
+    ]);
+  });
+
   it("sends the latest step when it is at most catchUpMaxDays late, and skips it one day later", () => {
     const onTheLimit = plan(policy(), [snapshot([dueDaysAgo("a", 17)])], NOW); // d10 is 7 days late
     expect(onTheLimit.actions.map((a) => a.stepId)).toEqual(["d10"]);

@@ -1,6 +1,6 @@
 import type { ActionHistoryEntry, CustomerSnapshot, SnapshotInvoice, TraceEntry } from "../actions.js";
 import type { RiskModel } from "../risk/model.js";
-import { epochDay, isoDateOfDay, localTime, type SendCalendar } from "./calendar.js";
+import { epochDay, localTime, type SendCalendar } from "./calendar.js";
 import {
   type CompiledPolicy,
   type CompiledStep,
@@ -8,6 +8,7 @@ import {
   customerConditionLines,
   failedCondition,
 } from "./compile.js";
+import type { SharedParts } from "./parts.js";
 import type { PlanSkip } from "./types.js";
 
 /** A step due for one invoice (or, after merging, for several with the same due date). */
@@ -87,6 +88,8 @@ export interface DueContext {
   /** The customer's open total in the policy currency (grouping: customer), else null. */
   customerOpenMinor: number | null;
   skips: PlanSkip[];
+  /** The run's shared trace lines (one string per distinct line, not one per invoice). */
+  parts: SharedParts;
   /** Reused for every invoice of the customer: one allocation per customer, not per invoice. */
   input: ConditionInput;
 }
@@ -221,15 +224,13 @@ function tooLateSkip(
   maxLate: number,
 ): PlanSkip {
   const stepDay = dueDay + step.offset;
-  const late = context.today - stepDay;
-  const reason = `step ${step.id} was due on ${isoDateOfDay(stepDay)}, ${late} days ago: more than catchUpMaxDays (${maxLate}), so it waits for an operator`;
   return {
     source: context.snapshot.customer.source,
     customerRef: context.snapshot.customer.externalId,
     invoiceRefs: [invoice.externalId],
     stepId: step.id,
     reason: "too_late",
-    trace: [{ rule: "catch-up", outcome: "skipped", reason }],
+    trace: [context.parts.tooLateLine(step, stepDay, context.today - stepDay, maxLate)],
   };
 }
 

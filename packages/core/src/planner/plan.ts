@@ -137,6 +137,7 @@ function planCustomer(run: PlanRun, snapshot: CustomerSnapshot): void {
     history,
     customerOpenMinor: policy.grouping === "customer" ? openTotalMinor(open, policy.currency) : null,
     skips: run.skips,
+    parts: run.parts,
     input: newConditionInput(snapshot, history, policy.currency, run.nowMs, run.riskModel),
   };
   let drafts: Draft[] = [];
